@@ -1,0 +1,5 @@
+"""``python -m supplysim``."""
+
+from supplysim.cli import main
+
+main()

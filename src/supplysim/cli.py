@@ -1,0 +1,228 @@
+"""Command line: ``supplysim run | validate | schema`` (contract: ``cli.md``).
+
+Exit codes: 0 success; 1 the program or a check failed; 2 invalid input (bad
+arguments, a scenario that does not validate) – with one clear message and no
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from supplysim.experiment import Experiment, ReplicationError, run_experiment
+from supplysim.loader import ScenarioError, load_scenario, parse_override
+from supplysim.results import summary_json, write_results
+from supplysim.scenario import Scenario
+from supplysim.table import comparison_table, format_value
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="supplysim: take backorders, or show 'out of stock'? Simulate and compare stockout policies.",
+)
+
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(code)
+
+
+def _load(path: Path, overrides: list[str], **header: Any) -> Scenario:
+    pairs = [parse_override(o) for o in overrides]
+    for key, value in header.items():
+        if value is not None:
+            pairs.append((key, value))
+    return load_scenario(path, pairs)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    replications: Annotated[int | None, typer.Option(help="override the scenario's replications", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="override the scenario's seed", min=0)] = None,
+    horizon: Annotated[float | None, typer.Option(help="override the measured length of a replication")] = None,
+    warmup: Annotated[float | None, typer.Option(help="override the warm-up length")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override any key: PATH=VALUE, e.g. replenishment.reorder_point=40 (repeatable)"),
+    ] = None,
+    policy: Annotated[list[str] | None, typer.Option(help="run only this policy (repeatable)")] = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default results/<scenario name>/)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes (default all cores; 1 = in-process)", min=1)
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", help="standard output: table or json")] = "table",
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Run every policy of SCENARIO, print the comparison table, write the results folder.
+
+    Examples:
+
+      supplysim run scenarios/backorder_vs_out_of_stock.yaml
+
+      supplysim run scenarios/backorder_vs_out_of_stock.yaml --replications 50 --workers 2
+
+      supplysim run my.yaml --set store.max_quoted_wait=7 --policy backorder --format json
+    """
+    if format_ not in ("table", "json"):
+        _fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
+    try:
+        sc = _load(scenario, set_ or [], replications=replications, seed=seed, horizon=horizon, warmup=warmup)
+        if policy:
+            unknown = [p for p in policy if p not in sc.policies]
+            if unknown:
+                raise ScenarioError(
+                    f"{scenario}: --policy {unknown[0]!r} is not a policy of this scenario; "
+                    f"its policies are: {', '.join(sc.policies)}"
+                )
+            sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in sc.policies if p in policy}})
+    except ScenarioError as exc:
+        _fail(str(exc), 2)
+        return
+    total = len(sc.policies) * sc.replications
+    show_progress = not quiet and format_ == "table" and err.is_terminal
+    try:
+        if show_progress:
+            with Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task(f"simulating {sc.name}", total=total)
+                exp = run_experiment(sc, workers=workers, progress=lambda d, t: bar.update(task, completed=d))
+        else:
+            exp = run_experiment(sc, workers=workers)
+    except ReplicationError as exc:
+        _fail(f"a replication failed: {exc}", 1)
+        return
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        raise typer.Exit(130) from None
+    folder = out if out is not None else Path("results") / sc.name
+    try:
+        write_results(exp, folder)
+    except OSError as exc:
+        _fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
+    if format_ == "json":
+        sys.stdout.write(summary_json(exp))
+        return
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console.print(comparison_table(exp))
+    for line in verdict(exp):
+        console.print(line, highlight=False)
+    console.print(f"results written to {folder}/", style="dim", highlight=False)
+
+
+def verdict(exp: Experiment, kpi: str = "profit") -> list[str]:
+    """Plain-words comparison of each policy with the baseline on ``kpi`` and fill rate."""
+    sc = exp.scenario
+    lines: list[str] = []
+    base = exp.summary(sc.baseline, kpi)
+    for name in sc.policies:
+        if name == sc.baseline:
+            continue
+        d = exp.difference(name, kpi)
+        if d.n == 0 or not math.isfinite(d.diff):
+            continue
+        rel = ""
+        if base.mean and math.isfinite(base.mean) and base.mean != 0:
+            hw = (d.ci95_high - d.ci95_low) / 2
+            rel = f" ({d.diff / abs(base.mean) * 100:+.1f}% ± {hw / abs(base.mean) * 100:.1f}%)"
+        if d.significant:
+            word = "more" if d.diff > 0 else "less"
+            lines.append(
+                f"{name} earns {format_value(kpi, abs(d.diff))} {word} {kpi} than {sc.baseline}{rel}: a real difference."
+            )
+        else:
+            lines.append(
+                f"{name} vs {sc.baseline}: {kpi} differs by {format_value(kpi, d.diff, signed=True)}{rel}, "
+                "within the noise (interval includes 0)."
+            )
+    return lines
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: PATH=VALUE (repeatable)")] = None,
+) -> None:
+    """Check scenarios without running them; exit 2 if any is invalid.
+
+    Example:
+
+      supplysim validate scenarios/*.yaml
+    """
+    bad = 0
+    for path in scenarios:
+        try:
+            sc = _load(path, set_ or [])
+        except ScenarioError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            bad += 1
+            continue
+        sys.stdout.write(f"ok: {path} ({sc.name}: policies {', '.join(sc.policies)})\n")
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors' YAML completion).
+
+    Example:
+
+      supplysim schema > scenario.schema.json
+    """
+    sys.stdout.write(json.dumps(scenario_schema(), indent=2) + "\n")
+
+
+def scenario_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file; policy bodies are partial models (no required keys)."""
+    doc = Scenario.model_json_schema(by_alias=True, mode="validation")
+    defs = doc.get("$defs", {})
+
+    def relax(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: relax(v) for k, v in node.items() if k != "required"}
+        if isinstance(node, list):
+            return [relax(v) for v in node]
+        return node
+
+    if "ModelConfig" in defs:
+        defs["PolicyOverrides"] = relax(defs["ModelConfig"])
+        defs["PolicyOverrides"]["title"] = "PolicyOverrides"
+        defs["PolicyOverrides"]["description"] = "Keys deep-merged over the base model for this policy."
+        doc["properties"]["policies"] = {
+            "type": "object",
+            "description": "Policies compared side by side; the first is the baseline.",
+            "additionalProperties": {"$ref": "#/$defs/PolicyOverrides"},
+        }
+    doc["required"] = [r for r in doc.get("required", []) if r != "policies"]
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "supplysim scenario"
+    return doc
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

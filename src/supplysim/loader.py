@@ -1,0 +1,308 @@
+"""Loading scenarios from YAML, with errors a person can act on.
+
+Every problem – a YAML syntax error, a duplicate or unknown key, a value out of
+range – becomes one :class:`ScenarioError` whose message names the file, line and
+column, the key path, what was expected, what was found and, where possible, a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from supplysim.scenario import MODEL_SECTIONS, Scenario, deep_merge
+
+__all__ = ["ScenarioError", "apply_overrides", "load_scenario", "parse_override", "parse_scenario"]
+
+Path_ = tuple[str | int, ...]
+
+
+class ScenarioError(Exception):
+    """An invalid scenario or override. ``str(err)`` is the complete message."""
+
+
+@dataclass
+class _Source:
+    """Where each key path of a YAML document came from."""
+
+    file: str
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    overridden: dict[Path_, str] = field(default_factory=dict)
+
+    def where(self, path: Path_, key: bool = False) -> str:
+        for p in _prefixes(path):
+            if p in self.overridden:
+                return f"{self.overridden[p]} (command line)"
+            table = self.key_positions if key else self.positions
+            if p in table:
+                line, col = table[p]
+                return f"{self.file}:{line}:{col}"
+            if p in self.positions:
+                line, col = self.positions[p]
+                return f"{self.file}:{line}:{col}"
+        return self.file
+
+
+def _prefixes(path: Path_) -> Iterable[Path_]:
+    for n in range(len(path), -1, -1):
+        yield path[:n]
+
+
+_SCALARS = yaml.SafeLoader("")
+"""Resolves scalar nodes (numbers, booleans, null, strings) exactly as ``yaml.safe_load``."""
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, first: yaml.Mark, second: yaml.Mark) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+def _construct(node: yaml.Node, path: Path_, src: _Source) -> Any:
+    """Build Python data from a YAML node, recording each path's position."""
+    src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, path + ("<key>",), src)
+            if isinstance(key, list | dict):
+                raise ScenarioError(f"{src.file}:{key_node.start_mark.line + 1}: a mapping key must be a plain name")
+            if key in seen:
+                raise _DuplicateKey(str(key), seen[key], key_node.start_mark)
+            seen[key] = key_node.start_mark
+            child = path + (key,)
+            src.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = _construct(value_node, child, src)
+        src.positions.pop(path + ("<key>",), None)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (i,), src) for i, item in enumerate(node.value)]
+    return _SCALARS.construct_object(node)
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, _Source]:
+    src = _Source(file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise ScenarioError(
+            f"{where}: this is not valid YAML: {exc.problem}"
+            + (f" ({exc.context})" if exc.context else "")
+            + "\n  hint: check the indentation and that every `key: value` pair has a space after the colon"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{file}: this is not valid YAML: {exc}") from None
+    if node is None:
+        raise ScenarioError(
+            f"{file}: the file is empty; a scenario needs at least name, horizon, demand, supplier and replenishment"
+        )
+    try:
+        data = _construct(node, (), src)
+    except _DuplicateKey as dup:
+        raise ScenarioError(
+            f"{file}:{dup.second.line + 1}:{dup.second.column + 1}: key {dup.key!r} appears twice "
+            f"(first at line {dup.first.line + 1})\n  hint: YAML would silently keep only the last one; remove or merge them"
+        ) from None
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise ScenarioError(f"{file}:{mark.line + 1 if mark else '?'}: {exc.problem}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{file}:1:1: a scenario must be a mapping of keys (name, horizon, demand, …), found {type(data).__name__}"
+        )
+    return data, src
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``PATH=VALUE`` (VALUE in YAML syntax) from ``--set``."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text}: expected PATH=VALUE, e.g. --set replenishment.reorder_point=40")
+    path, raw = text.split("=", 1)
+    path = path.strip()
+    if not path or any(not part for part in path.split(".")):
+        raise ScenarioError(f"--set {text}: the key path {path!r} is empty or has an empty part")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ScenarioError(f"--set {text}: the value {raw!r} is not valid YAML") from None
+    return path, value
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Sequence[tuple[str, Any]], src: _Source | None = None
+) -> dict[str, Any]:
+    """Return a copy of ``data`` with each ``(dotted.path, value)`` set (creating mappings)."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for dotted, value in overrides:
+        parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        node: Any = out
+        for i, part in enumerate(parts[:-1]):
+            nxt = node[part] if isinstance(node, dict) and part in node else None
+            if isinstance(node, list) and isinstance(part, int) and part < len(node):
+                nxt = node[part]
+            if nxt is None:
+                if not isinstance(node, dict):
+                    raise ScenarioError(f"--set {dotted}: {'.'.join(map(str, parts[: i + 1]))} is not a mapping")
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict | list):
+                raise ScenarioError(
+                    f"--set {dotted}: {'.'.join(map(str, parts[: i + 1]))} holds a value ({nxt!r}), not a mapping"
+                )
+            node = nxt
+        last = parts[-1]
+        if isinstance(node, list):
+            if not isinstance(last, int) or last >= len(node):
+                raise ScenarioError(f"--set {dotted}: no list item {last}")
+        node[last] = value
+        if src is not None:
+            src.overridden[tuple(parts)] = f"--set {dotted}={value!r}"
+    return out
+
+
+def _walk(data: Any, loc: Sequence[str | int]) -> tuple[Path_, Any, bool]:
+    """Follow a pydantic error location through the data, skipping union tags."""
+    path: list[str | int] = []
+    node = data
+    found = True
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part in (node.get("dist"), node.get("policy")):
+            continue  # discriminated-union tag
+        elif isinstance(part, str) and ("[" in part or part.startswith("function")):
+            continue
+        else:
+            path.append(part)
+            found = False
+            node = None
+    return tuple(path), node, found
+
+
+def _expected(msg: str) -> str:
+    for prefix in ("Input should be ", "Value error, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def _fmt_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
+    etype = err["type"]
+    ctx = err.get("ctx") or {}
+    if etype == "unknown_key":
+        close = difflib.get_close_matches(ctx["key"], ctx["allowed"], n=1, cutoff=0.6)
+        allowed = ", ".join(ctx["allowed"])
+        if close:
+            return f"did you mean {close[0]!r}? (allowed here: {allowed})"
+        return f"allowed here: {allowed}"
+    if etype == "union_tag_invalid":
+        return f"`{ctx.get('discriminator', 'dist')}` must be one of {ctx.get('expected_tags')}"
+    if etype == "union_tag_not_found":
+        return "a random quantity is a number or a mapping with `dist:` (e.g. {dist: exponential, mean: 7}); see docs/scenarios.md"
+    if etype == "literal_error" and isinstance(found, str):
+        options = [o.strip().strip("'") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        close = difflib.get_close_matches(found, options, n=1, cutoff=0.5)
+        if close:
+            return f"did you mean {close[0]!r}?"
+    if etype == "missing":
+        return f"add `{path[-1]}:` here; see docs/scenarios.md for its meaning and unit"
+    if etype == "policy_key":
+        return "put experiment settings (horizon, seed, …) at the top level, not inside a policy"
+    return None
+
+
+def _resolved_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The data as the validator sees it: each policy body merged over the base."""
+    bodies = data.get("policies")
+    if not isinstance(bodies, dict):
+        return data
+    base = {k: data[k] for k in MODEL_SECTIONS if k in data}
+    merged = {name: deep_merge(base, body) if isinstance(body, dict) else body for name, body in bodies.items()}
+    return {**data, "policies": merged}
+
+
+def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source) -> str:
+    lines: list[str] = []
+    seen: set[tuple[Path_, str]] = set()
+    view = _resolved_view(data)
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        etype = err["type"]
+        ctx = err.get("ctx") or {}
+        if etype == "unknown_key":
+            loc = loc + (ctx["key"],)
+        path, found_value, exists = _walk(view, loc)
+        # An error inside policies.<name> whose value comes from the base is reported at the base.
+        shown = path
+        if len(path) >= 2 and path[0] == "policies":
+            inner = path[2:]
+            body = src.positions
+            if ("policies", path[1]) + inner not in body and inner and inner[0] in MODEL_SECTIONS:
+                shown = inner
+        where = src.where(shown, key=etype in ("unknown_key", "missing"))
+        key = (shown, err["msg"])
+        if key in seen:
+            continue
+        seen.add(key)
+        policy_note = ""
+        if shown != path and len(path) >= 2:
+            policy_note = f" (in policy {path[1]!r})"
+        if etype == "unknown_key":
+            lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: unknown key {ctx['key']!r}")
+        elif etype == "missing":
+            lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: required key is missing")
+        else:
+            lines.append(f"{where}: {_fmt_path(shown)}{policy_note}")
+            lines.append(f"  expected: {_expected(err['msg'])}")
+            if exists:
+                lines.append(f"  found:    {found_value!r}")
+        hint = _hint(err, shown, found_value)
+        if hint:
+            lines.append(f"  hint: {hint}")
+    return "\n".join(lines)
+
+
+def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tuple[str, Any]] = ()) -> Scenario:
+    """Validate scenario YAML ``text`` (``file`` names it in messages)."""
+    data, src = _read_yaml(text, file)
+    if overrides:
+        data = apply_overrides(data, overrides, src)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_errors_to_message(exc, data, src)) from None
+
+
+def load_scenario(path: str | Path, overrides: Sequence[tuple[str, Any]] = ()) -> Scenario:
+    """Read and validate the scenario at ``path``, applying ``--set`` style overrides."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(
+            f"{p}: no such file\n  hint: check the path; scenarios usually live in scenarios/"
+        ) from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{p}: is a directory, expected a YAML scenario file") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{p}: is not a UTF-8 text file") from None
+    return parse_scenario(text, str(p), overrides)

@@ -1,0 +1,100 @@
+"""Replenishment rules: when to order and how much, from the inventory position.
+
+One small base, tiny subclasses (compare SimPy's ``BaseResource``). Continuous
+rules expose a ``trigger``: the store asks for an order only when IP ≤ trigger,
+which keeps the per-customer path to one comparison. All quantities are units.
+"""
+
+from __future__ import annotations
+
+import math
+
+from supplysim.scenario import RQ, SS, BaseStock, Periodic, Replenishment
+
+__all__ = ["BaseStockRule", "PeriodicRule", "RQRule", "ReplenishmentRule", "SSRule", "build_rule"]
+
+
+class ReplenishmentRule:
+    """Base of every rule. ``trigger`` is the highest IP at which a continuous review orders."""
+
+    trigger: float = -math.inf
+    review_period: float | None = None
+    review_offset: float = 0.0
+
+    def order_size(self, ip: int) -> int:
+        """Units to order when the inventory position is ``ip`` (0 = none)."""
+        raise NotImplementedError
+
+    def next_order_time(self, now: float) -> float:
+        """Earliest time an order can be placed from ``now`` on [time]."""
+        return now
+
+
+class BaseStockRule(ReplenishmentRule):
+    """Base stock S: order S − IP whenever IP < S (Zipkin 2000, §6.2; Axsäter 2015, §5.2)."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+        self.trigger = level - 1
+
+    def order_size(self, ip: int) -> int:
+        return self.level - ip if ip < self.level else 0
+
+
+class RQRule(ReplenishmentRule):
+    """(r, Q): when IP ≤ r, order n·Q with the smallest n making IP > r (Zipkin 2000, §6.5)."""
+
+    def __init__(self, reorder_point: int, order_quantity: int) -> None:
+        self.r = reorder_point
+        self.q = order_quantity
+        self.trigger = reorder_point
+
+    def order_size(self, ip: int) -> int:
+        return ((self.r - ip) // self.q + 1) * self.q if ip <= self.r else 0
+
+
+class SSRule(ReplenishmentRule):
+    """(s, S): when IP ≤ s, order S − IP (Axsäter 2015, §4.1)."""
+
+    def __init__(self, reorder_point: int, order_up_to: int) -> None:
+        self.s = reorder_point
+        self.big_s = order_up_to
+        self.trigger = reorder_point
+
+    def order_size(self, ip: int) -> int:
+        return self.big_s - ip if ip <= self.s else 0
+
+
+class PeriodicRule(ReplenishmentRule):
+    """(R, s, S) or (R, S): at offset + kR, order S − IP if IP ≤ s (or always without s)."""
+
+    def __init__(self, review_period: float, order_up_to: int, reorder_point: int | None, offset: float) -> None:
+        self.review_period = review_period
+        self.review_offset = offset
+        self.big_s = order_up_to
+        self.s = reorder_point
+
+    def order_size(self, ip: int) -> int:
+        if self.s is not None and ip > self.s:
+            return 0
+        return max(0, self.big_s - ip)
+
+    def next_order_time(self, now: float) -> float:
+        assert self.review_period is not None
+        if now <= self.review_offset:
+            return self.review_offset
+        k = math.ceil((now - self.review_offset) / self.review_period - 1e-12)
+        return self.review_offset + k * self.review_period
+
+
+def build_rule(cfg: Replenishment) -> ReplenishmentRule:
+    """The rule for a validated replenishment section."""
+    if isinstance(cfg, BaseStock):
+        return BaseStockRule(cfg.level)
+    if isinstance(cfg, RQ):
+        return RQRule(cfg.reorder_point, cfg.order_quantity)
+    if isinstance(cfg, SS):
+        return SSRule(cfg.reorder_point, cfg.order_up_to)
+    if isinstance(cfg, Periodic):
+        return PeriodicRule(cfg.review_period, cfg.order_up_to, cfg.reorder_point, cfg.review_offset)
+    raise TypeError(f"no rule for {type(cfg).__name__}")  # pragma: no cover

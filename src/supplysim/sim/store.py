@@ -1,0 +1,438 @@
+"""The store: stock, the backorder queue, and what a customer experiences.
+
+State (all in units):
+
+* ``on_hand`` – physically in the store, including units reserved for the head
+  of the backorder queue;
+* ``available`` – on hand and not reserved. Invariant: ``available > 0`` only
+  when no live customer waits (nobody overtakes a waiting customer);
+* ``backordered`` – units owed to waiting customers and not yet shipped;
+* ``on_order`` – ordered and not yet delivered.
+
+Inventory position IP = on_hand + on_order − backordered (Zipkin 2000, §2.2).
+
+The backorder queue is a deque of :class:`Waiting` entries with lazy
+cancellation: a patience or expiry timer marks its entry dead, and allocation
+skips dead entries when it meets them at the head.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+
+from supplysim.scenario import ModelConfig
+from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer
+from supplysim.sim.replenishment import ReplenishmentRule
+from supplysim.sim.stats import Counters, WaitSketch
+from supplysim.sim.supplier import Order, Supplier
+
+__all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "Store", "Waiting"]
+
+TraceRow = tuple[float, str, int, int, str]
+
+
+class Waiting:
+    """A backordered customer."""
+
+    __slots__ = ("alive", "arrived", "counted", "id", "owed", "qty", "reserved")
+
+    def __init__(self, id: int, arrived: float, qty: int, owed: int, counted: bool) -> None:
+        self.id = id
+        self.arrived = arrived
+        self.qty = qty
+        self.owed = owed
+        """Units not yet shipped."""
+        self.reserved = 0
+        """Units on hand set aside for this customer (head of the queue only)."""
+        self.alive = True
+        """False once served, cancelled or expired."""
+        self.counted = counted
+        """Arrived inside the measured window."""
+
+
+class SegmentRule:
+    """A segment's reaction to a backorder offer."""
+
+    __slots__ = ("accept", "has_max_wait", "name")
+
+    def __init__(self, name: str, accept: float, has_max_wait: bool) -> None:
+        self.name = name
+        self.accept = accept
+        self.has_max_wait = has_max_wait
+
+
+class StockoutPolicy:
+    """What a customer sees when available stock cannot cover the request."""
+
+    def on_shortage(
+        self, store: Store, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float
+    ) -> None:
+        raise NotImplementedError
+
+
+class LostSales(StockoutPolicy):
+    """ "Out of stock" is shown: the customer cannot order and is lost."""
+
+    def on_shortage(
+        self, store: Store, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float
+    ) -> None:
+        store.lose(now, cid, qty, "out of stock")
+
+
+class Backorder(StockoutPolicy):
+    """The store offers a backorder with a quoted wait; the customer may accept.
+
+    The store refuses when ``max_backorders`` customers already wait or the quote
+    exceeds ``max_quoted_wait`` (the hybrid policy). The customer accepts with its
+    segment's probability and only when the quote is within its own ``max_wait``.
+    """
+
+    def __init__(self, max_backorders: int | None, max_quoted_wait: float | None, segments: list[SegmentRule]) -> None:
+        self.max_backorders = max_backorders
+        self.max_quoted_wait = max_quoted_wait
+        self.segments = segments
+
+    def on_shortage(
+        self, store: Store, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float
+    ) -> None:
+        if self.max_backorders is not None and store.waiting >= self.max_backorders:
+            store.lose(now, cid, qty, "refused: backorder queue full")
+            return
+        rule = self.segments[seg]
+        quote = math.nan
+        if self.max_quoted_wait is not None or rule.has_max_wait:
+            quote = store.quote(now, qty)
+            if self.max_quoted_wait is not None and quote > self.max_quoted_wait:
+                store.lose(now, cid, qty, f"refused: quote {quote:g} > {self.max_quoted_wait:g}")
+                return
+        if u >= rule.accept:
+            store.lose(now, cid, qty, "balked")
+            return
+        if quote > max_wait:  # NaN compares False: no limit
+            store.lose(now, cid, qty, f"balked: quote {quote:g} > max_wait {max_wait:g}")
+            return
+        store.backorder(now, cid, qty, patience)
+
+
+class Store:
+    """Stock, backorder queue, and the handling of arrivals, deliveries and cancellations."""
+
+    def __init__(
+        self,
+        env: Clock,
+        cfg: ModelConfig,
+        rule: ReplenishmentRule,
+        supplier: Supplier,
+        stockout: StockoutPolicy,
+        counters: Counters,
+        waits: WaitSketch,
+        trace: list[TraceRow] | None = None,
+    ) -> None:
+        self.env = env
+        self.rule = rule
+        self.trigger = rule.trigger
+        self.supplier = supplier
+        self.stockout = stockout
+        self.c = counters
+        self.waits = waits
+        self.trace = trace
+        self.partial = cfg.store.partial_shipments
+        self.expire_after = cfg.store.expire_after if cfg.store.expire_after is not None else math.inf
+        self.initial_stock = cfg.initial_stock
+        self.on_hand = self.initial_stock
+        self.available = self.initial_stock
+        self.backordered = 0
+        self.on_order = 0
+        self.waiting = 0
+        """Live customers in the backorder queue."""
+        self.queue: deque[Waiting] = deque()
+        self.measuring = False
+        self.t_last = 0.0
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    @property
+    def inventory_position(self) -> int:
+        """IP = on_hand + on_order − backordered [units]."""
+        return self.on_hand + self.on_order - self.backordered
+
+    def _integrate(self, now: float) -> None:
+        """Advance the time integrals of on-hand and backordered units to ``now``."""
+        dt = now - self.t_last
+        if dt > 0.0:
+            c = self.c
+            on_hand = self.on_hand
+            c.area_on_hand += on_hand * dt
+            c.area_backorders += self.backordered * dt
+            if on_hand == 0:
+                c.stockout_time += dt
+            self.t_last = now
+
+    def start_window(self, now: float) -> None:
+        """Begin measuring: discard everything counted during the warm-up."""
+        self._integrate(now)
+        self.c.reset_window()
+        self.waits.reset()
+        self.measuring = True
+        self._log(now, "window starts", -1, 0, "")
+
+    def _log(self, now: float, event: str, ident: int, qty: int, note: str) -> None:
+        if self.trace is not None:
+            self.trace.append((now, event, ident, qty, note))
+
+    # ------------------------------------------------------------------ customers
+
+    def arrive(self, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float) -> None:
+        """A customer wanting ``qty`` units arrives (the hot path)."""
+        c = self.c
+        if self.measuring:
+            c.customers += 1
+            c.units_demanded += qty
+        if self.trace is not None:
+            self._log(now, "arrive", cid, qty, f"segment {seg}")
+        if self.available >= qty:
+            self._integrate(now)
+            self.available -= qty
+            self.on_hand -= qty
+            c.total_shipped += qty
+            if self.measuring:
+                c.served_immediately += 1
+                c.units_at_arrival += qty
+                c.units_shipped += qty
+            if self.trace is not None:
+                self._log(now, "ship", cid, qty, "served immediately")
+            ip = self.on_hand + self.on_order - self.backordered
+            if ip <= self.trigger:
+                self.replenish(now, ip)
+            return
+        self.stockout.on_shortage(self, now, cid, qty, seg, u, patience, max_wait)
+
+    def lose(self, now: float, cid: int, qty: int, why: str) -> None:
+        """The customer leaves without ordering."""
+        if self.measuring:
+            self.c.lost += 1
+            self.c.lost_units += qty
+        self._log(now, "lost", cid, qty, why)
+
+    def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
+        """The customer joins the backorder queue (shipping what it can now, if partial)."""
+        self._integrate(now)
+        c = self.c
+        counted = self.measuring
+        entry = Waiting(cid, now, qty, qty, counted)
+        if counted:
+            c.backordered += 1
+        self.backordered += qty
+        self.waiting += 1
+        self.queue.append(entry)
+        self._log(now, "backorder", cid, qty, "")
+        a = self.available
+        if a > 0:  # the queue was empty: the available units go to this customer
+            self.available = 0
+            if self.partial:
+                self.on_hand -= a
+                entry.owed -= a
+                self.backordered -= a
+                c.total_shipped += a
+                if counted:
+                    c.units_at_arrival += a
+                if self.measuring:
+                    c.units_shipped += a
+                self._log(now, "ship", cid, a, "partial shipment")
+            else:
+                entry.reserved = a
+                self._log(now, "reserve", cid, a, "")
+        if patience <= self.expire_after:
+            if patience < math.inf:
+                Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
+        else:
+            Timer(self.env, self.expire_after, CANCEL, self._on_give_up, (entry, False))
+        ip = self.on_hand + self.on_order - self.backordered
+        if ip <= self.trigger:
+            self.replenish(now, ip)
+
+    def _on_give_up(self, event: Timer) -> None:
+        entry: Waiting
+        cancelled: bool
+        entry, cancelled = event.item
+        if not entry.alive:
+            return
+        now = self.env.now
+        self._integrate(now)
+        entry.alive = False
+        self.waiting -= 1
+        self.backordered -= entry.owed
+        if entry.counted:
+            c = self.c
+            if cancelled:
+                c.cancelled += 1
+                c.cancelled_units += entry.owed
+            else:
+                c.expired += 1
+                c.expired_units += entry.owed
+        self._log(now, "cancel" if cancelled else "expire", entry.id, entry.owed, "")
+        if entry.reserved:
+            self.available += entry.reserved
+            self._log(now, "release", entry.id, entry.reserved, "")
+            entry.reserved = 0
+            self.allocate(now)
+        ip = self.on_hand + self.on_order - self.backordered
+        if ip <= self.trigger:
+            self.replenish(now, ip)
+
+    def allocate(self, now: float) -> None:
+        """Give available units to waiting customers in FIFO order."""
+        queue = self.queue
+        c = self.c
+        while queue and self.available > 0:
+            head = queue[0]
+            if not head.alive:
+                queue.popleft()
+                continue
+            if self.partial:
+                n = min(head.owed, self.available)
+                self.available -= n
+                self.on_hand -= n
+                head.owed -= n
+                self.backordered -= n
+                c.total_shipped += n
+                if self.measuring:
+                    c.units_shipped += n
+                if head.owed:
+                    self._log(now, "ship", head.id, n, "partial shipment")
+                    return
+                shipped = n
+            else:
+                need = head.owed - head.reserved
+                if self.available < need:
+                    head.reserved += self.available
+                    self._log(now, "reserve", head.id, self.available, "")
+                    self.available = 0
+                    return
+                shipped = head.owed
+                self.available -= need
+                self.on_hand -= shipped
+                self.backordered -= shipped
+                head.reserved = 0
+                head.owed = 0
+                c.total_shipped += shipped
+                if self.measuring:
+                    c.units_shipped += shipped
+            queue.popleft()
+            head.alive = False
+            self.waiting -= 1
+            if head.counted:
+                c.served_after_wait += 1
+                self.waits.add(now - head.arrived)
+            self._log(now, "ship", head.id, shipped, f"served after waiting {now - head.arrived:g}")
+        while queue and not queue[0].alive:
+            queue.popleft()
+
+    # ------------------------------------------------------------------ quotes
+
+    def quote(self, now: float, qty: int) -> float:
+        """Quoted wait for a new customer wanting ``qty`` units [time].
+
+        The customer's last unit is the ``need``-th unit still to arrive, with
+        need = backordered + qty − on_hand (FIFO: everyone ahead is served
+        first). Walking the outstanding orders by estimated arrival
+        (:meth:`Supplier.expected_arrivals`), the quote is the estimated arrival
+        of the order that brings that unit, minus now. If the outstanding orders
+        cannot cover it, the rest is assumed to come with one order placed at
+        the replenishment rule's next opportunity (now for continuous review,
+        the next review epoch for periodic review).
+        """
+        need = self.backordered + qty - self.on_hand
+        arrivals, new = self.supplier.expected_arrivals(now, self.rule.next_order_time(now))
+        covered = 0
+        for when, units in arrivals:
+            covered += units
+            if covered >= need:
+                return when - now
+        return new - now
+
+    # ------------------------------------------------------------------ replenishment
+
+    def replenish(self, now: float, ip: int) -> None:
+        """Ask the rule for an order at inventory position ``ip`` and place it."""
+        qty = self.rule.order_size(ip)
+        if qty <= 0:
+            return
+        supplier = self.supplier
+        order = supplier.place(now, qty)
+        self.on_order += qty
+        if self.measuring:
+            c = self.c
+            c.orders_placed += 1
+            c.units_ordered += qty
+            c.ordering_cost += supplier.order_cost + supplier.unit_cost * qty
+        if self.trace is not None:
+            self._log(now, "order", order.id, qty, f"due {order.due:g}, promised {order.promised:g}")
+        Timer(self.env, order.due - now, DELIVERY, self._on_delivery, order)
+
+    def _on_delivery(self, event: Timer) -> None:
+        order: Order = event.item
+        now = self.env.now
+        self._integrate(now)
+        qty = order.qty
+        self.on_hand += qty
+        self.available += qty
+        self.on_order -= qty
+        self.c.total_received += qty
+        self.supplier.delivered(order)
+        self._log(now, "deliver", order.id, qty, "")
+        if self.queue:
+            self.allocate(now)
+
+    def review(self, now: float) -> None:
+        """A periodic review epoch."""
+        self._log(now, "review", -1, self.inventory_position, "")
+        self.replenish(now, self.inventory_position)
+
+    # ------------------------------------------------------------------ end
+
+    def finish(self, now: float) -> None:
+        """Close the window: integrals up to ``now``, pending customers counted."""
+        self._integrate(now)
+        c = self.c
+        for entry in self.queue:
+            if entry.alive and entry.counted:
+                c.pending += 1
+                c.pending_units += entry.owed
+
+    def check_invariants(self) -> None:
+        """Raise :class:`AssertionError` if an accounting identity is broken."""
+        c = self.c
+        outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
+        if outcomes != c.customers:
+            raise AssertionError(f"outcome identity broken: {outcomes} outcomes for {c.customers} customers")
+        if self.initial_stock + c.total_received != c.total_shipped + self.on_hand:
+            raise AssertionError(
+                f"units not conserved: initial {self.initial_stock} + received {c.total_received} != "
+                f"shipped {c.total_shipped} + on hand {self.on_hand}"
+            )
+        live = [e for e in self.queue if e.alive]
+        if len(live) != self.waiting or sum(e.owed for e in live) != self.backordered:
+            raise AssertionError("backorder queue bookkeeping broken")
+        reserved = sum(e.reserved for e in live)
+        if self.on_hand != self.available + reserved or self.available < 0 or (self.available and live):
+            raise AssertionError(
+                f"stock bookkeeping broken: on_hand {self.on_hand}, available {self.available}, reserved {reserved}"
+            )
+        if self.on_order != sum(o.qty for o in self.supplier.outstanding.values()):
+            raise AssertionError("on-order bookkeeping broken")
+
+
+def build_stockout(cfg: ModelConfig) -> StockoutPolicy:
+    """The stockout policy object for a model."""
+    kinds: dict[str, Callable[[], StockoutPolicy]] = {
+        "lost_sales": LostSales,
+        "backorder": lambda: Backorder(
+            cfg.store.max_backorders,
+            cfg.store.max_quoted_wait,
+            [SegmentRule(s.name, s.accept_backorder, s.max_wait is not None) for s in cfg.segments],
+        ),
+    }
+    return kinds[cfg.store.stockout]()
