@@ -146,9 +146,8 @@ def verdict(exp: Experiment, kpi: str = "profit") -> list[str]:
             rel = f" ({d.diff / abs(base.mean) * 100:+.1f}% ± {hw / abs(base.mean) * 100:.1f}%)"
         if d.significant:
             word = "more" if d.diff > 0 else "less"
-            lines.append(
-                f"{name} earns {format_value(kpi, abs(d.diff))} {word} {kpi} than {sc.baseline}{rel}: a real difference."
-            )
+            amount = format_value(kpi, abs(d.diff))
+            lines.append(f"{name} earns {amount} {word} {kpi} than {sc.baseline}{rel}: a real difference.")
         else:
             lines.append(
                 f"{name} vs {sc.baseline}: {kpi} differs by {format_value(kpi, d.diff, signed=True)}{rel}, "

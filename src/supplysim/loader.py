@@ -111,7 +111,8 @@ def _read_yaml(text: str, file: str) -> tuple[Any, _Source]:
     except _DuplicateKey as dup:
         raise ScenarioError(
             f"{file}:{dup.second.line + 1}:{dup.second.column + 1}: key {dup.key!r} appears twice "
-            f"(first at line {dup.first.line + 1})\n  hint: YAML would silently keep only the last one; remove or merge them"
+            f"(first at line {dup.first.line + 1})\n"
+            "  hint: YAML would silently keep only the last one; remove or merge them"
         ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
@@ -162,9 +163,8 @@ def apply_overrides(
                 )
             node = nxt
         last = parts[-1]
-        if isinstance(node, list):
-            if not isinstance(last, int) or last >= len(node):
-                raise ScenarioError(f"--set {dotted}: no list item {last}")
+        if isinstance(node, list) and (not isinstance(last, int) or last >= len(node)):
+            raise ScenarioError(f"--set {dotted}: no list item {last}")
         node[last] = value
         if src is not None:
             src.overridden[tuple(parts)] = f"--set {dotted}={value!r}"
@@ -177,8 +177,10 @@ def _walk(data: Any, loc: Sequence[str | int]) -> tuple[Path_, Any, bool]:
     node = data
     found = True
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
-            node = node[part]
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]  # type: ignore[index]
             path.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and part in (node.get("dist"), node.get("policy")):
             continue  # discriminated-union tag
@@ -217,7 +219,10 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
     if etype == "union_tag_invalid":
         return f"`{ctx.get('discriminator', 'dist')}` must be one of {ctx.get('expected_tags')}"
     if etype == "union_tag_not_found":
-        return "a random quantity is a number or a mapping with `dist:` (e.g. {dist: exponential, mean: 7}); see docs/scenarios.md"
+        return (
+            "a random quantity is a number or a mapping with `dist:` "
+            "(e.g. {dist: exponential, mean: 7}); see docs/scenarios.md"
+        )
     if etype == "literal_error" and isinstance(found, str):
         options = [o.strip().strip("'") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
         close = difflib.get_close_matches(found, options, n=1, cutoff=0.5)

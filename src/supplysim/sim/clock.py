@@ -46,11 +46,11 @@ class Timer(Event):
     ) -> None:
         # Inlined from Event.__init__, as simpy.Timeout does, for speed.
         self.env = env
-        self.callbacks = [callback]  # type: ignore[list-item]
+        self.callbacks = [callback]
         self._value = None
         self._ok = True
         self.item = item
-        env.schedule(self, priority, delay)
+        env.schedule(self, priority, delay)  # type: ignore[arg-type]
 
 
 class Clock(simpy.Environment):
