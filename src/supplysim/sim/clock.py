@@ -12,7 +12,7 @@ every earlier event has run (see ``../shared/performance.md``, item 4).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import simpy
@@ -72,6 +72,37 @@ class Clock(simpy.Environment):
                 step()
             else:
                 break
+
+    def run_arrivals(
+        self,
+        arrivals: Iterable[tuple[float, int, int, float, float, float]],
+        arrive: Callable[[float, int, int, int, float, float, float], None],
+        end: float,
+    ) -> int:
+        """The driver loop: interleave exogenous arrivals with the queued events.
+
+        For each arrival ``(t, qty, segment, u, patience, max_wait)`` before
+        ``end``: run every queued event that comes before (t, :data:`ARRIVAL`),
+        move the clock to t and call ``arrive(t, customer_number, qty, …)``.
+        Returns the number of customers that arrived.
+        """
+        q = self._queue
+        step = self.step
+        n = 0
+        for t, qty, seg, u, patience, max_wait in arrivals:
+            if t >= end:
+                break
+            while q:
+                head = q[0]
+                ht = head[0]
+                if ht < t or (ht == t and head[1] < ARRIVAL):
+                    step()
+                else:
+                    break
+            self._now = t
+            arrive(t, n, qty, seg, u, patience, max_wait)
+            n += 1
+        return n
 
     def advance_to(self, time: float) -> None:
         """Move the clock to ``time`` (no queued event may come earlier)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.clock import ARRIVAL, REVIEW, WARMUP, Clock, Timer
+from supplysim.sim.clock import REVIEW, WARMUP, Clock, Timer
 from supplysim.sim.customers import CustomerSource
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.stats import Counters, WaitSketch
@@ -74,19 +74,9 @@ def simulate(
         if ip <= store.trigger:
             store.replenish(0.0, ip)
 
-    arrive = store.arrive
-    run_before = env.run_before
-    advance = env.advance_to
-    cid = 0
-    for t, qty, seg, u, patience, max_wait in CustomerSource(cfg, streams):
-        if t >= end:
-            break
-        run_before(t, ARRIVAL)
-        advance(t)
-        arrive(t, cid, qty, seg, u, patience, max_wait)
-        cid += 1
-    run_before(end, -1)
-    advance(end)
+    env.run_arrivals(CustomerSource(cfg, streams), store.arrive, end)
+    env.run_before(end, -1)
+    env.advance_to(end)
     store.finish(end)
     store.check_invariants()
     return ReplicationResult(counters, waits, horizon, store.on_hand, rows)

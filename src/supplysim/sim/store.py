@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer
+from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.supplier import Order, Supplier
@@ -134,6 +134,7 @@ class Store:
         self.rule = rule
         self.trigger = rule.trigger
         self.supplier = supplier
+        supplier.connect(env, self._on_delivery)
         self.stockout = stockout
         self.c = counters
         self.waits = waits
@@ -187,23 +188,31 @@ class Store:
     def arrive(self, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float) -> None:
         """A customer wanting ``qty`` units arrives (the hot path)."""
         c = self.c
-        if self.measuring:
+        measuring = self.measuring
+        if measuring:
             c.customers += 1
             c.units_demanded += qty
-        if self.trace is not None:
-            self._log(now, "arrive", cid, qty, f"segment {seg}")
-        if self.available >= qty:
-            self._integrate(now)
-            self.available -= qty
-            self.on_hand -= qty
+        trace = self.trace
+        if trace is not None:
+            trace.append((now, "arrive", cid, qty, f"segment {seg}"))
+        available = self.available
+        if available >= qty:
+            # Nobody waits (available > 0), so backordered = 0 and on_hand > 0:
+            # only the on-hand integral moves.
+            dt = now - self.t_last
+            if dt > 0.0:
+                c.area_on_hand += self.on_hand * dt
+                self.t_last = now
+            self.available = available - qty
+            on_hand = self.on_hand = self.on_hand - qty
             c.total_shipped += qty
-            if self.measuring:
+            if measuring:
                 c.served_immediately += 1
                 c.units_at_arrival += qty
                 c.units_shipped += qty
-            if self.trace is not None:
-                self._log(now, "ship", cid, qty, "served immediately")
-            ip = self.on_hand + self.on_order - self.backordered
+            if trace is not None:
+                trace.append((now, "ship", cid, qty, "served immediately"))
+            ip = on_hand + self.on_order
             if ip <= self.trigger:
                 self.replenish(now, ip)
             return
@@ -370,10 +379,8 @@ class Store:
             c.ordering_cost += supplier.order_cost + supplier.unit_cost * qty
         if self.trace is not None:
             self._log(now, "order", order.id, qty, f"due {order.due:g}, promised {order.promised:g}")
-        Timer(self.env, order.due - now, DELIVERY, self._on_delivery, order)
 
-    def _on_delivery(self, event: Timer) -> None:
-        order: Order = event.item
+    def _on_delivery(self, order: Order) -> None:
         now = self.env.now
         self._integrate(now)
         qty = order.qty
@@ -381,8 +388,9 @@ class Store:
         self.available += qty
         self.on_order -= qty
         self.c.total_received += qty
-        self.supplier.delivered(order)
-        self._log(now, "deliver", order.id, qty, "")
+        del self.supplier.outstanding[order.id]
+        if self.trace is not None:
+            self._log(now, "deliver", order.id, qty, "")
         if self.queue:
             self.allocate(now)
 

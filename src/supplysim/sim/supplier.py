@@ -26,12 +26,14 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
+from simpy.events import Event
 
 from supplysim.distributions import ContinuousDistribution
 from supplysim.scenario import Supplier as SupplierConfig
+from supplysim.sim.clock import DELIVERY, Clock
 
 __all__ = ["Order", "ResidualLeadTime", "Supplier"]
 
@@ -77,12 +79,28 @@ def residual_lead_time(dist: ContinuousDistribution) -> ResidualLeadTime:
     return _residual_for(dist.model_dump_json(), dist)
 
 
-class Order:
-    """A replenishment order in transit."""
+class Order(Event):
+    """A replenishment order in transit; it is also the event of its delivery."""
 
     __slots__ = ("due", "id", "placed", "promised", "qty", "start")
 
-    def __init__(self, id: int, qty: int, placed: float, start: float, due: float, promised: float) -> None:
+    def __init__(
+        self,
+        env: Clock,
+        on_delivery: Callable[[Order], None],
+        id: int,
+        qty: int,
+        placed: float,
+        start: float,
+        due: float,
+        promised: float,
+    ) -> None:
+        # Inlined from Event.__init__, as simpy.Timeout does, for speed.
+        self.env = env
+        self.callbacks = [on_delivery]
+        self._value = None
+        self._ok = True
+        env.schedule(self, DELIVERY, due - placed)  # type: ignore[arg-type]
         self.id = id
         self.qty = qty
         self.placed = placed
@@ -110,7 +128,14 @@ class Supplier:
         self._next_id = 0
         self._residual = residual_lead_time(cfg.lead_time)
         self.outstanding: dict[int, Order] = {}
-        """Orders placed and not yet delivered, in order of placement (= of promise)."""
+        """Orders placed and not yet delivered, in order of placement."""
+        self._env: Clock | None = None
+        self._on_delivery: Callable[[Order], None] | None = None
+
+    def connect(self, env: Clock, on_delivery: Callable[[Order], None]) -> None:
+        """Deliver orders on ``env`` to ``on_delivery`` (the store's receiving dock)."""
+        self._env = env
+        self._on_delivery = on_delivery
 
     def place(self, now: float, qty: int) -> Order:
         """Record an order placed at ``now`` and return it with its arrival time."""
@@ -124,14 +149,13 @@ class Supplier:
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
-        order = Order(self._next_id, qty, now, start, due, start + self.promised_lead)
-        self._next_id += 1
-        self.outstanding[order.id] = order
+        assert self._env is not None and self._on_delivery is not None, "connect() the supplier first"
+        ident = self._next_id
+        self._next_id = ident + 1
+        order = self.outstanding[ident] = Order(
+            self._env, self._on_delivery, ident, qty, now, start, due, start + self.promised_lead
+        )
         return order
-
-    def delivered(self, order: Order) -> None:
-        """Forget a delivered order."""
-        del self.outstanding[order.id]
 
     def expected_arrivals(self, now: float, new_order_at: float) -> tuple[list[tuple[float, int]], float]:
         """Estimated arrivals of the outstanding orders, sorted, and of one placed at ``new_order_at``.

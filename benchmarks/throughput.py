@@ -1,0 +1,330 @@
+"""Throughput and memory of the simulator against a straightforward SimPy model.
+
+What it measures
+----------------
+The reference model (``docs/performance.md``): Poisson arrivals λ = 20/day, one
+unit per customer, base stock S = 50, exponential lead times of mean 2 days from
+an unlimited supplier (orders may cross), one segment that accepts a backorder
+with probability 0.8 and cancels after an exponential patience of mean 1 day,
+20,000 days (≈ 400,000 customers), no warm-up.
+
+Two implementations of that model run here:
+
+* **simulator** – ``supplysim.sim.simulate`` on the model parsed from the YAML
+  text :data:`SCENARIO_YAML` by ``supplysim.loader.parse_scenario``;
+* **naive** – :func:`run_naive` below, the textbook SimPy formulation: one
+  process per customer and per replenishment order, a ``simpy.Container`` for
+  the stock (strictly first come first served, so nobody overtakes a waiting
+  customer), patience as ``yield request | env.timeout(patience)`` with the
+  request cancelled when patience wins, and the inventory position tracked
+  explicitly (order S − IP whenever IP < S, checked after every change of IP).
+
+How
+---
+1. Throughput: customers simulated per CPU-second (``time.process_time``, which
+   ignores other load on the shared machine better than wall-clock time). The
+   runs are interleaved – simulator, naive, simulator, naive, … – so a slow
+   spell hits both alike; each figure is the median of ``--repeats`` runs, and
+   the ratio simulator/naive of the medians is the number to quote.
+2. Sanity check: both fill rates (served immediately / customers) are printed;
+   they must agree up to simulation noise.
+3. Memory: the simulator's peak traced allocation (``tracemalloc``) during one
+   run at the horizon and at four times the horizon (20,000 and 80,000 days by
+   default). Statistics are accumulated as the run goes, so the peak should not
+   grow with the horizon.
+
+Usage::
+
+    .venv/bin/python benchmarks/throughput.py            # full run, a few minutes
+    .venv/bin/python benchmarks/throughput.py --quick    # smoke run, seconds
+    .venv/bin/python benchmarks/throughput.py --repeats 3 --horizon 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from supplysim.loader import parse_scenario
+from supplysim.scenario import ModelConfig
+from supplysim.sim import simulate
+
+RATE = 20.0
+"""Arrival rate λ [customers/day]."""
+BASE_STOCK = 50
+"""Base-stock level S [units]; also the initial stock."""
+LEAD_TIME_MEAN = 2.0
+"""Mean of the exponential lead time [days]."""
+ACCEPT_BACKORDER = 0.8
+"""Probability that a customer who finds no stock accepts a backorder."""
+PATIENCE_MEAN = 1.0
+"""Mean of the exponential patience of a backordered customer [days]."""
+HORIZON = 20_000.0
+"""Simulated days per run (no warm-up)."""
+SEED = 2024
+"""Seed of every run (the same work is timed in every repeat)."""
+
+SCENARIO_YAML = f"""\
+name: throughput-reference
+description: Reference model of benchmarks/throughput.py.
+time_unit: day
+horizon: {HORIZON:g}
+warmup: 0
+replications: 1
+seed: {SEED}
+demand:
+  rate: {RATE:g}
+  quantity: 1
+segments:
+  - name: everyone
+    share: 1.0
+    accept_backorder: {ACCEPT_BACKORDER:g}
+    patience: {{dist: exponential, mean: {PATIENCE_MEAN:g}}}
+supplier:
+  lead_time: {{dist: exponential, mean: {LEAD_TIME_MEAN:g}}}
+store:
+  stockout: backorder
+replenishment:
+  policy: base_stock
+  level: {BASE_STOCK}
+"""
+
+
+def reference_config() -> ModelConfig:
+    """The reference model as the simulator sees it."""
+    scenario = parse_scenario(SCENARIO_YAML, file="<throughput.py>")
+    return scenario.policies[scenario.baseline]
+
+
+# ---------------------------------------------------------------------------- the two implementations
+
+
+@dataclass
+class Outcome:
+    """What one run produced: enough to compare the two implementations."""
+
+    customers: int
+    served_immediately: int
+
+    @property
+    def fill_rate(self) -> float:
+        """Served immediately / customers."""
+        return self.served_immediately / self.customers if self.customers else math.nan
+
+
+@dataclass
+class NaiveCounts:
+    """Counters of :func:`run_naive` (customers arriving in [0, horizon))."""
+
+    customers: int = 0
+    served_immediately: int = 0
+    lost: int = 0
+    backordered: int = 0
+    served_after_wait: int = 0
+    cancelled: int = 0
+    orders_placed: int = 0
+
+    @property
+    def pending(self) -> int:
+        """Backordered customers still waiting at the horizon."""
+        return self.backordered - self.served_after_wait - self.cancelled
+
+    @property
+    def fill_rate(self) -> float:
+        """Served immediately / customers."""
+        return self.served_immediately / self.customers if self.customers else math.nan
+
+
+def run_naive(
+    seed: int,
+    horizon: float,
+    *,
+    rate: float = RATE,
+    base_stock: int = BASE_STOCK,
+    lead_time_mean: float = LEAD_TIME_MEAN,
+    accept: float = ACCEPT_BACKORDER,
+    patience_mean: float = PATIENCE_MEAN,
+) -> NaiveCounts:
+    """The reference model written the straightforward SimPy way, over [0, horizon).
+
+    One process per customer and per replenishment order; the stock is a
+    ``Container``; a waiting customer yields ``get | timeout(patience)``.
+    """
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    stock = simpy.Container(env, init=base_stock)
+    counts = NaiveCounts()
+    ip = base_stock  # inventory position: on hand + on order − backordered
+
+    def deliver(qty: int) -> Generator[simpy.Event, Any, None]:
+        yield env.timeout(rng.expovariate(1.0 / lead_time_mean))
+        yield stock.put(qty)
+
+    def check_inventory_position() -> None:
+        nonlocal ip
+        if ip < base_stock:
+            qty = base_stock - ip
+            ip += qty
+            counts.orders_placed += 1
+            env.process(deliver(qty))
+
+    def customer() -> Generator[simpy.Event, Any, None]:
+        nonlocal ip
+        if stock.level >= 1 and not stock.get_queue:  # stock on the shelf and nobody waiting for it
+            counts.served_immediately += 1
+            ip -= 1
+            check_inventory_position()
+            yield stock.get(1)
+            return
+        if rng.random() >= accept:  # balks: IP unchanged, nothing to order
+            counts.lost += 1
+            return
+        counts.backordered += 1
+        ip -= 1
+        check_inventory_position()
+        request = stock.get(1)
+        yield request | env.timeout(rng.expovariate(1.0 / patience_mean))
+        if request.triggered:  # the unit came (tested on the request itself, so no unit can go astray)
+            counts.served_after_wait += 1
+        else:
+            request.cancel()
+            counts.cancelled += 1
+            ip += 1
+            check_inventory_position()  # IP rose: never orders, kept for the rule "check after every change"
+
+    def arrivals() -> Generator[simpy.Event, Any, None]:
+        while True:
+            yield env.timeout(rng.expovariate(rate))
+            counts.customers += 1
+            env.process(customer())
+
+    env.process(arrivals())
+    env.run(until=horizon)  # stops before any event at t = horizon: customers arriving in [0, horizon)
+    return counts
+
+
+def run_simulator(cfg: ModelConfig, seed: int, horizon: float, replication: int = 0) -> Outcome:
+    """One replication of the simulator."""
+    result = simulate(cfg, seed=seed, replication=replication, horizon=horizon)
+    c = result.counters
+    return Outcome(c.customers, c.served_immediately)
+
+
+def run_naive_outcome(seed: int, horizon: float) -> Outcome:
+    """One run of the naive model."""
+    counts = run_naive(seed, horizon)
+    return Outcome(counts.customers, counts.served_immediately)
+
+
+# ---------------------------------------------------------------------------- measurements
+
+
+def timed(run: Callable[[], Outcome]) -> tuple[Outcome, float]:
+    """Run once; return the outcome and the CPU seconds it took (garbage collected before)."""
+    gc.collect()
+    start = time.process_time()
+    outcome = run()
+    return outcome, time.process_time() - start
+
+
+def peak_memory(cfg: ModelConfig, horizon: float) -> float:
+    """Peak traced memory [MiB] of one simulator run over ``horizon``."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        run_simulator(cfg, SEED, horizon)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def fill_rate_se(outcome: Outcome) -> float:
+    """Binomial standard error of a fill rate – a lower bound: stockouts come in spells."""
+    p, n = outcome.fill_rate, outcome.customers
+    return math.sqrt(p * (1.0 - p) / n) if n else math.nan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each implementation (default 5)")
+    parser.add_argument("--horizon", type=float, default=HORIZON, help=f"days per run (default {HORIZON:g})")
+    parser.add_argument("--quick", action="store_true", help="smoke run: horizon 2000, 1 repeat")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.horizon, args.repeats = 2000.0, 1
+    if args.repeats < 1 or not args.horizon > 0:
+        parser.error("--repeats must be ≥ 1 and --horizon > 0")
+
+    cfg = reference_config()
+    print(
+        f"Python {platform.python_version()}, SimPy {simpy.__version__}, NumPy {np.__version__}, "
+        f"{platform.machine()}, {_cpus()} CPU(s)"
+    )
+    print(
+        f"reference model: λ = {RATE:g}/day, unit demand, base stock {BASE_STOCK}, "
+        f"exponential lead time mean {LEAD_TIME_MEAN:g} d, accept {ACCEPT_BACKORDER:g}, "
+        f"patience exponential mean {PATIENCE_MEAN:g} d, horizon {args.horizon:g} d, {args.repeats} repeat(s)"
+    )
+
+    run_simulator(cfg, SEED, 50.0)  # warm-up: imports, caches
+    run_naive(SEED, 50.0)
+
+    sim_rates: list[float] = []
+    naive_rates: list[float] = []
+    sim_out = naive_out = Outcome(0, 0)
+    for i in range(args.repeats):
+        sim_out, sim_cpu = timed(lambda: run_simulator(cfg, SEED, args.horizon))
+        naive_out, naive_cpu = timed(lambda: run_naive_outcome(SEED, args.horizon))
+        sim_rates.append(sim_out.customers / sim_cpu)
+        naive_rates.append(naive_out.customers / naive_cpu)
+        print(
+            f"  run {i + 1}: simulator {sim_out.customers} customers in {sim_cpu:.2f} CPU-s, "
+            f"naive {naive_out.customers} customers in {naive_cpu:.2f} CPU-s",
+            flush=True,
+        )
+
+    sim_med = statistics.median(sim_rates)
+    naive_med = statistics.median(naive_rates)
+    print()
+    print(f"{'implementation':<16}{'customers':>12}{'fill rate':>12}{'customers/CPU-s (median)':>28}")
+    for name, out, rate in (("simulator", sim_out, sim_med), ("naive SimPy", naive_out, naive_med)):
+        print(f"{name:<16}{out.customers:>12}{out.fill_rate:>12.4f}{rate:>28,.0f}")
+    print(f"ratio simulator / naive: {sim_med / naive_med:.2f}x (target ≥ 5x)")
+    diff = sim_out.fill_rate - naive_out.fill_rate
+    se = math.hypot(fill_rate_se(sim_out), fill_rate_se(naive_out))
+    print(f"fill-rate difference: {diff:+.4f} (binomial s.e. {se:.4f}, an underestimate: stockouts come in spells)")
+
+    if not args.no_memory:
+        print()
+        print("simulator peak memory (tracemalloc):")
+        for horizon in (args.horizon, 4 * args.horizon):
+            print(f"  horizon {horizon:>8g} days: {peak_memory(cfg, horizon):6.2f} MiB", flush=True)
+    return 0
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
