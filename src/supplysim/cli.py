@@ -19,8 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from supplysim.experiment import Experiment, ReplicationError, run_experiment
 from supplysim.loader import ScenarioError, load_scenario, parse_override
-from supplysim.results import summary_json, write_results
+from supplysim.results import summary_json, trace_csv, write_results
 from supplysim.scenario import Scenario
+from supplysim.sim.model import simulate
 from supplysim.table import comparison_table, format_value
 
 __all__ = ["app", "main"]
@@ -66,6 +67,9 @@ def run(
     ] = None,
     format_: Annotated[str, typer.Option("--format", help="standard output: table or json")] = "table",
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    trace: Annotated[
+        bool, typer.Option(help="also write traces/<policy>.csv: every event of replication 0 (for teaching)")
+    ] = False,
 ) -> None:
     """Run every policy of SCENARIO, print the comparison table, write the results folder.
 
@@ -115,8 +119,13 @@ def run(
         sys.stderr.write("interrupted: nothing was written\n")
         raise typer.Exit(130) from None
     folder = out if out is not None else Path("results") / sc.name
+    extra = {}
+    if trace:
+        for name, cfg in sc.policies.items():
+            rows = simulate(cfg, seed=sc.seed, replication=0, horizon=sc.horizon, warmup=sc.warmup, trace=True).trace
+            extra[f"traces/{name}.csv"] = trace_csv(rows or [])
     try:
-        write_results(exp, folder)
+        write_results(exp, folder, extra)
     except OSError as exc:
         _fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
     if format_ == "json":

@@ -103,7 +103,17 @@ def scenario_document(exp: Experiment) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def write_results(exp: Experiment, out: Path) -> Path:
+def trace_csv(rows: list[tuple[float, str, int, int, str]]) -> str:
+    """A per-event trace as CSV: time, event, id, qty, note."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["time", "event", "id", "qty", "note"])
+    for t, event, ident, qty, note in rows:
+        w.writerow([repr(float(t)), event, ident, qty, note])
+    return buf.getvalue()
+
+
+def write_results(exp: Experiment, out: Path, extra: dict[str, str] | None = None) -> Path:
     """Write the results folder atomically: a complete new folder replaces the old one.
 
     The folder is assembled next to ``out`` and renamed into place, so an
@@ -119,7 +129,9 @@ def write_results(exp: Experiment, out: Path) -> Path:
             "replications.csv": replications_csv(exp),
             "scenario.yaml": scenario_document(exp),
         }
+        files.update(extra or {})
         for name, text in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(text, encoding="utf-8")
         old = None
         if out.exists():
