@@ -51,21 +51,33 @@ def _load(path: Path, overrides: list[str], **header: Any) -> Scenario:
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
-    replications: Annotated[int | None, typer.Option(help="override the scenario's replications", min=1)] = None,
-    seed: Annotated[int | None, typer.Option(help="override the scenario's seed", min=0)] = None,
-    horizon: Annotated[float | None, typer.Option(help="override the measured length of a replication")] = None,
-    warmup: Annotated[float | None, typer.Option(help="override the warm-up length")] = None,
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
+    replications: Annotated[
+        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(metavar="S", help="override the scenario's seed", min=0)] = None,
+    horizon: Annotated[
+        float | None, typer.Option(metavar="H", help="override the measured length of a replication")
+    ] = None,
+    warmup: Annotated[float | None, typer.Option(metavar="W", help="override the warm-up length")] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="override any key: PATH=VALUE, e.g. replenishment.reorder_point=40 (repeatable)"),
+        typer.Option(
+            "--set",
+            metavar="PATH=VALUE",
+            help="override any key: PATH=VALUE, e.g. replenishment.reorder_point=40 (repeatable)",
+        ),
     ] = None,
-    policy: Annotated[list[str] | None, typer.Option(help="run only this policy (repeatable)")] = None,
-    out: Annotated[Path | None, typer.Option(help="results folder (default results/<scenario name>/)")] = None,
+    policy: Annotated[list[str] | None, typer.Option(metavar="NAME", help="run only this policy (repeatable)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="results folder (default results/<scenario name>/)")
+    ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="worker processes (default all cores; 1 = in-process)", min=1)
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1)
     ] = None,
-    format_: Annotated[str, typer.Option("--format", help="standard output: table or json")] = "table",
+    format_: Annotated[
+        str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
+    ] = "table",
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     trace: Annotated[
         bool, typer.Option(help="also write traces/<policy>.csv: every event of replication 0 (for teaching)")
@@ -107,9 +119,13 @@ def run(
                 TimeElapsedColumn(),
                 console=err,
                 transient=True,
+                auto_refresh=False,  # no refresh thread: worker processes are forked
             ) as bar:
                 task = bar.add_task(f"simulating {sc.name}", total=total)
-                exp = run_experiment(sc, workers=workers, progress=lambda d, t: bar.update(task, completed=d))
+                bar.refresh()
+                exp = run_experiment(
+                    sc, workers=workers, progress=lambda d, t: bar.update(task, completed=d, refresh=True)
+                )
         else:
             exp = run_experiment(sc, workers=workers)
     except ReplicationError as exc:
@@ -167,8 +183,10 @@ def verdict(exp: Experiment, kpi: str = "profit") -> list[str]:
 
 @app.command()
 def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: PATH=VALUE (repeatable)")] = None,
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files", metavar="SCENARIO...")],
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key: PATH=VALUE (repeatable)")
+    ] = None,
 ) -> None:
     """Check scenarios without running them; exit 2 if any is invalid.
 
