@@ -7,18 +7,19 @@ identities → hand the counters to :mod:`supplysim.indicators`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import REVIEW, WARMUP, Clock, Timer
-from supplysim.sim.customers import CustomerSource
-from supplysim.sim.replenishment import build_rule
+from supplysim.sim.customers import Customer, CustomerSource
+from supplysim.sim.replenishment import PeriodicRule, build_rule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.store import Store, TraceRow, build_stockout
 from supplysim.sim.streams import Streams
 from supplysim.sim.supplier import Supplier
 
-__all__ = ["ReplicationResult", "simulate"]
+__all__ = ["Replication", "ReplicationResult", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,76 @@ class ReplicationResult:
     horizon: float
     final_on_hand: int
     trace: list[TraceRow] | None
+
+
+class Replication:
+    """The component tree of one replication: build from the configuration, then :meth:`run`.
+
+    ``customers`` and ``lead_times`` replace the random sources (scripted runs for
+    exact tests and teaching); by default they come from the replication's streams.
+    """
+
+    def __init__(
+        self,
+        cfg: ModelConfig,
+        *,
+        seed: int,
+        replication: int,
+        trace: bool = False,
+        lead_times: Iterator[float] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.streams = Streams(seed, replication)
+        self.env = Clock()
+        self.counters = Counters()
+        self.waits = WaitSketch()
+        self.rows: list[TraceRow] | None = [] if trace else None
+        if lead_times is None:
+            lead_times = self.streams.draws(f"lead_time/{cfg.supplier.name}", cfg.supplier.lead_time)
+        self.supplier = Supplier(cfg.supplier, lead_times)
+        self.rule = build_rule(cfg.replenishment)
+        self.store = Store(
+            self.env, cfg, self.rule, self.supplier, build_stockout(cfg), self.counters, self.waits, self.rows
+        )
+
+    def run(
+        self, horizon: float, warmup: float = 0.0, customers: Iterable[Customer] | None = None
+    ) -> ReplicationResult:
+        """Simulate [0, warmup + horizon), measuring [warmup, warmup + horizon).
+
+        Raises:
+            AssertionError: if the outcome identity or unit conservation fails.
+        """
+        env, store, rule = self.env, self.store, self.rule
+        end = warmup + horizon
+        if warmup > 0:
+            Timer(env, warmup, WARMUP, lambda ev: store.start_window(env.now))
+        else:
+            store.measuring = True
+
+        if isinstance(rule, PeriodicRule):
+            period = rule.review_period
+
+            def review(ev: Timer) -> None:
+                rule.next_review = env.now + period
+                store.review(env.now)
+                Timer(env, period, REVIEW, review)
+
+            rule.next_review = rule.review_offset
+            Timer(env, rule.review_offset, REVIEW, review)
+        else:
+            ip = store.inventory_position
+            if ip <= store.trigger:
+                store.replenish(0.0, ip)
+
+        if customers is None:
+            customers = CustomerSource(self.cfg, self.streams)
+        env.run_arrivals(customers, store.arrive, end)
+        env.run_before(end, -1)
+        env.advance_to(end)
+        store.finish(end)
+        store.check_invariants()
+        return ReplicationResult(self.counters, self.waits, horizon, store.on_hand, self.rows)
 
 
 def simulate(
@@ -46,37 +117,4 @@ def simulate(
     Raises:
         AssertionError: if the outcome identity or unit conservation fails.
     """
-    streams = Streams(seed, replication)
-    env = Clock()
-    counters = Counters()
-    waits = WaitSketch()
-    rows: list[TraceRow] | None = [] if trace else None
-    supplier = Supplier(cfg.supplier, streams.draws(f"lead_time/{cfg.supplier.name}", cfg.supplier.lead_time))
-    rule = build_rule(cfg.replenishment)
-    store = Store(env, cfg, rule, supplier, build_stockout(cfg), counters, waits, rows)
-    end = warmup + horizon
-
-    if warmup > 0:
-        Timer(env, warmup, WARMUP, lambda ev: store.start_window(env.now))
-    else:
-        store.measuring = True
-
-    if rule.review_period is not None:
-        period = rule.review_period
-
-        def review(ev: Timer) -> None:
-            store.review(env.now)
-            Timer(env, period, REVIEW, review)
-
-        Timer(env, rule.review_offset, REVIEW, review)
-    else:
-        ip = store.inventory_position
-        if ip <= store.trigger:
-            store.replenish(0.0, ip)
-
-    env.run_arrivals(CustomerSource(cfg, streams), store.arrive, end)
-    env.run_before(end, -1)
-    env.advance_to(end)
-    store.finish(end)
-    store.check_invariants()
-    return ReplicationResult(counters, waits, horizon, store.on_hand, rows)
+    return Replication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup)

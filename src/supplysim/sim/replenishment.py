@@ -8,6 +8,8 @@ which keeps the per-customer path to one comparison. All quantities are units.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from supplysim.scenario import RQ, SS, BaseStock, Periodic, Replenishment
 
@@ -18,8 +20,6 @@ class ReplenishmentRule:
     """Base of every rule. ``trigger`` is the highest IP at which a continuous review orders."""
 
     trigger: float = -math.inf
-    review_period: float | None = None
-    review_offset: float = 0.0
 
     def order_size(self, ip: int) -> int:
         """Units to order when the inventory position is ``ip`` (0 = none)."""
@@ -69,10 +69,12 @@ class PeriodicRule(ReplenishmentRule):
     """(R, s, S) or (R, S): at offset + kR, order S − IP if IP ≤ s (or always without s)."""
 
     def __init__(self, review_period: float, order_up_to: int, reorder_point: int | None, offset: float) -> None:
-        self.review_period = review_period
-        self.review_offset = offset
+        self.review_period: float = review_period
+        self.review_offset: float = offset
         self.big_s = order_up_to
         self.s = reorder_point
+        self.next_review = offset
+        """Time of the next review not yet held (kept by the review events)."""
 
     def order_size(self, ip: int) -> int:
         if self.s is not None and ip > self.s:
@@ -80,21 +82,17 @@ class PeriodicRule(ReplenishmentRule):
         return max(0, self.big_s - ip)
 
     def next_order_time(self, now: float) -> float:
-        assert self.review_period is not None
-        if now <= self.review_offset:
-            return self.review_offset
-        k = math.ceil((now - self.review_offset) / self.review_period - 1e-12)
-        return self.review_offset + k * self.review_period
+        return self.next_review
+
+
+_BUILDERS: dict[type, Callable[[Any], ReplenishmentRule]] = {
+    BaseStock: lambda c: BaseStockRule(c.level),
+    RQ: lambda c: RQRule(c.reorder_point, c.order_quantity),
+    SS: lambda c: SSRule(c.reorder_point, c.order_up_to),
+    Periodic: lambda c: PeriodicRule(c.review_period, c.order_up_to, c.reorder_point, c.review_offset),
+}
 
 
 def build_rule(cfg: Replenishment) -> ReplenishmentRule:
-    """The rule for a validated replenishment section."""
-    if isinstance(cfg, BaseStock):
-        return BaseStockRule(cfg.level)
-    if isinstance(cfg, RQ):
-        return RQRule(cfg.reorder_point, cfg.order_quantity)
-    if isinstance(cfg, SS):
-        return SSRule(cfg.reorder_point, cfg.order_up_to)
-    if isinstance(cfg, Periodic):
-        return PeriodicRule(cfg.review_period, cfg.order_up_to, cfg.reorder_point, cfg.review_offset)
-    raise TypeError(f"no rule for {type(cfg).__name__}")  # pragma: no cover
+    """The rule for a validated replenishment section (chosen by its type)."""
+    return _BUILDERS[type(cfg)](cfg)
