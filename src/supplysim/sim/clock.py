@@ -76,20 +76,21 @@ class Clock(simpy.Environment):
     def run_arrivals(
         self,
         arrivals: Iterable[tuple[float, int, int, float, float, float]],
-        arrive: Callable[[float, int, int, int, float, float, float], None],
+        arrive: Callable[[tuple[float, int, int, float, float, float], int], None],
         end: float,
     ) -> int:
         """The driver loop: interleave exogenous arrivals with the queued events.
 
         For each arrival ``(t, qty, segment, u, patience, max_wait)`` before
         ``end``: run every queued event that comes before (t, :data:`ARRIVAL`),
-        move the clock to t and call ``arrive(t, customer_number, qty, …)``.
+        move the clock to t and call ``arrive(customer, customer_number)``.
         Returns the number of customers that arrived.
         """
         q = self._queue
         step = self.step
         n = 0
-        for t, qty, seg, u, patience, max_wait in arrivals:
+        for customer in arrivals:
+            t = customer[0]
             if t >= end:
                 break
             while q:
@@ -100,7 +101,7 @@ class Clock(simpy.Environment):
                 else:
                     break
             self._now = t
-            arrive(t, n, qty, seg, u, patience, max_wait)
+            arrive(customer, n)
             n += 1
         return n
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
+from supplysim.sim.customers import Customer
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.supplier import Order, Supplier
@@ -135,6 +136,7 @@ class Store:
         self.trigger = rule.trigger
         self.supplier = supplier
         supplier.connect(env, self._on_delivery)
+        self._outstanding = supplier.outstanding
         self.stockout = stockout
         self.c = counters
         self.waits = waits
@@ -150,6 +152,9 @@ class Store:
         """Live customers in the backorder queue."""
         self.queue: deque[Waiting] = deque()
         self.measuring = False
+        """True once the window has begun. Counters are zeroed when it begins, so
+        events count unconditionally; only outcomes of customers who arrived
+        before the window (``Waiting.counted`` false) are kept out."""
         self.t_last = 0.0
 
     # ------------------------------------------------------------------ bookkeeping
@@ -185,16 +190,16 @@ class Store:
 
     # ------------------------------------------------------------------ customers
 
-    def arrive(self, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float) -> None:
-        """A customer wanting ``qty`` units arrives (the hot path)."""
+    def arrive(self, customer: Customer, cid: int) -> None:
+        """Customer number ``cid`` arrives (the hot path); ``customer`` as made by the customer source."""
+        now = customer[0]
+        qty = customer[1]
         c = self.c
-        measuring = self.measuring
-        if measuring:
-            c.customers += 1
-            c.units_demanded += qty
+        c.customers += 1
+        c.units_demanded += qty
         trace = self.trace
         if trace is not None:
-            trace.append((now, "arrive", cid, qty, f"segment {seg}"))
+            trace.append((now, "arrive", cid, qty, f"segment {customer[2]}"))
         available = self.available
         if available >= qty:
             # Nobody waits (available > 0), so backordered = 0 and on_hand > 0:
@@ -206,23 +211,22 @@ class Store:
             self.available = available - qty
             on_hand = self.on_hand = self.on_hand - qty
             c.total_shipped += qty
-            if measuring:
-                c.served_immediately += 1
-                c.units_at_arrival += qty
-                c.units_shipped += qty
+            c.served_immediately += 1
+            c.units_at_arrival += qty
+            c.units_shipped += qty
             if trace is not None:
                 trace.append((now, "ship", cid, qty, "served immediately"))
             ip = on_hand + self.on_order
             if ip <= self.trigger:
                 self.replenish(now, ip)
             return
+        _, _, seg, u, patience, max_wait = customer
         self.stockout.on_shortage(self, now, cid, qty, seg, u, patience, max_wait)
 
     def lose(self, now: float, cid: int, qty: int, why: str) -> None:
         """The customer leaves without ordering."""
-        if self.measuring:
-            self.c.lost += 1
-            self.c.lost_units += qty
+        self.c.lost += 1
+        self.c.lost_units += qty
         self._log(now, "lost", cid, qty, why)
 
     def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
@@ -231,8 +235,7 @@ class Store:
         c = self.c
         counted = self.measuring
         entry = Waiting(cid, now, qty, qty, counted)
-        if counted:
-            c.backordered += 1
+        c.backordered += 1
         self.backordered += qty
         self.waiting += 1
         self.queue.append(entry)
@@ -245,10 +248,8 @@ class Store:
                 entry.owed -= a
                 self.backordered -= a
                 c.total_shipped += a
-                if counted:
-                    c.units_at_arrival += a
-                if self.measuring:
-                    c.units_shipped += a
+                c.units_at_arrival += a
+                c.units_shipped += a
                 self._log(now, "ship", cid, a, "partial shipment")
             else:
                 entry.reserved = a
@@ -307,8 +308,7 @@ class Store:
                 head.owed -= n
                 self.backordered -= n
                 c.total_shipped += n
-                if self.measuring:
-                    c.units_shipped += n
+                c.units_shipped += n
                 if head.owed:
                     self._log(now, "ship", head.id, n, "partial shipment")
                     return
@@ -327,8 +327,7 @@ class Store:
                 head.reserved = 0
                 head.owed = 0
                 c.total_shipped += shipped
-                if self.measuring:
-                    c.units_shipped += shipped
+                c.units_shipped += shipped
             queue.popleft()
             head.alive = False
             self.waiting -= 1
@@ -372,23 +371,31 @@ class Store:
         supplier = self.supplier
         order = supplier.place(now, qty)
         self.on_order += qty
-        if self.measuring:
-            c = self.c
-            c.orders_placed += 1
-            c.units_ordered += qty
-            c.ordering_cost += supplier.order_cost + supplier.unit_cost * qty
+        c = self.c
+        c.orders_placed += 1
+        c.units_ordered += qty
+        c.ordering_cost += supplier.order_cost + supplier.unit_cost * qty
         if self.trace is not None:
-            self._log(now, "order", order.id, qty, f"due {order.due:g}, promised {order.promised:g}")
+            promised = order.start + supplier.promised_lead
+            self._log(now, "order", order.id, qty, f"due {order.due:g}, promised {promised:g}")
 
     def _on_delivery(self, order: Order) -> None:
-        now = self.env.now
-        self._integrate(now)
+        now = order.due  # the clock's time: this event fires at the order's due time
+        dt = now - self.t_last
+        if dt > 0.0:  # _integrate, inlined on this hot path
+            c = self.c
+            on_hand = self.on_hand
+            c.area_on_hand += on_hand * dt
+            c.area_backorders += self.backordered * dt
+            if on_hand == 0:
+                c.stockout_time += dt
+            self.t_last = now
         qty = order.qty
         self.on_hand += qty
         self.available += qty
         self.on_order -= qty
         self.c.total_received += qty
-        del self.supplier.outstanding[order.id]
+        del self._outstanding[order.id]
         if self.trace is not None:
             self._log(now, "deliver", order.id, qty, "")
         if self.queue:

@@ -82,34 +82,23 @@ def residual_lead_time(dist: ContinuousDistribution) -> ResidualLeadTime:
 class Order(Event):
     """A replenishment order in transit; it is also the event of its delivery."""
 
-    __slots__ = ("due", "id", "placed", "promised", "qty", "start")
-
     def __init__(
-        self,
-        env: Clock,
-        on_delivery: Callable[[Order], None],
-        id: int,
-        qty: int,
-        placed: float,
-        start: float,
-        due: float,
-        promised: float,
+        self, env: Clock, on_delivery: Callable[[Order], None], id: int, qty: int, start: float, due: float
     ) -> None:
         # Inlined from Event.__init__, as simpy.Timeout does, for speed.
         self.env = env
         self.callbacks = [on_delivery]
         self._value = None
         self._ok = True
-        env.schedule(self, DELIVERY, due - placed)  # type: ignore[arg-type]
+        env.schedule(self, DELIVERY, due - env._now)  # type: ignore[arg-type]
         self.id = id
+        """Order number, in order of placement."""
         self.qty = qty
-        self.placed = placed
+        """Units ordered."""
         self.start = start
-        """When the supplier starts working on it (= placed without ``servers``)."""
+        """When the supplier starts working on it (= placement without ``servers``)."""
         self.due = due
         """Actual arrival time."""
-        self.promised = promised
-        """Supplier's promised arrival (start + quoted lead time), used for quotes."""
 
 
 class Supplier:
@@ -149,12 +138,9 @@ class Supplier:
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
-        assert self._env is not None and self._on_delivery is not None, "connect() the supplier first"
         ident = self._next_id
         self._next_id = ident + 1
-        order = self.outstanding[ident] = Order(
-            self._env, self._on_delivery, ident, qty, now, start, due, start + self.promised_lead
-        )
+        order = self.outstanding[ident] = Order(self._env, self._on_delivery, ident, qty, start, due)  # type: ignore[arg-type]
         return order
 
     def expected_arrivals(self, now: float, new_order_at: float) -> tuple[list[tuple[float, int]], float]:
@@ -174,7 +160,7 @@ class Supplier:
                 queued.append(order)
                 continue
             if quoted:
-                e = max(order.promised, now)
+                e = max(order.start + lead, now)
             else:
                 e = now + residual(now - order.start)
             if self._servers is not None:
