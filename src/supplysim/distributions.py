@@ -29,6 +29,7 @@ from pydantic import (
     PositiveInt,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "CONTINUOUS_KINDS",
@@ -63,6 +64,18 @@ class Distribution(Protocol):
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = {field.alias or name for name, field in cls.model_fields.items()}
+            for key in data:
+                if key not in allowed:
+                    raise PydanticCustomError(
+                        "unknown_key", "unknown key {key!r}", {"key": str(key), "allowed": sorted(allowed)}
+                    )
+        return data
+
     @property
     def is_constant(self) -> bool:
         """True when every draw is the same number (no stream is needed)."""
@@ -92,19 +105,27 @@ class _Dist(BaseModel):
         """Mean residual life E[X − a | X > a] at each age ``a`` (continuous kinds).
 
         Computed as ∫_a^∞ S(x) dx / S(a) from the survival function S
-        (Ross, *Introduction to Probability Models*, §5.2). Where S(a) = 0 the
-        residual is 0 (the variable has certainly ended).
+        (Ross, *Introduction to Probability Models*, §5.2): the integral by the
+        trapezoidal rule on 20,001 points up to the 1 − 1e-12 quantile plus the
+        remaining tail by quadrature. Where S(a) = 0 the residual is 0.
         """
         from scipy import integrate
 
         rv = self.frozen()
+        ages = np.asarray(ages, dtype=float)
+        upper = max(float(rv.ppf(1 - 1e-12)), float(ages.max(initial=0.0)))
+        grid = np.linspace(0.0, upper, 20001)
+        sf = rv.sf(grid)
+        step = grid[1] - grid[0]
+        # ∫_{grid[i]}^{upper} S, cumulated from the right
+        pieces = (sf[1:] + sf[:-1]) * step / 2
+        right = np.concatenate([np.cumsum(pieces[::-1])[::-1], [0.0]])
+        right += integrate.quad(rv.sf, upper, np.inf)[0]
+        area = np.interp(ages, grid, right)
+        tail = rv.sf(ages)
         out = np.zeros(len(ages))
-        for i, a in enumerate(ages):
-            tail = float(rv.sf(a))
-            if tail <= 1e-12:
-                continue
-            area, _ = integrate.quad(rv.sf, a, np.inf, limit=200)
-            out[i] = area / tail
+        alive = tail > 1e-12
+        out[alive] = area[alive] / tail[alive]
         return out
 
 

@@ -247,6 +247,18 @@ def _default_segments() -> list[Segment]:
     return [Segment()]
 
 
+def _check_segments(cls: type, segments: list[Segment]) -> list[Segment]:
+    """Shares sum to 1 (within 1e-9) and names are unique."""
+    total = sum(s.share for s in segments)
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"segment shares must sum to 1 (within 1e-9), found {total:.12g}")
+    names = [s.name for s in segments]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ValueError(f"segment names must be unique, found {sorted(dup)} more than once")
+    return segments
+
+
 class ModelConfig(Frozen):
     """One complete model: what a single policy simulates."""
 
@@ -257,17 +269,7 @@ class ModelConfig(Frozen):
     store: Store = Field(default_factory=Store)
     replenishment: Replenishment
 
-    @field_validator("segments")
-    @classmethod
-    def _shares(cls, segments: list[Segment]) -> list[Segment]:
-        total = sum(s.share for s in segments)
-        if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"segment shares must sum to 1 (within 1e-9), found {total:.12g}")
-        names = [s.name for s in segments]
-        dup = {n for n in names if names.count(n) > 1}
-        if dup:
-            raise ValueError(f"segment names must be unique, found {sorted(dup)} more than once")
-        return segments
+    _segments = field_validator("segments")(_check_segments)
 
     @property
     def initial_stock(self) -> int:
@@ -280,9 +282,18 @@ class ModelConfig(Frozen):
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
+_TAGS = ("dist", "policy")
+
+
 def deep_merge(base: Any, override: Any) -> Any:
-    """Merge ``override`` into a copy of ``base``: mappings key by key, all else replaced."""
+    """Merge ``override`` into a copy of ``base``: mappings key by key, all else replaced.
+
+    A mapping that changes its kind (a different ``dist:`` or ``policy:``)
+    replaces the base mapping whole: the old kind's parameters do not leak in.
+    """
     if isinstance(base, dict) and isinstance(override, dict):
+        if any(tag in override and override[tag] != base.get(tag) for tag in _TAGS):
+            return copy.deepcopy(override)
         out = dict(base)
         for key, value in override.items():
             out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
@@ -314,6 +325,8 @@ class Scenario(Frozen):
 
     policies: dict[str, ModelConfig]
     """Resolved models, in order; the first is the baseline."""
+
+    _segments = field_validator("segments")(_check_segments)
 
     @model_validator(mode="before")
     @classmethod

@@ -115,7 +115,8 @@ class Supplier:
         self._no_crossing = cfg.no_crossing
         self._last_due = 0.0
         self._next_id = 0
-        self._residual = residual_lead_time(cfg.lead_time)
+        self._residual: ResidualLeadTime | None = None
+        """Built on the first quote (scenarios without quotes never need it)."""
         self.outstanding: dict[int, Order] = {}
         """Orders placed and not yet delivered, in order of placement."""
         self._env: Clock | None = None
@@ -150,6 +151,8 @@ class Supplier:
         """
         quoted = self.cfg.quoted_lead_time is not None
         residual = self._residual
+        if residual is None:
+            residual = self._residual = residual_lead_time(self.cfg.lead_time)
         lead = self.promised_lead
         out: list[tuple[float, int]] = []
         queued: list[Order] = []
