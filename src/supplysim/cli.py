@@ -42,10 +42,10 @@ def _fail(message: str, code: int) -> None:
 
 
 def _load(path: Path, overrides: list[str], **header: Any) -> Scenario:
-    pairs = [parse_override(o) for o in overrides]
+    pairs: list[tuple[Any, ...]] = [parse_override(o) for o in overrides]
     for key, value in header.items():
         if value is not None:
-            pairs.append((key, value))
+            pairs.append((key, value, f"--{key} {value}"))
     return load_scenario(path, pairs)
 
 

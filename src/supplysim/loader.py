@@ -140,13 +140,19 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def apply_overrides(
-    data: dict[str, Any], overrides: Sequence[tuple[str, Any]], src: _Source | None = None
+    data: dict[str, Any], overrides: Sequence[tuple[Any, ...]], src: _Source | None = None
 ) -> dict[str, Any]:
-    """Return a copy of ``data`` with each ``(dotted.path, value)`` set (creating mappings)."""
+    """Return a copy of ``data`` with each ``(dotted.path, value)`` set (creating mappings).
+
+    An override may carry a third element, the label naming it in messages
+    (default ``--set PATH=VALUE``).
+    """
     import copy
 
     out = copy.deepcopy(data)
-    for dotted, value in overrides:
+    for item in overrides:
+        dotted, value = item[0], item[1]
+        label = str(item[2]) if len(item) > 2 else f"--set {dotted}={value!r}"
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
         node: Any = out
         for i, part in enumerate(parts[:-1]):
@@ -167,7 +173,7 @@ def apply_overrides(
             raise ScenarioError(f"--set {dotted}: no list item {last}")
         node[last] = value
         if src is not None:
-            src.overridden[tuple(parts)] = f"--set {dotted}={value!r}"
+            src.overridden[tuple(parts)] = label
     return out
 
 
@@ -217,7 +223,10 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
             return f"did you mean {close[0]!r}? (allowed here: {allowed})"
         return f"allowed here: {allowed}"
     if etype == "union_tag_invalid":
-        return f"`{ctx.get('discriminator', 'dist')}` must be one of {ctx.get('expected_tags')}"
+        tags = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
+        close = difflib.get_close_matches(str(ctx.get("tag", "")), tags, n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]!r}? " if close else ""
+        return f"{guess}{str(ctx.get('discriminator', 'dist')).strip(chr(39))} must be one of: {', '.join(tags)}"
     if etype == "union_tag_not_found":
         return (
             "a random quantity is a number or a mapping with `dist:` "
@@ -279,25 +288,67 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}")
             lines.append(f"  expected: {_expected(err['msg'])}")
             if exists:
-                lines.append(f"  found:    {found_value!r}")
+                lines.append(f"  found:    {_short(found_value)}")
         hint = _hint(err, shown, found_value)
         if hint:
             lines.append(f"  hint: {hint}")
     return "\n".join(lines)
 
 
-def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tuple[str, Any]] = ()) -> Scenario:
+def _check_policy_bodies(data: dict[str, Any], src: _Source) -> None:
+    """Policies must be a mapping of name → mapping of model sections (located errors)."""
+    bodies = data.get("policies")
+    if bodies is None:
+        return
+    if not isinstance(bodies, dict) or not bodies:
+        raise ScenarioError(
+            f"{src.where(('policies',))}: policies\n"
+            f"  expected: a non-empty mapping of policy name to overrides\n"
+            f"  found:    {_short(bodies)}\n"
+            "  hint: e.g. `policies: {backorder: {}, out_of_stock: {store: {stockout: lost_sales}}}`"
+        )
+    for name, body in bodies.items():
+        path: Path_ = ("policies", name)
+        if body is not None and not isinstance(body, dict):
+            raise ScenarioError(
+                f"{src.where(path)}: {_fmt_path(path)}\n"
+                "  expected: a mapping of overrides ({} for the base as written)\n"
+                f"  found:    {_short(body)}\n"
+                "  hint: e.g. `out_of_stock: {store: {stockout: lost_sales}}`"
+            )
+        for key in body or {}:
+            if key not in MODEL_SECTIONS:
+                close = difflib.get_close_matches(str(key), MODEL_SECTIONS, n=1, cutoff=0.6)
+                hint = (
+                    f"did you mean {close[0]!r}? "
+                    if close
+                    else "experiment settings (horizon, seed, …) belong at the top level; "
+                )
+                raise ScenarioError(
+                    f"{src.where((*path, key), key=True)}: {_fmt_path((*path, key))}: "
+                    f"a policy cannot override {key!r}\n"
+                    f"  hint: {hint}a policy may override only {', '.join(MODEL_SECTIONS)}"
+                )
+
+
+def _short(value: Any, limit: int = 100) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tuple[Any, ...]] = ()) -> Scenario:
     """Validate scenario YAML ``text`` (``file`` names it in messages)."""
     data, src = _read_yaml(text, file)
     if overrides:
         data = apply_overrides(data, overrides, src)
+    _check_policy_bodies(data, src)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_errors_to_message(exc, data, src)) from None
 
 
-def load_scenario(path: str | Path, overrides: Sequence[tuple[str, Any]] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[tuple[Any, ...]] = ()) -> Scenario:
     """Read and validate the scenario at ``path``, applying ``--set`` style overrides."""
     p = Path(path)
     try:

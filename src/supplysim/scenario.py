@@ -347,15 +347,13 @@ class Scenario(Frozen):
                 body = {}
             if not isinstance(body, dict):
                 raise PydanticCustomError(
-                    "policy_body",
-                    "policy {name!r} must be a mapping of overrides (use {{}} for the base as written)",
-                    {"name": str(name)},
+                    "policy_body", "policy '{name}' must be a mapping of overrides", {"name": str(name)}
                 )
             for key in body:
                 if key not in MODEL_SECTIONS:
                     raise PydanticCustomError(
                         "policy_key",
-                        "policy {name!r} overrides {key!r}, but a policy may only override {allowed}",
+                        "policy '{name}' overrides '{key}', but a policy may only override {allowed}",
                         {"name": str(name), "key": str(key), "allowed": ", ".join(MODEL_SECTIONS)},
                     )
             resolved[name] = deep_merge(base, body)

@@ -24,7 +24,6 @@ given what the store can see at that moment (``docs/model.md``, "Quoted wait"):
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
 from collections.abc import Callable, Iterator
 
@@ -69,14 +68,16 @@ def _upper(dist: ContinuousDistribution) -> float:
         return dist.mean + 10 * dist.sd
 
 
-@functools.lru_cache(maxsize=64)
-def _residual_for(key: str, dist: ContinuousDistribution) -> ResidualLeadTime:
-    return ResidualLeadTime(dist)
+_TABLES: dict[str, ResidualLeadTime] = {}
 
 
 def residual_lead_time(dist: ContinuousDistribution) -> ResidualLeadTime:
-    """The (cached) residual-life table of ``dist``."""
-    return _residual_for(dist.model_dump_json(), dist)
+    """The residual-life table of ``dist``, cached per process by the distribution's parameters."""
+    key = dist.model_dump_json()
+    table = _TABLES.get(key)
+    if table is None:
+        table = _TABLES[key] = ResidualLeadTime(dist)
+    return table
 
 
 class Order(Event):

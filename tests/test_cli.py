@@ -1,0 +1,538 @@
+"""The command line, end to end: ``python -m supplysim`` in a subprocess, in a temporary folder.
+
+Checks the contract of ``cli.md``: exit codes, the comparison table, the results folder,
+``--format json`` printing exactly ``summary.json``, reproducibility (any ``--workers``,
+re-running the resolved scenario), the options, and one clear located message with exit
+code 2 and no traceback for every kind of invalid input.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from scipy import stats
+
+from supplysim.indicators import KPIS
+from supplysim.loader import load_scenario
+
+BASE = """\
+name: tiny
+description: a small, fast scenario for the CLI tests
+horizon: 30
+warmup: 5
+replications: 3
+seed: 5
+product:
+  price: 10
+  holding_cost: 0.1
+  backorder_cost: 0.2
+  lost_sale_cost: 1
+demand:
+  rate: 4
+  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}
+segments:
+  - name: patient
+    share: 0.6
+    accept_backorder: 0.9
+    max_wait: {dist: triangular, low: 1, mode: 3, high: 8}
+    patience: {dist: normal, mean: 5, sd: 2}
+  - name: impulse
+    share: 0.4
+    accept_backorder: 0.3
+    patience: {dist: exponential, mean: 1}
+supplier:
+  lead_time: {dist: uniform, low: 1, high: 4}
+  unit_cost: 4
+  order_cost: 5
+store:
+  initial_stock: 15
+  stockout: backorder
+replenishment:
+  policy: sS
+  reorder_point: 8
+  order_up_to: 20
+policies:
+  backorder: {}
+  out_of_stock:
+    store: {stockout: lost_sales}
+  hybrid:
+    store: {max_quoted_wait: 1.5}
+"""
+POLICIES = ["backorder", "out_of_stock", "hybrid"]
+RESULT_FILES = {"summary.json", "summary.csv", "replications.csv", "scenario.yaml"}
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "supplysim", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def mutate(old: str, new: str, text: str = BASE) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def line_of(text: str, snippet: str) -> int:
+    """1-based line of the only line containing ``snippet``."""
+    hits = [i for i, line in enumerate(text.splitlines(), start=1) if snippet in line]
+    assert len(hits) == 1, (snippet, hits)
+    return hits[0]
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    return path
+
+
+def run_json(cwd: Path, *args: str) -> tuple[str, dict[str, Any]]:
+    proc = ok(cli(cwd, "run", *args, "--format", "json", "--quiet"))
+    return proc.stdout, json.loads(proc.stdout)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def test_run_prints_the_table_and_writes_the_results_folder(scenario: Path) -> None:
+    tmp = scenario.parent
+    proc = ok(cli(tmp, "run", "tiny.yaml", "--workers", "1"))
+    for name in [*POLICIES, "fill_rate", "profit"]:
+        assert name in proc.stdout
+    folder = tmp / "results" / "tiny"
+    assert {p.name for p in folder.iterdir()} == RESULT_FILES
+    assert "results/tiny" in proc.stdout
+
+    with (folder / "summary.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "policy",
+        "kpi",
+        "mean",
+        "sd",
+        "ci95_half_width",
+        "n",
+        "diff_vs_baseline",
+        "diff_ci95_low",
+        "diff_ci95_high",
+    ]
+    assert [(r["policy"], r["kpi"]) for r in rows] == [(p, k) for p in POLICIES for k in KPIS]
+    assert all(r["diff_vs_baseline"] == "" for r in rows if r["policy"] == "backorder")
+    assert all(r["diff_vs_baseline"] != "" for r in rows if r["policy"] != "backorder" and r["kpi"] == "customers")
+
+    with (folder / "replications.csv").open(newline="") as f:
+        reps = list(csv.DictReader(f))
+    assert list(reps[0]) == ["policy", "replication", *KPIS]
+    assert [(r["policy"], int(r["replication"])) for r in reps] == [(p, i) for p in POLICIES for i in range(3)]
+
+    # the resolved scenario is a complete, valid scenario equal to the one we wrote
+    resolved = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    assert resolved["seed"] == 5 and list(resolved["policies"]) == POLICIES
+    assert load_scenario(folder / "scenario.yaml") == load_scenario(scenario)
+
+
+def test_format_json_prints_exactly_summary_json(scenario: Path) -> None:
+    tmp = scenario.parent
+    out, doc = run_json(tmp, "tiny.yaml", "--workers", "1")
+    folder = tmp / "results" / "tiny"
+    assert out == (folder / "summary.json").read_text(encoding="utf-8")
+
+    assert doc["supplysim_version"]
+    assert doc["scenario"] == "tiny"
+    assert (doc["seed"], doc["replications"], doc["horizon"], doc["warmup"]) == (5, 3, 30, 5)
+    assert doc["baseline"] == "backorder"
+    assert list(doc["policies"]) == POLICIES
+    for name, body in doc["policies"].items():
+        assert set(body) == {"kpis", "vs_baseline"}
+        assert list(body["kpis"]) == list(KPIS)
+        for kpi, s in body["kpis"].items():
+            assert set(s) == {"mean", "sd", "ci95_half_width", "n"}, kpi
+            assert 0 <= s["n"] <= 3
+        if name == "backorder":
+            assert body["vs_baseline"] == {}
+        else:
+            assert list(body["vs_baseline"]) == list(KPIS)
+            for d in body["vs_baseline"].values():
+                assert set(d) == {"diff", "ci95_low", "ci95_high"}
+            # common random numbers: every policy sees the same customers, exactly
+            assert body["vs_baseline"]["customers"] == {"diff": 0.0, "ci95_low": 0.0, "ci95_high": 0.0}
+
+    # The summary is the Student-t summary of replications.csv (Law 2015, eq. 4.12), recomputed here.
+    with (folder / "replications.csv").open(newline="") as f:
+        reps = list(csv.DictReader(f))
+    for name in POLICIES:
+        for kpi in ("customers", "fill_rate", "avg_on_hand", "profit", "mean_wait"):
+            x = [float(r[kpi]) for r in reps if r["policy"] == name and r[kpi] != ""]
+            s = doc["policies"][name]["kpis"][kpi]
+            assert s["n"] == len(x)
+            if len(x) < 2:
+                continue
+            mean = sum(x) / len(x)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in x) / (len(x) - 1))
+            assert s["mean"] == pytest.approx(mean, rel=1e-12, abs=1e-12)
+            assert s["sd"] == pytest.approx(sd, rel=1e-9, abs=1e-12)
+            assert s["ci95_half_width"] == pytest.approx(
+                stats.t.ppf(0.975, len(x) - 1) * sd / math.sqrt(len(x)), rel=1e-9, abs=1e-12
+            )
+    base = [float(r["profit"]) for r in reps if r["policy"] == "backorder"]
+    other = [float(r["profit"]) for r in reps if r["policy"] == "out_of_stock"]
+    diff = sum(o - b for o, b in zip(other, base, strict=True)) / 3
+    assert doc["policies"]["out_of_stock"]["vs_baseline"]["profit"]["diff"] == pytest.approx(diff, rel=1e-9, abs=1e-9)
+
+
+def test_workers_do_not_change_the_numbers(scenario: Path) -> None:
+    tmp = scenario.parent
+    one, _ = run_json(tmp, "tiny.yaml", "--workers", "1", "--out", "w1")
+    two, _ = run_json(tmp, "tiny.yaml", "--workers", "2", "--out", "w2")
+    assert one == two
+    assert (tmp / "w1" / "summary.json").read_bytes() == (tmp / "w2" / "summary.json").read_bytes()
+    assert (tmp / "w1" / "replications.csv").read_bytes() == (tmp / "w2" / "replications.csv").read_bytes()
+
+
+def test_the_resolved_scenario_reproduces_the_results(scenario: Path) -> None:
+    tmp = scenario.parent
+    first, _ = run_json(tmp, "tiny.yaml", "--workers", "1")
+    again, _ = run_json(tmp, "results/tiny/scenario.yaml", "--workers", "1", "--out", "rerun")
+    assert again == first
+    assert (tmp / "rerun" / "summary.json").read_text(encoding="utf-8") == first
+    assert (tmp / "rerun" / "scenario.yaml").read_text(encoding="utf-8") == (
+        tmp / "results" / "tiny" / "scenario.yaml"
+    ).read_text(encoding="utf-8")
+
+
+def test_options_override_the_scenario(scenario: Path) -> None:
+    tmp = scenario.parent
+    args = ["--replications", "2", "--seed", "11", "--horizon", "20", "--warmup", "0"]
+    sets = ["--set", "demand.rate=2", "--set", "store.initial_stock=3", "--set", "segments.1.accept_backorder=1"]
+    picks = ["--policy", "hybrid", "--policy", "backorder"]
+    out, doc = run_json(tmp, "tiny.yaml", *args, *sets, *picks, "--out", "custom", "--workers", "1")
+    assert not (tmp / "results").exists(), "--out must replace the default folder"
+    assert {p.name for p in (tmp / "custom").iterdir()} == RESULT_FILES
+    assert (tmp / "custom" / "summary.json").read_text(encoding="utf-8") == out
+    assert (doc["seed"], doc["replications"], doc["horizon"], doc["warmup"]) == (11, 2, 20, 0)
+    assert set(doc["policies"]) == {"backorder", "hybrid"}
+    assert doc["baseline"] == next(iter(doc["policies"]))
+    assert all(s["n"] == 2 for s in doc["policies"]["backorder"]["kpis"].values() if s["n"])
+
+    resolved = load_scenario(tmp / "custom" / "scenario.yaml")
+    assert resolved.demand.rate == 2 and resolved.store.initial_stock == 3
+    assert resolved.segments[1].accept_backorder == 1
+    assert set(resolved.policies) == {"backorder", "hybrid"}
+    assert all(p.demand.rate == 2 and p.store.initial_stock == 3 for p in resolved.policies.values())
+
+    # The overrides mean exactly what editing the file means: same numbers, byte for byte.
+    edited = mutate("  rate: 4", "  rate: 2")
+    edited = mutate("  initial_stock: 15", "  initial_stock: 3", edited)
+    edited = mutate("    accept_backorder: 0.3", "    accept_backorder: 1", edited)
+    (tmp / "edited.yaml").write_text(edited, encoding="utf-8")
+    same, _ = run_json(tmp, "edited.yaml", *args, *picks, "--out", "edited", "--workers", "1")
+    assert same == out
+
+
+def test_a_policy_alone_gives_the_same_numbers(scenario: Path) -> None:
+    """Each policy's replications do not depend on which other policies run (common random numbers)."""
+    tmp = scenario.parent
+    _, full = run_json(tmp, "tiny.yaml", "--workers", "1", "--out", "all")
+    _, alone = run_json(tmp, "tiny.yaml", "--workers", "1", "--out", "alone", "--policy", "out_of_stock")
+    assert list(alone["policies"]) == ["out_of_stock"]
+    assert alone["baseline"] == "out_of_stock"
+    assert alone["policies"]["out_of_stock"]["vs_baseline"] == {}
+    assert alone["policies"]["out_of_stock"]["kpis"] == full["policies"]["out_of_stock"]["kpis"]
+
+
+def test_unknown_policy_exits_2(scenario: Path) -> None:
+    proc = cli(scenario.parent, "run", "tiny.yaml", "--policy", "nope", "--quiet")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ")
+    assert "'nope'" in proc.stderr and "backorder, out_of_stock, hybrid" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (scenario.parent / "results").exists()
+
+
+def test_unknown_format_exits_2(scenario: Path) -> None:
+    proc = cli(scenario.parent, "run", "tiny.yaml", "--format", "xml")
+    assert proc.returncode == 2
+    assert "--format" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- validate, schema
+
+
+def test_validate_accepts_a_good_scenario(scenario: Path) -> None:
+    proc = ok(cli(scenario.parent, "validate", "tiny.yaml"))
+    assert proc.stdout.startswith("ok: tiny.yaml")
+    assert proc.stderr == ""
+
+
+def test_validate_reports_every_bad_file(scenario: Path) -> None:
+    bad = scenario.parent / "bad.yaml"
+    bad.write_text(mutate("  rate: 4", "  rate: -4"), encoding="utf-8")
+    proc = cli(scenario.parent, "validate", "tiny.yaml", "bad.yaml")
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("ok: tiny.yaml")
+    assert f"error: bad.yaml:{line_of(BASE, '  rate: 4')}:" in proc.stderr
+    assert "demand.rate" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_schema_is_json_schema_of_the_scenario(tmp_path: Path) -> None:
+    proc = ok(cli(tmp_path, "schema"))
+    doc = json.loads(proc.stdout)
+    assert isinstance(doc["properties"], dict)
+    for key in ("demand", "supplier", "replenishment", "segments", "store", "policies", "horizon"):
+        assert key in doc["properties"], key
+    assert {"name", "horizon", "demand", "supplier", "replenishment"} <= set(doc["required"])
+    assert "policies" not in doc["required"]
+
+
+# --------------------------------------------------------------------------- invalid input
+
+
+def _case(case_id: str, text: str, snippet: str | None, *needles: str, args: tuple[str, ...] = ()) -> Any:
+    """A malformed scenario; ``snippet`` marks the line the message must point at."""
+    line = line_of(text, snippet) if snippet is not None else None
+    return pytest.param(text, line, needles, args, id=case_id)
+
+
+POLICY_HORIZON = mutate("    store: {stockout: lost_sales}", "    store: {stockout: lost_sales}\n    horizon: 10")
+POLICY_BODY = mutate("  out_of_stock:\n    store: {stockout: lost_sales}", "  out_of_stock: lost_sales")
+
+INVALID = [
+    _case("yaml-syntax", mutate("horizon: 30", "horizon: 30: 4"), "horizon: 30: 4", "not valid YAML"),
+    _case(
+        "duplicate-key",
+        mutate("seed: 5", "seed: 5\nreplications: 4"),
+        "replications: 4",
+        "'replications'",
+        "appears twice",
+        f"first at line {line_of(BASE, 'replications: 3')}",
+    ),
+    _case(
+        "unknown-key",
+        mutate("  lead_time: {", "  lead_tme: {"),
+        "lead_tme",
+        "supplier.lead_tme",
+        "did you mean 'lead_time'",
+    ),
+    _case(
+        "unknown-key-in-distribution",
+        mutate("exponential, mean: 1}", "exponential, mea: 1}"),
+        "mea: 1",
+        "segments[1].patience",
+        "mea",
+        "did you mean 'mean'",
+    ),
+    _case(
+        "missing-required-key",
+        mutate("demand:\n  rate: 4\n  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}\n", ""),
+        "name: tiny",
+        "demand",
+        "missing",
+    ),
+    _case(
+        "missing-nested-key",
+        mutate("  lead_time: {dist: uniform, low: 1, high: 4}\n", ""),
+        "supplier:",
+        "supplier.lead_time",
+        "missing",
+    ),
+    _case(
+        "negative-mean",
+        mutate("exponential, mean: 1}", "exponential, mean: -1}"),
+        "mean: -1",
+        "segments[1].patience.mean",
+        "-1",
+    ),
+    _case(
+        "uniform-low-above-high",
+        mutate("low: 1, high: 4", "low: 5, high: 4"),
+        "low: 5, high: 4",
+        "supplier.lead_time",
+        "low",
+    ),
+    _case("shares-do-not-sum-to-1", mutate("    share: 0.4", "    share: 0.3"), None, "segments", "sum to 1", "0.9"),
+    _case(
+        "order-up-to-not-above-reorder-point",
+        mutate("  order_up_to: 20", "  order_up_to: 8"),
+        "policy: sS",
+        "replenishment",
+        "order_up_to (8)",
+        "reorder_point (8)",
+    ),
+    _case(
+        "unknown-dist",
+        mutate("{dist: uniform, low: 1", "{dist: uniformm, low: 1"),
+        "uniformm",
+        "supplier.lead_time",
+        "uniformm",
+        "'uniform'",
+    ),
+    _case(
+        "unknown-stockout",
+        mutate("  stockout: backorder", "  stockout: backorders"),
+        "backorders",
+        "store.stockout",
+        "'backorders'",
+        "did you mean 'backorder'",
+    ),
+    _case(
+        "probability-above-1",
+        mutate("accept_backorder: 0.9", "accept_backorder: 1.5"),
+        "accept_backorder: 1.5",
+        "segments[0].accept_backorder",
+        "1.5",
+    ),
+    _case("policy-overrides-horizon", POLICY_HORIZON, "horizon: 10", "policies.out_of_stock", "horizon", "top level"),
+    _case("policy-body-not-a-mapping", POLICY_BODY, "out_of_stock: lost_sales", "policies.out_of_stock", "mapping"),
+    _case(
+        "bad-value-in-policy",
+        mutate("{stockout: lost_sales}", "{stockout: lost_sale}"),
+        "lost_sale}",
+        "policies.out_of_stock.store.stockout",
+        "did you mean 'lost_sales'",
+    ),
+    _case(
+        "bad-distribution-in-policy",
+        mutate("{stockout: lost_sales}", "{stockout: lost_sales}\n    supplier: {lead_time: {high: 0.5}}"),
+        "high: 0.5",
+        "policies.out_of_stock.supplier.lead_time",
+        "low",
+    ),
+    _case(
+        "quantity-can-be-zero",
+        mutate("{dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}", "{dist: poisson, mean: 2}"),
+        "poisson",
+        "demand.quantity",
+        "shift",
+    ),
+    _case("wrong-type", mutate("  rate: 4", "  rate: four"), "rate: four", "demand.rate", "'four'"),
+    _case("bad-scenario-name", mutate("name: tiny", "name: my scenario"), "name: my", "name", "'my scenario'"),
+    _case("empty-file", "", None, "bad.yaml", "empty"),
+    _case("comments-only", "# nothing here\n", None, "bad.yaml", "empty"),
+    _case("top-level-is-a-list", "- name: tiny\n- horizon: 30\n", "- name: tiny", "mapping", "list"),
+    _case("bad-set-syntax", BASE, None, "--set foo", "PATH=VALUE", args=("--set", "foo")),
+    _case(
+        "bad-set-value",
+        BASE,
+        None,
+        "--set demand.rate",
+        "command line",
+        "demand.rate",
+        "greater than 0",
+        args=("--set", "demand.rate=-1"),
+    ),
+    _case(
+        "set-through-a-value",
+        BASE,
+        None,
+        "--set demand.rate.x",
+        "demand.rate",
+        "not a mapping",
+        args=("--set", "demand.rate.x=1"),
+    ),
+]
+
+
+def _assert_one_clear_message(proc: subprocess.CompletedProcess[str]) -> None:
+    err = proc.stderr
+    assert proc.returncode == 2, (proc.returncode, err)
+    assert proc.stdout == ""
+    assert err.startswith("error: "), err
+    assert err.count("error:") == 1, err
+    assert "Traceback" not in err
+    # "one clear message": a few short lines, not a dump of the document
+    assert len(err.splitlines()) <= 6, err
+    assert all(len(line) <= 300 for line in err.splitlines()), err
+    assert "{" + "name!r}" not in err and "{key!r}" not in err, "unformatted message template"
+
+
+@pytest.mark.parametrize(("text", "line", "needles", "args"), INVALID)
+def test_invalid_input_gives_one_located_message(
+    tmp_path: Path, text: str, line: int | None, needles: tuple[str, ...], args: tuple[str, ...]
+) -> None:
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    proc = cli(tmp_path, "run", "bad.yaml", *args, "--workers", "1", "--quiet")
+    _assert_one_clear_message(proc)
+    if line is not None:
+        assert f"bad.yaml:{line}:" in proc.stderr, proc.stderr
+    for needle in needles:
+        assert needle in proc.stderr, (needle, proc.stderr)
+    assert not (tmp_path / "results").exists()
+
+
+def test_shares_error_points_at_the_base_not_at_a_policy(tmp_path: Path) -> None:
+    """The shares are wrong in the base; the message should not blame one policy for it."""
+    text = mutate("    share: 0.4", "    share: 0.3")
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    proc = cli(tmp_path, "run", "bad.yaml", "--quiet")
+    _assert_one_clear_message(proc)
+    assert f"bad.yaml:{line_of(BASE, 'segments:')}:" in proc.stderr or (
+        f"bad.yaml:{line_of(BASE, '  - name: patient')}:" in proc.stderr
+    ), proc.stderr
+    assert "in policy" not in proc.stderr, proc.stderr
+
+
+def test_nonexistent_file(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "run", "missing.yaml", "--quiet")
+    _assert_one_clear_message(proc)
+    assert "missing.yaml" in proc.stderr and "no such file" in proc.stderr
+
+
+def test_validate_gives_the_same_message_as_run(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(mutate("  lead_time: {", "  lead_tme: {"), encoding="utf-8")
+    by_run = cli(tmp_path, "run", "bad.yaml", "--quiet")
+    by_validate = cli(tmp_path, "validate", "bad.yaml")
+    assert by_validate.returncode == 2
+    assert by_validate.stderr == by_run.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "snippet"),
+    [
+        pytest.param(
+            "  slow:\n    supplier: {lead_time: {dist: exponential, mean: 3}}\n",
+            "lead_time: {dist: exponential, mean: 3}",
+            id="switch-lead-time-kind",
+        ),
+        pytest.param(
+            "  base_stock:\n    replenishment: {policy: base_stock, level: 20}\n",
+            "{policy: base_stock, level: 20}",
+            id="switch-replenishment-kind",
+        ),
+    ],
+)
+def test_a_policy_switching_kind_works_or_says_where(tmp_path: Path, override: str, snippet: str) -> None:
+    """A policy that replaces a distribution or a replenishment rule by one of another kind.
+
+    Deep-merging keeps the base's parameters of the old kind (e.g. `low`, `high`, or
+    `reorder_point`), which the new kind rejects. Either the switch works, or the one
+    message must point at the policy's line, where the user wrote it.
+    """
+    text = BASE + override
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    proc = cli(tmp_path, "validate", "bad.yaml")
+    if proc.returncode == 0:
+        return
+    _assert_one_clear_message(proc)
+    assert f"bad.yaml:{line_of(text, snippet)}:" in proc.stderr, proc.stderr
