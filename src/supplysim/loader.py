@@ -225,8 +225,7 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
     if etype == "union_tag_invalid":
         tags = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
         close = difflib.get_close_matches(str(ctx.get("tag", "")), tags, n=1, cutoff=0.6)
-        guess = f"did you mean {close[0]!r}? " if close else ""
-        return f"{guess}{str(ctx.get('discriminator', 'dist')).strip(chr(39))} must be one of: {', '.join(tags)}"
+        return f"did you mean {close[0]!r}?" if close else "see docs/scenarios.md for each kind's parameters"
     if etype == "union_tag_not_found":
         return (
             "a random quantity is a number or a mapping with `dist:` "
@@ -284,6 +283,12 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: unknown key {ctx['key']!r}")
         elif etype == "missing":
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: required key is missing")
+        elif etype == "union_tag_invalid":
+            key_name = str(ctx.get("discriminator", "dist")).strip("'")
+            tags = str(ctx.get("expected_tags", "")).replace("'", "")
+            lines.append(f"{where}: {_fmt_path((*shown, key_name))}{policy_note}")
+            lines.append(f"  expected: one of {tags}")
+            lines.append(f"  found:    {ctx.get('tag')!r}")
         else:
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}")
             lines.append(f"  expected: {_expected(err['msg'])}")
