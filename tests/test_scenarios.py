@@ -82,7 +82,7 @@ def test_paired_difference_is_the_t_interval_of_differences() -> None:
 def test_a_broken_identity_fails_the_replication_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     from supplysim.sim import store
 
-    def broken(self: store.Store) -> None:
+    def broken(self: store.Store, arrivals: int) -> None:
         raise AssertionError("outcome identity broken: test")
 
     monkeypatch.setattr(store.Store, "check_invariants", broken)

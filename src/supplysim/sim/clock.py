@@ -78,17 +78,18 @@ class Clock(simpy.Environment):
         arrivals: Iterable[tuple[float, int, int, float, float, float]],
         arrive: Callable[[tuple[float, int, int, float, float, float], int], None],
         end: float,
+        first: int = 0,
     ) -> int:
         """The driver loop: interleave exogenous arrivals with the queued events.
 
         For each arrival ``(t, qty, segment, u, patience, max_wait)`` before
         ``end``: run every queued event that comes before (t, :data:`ARRIVAL`),
         move the clock to t and call ``arrive(customer, customer_number)``.
-        Returns the number of customers that arrived.
+        Customers are numbered from ``first``. Returns the number that arrived.
         """
         q = self._queue
         step = self.step
-        n = 0
+        n = first
         for customer in arrivals:
             t = customer[0]
             if t >= end:
@@ -103,7 +104,7 @@ class Clock(simpy.Environment):
             self._now = t
             arrive(customer, n)
             n += 1
-        return n
+        return n - first
 
     def advance_to(self, time: float) -> None:
         """Move the clock to ``time`` (no queued event may come earlier)."""

@@ -8,6 +8,7 @@ common random numbers that make paired comparisons sharp (Law 2015, §11.2).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 
@@ -39,6 +40,10 @@ class CustomerSource:
         self._max_wait = [streams.generator(f"max_wait/{s.name}") for s in cfg.segments]
 
     def __iter__(self) -> Iterator[Customer]:
+        # chain over per-block zips: iteration stays in C except once per block
+        return itertools.chain.from_iterable(self._blocks())
+
+    def _blocks(self) -> Iterator[Iterator[Customer]]:
         cfg = self.cfg
         rate = cfg.demand.rate
         quantity = cfg.demand.quantity
@@ -65,7 +70,7 @@ class CustomerSource:
                     patience[mask] = s.patience.sample(self._patience[j], k)
                 if s.max_wait is not None:
                     max_wait[mask] = s.max_wait.sample(self._max_wait[j], k)
-            yield from zip(
+            yield zip(
                 times.tolist(),
                 qty.astype(np.int64).tolist(),
                 seg.tolist(),

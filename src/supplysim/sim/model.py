@@ -7,6 +7,7 @@ identities → hand the counters to :mod:`supplysim.indicators`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from supplysim.sim.replenishment import PeriodicRule, build_rule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.store import Store, TraceRow, build_stockout
 from supplysim.sim.streams import Streams
-from supplysim.sim.supplier import Supplier
+from supplysim.sim.supplier import build_supplier
 
 __all__ = ["Replication", "ReplicationResult", "simulate"]
 
@@ -57,7 +58,7 @@ class Replication:
         self.rows: list[TraceRow] | None = [] if trace else None
         if lead_times is None:
             lead_times = self.streams.draws(f"lead_time/{cfg.supplier.name}", cfg.supplier.lead_time)
-        self.supplier = Supplier(cfg.supplier, lead_times)
+        self.supplier = build_supplier(cfg.supplier, lead_times)
         self.rule = build_rule(cfg.replenishment)
         self.store = Store(
             self.env, cfg, self.rule, self.supplier, build_stockout(cfg), self.counters, self.waits, self.rows
@@ -93,13 +94,24 @@ class Replication:
             if ip <= store.trigger:
                 store.replenish(0.0, ip)
 
-        if customers is None:
-            customers = CustomerSource(self.cfg, self.streams)
-        env.run_arrivals(customers, store.arrive, end)
+        stream = iter(customers if customers is not None else CustomerSource(self.cfg, self.streams))
+        # Two passes over the same stream, so the window's arrivals are counted
+        # independently of the store's own counters (checked below).
+        boundary: list[Customer] = []
+
+        def before_window() -> Iterator[Customer]:
+            for customer in stream:
+                if customer[0] >= warmup:
+                    boundary.append(customer)
+                    return
+                yield customer
+
+        early = env.run_arrivals(before_window(), store.arrive, end) if warmup > 0 else 0
+        arrivals = env.run_arrivals(itertools.chain(boundary, stream), store.arrive, end, first=early)
         env.run_before(end, -1)
         env.advance_to(end)
         store.finish(end)
-        store.check_invariants()
+        store.check_invariants(arrivals)
         return ReplicationResult(self.counters, self.waits, horizon, store.on_hand, self.rows)
 
 

@@ -84,21 +84,25 @@ class WaitSketch:
 
 @dataclass(slots=True)
 class Counters:
-    """Everything a replication counts.
+    """Everything a replication counts, as few increments per event as possible.
 
     Customer counts cover customers *arriving* in the window; time integrals,
-    shipments and orders cover what *happens* in the window. ``total_*`` fields
-    cover the whole run and serve the conservation check.
+    shipments and orders cover what *happens* in the window. A customer's fate
+    at arrival is one of served immediately, lost or backordered, so the
+    totals (``customers``, ``units_demanded``, shipments) are derived sums.
     """
 
-    customers: int = 0
-    units_demanded: int = 0
     served_immediately: int = 0
-    units_at_arrival: int = 0
-    """Units shipped at the moment of arrival (immediately or as the partial part)."""
+    immediate_units: int = 0
+    """Units of customers served immediately."""
     lost: int = 0
     lost_units: int = 0
     backordered: int = 0
+    """Customers who entered the backorder queue."""
+    backordered_units: int = 0
+    """Units those customers wanted."""
+    partial_units: int = 0
+    """Units shipped at arrival to customers who then waited for the rest (partial shipments)."""
     cancelled: int = 0
     cancelled_units: int = 0
     expired: int = 0
@@ -113,16 +117,46 @@ class Counters:
     """∫ backordered units dt over the window [unit·time]."""
     stockout_time: float = 0.0
     """Time with on_hand = 0 in the window [time]."""
-    units_shipped: int = 0
+    shipped_from_queue: int = 0
+    """Units shipped in the window to customers who had waited."""
     orders_placed: int = 0
     units_ordered: int = 0
     ordering_cost: float = 0.0
 
     total_received: int = 0
-    total_shipped: int = 0
+    """Units delivered over the whole run (conservation check)."""
+    shipped_before_window: int = 0
+    """Units shipped during the warm-up (conservation check)."""
+
+    @property
+    def customers(self) -> int:
+        """Arrivals in the window."""
+        return self.served_immediately + self.lost + self.backordered
+
+    @property
+    def units_demanded(self) -> int:
+        """Units wanted by the window's arrivals."""
+        return self.immediate_units + self.lost_units + self.backordered_units
+
+    @property
+    def units_at_arrival(self) -> int:
+        """Units shipped at the moment of arrival (whole requests and partial parts)."""
+        return self.immediate_units + self.partial_units
+
+    @property
+    def units_shipped(self) -> int:
+        """Units shipped in the window (revenue is booked on these)."""
+        return self.immediate_units + self.partial_units + self.shipped_from_queue
+
+    @property
+    def total_shipped(self) -> int:
+        """Units shipped over the whole run (conservation check)."""
+        return self.shipped_before_window + self.units_shipped
 
     def reset_window(self) -> None:
         """Zero every window quantity (at the end of the warm-up)."""
+        before = self.total_shipped
         for f in fields(self):
-            if not f.name.startswith("total_"):
+            if f.name not in ("total_received", "shipped_before_window"):
                 setattr(self, f.name, type(getattr(self, f.name))())
+        self.shipped_before_window = before

@@ -137,6 +137,10 @@ class Store:
         self.supplier = supplier
         supplier.connect(env, self._on_delivery)
         self._outstanding = supplier.outstanding
+        self._place = supplier.place
+        self._order_size = rule.order_size
+        self._order_cost = supplier.order_cost
+        self._unit_cost = supplier.unit_cost
         self.stockout = stockout
         self.c = counters
         self.waits = waits
@@ -195,8 +199,6 @@ class Store:
         now = customer[0]
         qty = customer[1]
         c = self.c
-        c.customers += 1
-        c.units_demanded += qty
         trace = self.trace
         if trace is not None:
             trace.append((now, "arrive", cid, qty, f"segment {customer[2]}"))
@@ -210,10 +212,8 @@ class Store:
                 self.t_last = now
             self.available = available - qty
             on_hand = self.on_hand = self.on_hand - qty
-            c.total_shipped += qty
             c.served_immediately += 1
-            c.units_at_arrival += qty
-            c.units_shipped += qty
+            c.immediate_units += qty
             if trace is not None:
                 trace.append((now, "ship", cid, qty, "served immediately"))
             ip = on_hand + self.on_order
@@ -236,6 +236,7 @@ class Store:
         counted = self.measuring
         entry = Waiting(cid, now, qty, qty, counted)
         c.backordered += 1
+        c.backordered_units += qty
         self.backordered += qty
         self.waiting += 1
         self.queue.append(entry)
@@ -247,9 +248,7 @@ class Store:
                 self.on_hand -= a
                 entry.owed -= a
                 self.backordered -= a
-                c.total_shipped += a
-                c.units_at_arrival += a
-                c.units_shipped += a
+                c.partial_units += a
                 self._log(now, "ship", cid, a, "partial shipment")
             else:
                 entry.reserved = a
@@ -307,8 +306,7 @@ class Store:
                 self.on_hand -= n
                 head.owed -= n
                 self.backordered -= n
-                c.total_shipped += n
-                c.units_shipped += n
+                c.shipped_from_queue += n
                 if head.owed:
                     self._log(now, "ship", head.id, n, "partial shipment")
                     return
@@ -326,8 +324,7 @@ class Store:
                 self.backordered -= shipped
                 head.reserved = 0
                 head.owed = 0
-                c.total_shipped += shipped
-                c.units_shipped += shipped
+                c.shipped_from_queue += shipped
             queue.popleft()
             head.alive = False
             self.waiting -= 1
@@ -365,18 +362,17 @@ class Store:
 
     def replenish(self, now: float, ip: int) -> None:
         """Ask the rule for an order at inventory position ``ip`` and place it."""
-        qty = self.rule.order_size(ip)
+        qty = self._order_size(ip)
         if qty <= 0:
             return
-        supplier = self.supplier
-        order = supplier.place(now, qty)
+        order = self._place(now, qty)
         self.on_order += qty
         c = self.c
         c.orders_placed += 1
         c.units_ordered += qty
-        c.ordering_cost += supplier.order_cost + supplier.unit_cost * qty
+        c.ordering_cost += self._order_cost + self._unit_cost * qty
         if self.trace is not None:
-            promised = order.start + supplier.promised_lead
+            promised = order.start + self.supplier.promised_lead
             self._log(now, "order", order.id, qty, f"due {order.due:g}, promised {promised:g}")
 
     def _on_delivery(self, order: Order) -> None:
@@ -417,12 +413,18 @@ class Store:
                 c.pending += 1
                 c.pending_units += entry.owed
 
-    def check_invariants(self) -> None:
-        """Raise :class:`AssertionError` if an accounting identity is broken."""
+    def check_invariants(self, arrivals: int) -> None:
+        """Raise :class:`AssertionError` if an accounting identity is broken.
+
+        ``arrivals`` is the number of customers that arrived in the window, as
+        counted by the driver loop (independently of the store's counters).
+        """
         c = self.c
         outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
-        if outcomes != c.customers:
-            raise AssertionError(f"outcome identity broken: {outcomes} outcomes for {c.customers} customers")
+        if not outcomes == c.customers == arrivals:
+            raise AssertionError(
+                f"outcome identity broken: {arrivals} arrivals, {c.customers} customers, {outcomes} outcomes"
+            )
         if self.initial_stock + c.total_received != c.total_shipped + self.on_hand:
             raise AssertionError(
                 f"units not conserved: initial {self.initial_stock} + received {c.total_received} != "

@@ -40,9 +40,10 @@ class Streams:
         """An endless iterator of draws of ``dist`` from source ``name``."""
         if getattr(dist, "is_constant", False):
             return itertools.repeat(float(dist.mean))
-        return _blocks(dist, self.generator(name), block)
+        # chain over per-block lists: ``next`` stays in C except once per block
+        return itertools.chain.from_iterable(_blocks(dist, self.generator(name), block))
 
 
-def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[float]:
+def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[list[float]]:
     while True:
-        yield from dist.sample(rng, block).tolist()
+        yield dist.sample(rng, block).tolist()

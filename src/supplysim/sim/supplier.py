@@ -34,7 +34,7 @@ from supplysim.distributions import ContinuousDistribution
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.sim.clock import DELIVERY, Clock
 
-__all__ = ["Order", "ResidualLeadTime", "Supplier"]
+__all__ = ["Order", "ResidualLeadTime", "Supplier", "UnlimitedSupplier", "build_supplier"]
 
 
 class ResidualLeadTime:
@@ -103,7 +103,7 @@ class Order(Event):
 
 
 class Supplier:
-    """Runtime state of one supplier."""
+    """Runtime state of one supplier (any capacity model; see :class:`UnlimitedSupplier`)."""
 
     def __init__(self, cfg: SupplierConfig, lead_times: Iterator[float]) -> None:
         self.cfg = cfg
@@ -189,3 +189,28 @@ class Supplier:
             new = max(new, last)
         out.sort()
         return out, new
+
+
+class UnlimitedSupplier(Supplier):
+    """The default supplier: every order's lead time starts at placement, orders may cross."""
+
+    def place(self, now: float, qty: int) -> Order:
+        """Record an order placed at ``now``; it arrives after one lead-time draw."""
+        ident = self._next_id
+        self._next_id = ident + 1
+        order = self.outstanding[ident] = Order(
+            self._env,  # type: ignore[arg-type]
+            self._on_delivery,  # type: ignore[arg-type]
+            ident,
+            qty,
+            now,
+            now + next(self._lead),
+        )
+        return order
+
+
+def build_supplier(cfg: SupplierConfig, lead_times: Iterator[float]) -> Supplier:
+    """The runtime supplier for a configuration (chosen by its capacity model)."""
+    if cfg.servers is None and not cfg.no_crossing:
+        return UnlimitedSupplier(cfg, lead_times)
+    return Supplier(cfg, lead_times)
