@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supplysim.distributions import CONTINUOUS_KINDS
 from supplysim.indicators import KPIS, indicators
 from supplysim.loader import parse_scenario
 from supplysim.scenario import ModelConfig, deep_merge
@@ -36,19 +37,7 @@ OUTCOME_RATES = ("fill_rate", "lost_rate", "cancel_rate", "expire_rate", "served
 positive = st.floats(min_value=0.2, max_value=10.0, allow_nan=False, allow_infinity=False)
 
 
-DURATION_KINDS = (
-    "number",
-    "constant",
-    "exponential",
-    "uniform",
-    "triangular",
-    "normal",
-    "lognormal",
-    "gamma",
-    "erlang",
-    "weibull",
-    "empirical",
-)
+DURATION_KINDS = ("number", *CONTINUOUS_KINDS)
 
 
 @st.composite

@@ -56,11 +56,6 @@ class Timer(Event):
 class Clock(simpy.Environment):
     """A SimPy environment the driver loop can advance to an exogenous event time."""
 
-    def next_key(self) -> tuple[float, int] | None:
-        """(time, priority class) of the next queued event, or ``None`` when idle."""
-        q = self._queue
-        return (q[0][0], q[0][1]) if q else None
-
     def run_before(self, time: float, priority: int) -> None:
         """Process every queued event that comes before (``time``, ``priority``)."""
         q = self._queue
