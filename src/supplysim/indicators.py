@@ -12,7 +12,7 @@ import math
 from supplysim.scenario import ModelConfig
 from supplysim.sim.model import ReplicationResult
 
-__all__ = ["HEADLINE", "KPIS", "indicators"]
+__all__ = ["KPIS", "indicators"]
 
 KPIS: tuple[str, ...] = (
     "customers",
@@ -42,8 +42,6 @@ KPIS: tuple[str, ...] = (
     "profit",
 )
 """Every indicator, in report order."""
-
-HEADLINE: tuple[str, ...] = ("profit", "fill_rate", "lost_rate", "cancel_rate", "mean_wait")
 
 
 def _ratio(num: float, den: float) -> float:

@@ -392,7 +392,3 @@ class Scenario(Frozen):
     def end(self) -> float:
         """End of the measured window, warmup + horizon [time]."""
         return self.warmup + self.horizon
-
-    def base_model(self) -> ModelConfig:
-        """The base model as written (without any policy's overrides)."""
-        return ModelConfig.model_validate({k: getattr(self, k) for k in MODEL_SECTIONS})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -112,8 +111,3 @@ def comparison_table(exp: Experiment) -> Table:
                     row.append(_diff(kpi, exp.difference(name, kpi)))
             table.add_row(*row)
     return table
-
-
-def print_table(exp: Experiment, console: Console | None = None) -> None:
-    """Print :func:`comparison_table` to ``console`` (stdout by default)."""
-    (console or Console()).print(comparison_table(exp))
