@@ -302,7 +302,7 @@ def test_schema_is_json_schema_of_the_scenario(tmp_path: Path) -> None:
     assert isinstance(doc["properties"], dict)
     for key in ("demand", "supplier", "replenishment", "segments", "store", "policies", "horizon"):
         assert key in doc["properties"], key
-    assert {"name", "horizon", "demand", "supplier", "replenishment"} <= set(doc["required"])
+    assert {"name", "horizon", "demand", "replenishment"} <= set(doc["required"])
     assert "policies" not in doc["required"]
 
 

@@ -198,7 +198,7 @@ def test_script_driver_matches_simulate(name: str) -> None:
     streams = Streams(seed, rep)
     got = run_script(
         cfg,
-        CustomerSource(cfg, streams),
+        CustomerSource(cfg, streams, warmup + horizon),
         horizon=horizon,
         warmup=warmup,
         lead_times=streams.draws(f"lead_time/{cfg.supplier.name}", cfg.supplier.lead_time),

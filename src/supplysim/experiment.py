@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from supplysim.indicators import indicators
+from supplysim.indicators import indicators, kpi_names
 from supplysim.scenario import ModelConfig, Scenario
 from supplysim.sim.model import simulate
 
@@ -98,6 +98,11 @@ class Experiment:
     def baseline(self) -> str:
         return self.scenario.baseline
 
+    @property
+    def kpis(self) -> tuple[str, ...]:
+        """The indicators reported for this scenario, in report order."""
+        return kpi_names(self.scenario.policies.values())
+
     def series(self, policy: str, kpi: str) -> list[float]:
         """One indicator of one policy, over replications."""
         return [row[kpi] for row in self.values[policy]]
@@ -109,12 +114,15 @@ class Experiment:
         return paired_difference(self.series(policy, kpi), self.series(self.baseline, kpi))
 
 
-def _task(args: tuple[ModelConfig, int, int, float, float]) -> dict[str, float]:
-    cfg, seed, rep, horizon, warmup = args
-    return indicators(simulate(cfg, seed=seed, replication=rep, horizon=horizon, warmup=warmup), cfg)
+Task = tuple[ModelConfig, int, int, float, float, tuple[str, ...]]
 
 
-def _guarded(name: str, i: int, args: tuple[ModelConfig, int, int, float, float]) -> dict[str, float]:
+def _task(args: Task) -> dict[str, float]:
+    cfg, seed, rep, horizon, warmup, names = args
+    return indicators(simulate(cfg, seed=seed, replication=rep, horizon=horizon, warmup=warmup), cfg, names)
+
+
+def _guarded(name: str, i: int, args: Task) -> dict[str, float]:
     try:
         return _task(args)
     except Exception as exc:
@@ -143,8 +151,9 @@ def run_experiment(
     """
     names = list(scenario.policies)
     reps = scenario.replications
+    kpis = kpi_names(scenario.policies.values())
     tasks = [
-        ((name, i), (scenario.policies[name], scenario.seed, i, scenario.horizon, scenario.warmup))
+        ((name, i), (scenario.policies[name], scenario.seed, i, scenario.horizon, scenario.warmup, kpis))
         for i in range(reps)
         for name in names
     ]

@@ -8,11 +8,12 @@ scenario's currency; time averages are over the window.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.model import ReplicationResult
 
-__all__ = ["KPIS", "indicators"]
+__all__ = ["KPIS", "indicators", "kpi_names"]
 
 KPIS: tuple[str, ...] = (
     "customers",
@@ -44,12 +45,40 @@ KPIS: tuple[str, ...] = (
 """Every indicator, in report order."""
 
 
+def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
+    """The indicators a scenario reports: :data:`KPIS`, plus those of the features its policies use.
+
+    ``waitlist_joined``, ``waitlist_recovered`` when a policy has a waitlist;
+    ``goodwill_lost`` when a policy has goodwill; per supplier ``orders@NAME``,
+    ``units@NAME``, ``mean_lead_time@NAME``, ``cost@NAME`` when a policy lists
+    several suppliers, and ``down_fraction@NAME``, ``orders_delayed@NAME`` for
+    suppliers with disruptions.
+    """
+    models = list(models)
+    names = list(KPIS)
+    if any(m.store.waitlist is not None for m in models):
+        names += ["waitlist_joined", "waitlist_recovered"]
+    if any(m.demand.goodwill is not None for m in models):
+        names += ["goodwill_lost"]
+    several = any(len(m.all_suppliers) > 1 for m in models)
+    seen: dict[str, bool] = {}
+    for m in models:
+        for s in m.all_suppliers:
+            seen[s.name] = seen.get(s.name, False) or s.disruptions is not None
+    for name, disrupted in seen.items():
+        if several:
+            names += [f"orders@{name}", f"units@{name}", f"mean_lead_time@{name}", f"cost@{name}"]
+        if disrupted:
+            names += [f"down_fraction@{name}", f"orders_delayed@{name}"]
+    return tuple(names)
+
+
 def _ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 
 
-def indicators(result: ReplicationResult, cfg: ModelConfig) -> dict[str, float]:
-    """All indicators of one replication, keyed as in :data:`KPIS`.
+def indicators(result: ReplicationResult, cfg: ModelConfig, names: Iterable[str] = KPIS) -> dict[str, float]:
+    """The indicators ``names`` (see :func:`kpi_names`) of one replication.
 
     Undefined values (a rate with no customers, a wait with nobody served after
     waiting) are NaN and are left out of the interval estimates.
@@ -89,5 +118,23 @@ def indicators(result: ReplicationResult, cfg: ModelConfig) -> dict[str, float]:
         "backorder_cost": backorder,
         "lost_sale_cost": lost_cost,
         "profit": revenue - c.ordering_cost - holding - backorder - lost_cost,
+        "waitlist_joined": float(c.waitlist_joined),
+        "waitlist_recovered": float(c.waitlist_recovered),
+        "goodwill_lost": float(c.goodwill_lost),
     }
-    return values
+    for name, s in result.suppliers.items():
+        values[f"orders@{name}"] = float(s.orders)
+        values[f"units@{name}"] = float(s.units)
+        values[f"mean_lead_time@{name}"] = _ratio(s.lead_sum, s.orders)
+        values[f"cost@{name}"] = s.cost
+        values[f"down_fraction@{name}"] = s.down_time / h if s.down_time is not None else math.nan
+        values[f"orders_delayed@{name}"] = float(s.delayed) if s.down_time is not None else math.nan
+    out = {}
+    for key in names:
+        if key in values:
+            out[key] = values[key]
+        elif key.startswith(("orders@", "units@", "cost@")):
+            out[key] = 0.0  # a supplier this policy does not use
+        else:
+            out[key] = math.nan
+    return out

@@ -16,7 +16,6 @@ import yaml
 
 from supplysim import __version__
 from supplysim.experiment import Experiment
-from supplysim.indicators import KPIS
 
 __all__ = ["scenario_document", "summary_document", "summary_json", "write_results"]
 
@@ -33,7 +32,7 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
     for name in sc.policies:
         kpis = {}
         vs: dict[str, Any] = {}
-        for kpi in KPIS:
+        for kpi in exp.kpis:
             s = exp.summary(name, kpi)
             kpis[kpi] = {"mean": _num(s.mean), "sd": _num(s.sd), "ci95_half_width": _num(s.ci95_half_width), "n": s.n}
             if name != sc.baseline:
@@ -66,7 +65,7 @@ def summary_csv(exp: Experiment) -> str:
     )
     sc = exp.scenario
     for name in sc.policies:
-        for kpi in KPIS:
+        for kpi in exp.kpis:
             s = exp.summary(name, kpi)
             row: list[Any] = [name, kpi, _cell(s.mean), _cell(s.sd), _cell(s.ci95_half_width), s.n]
             if name == sc.baseline:
@@ -82,10 +81,10 @@ def replications_csv(exp: Experiment) -> str:
     """One row per policy and replication, one column per indicator."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["policy", "replication", *KPIS])
+    w.writerow(["policy", "replication", *exp.kpis])
     for name, rows in exp.values.items():
         for i, row in enumerate(rows):
-            w.writerow([name, i, *(_cell(row[k]) for k in KPIS)])
+            w.writerow([name, i, *(_cell(row[k]) for k in exp.kpis)])
     return buf.getvalue()
 
 

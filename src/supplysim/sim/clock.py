@@ -70,14 +70,14 @@ class Clock(simpy.Environment):
 
     def run_arrivals(
         self,
-        arrivals: Iterable[tuple[float, int, int, float, float, float]],
-        arrive: Callable[[tuple[float, int, int, float, float, float], int], None],
+        arrivals: Iterable[Any],
+        arrive: Callable[[Any, int], None],
         end: float,
         first: int = 0,
     ) -> int:
         """The driver loop: interleave exogenous arrivals with the queued events.
 
-        For each arrival ``(t, qty, segment, u, patience, max_wait)`` before
+        For each arrival (a customer tuple whose first item is its time ``t``) before
         ``end``: run every queued event that comes before (t, :data:`ARRIVAL`),
         move the clock to t and call ``arrive(customer, customer_number)``.
         Customers are numbered from ``first``. Returns the number that arrived.

@@ -10,34 +10,46 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
 from supplysim.scenario import ModelConfig
+from supplysim.sim.arrivals import arrival_blocks
 from supplysim.sim.streams import Streams
 
 __all__ = ["CustomerSource"]
 
-Customer = tuple[float, int, int, float, float, float]
-"""(arrival time, units wanted, segment index, acceptance uniform, patience, max wait)."""
+Customer = tuple[Any, ...]
+"""(arrival time, units wanted, segment index, acceptance uniform, patience, max wait), followed,
+when the model has a waitlist or goodwill, by (waitlist join uniform, waitlist convert uniform,
+waitlist patience, goodwill uniform). The short form keeps the common case fast."""
 
 
 class CustomerSource:
-    """Generates customers in blocks: a homogeneous Poisson process of rate λ.
+    """Generates customers in blocks: arrival times from :mod:`supplysim.sim.arrivals`, then
+    each customer's attributes.
 
-    Inter-arrival times are exponential with mean 1/λ (Law 2015, §8.6.1).
+    A source whose feature is not configured (one segment, a constant quantity,
+    no patience, no waitlist, no goodwill) makes no draws: its value is a
+    constant. So adding a feature never changes the draws of the others.
     """
 
-    def __init__(self, cfg: ModelConfig, streams: Streams, block: int = 8192) -> None:
+    def __init__(self, cfg: ModelConfig, streams: Streams, end: float, block: int = 8192) -> None:
         self.cfg = cfg
         self.block = block
+        self.end = end
         self._arrivals = streams.generator("arrivals")
+        self._thinning = streams.generator("arrivals/thinning")
         self._quantity = streams.generator("quantity")
         self._segment = streams.generator("segment")
         self._accept = streams.generator("accept")
         self._patience = [streams.generator(f"patience/{s.name}") for s in cfg.segments]
         self._max_wait = [streams.generator(f"max_wait/{s.name}") for s in cfg.segments]
+        self._waitlist = streams.generator("waitlist")
+        self._waitlist_patience = streams.generator("waitlist/patience")
+        self._goodwill = streams.generator("goodwill")
 
     def __iter__(self) -> Iterator[Customer]:
         # chain over per-block zips: iteration stays in C except once per block
@@ -45,16 +57,14 @@ class CustomerSource:
 
     def _blocks(self) -> Iterator[Iterator[Customer]]:
         cfg = self.cfg
-        rate = cfg.demand.rate
         quantity = cfg.demand.quantity
         segments = cfg.segments
         shares = np.array([s.share for s in segments])
         shares = shares / shares.sum()
-        n = self.block
-        t = 0.0
-        while True:
-            times = t + np.cumsum(self._arrivals.exponential(1.0 / rate, n))
-            t = float(times[-1])
+        waitlist = cfg.store.waitlist
+        goodwill = cfg.demand.goodwill
+        for times in arrival_blocks(cfg.demand, self.end, self._arrivals, self._thinning, self.block):
+            n = len(times)
             qty = quantity.sample(self._quantity, n) if not quantity.is_constant else np.full(n, int(quantity.mean))
             if len(segments) > 1:
                 seg = self._segment.choice(len(segments), size=n, p=shares)
@@ -70,12 +80,23 @@ class CustomerSource:
                     patience[mask] = s.patience.sample(self._patience[j], k)
                 if s.max_wait is not None:
                     max_wait[mask] = s.max_wait.sample(self._max_wait[j], k)
-            yield zip(
+            columns: list[Iterable[Any]] = [
                 times.tolist(),
                 qty.astype(np.int64).tolist(),
                 seg.tolist(),
                 u.tolist(),
                 patience.tolist(),
                 max_wait.tolist(),
-                strict=True,
-            )
+            ]
+            if waitlist is not None or goodwill is not None:  # the long form (see ``Customer``)
+                if waitlist is not None:
+                    joins = self._waitlist.random((2, n))
+                    columns += [joins[0].tolist(), joins[1].tolist()]
+                    if waitlist.patience is not None:
+                        columns.append(waitlist.patience.sample(self._waitlist_patience, n).tolist())
+                    else:
+                        columns.append(itertools.repeat(math.inf, n))
+                else:
+                    columns += [itertools.repeat(1.0, n), itertools.repeat(1.0, n), itertools.repeat(math.inf, n)]
+                columns.append(self._goodwill.random(n).tolist() if goodwill is not None else itertools.repeat(0.0, n))
+            yield zip(*columns, strict=True)

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import REVIEW, WARMUP, Clock, Timer
 from supplysim.sim.customers import Customer, CustomerSource
+from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.replenishment import PeriodicRule, build_rule
+from supplysim.sim.sourcing import Expedite, build_sourcing
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.store import Store, TraceRow, build_stockout
 from supplysim.sim.streams import Streams
-from supplysim.sim.supplier import build_supplier
+from supplysim.sim.supplier import Supplier, build_supplier
+from supplysim.sim.waitlist import Goodwill, Waitlist
 
-__all__ = ["Replication", "ReplicationResult", "simulate"]
+__all__ = ["Replication", "ReplicationResult", "SupplierStats", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,21 @@ class ReplicationResult:
     horizon: float
     final_on_hand: int
     trace: list[TraceRow] | None
+    suppliers: dict[str, SupplierStats] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SupplierStats:
+    """One supplier's window statistics."""
+
+    orders: int
+    units: int
+    cost: float
+    lead_sum: float
+    """Sum of realised lead times (arrival − placement) of the orders placed in the window [time]."""
+    delayed: int
+    down_time: float | None
+    """Time down in the window [time]; None without disruptions."""
 
 
 class Replication:
@@ -51,18 +69,41 @@ class Replication:
         lead_times: Iterator[float] | None = None,
     ) -> None:
         self.cfg = cfg
-        self.streams = Streams(seed, replication)
+        streams = self.streams = Streams(seed, replication)
         self.env = Clock()
         self.counters = Counters()
         self.waits = WaitSketch()
         self.rows: list[TraceRow] | None = [] if trace else None
-        if lead_times is None:
-            lead_times = self.streams.draws(f"lead_time/{cfg.supplier.name}", cfg.supplier.lead_time)
-        self.supplier = build_supplier(cfg.supplier, lead_times)
+        self.suppliers: list[Supplier] = []
+        for i, sc in enumerate(cfg.all_suppliers):
+            leads = lead_times if (i == 0 and lead_times is not None) else None
+            if leads is None:
+                leads = streams.draws(f"lead_time/{sc.name}", sc.lead_time)
+            yields = None if sc.perfect_yield else streams.draws(f"yield/{sc.name}", sc.yield_)
+            outages = None
+            if sc.disruptions is not None:
+                d = sc.disruptions
+                up = streams.draws(f"outage_up/{sc.name}", d.every) if d.every is not None else None
+                down = streams.draws(f"outage_down/{sc.name}", d.duration) if d.duration is not None else None
+                outages = OutageSchedule(d, up, down)
+            self.suppliers.append(build_supplier(sc, leads, yields, outages))
+        self.sourcing = build_sourcing(cfg.sourcing, self.suppliers)
         self.rule = build_rule(cfg.replenishment)
         self.store = Store(
-            self.env, cfg, self.rule, self.supplier, build_stockout(cfg), self.counters, self.waits, self.rows
+            self.env,
+            cfg,
+            self.rule,
+            self.suppliers,
+            self.sourcing,
+            build_stockout(cfg),
+            self.counters,
+            self.waits,
+            self.rows,
+            Waitlist(cfg.store.waitlist) if cfg.store.waitlist is not None else None,
+            Goodwill(cfg.demand.goodwill) if cfg.demand.goodwill is not None else None,
         )
+        if isinstance(self.sourcing, Expedite):
+            self.sourcing.store = self.store
 
     def run(
         self, horizon: float, warmup: float = 0.0, customers: Iterable[Customer] | None = None
@@ -74,6 +115,10 @@ class Replication:
         """
         env, store, rule = self.env, self.store, self.rule
         end = warmup + horizon
+        for supplier in self.suppliers:
+            if supplier.outages is not None:
+                supplier.outages.window_start = warmup
+                supplier.outages.window_end = end
         if warmup > 0:
             Timer(env, warmup, WARMUP, lambda ev: store.start_window(env.now))
         else:
@@ -94,7 +139,7 @@ class Replication:
             if ip <= store.trigger:
                 store.replenish(0.0, ip)
 
-        stream = iter(customers if customers is not None else CustomerSource(self.cfg, self.streams))
+        stream = iter(customers if customers is not None else CustomerSource(self.cfg, self.streams, end))
         # Two passes over the same stream, so the window's arrivals are counted
         # independently of the store's own counters (checked below).
         boundary: list[Customer] = []
@@ -106,13 +151,25 @@ class Replication:
                     return
                 yield customer
 
-        early = env.run_arrivals(before_window(), store.arrive, end) if warmup > 0 else 0
-        arrivals = env.run_arrivals(itertools.chain(boundary, stream), store.arrive, end, first=early)
+        arrive = store.arrive if store.goodwill is None else store.arrive_if_goodwill
+        early = env.run_arrivals(before_window(), arrive, end) if warmup > 0 else 0
+        arrivals = env.run_arrivals(itertools.chain(boundary, stream), arrive, end, first=early)
         env.run_before(end, -1)
         env.advance_to(end)
         store.finish(end)
         store.check_invariants(arrivals)
-        return ReplicationResult(self.counters, self.waits, horizon, store.on_hand, self.rows)
+        stats = {
+            s.name: SupplierStats(
+                s.orders,
+                s.units,
+                s.cost,
+                s.lead_sum,
+                s.delayed,
+                s.outages.finish(end) if s.outages is not None else None,
+            )
+            for s in self.suppliers
+        }
+        return ReplicationResult(self.counters, self.waits, horizon, store.on_hand, self.rows, stats)
 
 
 def simulate(

@@ -119,6 +119,14 @@ class Counters:
     """Time with on_hand = 0 in the window [time]."""
     shipped_from_queue: int = 0
     """Units shipped in the window to customers who had waited."""
+    recovered_units: int = 0
+    """Units shipped in the window to waitlisted customers (recovered sales)."""
+    waitlist_joined: int = 0
+    """Customers of the window who joined the "notify me" list."""
+    waitlist_recovered: int = 0
+    """Of those, customers who bought when stock returned."""
+    goodwill_lost: int = 0
+    """Potential customers of the window who went to competitors (goodwill)."""
     orders_placed: int = 0
     units_ordered: int = 0
     ordering_cost: float = 0.0
@@ -146,7 +154,7 @@ class Counters:
     @property
     def units_shipped(self) -> int:
         """Units shipped in the window (revenue is booked on these)."""
-        return self.immediate_units + self.partial_units + self.shipped_from_queue
+        return self.immediate_units + self.partial_units + self.shipped_from_queue + self.recovered_units
 
     @property
     def total_shipped(self) -> int:

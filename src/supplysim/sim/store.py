@@ -26,8 +26,10 @@ from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.customers import Customer
 from supplysim.sim.replenishment import ReplenishmentRule
+from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.supplier import Order, Supplier
+from supplysim.sim.waitlist import Goodwill, Waitlist
 
 __all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "Store", "Waiting"]
 
@@ -67,19 +69,15 @@ class SegmentRule:
 class StockoutPolicy:
     """What a customer sees when available stock cannot cover the request."""
 
-    def on_shortage(
-        self, store: Store, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float
-    ) -> None:
+    def on_shortage(self, store: Store, customer: Customer, cid: int) -> None:
         raise NotImplementedError
 
 
 class LostSales(StockoutPolicy):
     """ "Out of stock" is shown: the customer cannot order and is lost."""
 
-    def on_shortage(
-        self, store: Store, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float
-    ) -> None:
-        store.lose(now, cid, qty, "out of stock")
+    def on_shortage(self, store: Store, customer: Customer, cid: int) -> None:
+        store.turn_away(customer, cid, "out of stock")
 
 
 class Backorder(StockoutPolicy):
@@ -95,18 +93,17 @@ class Backorder(StockoutPolicy):
         self.max_quoted_wait = max_quoted_wait
         self.segments = segments
 
-    def on_shortage(
-        self, store: Store, now: float, cid: int, qty: int, seg: int, u: float, patience: float, max_wait: float
-    ) -> None:
+    def on_shortage(self, store: Store, customer: Customer, cid: int) -> None:
+        now, qty, seg, u, patience, max_wait = customer[:6]
         if self.max_backorders is not None and store.waiting >= self.max_backorders:
-            store.lose(now, cid, qty, "refused: backorder queue full")
+            store.turn_away(customer, cid, "refused: backorder queue full")
             return
         rule = self.segments[seg]
         quote = math.nan
         if self.max_quoted_wait is not None or rule.has_max_wait:
             quote = store.quote(now, qty)
             if self.max_quoted_wait is not None and quote > self.max_quoted_wait:
-                store.lose(now, cid, qty, f"refused: quote {quote:g} > {self.max_quoted_wait:g}")
+                store.turn_away(customer, cid, f"refused: quote {quote:g} > {self.max_quoted_wait:g}")
                 return
         if u >= rule.accept:
             store.lose(now, cid, qty, "balked")
@@ -125,22 +122,26 @@ class Store:
         env: Clock,
         cfg: ModelConfig,
         rule: ReplenishmentRule,
-        supplier: Supplier,
+        suppliers: list[Supplier],
+        sourcing: SourcingRule,
         stockout: StockoutPolicy,
         counters: Counters,
         waits: WaitSketch,
         trace: list[TraceRow] | None = None,
+        waitlist: Waitlist | None = None,
+        goodwill: Goodwill | None = None,
     ) -> None:
         self.env = env
         self.rule = rule
         self.trigger = rule.trigger
-        self.supplier = supplier
-        supplier.connect(env, self._on_delivery)
-        self._outstanding = supplier.outstanding
-        self._place = supplier.place
+        self.suppliers = suppliers
+        for supplier in suppliers:
+            supplier.connect(env, self._on_delivery, trace)
+        self.sourcing = sourcing
+        self._place = sourcing.place
         self._order_size = rule.order_size
-        self._order_cost = supplier.order_cost
-        self._unit_cost = supplier.unit_cost
+        self.waitlist = waitlist
+        self.goodwill = goodwill
         self.stockout = stockout
         self.c = counters
         self.waits = waits
@@ -185,6 +186,8 @@ class Store:
         self._integrate(now)
         self.c.reset_window()
         self.waits.reset()
+        for supplier in self.suppliers:
+            supplier.reset_window()
         self.measuring = True
         self._log(now, "window starts", -1, 0, "")
 
@@ -220,14 +223,45 @@ class Store:
             if ip <= self.trigger:
                 self.replenish(now, ip)
             return
-        _, _, seg, u, patience, max_wait = customer
-        self.stockout.on_shortage(self, now, cid, qty, seg, u, patience, max_wait)
+        self.stockout.on_shortage(self, customer, cid)
 
     def lose(self, now: float, cid: int, qty: int, why: str) -> None:
         """The customer leaves without ordering."""
         self.c.lost += 1
         self.c.lost_units += qty
         self._log(now, "lost", cid, qty, why)
+        if self.goodwill is not None:
+            self.goodwill.disappoint(now)
+
+    def turn_away(self, customer: Customer, cid: int, why: str) -> None:
+        """The store shows "out of stock": the customer is lost, and may join the waitlist."""
+        now = customer[0]
+        self.lose(now, cid, customer[1], why)
+        if self.waitlist is not None:
+            self.waitlist.offer(self, now, cid, customer[1], customer[6], customer[7], customer[8])
+
+    def arrive_if_goodwill(self, customer: Customer, cid: int) -> None:
+        """Goodwill thinning: a potential customer comes only with probability exp(−churn·D)."""
+        assert self.goodwill is not None
+        if self.goodwill.comes(customer[0], customer[9]):
+            self.arrive(customer, cid)
+        else:
+            self.c.goodwill_lost += 1
+            self._log(customer[0], "goodwill lost", cid, customer[1], "went to a competitor")
+
+    def ship_recovered(self, now: float, cid: int, qty: int, counted: bool) -> None:
+        """A waitlisted customer buys ``qty`` units from available stock."""
+        self._integrate(now)
+        self.available -= qty
+        self.on_hand -= qty
+        c = self.c
+        c.recovered_units += qty
+        if counted:
+            c.waitlist_recovered += 1
+        self._log(now, "ship", cid, qty, "waitlist: recovered sale")
+        ip = self.on_hand + self.on_order - self.backordered
+        if ip <= self.trigger:
+            self.replenish(now, ip)
 
     def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
         """The customer joins the backorder queue (shipping what it can now, if partial)."""
@@ -282,6 +316,8 @@ class Store:
                 c.expired += 1
                 c.expired_units += entry.owed
         self._log(now, "cancel" if cancelled else "expire", entry.id, entry.owed, "")
+        if self.goodwill is not None:
+            self.goodwill.disappoint(now)
         if entry.reserved:
             self.available += entry.reserved
             self._log(now, "release", entry.id, entry.reserved, "")
@@ -350,12 +386,17 @@ class Store:
         the next review epoch for periodic review).
         """
         need = self.backordered + qty - self.on_hand
-        arrivals, new = self.supplier.expected_arrivals(now, self.rule.next_order_time(now))
+        suppliers = self.suppliers
+        arrivals = suppliers[0].expected_arrivals(now)
+        for supplier in suppliers[1:]:
+            arrivals += supplier.expected_arrivals(now)
+        arrivals.sort()
         covered = 0
         for when, units in arrivals:
             covered += units
             if covered >= need:
                 return when - now
+        new = self.sourcing.quote_supplier(now).expected_new_arrival(now, self.rule.next_order_time(now))
         return new - now
 
     # ------------------------------------------------------------------ replenishment
@@ -365,15 +406,8 @@ class Store:
         qty = self._order_size(ip)
         if qty <= 0:
             return
-        order = self._place(now, qty)
+        self._place(now, qty)
         self.on_order += qty
-        c = self.c
-        c.orders_placed += 1
-        c.units_ordered += qty
-        c.ordering_cost += self._order_cost + self._unit_cost * qty
-        if self.trace is not None:
-            promised = order.start + self.supplier.promised_lead
-            self._log(now, "order", order.id, qty, f"due {order.due:g}, promised {promised:g}")
 
     def _on_delivery(self, order: Order) -> None:
         now = order.due  # the clock's time: this event fires at the order's due time
@@ -386,16 +420,22 @@ class Store:
             if on_hand == 0:
                 c.stockout_time += dt
             self.t_last = now
-        qty = order.qty
-        self.on_hand += qty
-        self.available += qty
-        self.on_order -= qty
-        self.c.total_received += qty
-        del self._outstanding[order.id]
+        received = order.received
+        self.on_hand += received
+        self.available += received
+        self.on_order -= order.qty
+        self.c.total_received += received
+        del order.supplier.outstanding[order.id]
         if self.trace is not None:
-            self._log(now, "deliver", order.id, qty, "")
+            self._log(now, "deliver", order.id, received, "" if received == order.qty else f"{order.qty} ordered")
         if self.queue:
             self.allocate(now)
+        if self.waitlist is not None and self.available > 0:
+            self.waitlist.notify(self, now)
+        if received != order.qty:  # a short delivery lowers the inventory position
+            ip = self.on_hand + self.on_order - self.backordered
+            if ip <= self.trigger:
+                self.replenish(now, ip)
 
     def review(self, now: float) -> None:
         """A periodic review epoch."""
@@ -405,9 +445,12 @@ class Store:
     # ------------------------------------------------------------------ end
 
     def finish(self, now: float) -> None:
-        """Close the window: integrals up to ``now``, pending customers counted."""
+        """Close the window: integrals up to ``now``, pending customers counted, orders summed."""
         self._integrate(now)
         c = self.c
+        c.orders_placed = sum(s.orders for s in self.suppliers)
+        c.units_ordered = sum(s.units for s in self.suppliers)
+        c.ordering_cost = sum(s.cost for s in self.suppliers)
         for entry in self.queue:
             if entry.alive and entry.counted:
                 c.pending += 1
@@ -421,10 +464,13 @@ class Store:
         """
         c = self.c
         outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
-        if not outcomes == c.customers == arrivals:
+        if not outcomes == c.customers == arrivals - c.goodwill_lost:
             raise AssertionError(
-                f"outcome identity broken: {arrivals} arrivals, {c.customers} customers, {outcomes} outcomes"
+                f"outcome identity broken: {arrivals} arrivals ({c.goodwill_lost} lost to goodwill), "
+                f"{c.customers} customers, {outcomes} outcomes"
             )
+        if c.waitlist_recovered > c.waitlist_joined:
+            raise AssertionError(f"{c.waitlist_recovered} waitlist recoveries for {c.waitlist_joined} joined")
         if self.initial_stock + c.total_received != c.total_shipped + self.on_hand:
             raise AssertionError(
                 f"units not conserved: initial {self.initial_stock} + received {c.total_received} != "
@@ -438,7 +484,7 @@ class Store:
             raise AssertionError(
                 f"stock bookkeeping broken: on_hand {self.on_hand}, available {self.available}, reserved {reserved}"
             )
-        if self.on_order != sum(o.qty for o in self.supplier.outstanding.values()):
+        if self.on_order != sum(o.qty for s in self.suppliers for o in s.outstanding.values()):
             raise AssertionError("on-order bookkeeping broken")
 
 

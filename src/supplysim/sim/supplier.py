@@ -18,7 +18,8 @@ given what the store can see at that moment (``docs/model.md``, "Quoted wait"):
   yet: now + m(age), with m the mean residual life of the lead-time law
   (E[L − a | L > a]); orders still queued at a ``servers`` supplier start when
   a server is expected to free up and then take the mean lead time;
-* with ``no_crossing``, each estimate is at least the previous order's.
+* with ``no_crossing``, each estimate is at least the previous order's;
+* outages are not foreseen: the store quotes as if the supplier stayed up.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from simpy.events import Event
 from supplysim.distributions import ContinuousDistribution
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.sim.clock import DELIVERY, Clock
+from supplysim.sim.outages import OutageSchedule
 
 __all__ = ["Order", "ResidualLeadTime", "Supplier", "UnlimitedSupplier", "build_supplier"]
 
@@ -84,33 +86,61 @@ class Order(Event):
     """A replenishment order in transit; it is also the event of its delivery."""
 
     def __init__(
-        self, env: Clock, on_delivery: Callable[[Order], None], id: int, qty: int, start: float, due: float
+        self,
+        env: Clock,
+        on_delivery: Callable[[Order], None],
+        supplier: Supplier,
+        id: int,
+        qty: int,
+        received: int,
+        placed: float,
+        start: float,
+        due: float,
     ) -> None:
         # Inlined from Event.__init__, as simpy.Timeout does, for speed.
         self.env = env
         self.callbacks = [on_delivery]
         self._value = None
         self._ok = True
-        env.schedule(self, DELIVERY, due - env._now)  # type: ignore[arg-type]
+        env.schedule(self, DELIVERY, due - placed)  # type: ignore[arg-type]
+        self.supplier = supplier
+        """Who delivers it."""
         self.id = id
-        """Order number, in order of placement."""
+        """Order number at this supplier, in order of placement."""
         self.qty = qty
         """Units ordered."""
+        self.received = received
+        """Units that will arrive (less than ``qty`` with an imperfect yield)."""
+        self.placed = placed
+        """When it was placed."""
         self.start = start
         """When the supplier starts working on it (= placement without ``servers``)."""
         self.due = due
-        """Actual arrival time."""
+        """Arrival time."""
 
 
 class Supplier:
-    """Runtime state of one supplier (any capacity model; see :class:`UnlimitedSupplier`)."""
+    """Runtime state of one supplier: capacity, outages, yield, its orders and its statistics.
 
-    def __init__(self, cfg: SupplierConfig, lead_times: Iterator[float]) -> None:
+    :class:`UnlimitedSupplier` is the lean special case used when none of
+    ``servers``, ``no_crossing``, ``disruptions`` or an imperfect ``yield`` is set.
+    """
+
+    def __init__(
+        self,
+        cfg: SupplierConfig,
+        lead_times: Iterator[float],
+        yields: Iterator[float] | None = None,
+        outages: OutageSchedule | None = None,
+    ) -> None:
         self.cfg = cfg
+        self.name = cfg.name
         self.unit_cost = cfg.unit_cost
         self.order_cost = cfg.order_cost
         self.promised_lead = cfg.promised_lead_time
+        self.outages = outages
         self._lead = lead_times
+        self._yields = yields
         self._servers = cfg.servers
         self._free: list[float] = [0.0] * (cfg.servers or 0)
         self._no_crossing = cfg.no_crossing
@@ -122,34 +152,94 @@ class Supplier:
         """Orders placed and not yet delivered, in order of placement."""
         self._env: Clock | None = None
         self._on_delivery: Callable[[Order], None] | None = None
+        self.trace: list[tuple[float, str, int, int, str]] | None = None
+        self.reset_window()
 
-    def connect(self, env: Clock, on_delivery: Callable[[Order], None]) -> None:
+    def reset_window(self) -> None:
+        """Zero the window statistics (at the end of the warm-up)."""
+        self.orders = 0
+        """Orders placed in the window."""
+        self.units = 0
+        """Units ordered in the window."""
+        self.delayed = 0
+        """Orders placed in the window whose arrival an outage postponed."""
+        self.lead_sum = 0.0
+        """Sum of the realised lead times (arrival − placement) of the window's orders [time]."""
+
+    def connect(
+        self, env: Clock, on_delivery: Callable[[Order], None], trace: list[tuple[float, str, int, int, str]] | None
+    ) -> None:
         """Deliver orders on ``env`` to ``on_delivery`` (the store's receiving dock)."""
         self._env = env
         self._on_delivery = on_delivery
+        self.trace = trace
+
+    def is_down(self, now: float) -> bool:
+        """True while an outage stops the supplier."""
+        return self.outages is not None and self.outages.down_until(now) is not None
 
     def place(self, now: float, qty: int) -> Order:
-        """Record an order placed at ``now`` and return it with its arrival time."""
+        """Record an order of ``qty`` units placed at ``now``; its arrival is known at once."""
         lead = next(self._lead)
-        if self._servers is None:
-            start = now
-        else:
-            start = max(now, heapq.heappop(self._free))
-            heapq.heappush(self._free, start + lead)
+        start = now if self._servers is None else max(now, heapq.heappop(self._free))
         due = start + lead
+        if self.outages is not None:
+            arrival = self.outages.arrival(start, due)
+            if arrival > due:
+                self.delayed += 1
+            if self.outages.pause:
+                due = arrival  # the work itself stopped: the server was held too
+            if self._servers is not None:
+                heapq.heappush(self._free, due)
+            due = arrival
+        elif self._servers is not None:
+            heapq.heappush(self._free, due)
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
+        received = qty
+        if self._yields is not None:
+            fraction = min(1.0, max(0.0, next(self._yields)))
+            received = int(fraction * qty + 0.5)
+        return self._record(now, qty, received, start, due)
+
+    def _record(self, now: float, qty: int, received: int, start: float, due: float) -> Order:
         ident = self._next_id
         self._next_id = ident + 1
-        order = self.outstanding[ident] = Order(self._env, self._on_delivery, ident, qty, start, due)  # type: ignore[arg-type]
+        order = self.outstanding[ident] = Order(
+            self._env,  # type: ignore[arg-type]
+            self._on_delivery,  # type: ignore[arg-type]
+            self,
+            ident,
+            qty,
+            received,
+            now,
+            start,
+            due,
+        )
+        self.orders += 1
+        self.units += qty
+        self.lead_sum += due - now
+        if self.trace is not None:
+            self._log_order(order)
         return order
 
-    def expected_arrivals(self, now: float, new_order_at: float) -> tuple[list[tuple[float, int]], float]:
-        """Estimated arrivals of the outstanding orders, sorted, and of one placed at ``new_order_at``.
+    def _log_order(self, order: Order) -> None:
+        note = f"due {order.due:g}, promised {order.start + self.promised_lead:g}"
+        if self.name != "supplier":
+            note = f"{self.name}: {note}"
+        if order.received != order.qty:
+            note += f", {order.received} of {order.qty} will arrive"
+        assert self.trace is not None
+        self.trace.append((order.placed, "order", order.id, order.qty, note))
 
-        Returns ``([(time, units), …], time of the new order)``; see the module docstring.
-        """
+    @property
+    def cost(self) -> float:
+        """Ordering cost of the window's orders: order_cost per order + unit_cost × units ordered."""
+        return self.order_cost * self.orders + self.unit_cost * self.units
+
+    def expected_arrivals(self, now: float) -> list[tuple[float, int]]:
+        """Estimated arrivals (time, units) of the outstanding orders; see the module docstring."""
         quoted = self.cfg.quoted_lead_time is not None
         residual = self._residual
         if residual is None:
@@ -163,15 +253,12 @@ class Supplier:
             if order.start > now:
                 queued.append(order)
                 continue
-            if quoted:
-                e = max(order.start + lead, now)
-            else:
-                e = now + residual(now - order.start)
+            e = max(order.start + lead, now) if quoted else now + residual(now - order.start)
             if self._servers is not None:
                 busy.append(e)
             if self._no_crossing:
                 e = last = max(e, last)
-            out.append((e, order.qty))
+            out.append((e, order.received))
         free = busy + [now] * ((self._servers or 0) - len(busy))
         heapq.heapify(free)
         for order in queued:
@@ -180,37 +267,61 @@ class Supplier:
             heapq.heappush(free, e)
             if self._no_crossing:
                 e = last = max(e, last)
-            out.append((e, order.qty))
+            out.append((e, order.received))
+        self._quote_free = free
+        self._quote_last = last
+        return out
+
+    def expected_new_arrival(self, now: float, when: float) -> float:
+        """Estimated arrival of an order placed at ``when`` (call after :meth:`expected_arrivals`)."""
+        lead = self.promised_lead
         if self._servers is None:
-            new = new_order_at + lead
+            new = when + lead
         else:
-            new = max(new_order_at, heapq.heappop(free)) + lead
+            new = max(when, heapq.heappop(self._quote_free)) + lead
         if self._no_crossing:
-            new = max(new, last)
-        out.sort()
-        return out, new
+            new = max(new, self._quote_last)
+        return new
 
 
 class UnlimitedSupplier(Supplier):
     """The default supplier: every order's lead time starts at placement, orders may cross."""
 
     def place(self, now: float, qty: int) -> Order:
-        """Record an order placed at ``now``; it arrives after one lead-time draw."""
+        """Record an order placed at ``now``; it arrives after one lead-time draw.
+
+        The bookkeeping of :meth:`Supplier._record`, inlined: this is the hot path
+        of the default model (one order per customer under base stock).
+        """
         ident = self._next_id
         self._next_id = ident + 1
+        due = now + next(self._lead)
         order = self.outstanding[ident] = Order(
             self._env,  # type: ignore[arg-type]
             self._on_delivery,  # type: ignore[arg-type]
+            self,
             ident,
             qty,
+            qty,
             now,
-            now + next(self._lead),
+            now,
+            due,
         )
+        self.orders += 1
+        self.units += qty
+        self.lead_sum += due - now
+        if self.trace is not None:
+            self._log_order(order)
         return order
 
 
-def build_supplier(cfg: SupplierConfig, lead_times: Iterator[float]) -> Supplier:
-    """The runtime supplier for a configuration (chosen by its capacity model)."""
-    if cfg.servers is None and not cfg.no_crossing:
+def build_supplier(
+    cfg: SupplierConfig,
+    lead_times: Iterator[float],
+    yields: Iterator[float] | None = None,
+    outages: OutageSchedule | None = None,
+) -> Supplier:
+    """The runtime supplier for a configuration (chosen by what it needs)."""
+    if cfg.servers is None and not cfg.no_crossing and yields is None and outages is None:
         return UnlimitedSupplier(cfg, lead_times)
-    return Supplier(cfg, lead_times)
+    return Supplier(cfg, lead_times, yields, outages)
