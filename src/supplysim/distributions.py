@@ -15,7 +15,10 @@ integer values. A plain number in a scenario means a constant.
 
 from __future__ import annotations
 
+import csv
+import difflib
 import math
+from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
 import numpy as np
@@ -27,6 +30,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -458,12 +462,67 @@ class Weibull(_Dist):
         return stats.weibull_min(self.shape, scale=self.scale)
 
 
+def read_column(file: str, column: str, base_dir: Path | None) -> list[float]:
+    """The numbers of ``column`` in the CSV ``file`` (relative paths from ``base_dir``, the scenario's folder)."""
+    path = Path(file)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if reader.fieldnames is None or column not in reader.fieldnames:
+                found = ", ".join(reader.fieldnames or []) or "none"
+                close = difflib.get_close_matches(column, reader.fieldnames or [], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"{file} has no column {column!r} (its columns: {found}){hint}")
+            values = []
+            for row in reader:
+                cell = (row.get(column) or "").strip()
+                if not cell:
+                    continue
+                try:
+                    values.append(float(cell))
+                except ValueError:
+                    raise ValueError(
+                        f"{file}, line {reader.line_num}, column {column!r}: {cell!r} is not a number"
+                    ) from None
+    except FileNotFoundError:
+        raise ValueError(f"cannot read {file}: no such file (looked for {path})") from None
+    except IsADirectoryError:
+        raise ValueError(f"cannot read {file}: it is a folder (looked for {path})") from None
+    if not values:
+        raise ValueError(f"{file}, column {column!r}: no values")
+    return values
+
+
+def _inline_file(data: Any, info: ValidationInfo) -> Any:
+    """``file`` + ``column`` → ``values`` (the resolved scenario then carries the data itself)."""
+    if isinstance(data, dict) and data.get("file") is not None:
+        if data.get("values") is not None:
+            raise ValueError("give either `values` or `file` with `column`, not both")
+        if not data.get("column"):
+            raise ValueError("`file` needs `column`: the name of the CSV column to read")
+        base = (info.context or {}).get("base_dir")
+        values = read_column(str(data["file"]), str(data["column"]), Path(base) if base else None)
+        data = {k: v for k, v in data.items() if k not in ("file", "column")}
+        data["values"] = values
+    elif isinstance(data, dict) and data.get("column") is not None and data.get("file") is None:
+        raise ValueError("`column` needs `file`: the CSV file to read it from")
+    return data
+
+
 class EmpiricalContinuous(_Dist):
-    """Resamples observed durations ``values`` with optional ``weights``."""
+    """Resamples observed durations ``values`` (or a CSV ``file``'s ``column``) with optional ``weights``."""
 
     dist: Literal["empirical"]
     values: list[NonNegativeFloat]
     weights: list[NonNegativeFloat] | None = None
+    file: str | None = None
+    """A CSV file (relative to the scenario file) to read the values from; inlined when loaded."""
+    column: str | None = None
+    """The column of ``file`` holding the values."""
+
+    _file = model_validator(mode="before")(_inline_file)
 
     @model_validator(mode="after")
     def _weights(self) -> EmpiricalContinuous:
@@ -585,6 +644,11 @@ class Choice(_Dist):
     dist: Literal["choice", "empirical"]
     values: list[int]
     weights: list[NonNegativeFloat] | None = None
+    file: str | None = None
+    """(``empirical``) a CSV file (relative to the scenario file) to read whole numbers from."""
+    column: str | None = None
+
+    _file = model_validator(mode="before")(_inline_file)
 
     @model_validator(mode="after")
     def _weights(self) -> Choice:

@@ -245,7 +245,7 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
 
 def _resolved_view(data: dict[str, Any]) -> dict[str, Any]:
     """The data as the validator sees it: each policy body merged over the base."""
-    bodies = data.get("policies")
+    bodies = data.get("policies", {"base": {}})
     if not isinstance(bodies, dict):
         return data
     base = {k: data[k] for k in MODEL_SECTIONS if k in data}
@@ -347,8 +347,9 @@ def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tupl
     if overrides:
         data = apply_overrides(data, overrides, src)
     _check_policy_bodies(data, src)
+    base_dir = str(Path(file).resolve().parent) if not file.startswith("<") else None
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ScenarioError(_errors_to_message(exc, data, src)) from None
 
