@@ -68,7 +68,7 @@ policies:
     store: {max_quoted_wait: 1.5}
 """
 POLICIES = ["backorder", "out_of_stock", "hybrid"]
-RESULT_FILES = {"summary.json", "summary.csv", "replications.csv", "scenario.yaml"}
+RESULT_FILES = {"summary.json", "summary.csv", "replications.csv", "scenario.yaml", ".supplysim-results"}
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -536,3 +536,25 @@ def test_a_policy_switching_kind_works_or_says_where(tmp_path: Path, override: s
         return
     _assert_one_clear_message(proc)
     assert f"bad.yaml:{line_of(text, snippet)}:" in proc.stderr, proc.stderr
+
+
+def test_out_never_replaces_a_folder_or_file_supplysim_did_not_write(tmp_path: Path, scenario: Path) -> None:
+    """--out must not destroy user data: a non-empty foreign folder or a file is refused (exit 2)."""
+    foreign = tmp_path / "mydocs"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("precious")
+    proc = cli(tmp_path, "run", str(scenario), "--out", str(foreign), "--quiet")
+    assert proc.returncode == 2, proc.stderr
+    assert "did not write" in proc.stderr and "Traceback" not in proc.stderr
+    assert (foreign / "notes.txt").read_text() == "precious"
+    a_file = tmp_path / "victim.yaml"
+    a_file.write_text("keep me")
+    proc = cli(tmp_path, "run", str(scenario), "--out", str(a_file), "--quiet")
+    assert proc.returncode == 2 and "is a file" in proc.stderr
+    assert a_file.read_text() == "keep me"
+    # a folder supplysim wrote is replaced as a whole
+    out = tmp_path / "mine"
+    assert cli(tmp_path, "run", str(scenario), "--out", str(out), "--quiet").returncode == 0
+    (out / "stale.txt").write_text("old")
+    assert cli(tmp_path, "run", str(scenario), "--out", str(out), "--quiet").returncode == 0
+    assert not (out / "stale.txt").exists()

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from supplysim.experiment import Experiment, ReplicationError, run_experiment
 from supplysim.loader import ScenarioError, load_scenario, parse_override
-from supplysim.results import summary_json, trace_csv, write_results
+from supplysim.results import ResultsFolderError, check_destination, summary_json, trace_csv, write_results
 from supplysim.scenario import Scenario
 from supplysim.sim.model import simulate
 from supplysim.table import comparison_table, format_value
@@ -135,6 +135,10 @@ def run(
         sys.stderr.write("interrupted: nothing was written\n")
         raise typer.Exit(130) from None
     folder = out if out is not None else Path("results") / sc.name
+    try:
+        check_destination(folder)
+    except ResultsFolderError as exc:
+        _fail(str(exc), 2)
     extra = {}
     if trace:
         for name, cfg in sc.policies.items():

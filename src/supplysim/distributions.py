@@ -66,7 +66,7 @@ class Distribution(Protocol):
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -110,19 +110,22 @@ class _Dist(BaseModel):
 
         Computed as ∫_a^∞ S(x) dx / S(a) from the survival function S
         (Ross, *Introduction to Probability Models*, §5.2): the integral by the
-        trapezoidal rule on 20,001 points up to the 1 − 1e-12 quantile plus the
-        remaining tail by quadrature. Where S(a) = 0 the residual is 0.
+        trapezoidal rule on a grid that is even up to the median and geometric
+        beyond it, up to the 1 − 1e-12 quantile (so heavy tails are resolved),
+        plus the remaining tail by quadrature. Where S(a) = 0 the residual is 0.
         """
         from scipy import integrate
 
         rv = self.frozen()
         ages = np.asarray(ages, dtype=float)
         upper = max(float(rv.ppf(1 - 1e-12)), float(ages.max(initial=0.0)))
-        grid = np.linspace(0.0, upper, 20001)
+        median = min(max(float(rv.ppf(0.5)), upper * 1e-9, 1e-300), upper)
+        grid = np.unique(
+            np.concatenate([np.linspace(0.0, median, 10001), np.geomspace(median, upper, 30001), ages])
+        )
         sf = rv.sf(grid)
-        step = grid[1] - grid[0]
         # ∫_{grid[i]}^{upper} S, cumulated from the right
-        pieces = (sf[1:] + sf[:-1]) * step / 2
+        pieces = (sf[1:] + sf[:-1]) * np.diff(grid) / 2
         right = np.concatenate([np.cumsum(pieces[::-1])[::-1], [0.0]])
         right += integrate.quad(rv.sf, upper, np.inf)[0]
         area = np.interp(ages, grid, right)
@@ -180,7 +183,7 @@ class Exponential(_Dist):
     dist: Literal["exponential"]
     mean_: PositiveFloat = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -288,7 +291,7 @@ class Normal(_Dist):
     mu: float = Field(alias="mean")
     sigma: PositiveFloat = Field(alias="sd")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _mass(self) -> Normal:
@@ -314,12 +317,8 @@ class Normal(_Dist):
         return self.sigma**2 * (1.0 + alpha * lam - lam * lam)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        out = rng.normal(self.mu, self.sigma, size)
-        bad = out < 0
-        while bad.any():  # rejection keeps the exact conditional law
-            out[bad] = rng.normal(self.mu, self.sigma, int(bad.sum()))
-            bad = out < 0
-        return out
+        # inverse CDF of the truncated law: one uniform per draw, fast however much is cut off
+        return np.asarray(self.frozen().ppf(rng.random(size)), dtype=float)
 
     def frozen(self) -> Any:
         from scipy import stats
@@ -337,7 +336,7 @@ class Lognormal(_Dist):
     mean_: PositiveFloat = Field(alias="mean")
     sd_: PositiveFloat = Field(alias="sd")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -371,7 +370,7 @@ class Gamma(_Dist):
     shape: PositiveFloat | None = None
     scale: PositiveFloat | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_form(self) -> Gamma:
@@ -418,7 +417,7 @@ class Erlang(_Dist):
     k: PositiveInt
     mean_: PositiveFloat = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -589,7 +588,7 @@ class Poisson(_Dist):
     mean_: PositiveFloat = Field(alias="mean")
     shift: int = Field(default=0, ge=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _shift(self) -> Poisson:
@@ -619,7 +618,7 @@ class Geometric(_Dist):
     dist: Literal["geometric"]
     mean_: float = Field(alias="mean", ge=1.0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -688,7 +687,7 @@ class NegativeBinomial(_Dist):
     sd_: PositiveFloat = Field(alias="sd")
     shift: int = Field(default=0, ge=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _overdispersed(self) -> NegativeBinomial:

@@ -35,6 +35,8 @@ class _Source:
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     overridden: dict[Path_, str] = field(default_factory=dict)
+    built: dict[int, Any] = field(default_factory=dict)
+    building: set[int] = field(default_factory=set)
 
     def where(self, path: Path_, key: bool = False) -> str:
         for p in _prefixes(path):
@@ -66,8 +68,32 @@ class _DuplicateKey(Exception):
 
 
 def _construct(node: yaml.Node, path: Path_, src: _Source) -> Any:
-    """Build Python data from a YAML node, recording each path's position."""
+    """Build Python data from a YAML node, recording each path's position.
+
+    A node reached again through an alias is built once and shared (as
+    ``yaml.safe_load`` does), so alias bombs stay small; an alias that contains
+    itself is an error.
+    """
     src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    key = id(node)
+    if key in src.building:
+        raise ScenarioError(
+            f"{src.file}:{node.start_mark.line + 1}: a YAML anchor refers to itself (recursive alias)"
+        )
+    if key in src.built:
+        return src.built[key]
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        src.building.add(key)
+        try:
+            value = _construct_collection(node, path, src)
+        finally:
+            src.building.discard(key)
+        src.built[key] = value
+        return value
+    return _SCALARS.construct_object(node)
+
+
+def _construct_collection(node: yaml.Node, path: Path_, src: _Source) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         seen: dict[Any, yaml.Mark] = {}
@@ -83,9 +109,7 @@ def _construct(node: yaml.Node, path: Path_, src: _Source) -> Any:
             out[key] = _construct(value_node, child, src)
         src.positions.pop(path + ("<key>",), None)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), src) for i, item in enumerate(node.value)]
-    return _SCALARS.construct_object(node)
+    return [_construct(item, path + (i,), src) for i, item in enumerate(node.value)]
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, _Source]:
@@ -367,4 +391,6 @@ def load_scenario(path: str | Path, overrides: Sequence[tuple[Any, ...]] = ()) -
         raise ScenarioError(f"{p}: is a directory, expected a YAML scenario file") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{p}: is not a UTF-8 text file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read it: {exc.strerror or exc}") from None
     return parse_scenario(text, str(p), overrides)

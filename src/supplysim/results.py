@@ -112,15 +112,45 @@ def trace_csv(rows: list[tuple[float, str, int, int, str]]) -> str:
     return buf.getvalue()
 
 
+MARKER = ".supplysim-results"
+"""A file in every results folder: only such folders (or empty ones) are ever replaced."""
+
+
+class ResultsFolderError(ValueError):
+    """``--out`` names something supplysim must not overwrite."""
+
+
+def check_destination(out: Path) -> None:
+    """Refuse a destination that is a file, or a non-empty folder not written by supplysim."""
+    out = Path(out)
+    if not out.resolve().name:
+        raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
+    if out.exists():
+        if not out.is_dir():
+            raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give --out a folder name")
+        if not (out / MARKER).exists() and any(out.iterdir()):
+            raise ResultsFolderError(
+                f"{out} already holds files that supplysim did not write; they would be replaced\n"
+                "  hint: choose a new or empty folder with --out"
+            )
+
+
 def write_results(exp: Experiment, out: Path, extra: dict[str, str] | None = None) -> Path:
     """Write the results folder atomically: a complete new folder replaces the old one.
 
     The folder is assembled next to ``out`` and renamed into place, so an
-    interrupted run leaves either the previous results or the new ones, never a mix.
+    interrupted run leaves either the previous results or the new ones, never a
+    mix (in the instant between the two renames, the previous results sit under
+    ``.NAME.old-PID`` beside it). Only an empty folder or one written by
+    supplysim (it holds :data:`MARKER`) is replaced.
     """
-    out = Path(out)
+    out = Path(out).resolve()
+    check_destination(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a results folder is an ordinary folder
     try:
         files = {
             "summary.json": summary_json(exp),
@@ -129,6 +159,7 @@ def write_results(exp: Experiment, out: Path, extra: dict[str, str] | None = Non
             "scenario.yaml": scenario_document(exp),
         }
         files.update(extra or {})
+        files[MARKER] = f"written by supplysim {__version__}; this folder is replaced by the next run\n"
         for name, text in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(text, encoding="utf-8")

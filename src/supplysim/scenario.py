@@ -64,7 +64,7 @@ __all__ = [
 class Frozen(BaseModel):
     """Base of every scenario model: immutable, unknown keys rejected with a hint."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -650,6 +650,20 @@ class Scenario(Frozen):
     def _window(self) -> Scenario:
         if not math.isfinite(self.horizon + self.warmup):
             raise ValueError("horizon and warmup must be finite")
+        for name, m in self.policies.items():
+            where = "" if len(self.policies) == 1 else f" (policy {name!r})"
+            expected = m.demand.rate * self.end
+            if expected > 1e9:
+                raise ValueError(
+                    f"demand.rate × (warmup + horizon) = {expected:.3g} customers per replication{where}: "
+                    "far too many to simulate; shorten the horizon or use a coarser time unit"
+                )
+            period = getattr(m.replenishment, "review_period", None)
+            if period is not None and self.end / period > 1e8:
+                raise ValueError(
+                    f"review_period {period:g} gives {self.end / period:.3g} reviews per replication{where}; "
+                    "use a longer review period"
+                )
         if self.time_unit != "day" and any(m.demand.weekly is not None for m in self.policies.values()):
             raise ValueError(
                 f"demand.weekly gives one factor per day, but time_unit is {self.time_unit!r}; "

@@ -22,6 +22,8 @@ import math
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
+
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.customers import Customer
@@ -103,13 +105,15 @@ class Backorder(StockoutPolicy):
         if self.max_quoted_wait is not None or rule.has_max_wait:
             quote = store.quote(now, qty)
             if self.max_quoted_wait is not None and quote > self.max_quoted_wait:
-                store.turn_away(customer, cid, f"refused: quote {quote:g} > {self.max_quoted_wait:g}")
+                why = f"refused: quote {quote:g} > {self.max_quoted_wait:g}" if store.trace is not None else ""
+                store.turn_away(customer, cid, why)
                 return
         if u >= rule.accept:
             store.lose(now, cid, qty, "balked")
             return
         if quote > max_wait:  # NaN compares False: no limit
-            store.lose(now, cid, qty, f"balked: quote {quote:g} > max_wait {max_wait:g}")
+            why = f"balked: quote {quote:g} > max_wait {max_wait:g}" if store.trace is not None else ""
+            store.lose(now, cid, qty, why)
             return
         store.backorder(now, cid, qty, patience)
 
@@ -367,7 +371,8 @@ class Store:
             if head.counted:
                 c.served_after_wait += 1
                 self.waits.add(now - head.arrived)
-            self._log(now, "ship", head.id, shipped, f"served after waiting {now - head.arrived:g}")
+            if self.trace is not None:
+                self._log(now, "ship", head.id, shipped, f"served after waiting {now - head.arrived:g}")
         while queue and not queue[0].alive:
             queue.popleft()
 
@@ -386,16 +391,15 @@ class Store:
         the next review epoch for periodic review).
         """
         need = self.backordered + qty - self.on_hand
-        suppliers = self.suppliers
-        arrivals = suppliers[0].expected_arrivals(now)
-        for supplier in suppliers[1:]:
-            arrivals += supplier.expected_arrivals(now)
-        arrivals.sort()
-        covered = 0
-        for when, units in arrivals:
-            covered += units
-            if covered >= need:
-                return when - now
+        parts = [supplier.expected_arrivals(now) for supplier in self.suppliers]
+        times = np.concatenate([t for t, _ in parts]) if len(parts) > 1 else parts[0][0]
+        units = np.concatenate([u for _, u in parts]) if len(parts) > 1 else parts[0][1]
+        if need > 0 and len(times) and int(units.sum()) >= need:
+            order = np.argsort(times, kind="stable")
+            covered = np.cumsum(units[order])
+            return float(times[order[int(np.searchsorted(covered, need))]]) - now
+        if need <= 0:
+            return 0.0
         new = self.sourcing.quote_supplier(now).expected_new_arrival(now, self.rule.next_order_time(now))
         return new - now
 
