@@ -120,9 +120,7 @@ class _Dist(BaseModel):
         ages = np.asarray(ages, dtype=float)
         upper = max(float(rv.ppf(1 - 1e-12)), float(ages.max(initial=0.0)))
         median = min(max(float(rv.ppf(0.5)), upper * 1e-9, 1e-300), upper)
-        grid = np.unique(
-            np.concatenate([np.linspace(0.0, median, 10001), np.geomspace(median, upper, 30001), ages])
-        )
+        grid = np.unique(np.concatenate([np.linspace(0.0, median, 10001), np.geomspace(median, upper, 30001), ages]))
         sf = rv.sf(grid)
         # ∫_{grid[i]}^{upper} S, cumulated from the right
         pieces = (sf[1:] + sf[:-1]) * np.diff(grid) / 2

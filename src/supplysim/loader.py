@@ -77,9 +77,7 @@ def _construct(node: yaml.Node, path: Path_, src: _Source) -> Any:
     src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     key = id(node)
     if key in src.building:
-        raise ScenarioError(
-            f"{src.file}:{node.start_mark.line + 1}: a YAML anchor refers to itself (recursive alias)"
-        )
+        raise ScenarioError(f"{src.file}:{node.start_mark.line + 1}: a YAML anchor refers to itself (recursive alias)")
     if key in src.built:
         return src.built[key]
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode):

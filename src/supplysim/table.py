@@ -46,6 +46,11 @@ def format_value(kpi: str, x: float, signed: bool = False) -> str:
     if not math.isfinite(x):
         return "–"
     sign = "+" if signed else ""
+    kind = kpi.split("@", 1)[0]
+    if kind == "down_fraction":
+        return f"{x * 100:{sign}.2f}%"
+    if kind == "cost":
+        return f"{x:{sign},.0f}"
     if kpi in _RATES:
         return f"{x * 100:{sign}.2f}%"
     if kpi in _MONEY or abs(x) >= 1000:
@@ -99,7 +104,14 @@ def comparison_table(exp: Experiment) -> Table:
         table.add_column(name + (" (baseline)" if name == sc.baseline else ""), justify="right", no_wrap=True)
         if name != sc.baseline:
             table.add_column(f"Δ {name}", justify="right", no_wrap=True)
-    for g, (group, kpis) in enumerate(GROUPS):
+    listed = {k for _, ks in GROUPS for k in ks}
+    extra = [k for k in exp.kpis if k not in listed]
+    groups = list(GROUPS)
+    if [k for k in extra if "@" not in k]:
+        groups.append(("Waitlist and goodwill", tuple(k for k in extra if "@" not in k)))
+    if [k for k in extra if "@" in k]:
+        groups.append(("Suppliers", tuple(k for k in extra if "@" in k)))
+    for g, (group, kpis) in enumerate(groups):
         if g:
             table.add_section()
         table.add_row(Text(group, style="italic cyan"))
