@@ -40,7 +40,7 @@ __all__ = [
     "write_json_atomically",
 ]
 
-SETTINGS = ("supplysim_version", "seed", "replications", "horizon", "warmup")
+SETTINGS = ("supplysim_version", "scenario_sha256", "seed", "replications", "horizon", "warmup")
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _compare_one(
     m0, m1 = b.get("mean"), c.get("mean")
     if m0 == m1 and b.get("sd") == c.get("sd") and b.get("n") == c.get("n"):
         return Comparison(scenario, policy, kpi, m0, m1, 0.0 if m0 is not None else None, 0.0, None, "identical")
-    note = "the random path changed (same version and seed, different numbers)" if same_path else ""
+    note = "the random path changed (same version, scenario and seed; different numbers)" if same_path else ""
     if m0 is None or m1 is None:
         note = "defined in only one of the runs" + (f"; {note}" if note else "")
         return Comparison(scenario, policy, kpi, m0, m1, None, None, None, "regression", note)

@@ -136,7 +136,7 @@ def _print(
     console = Console() if sys.stdout.isatty() else Console(width=160)
     for name, message in errors.items():
         sys.stderr.write(f"error: {name}: {message}\n")
-    shown = [r for r in results if all_rows or r.verdict != "identical"]
+    shown = [r for r in results if all_rows or r.failed]
     if shown:
         table = Table(title="supplysim check", caption=f"regression = Welch p < {level:.2g} and |change| > {rtol:.1%}")
         for col in ("scenario", "policy", "indicator", "baseline", "now", "change", "verdict"):
@@ -161,9 +161,16 @@ def _print(
     notes = {r.scenario for r in results if "random path" in r.note}
     for name in sorted(notes):
         console.print(
-            f"note: {name}: same version and seed but different numbers — the simulation's random path changed "
-            "(a model or policy change, or a new use of a random stream). If intended, review the table and run "
-            "`supplysim check --update`.",
+            f"note: {name}: same supplysim version, scenario and seed as the baseline, but different numbers: "
+            "the simulation's random path changed (a change to the model or a policy, or a new use of a random "
+            "stream, without a version bump). If intended, review with --all and run `supplysim check --update`.",
+            highlight=False,
+        )
+    differs = sorted({r.scenario for r in results if r.verdict != "identical" and "random path" not in r.note})
+    if differs:
+        console.print(
+            f"note: {', '.join(differs)}: the scenario, seed or version differs from the baseline's "
+            "(overrides, edits or a new version), so changes are judged statistically.",
             highlight=False,
         )
     by = {v: sum(r.verdict == v for r in results) for v in ("identical", "within noise", "regression", "missing")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -42,6 +43,7 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
     return {
         "supplysim_version": __version__,
         "scenario": sc.name,
+        "scenario_sha256": scenario_fingerprint(exp),
         "seed": sc.seed,
         "replications": sc.replications,
         "horizon": sc.horizon,
@@ -49,6 +51,12 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
         "baseline": sc.baseline,
         "policies": policies,
     }
+
+
+def scenario_fingerprint(exp: Experiment) -> str:
+    """SHA-256 of the resolved scenario (canonical JSON): equal fingerprints, equal models."""
+    canonical = json.dumps(exp.scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def summary_json(exp: Experiment) -> str:
