@@ -9,15 +9,13 @@ replication) index, so the numbers are identical for any number of workers.
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from supplysim.executors import Executor, LocalPool, default_workers
 from supplysim.indicators import indicators, kpi_names
 from supplysim.scenario import ModelConfig, Scenario
 from supplysim.sim.model import simulate
@@ -27,8 +25,10 @@ __all__ = [
     "Experiment",
     "Interval",
     "ReplicationError",
+    "default_workers",
     "paired_difference",
     "run_experiment",
+    "run_many",
     "summarize",
 ]
 
@@ -92,7 +92,18 @@ class Experiment:
 
     scenario: Scenario
     values: dict[str, list[dict[str, float]]]
-    """policy → replication index → indicator → value."""
+    """policy → replication (in index order) → indicator → value."""
+    first: int = 0
+    """Index of the first replication in ``values``."""
+
+    def extended(self, more: Experiment) -> Experiment:
+        """This experiment followed by ``more`` (its replications must come right after)."""
+        n = len(next(iter(self.values.values())))
+        if more.first != self.first + n:
+            raise ValueError(f"replications {more.first}… do not follow {self.first}…{self.first + n - 1}")
+        values = {name: self.values[name] + more.values[name] for name in self.values}
+        sc = self.scenario.model_copy(update={"replications": n + len(next(iter(more.values.values())))})
+        return Experiment(sc, values, self.first)
 
     @property
     def baseline(self) -> str:
@@ -122,65 +133,71 @@ def _task(args: Task) -> dict[str, float]:
     return indicators(simulate(cfg, seed=seed, replication=rep, horizon=horizon, warmup=warmup), cfg, names)
 
 
-def _guarded(name: str, i: int, args: Task) -> dict[str, float]:
+def _guarded(args: Task) -> dict[str, float]:
+    """Run one task; a failure names the policy and replication (also across processes)."""
     try:
         return _task(args)
+    except ReplicationError:
+        raise
     except Exception as exc:
-        raise ReplicationError(f"policy {name!r}, replication {i}: {exc}") from exc
+        raise ReplicationError(f"replication {args[2]}: {exc}") from exc
 
 
-def default_workers() -> int:
-    """All cores this process may use."""
+def run_many(
+    scenarios: Sequence[Scenario],
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    replications: range | None = None,
+) -> list[Experiment]:
+    """Run several scenarios (e.g. the points of a sweep) in one batch of tasks.
+
+    Args:
+        workers: processes of the local pool (None = all cores, 1 = in this process).
+        executor: where to run (default: a local pool with ``workers``).
+        progress: called as ``progress(done, total)`` after each replication.
+        replications: which replication indices to run (default ``range(scenario.replications)``);
+            index i always uses the same random streams, so ranges can be run separately and joined.
+    """
+    keys: list[tuple[int, str, int]] = []
+    tasks: list[Task] = []
+    for k, sc in enumerate(scenarios):
+        reps = replications if replications is not None else range(sc.replications)
+        kpis = kpi_names(sc.policies.values())
+        for i in reps:
+            for name, cfg in sc.policies.items():
+                keys.append((k, name, i))
+                tasks.append((cfg, sc.seed, i, sc.horizon, sc.warmup, kpis))
+    results: list[dict[str, float] | None] = [None] * len(tasks)
+    runner = executor if executor is not None else LocalPool(workers)
+    done = 0
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        for index, row in runner.map_unordered(_guarded, tasks):
+            results[index] = row
+            done += 1
+            if progress:
+                progress(done, len(tasks))
+    except ReplicationError as exc:
+        raise ReplicationError(str(exc)) from exc
+    experiments = []
+    for k, sc in enumerate(scenarios):
+        reps = replications if replications is not None else range(sc.replications)
+        values: dict[str, list[dict[str, float]]] = {name: [] for name in sc.policies}
+        for key, row in zip(keys, results, strict=True):
+            if key[0] == k and row is not None:
+                values[key[1]].append(row)
+        experiments.append(Experiment(sc, values, reps.start))
+    return experiments
 
 
 def run_experiment(
     scenario: Scenario,
     *,
     workers: int | None = None,
+    executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    replications: range | None = None,
 ) -> Experiment:
-    """Run every policy of ``scenario`` for its replications.
-
-    Args:
-        workers: processes to use (None = all cores, 1 = in this process).
-        progress: called as ``progress(done, total)`` after each replication.
-    """
-    names = list(scenario.policies)
-    reps = scenario.replications
-    kpis = kpi_names(scenario.policies.values())
-    tasks = [
-        ((name, i), (scenario.policies[name], scenario.seed, i, scenario.horizon, scenario.warmup, kpis))
-        for i in range(reps)
-        for name in names
-    ]
-    out: dict[str, list[dict[str, float] | None]] = {name: [None] * reps for name in names}
-    total = len(tasks)
-    workers = default_workers() if workers is None else max(1, workers)
-    done = 0
-    if workers == 1 or total == 1:
-        for (name, i), args in tasks:
-            out[name][i] = _guarded(name, i, args)
-            done += 1
-            if progress:
-                progress(done, total)
-    else:
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=ctx) as pool:
-            futures = {pool.submit(_task, args): key for key, args in tasks}
-            for fut in as_completed(futures):
-                name, i = futures[fut]
-                try:
-                    out[name][i] = fut.result()
-                except Exception as exc:
-                    for other in futures:
-                        other.cancel()
-                    raise ReplicationError(f"policy {name!r}, replication {i}: {exc}") from exc
-                done += 1
-                if progress:
-                    progress(done, total)
-    values = {name: [row for row in rows if row is not None] for name, rows in out.items()}
-    return Experiment(scenario, values)
+    """Run every policy of ``scenario`` for its replications (see :func:`run_many`)."""
+    return run_many([scenario], workers=workers, executor=executor, progress=progress, replications=replications)[0]
