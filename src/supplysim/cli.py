@@ -7,9 +7,10 @@ traceback.
 
 from __future__ import annotations
 
+import difflib
 import json
-import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,12 +18,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from supplysim.experiment import Experiment, ReplicationError, run_experiment
+from supplysim import api
+from supplysim.executors import Executor, make_executor
+from supplysim.experiment import ReplicationError
+from supplysim.indicators import kpi_names
 from supplysim.loader import ScenarioError, load_scenario, parse_override
-from supplysim.results import ResultsFolderError, check_destination, summary_json, trace_csv, write_results
+from supplysim.results import ResultsFolderError, check_destination, summary_json
 from supplysim.scenario import Scenario
-from supplysim.sim.model import simulate
-from supplysim.table import comparison_table, format_value
+from supplysim.table import comparison_table
 
 __all__ = ["app", "main"]
 
@@ -47,6 +50,57 @@ def _load(path: Path, overrides: list[str], **header: Any) -> Scenario:
         if value is not None:
             pairs.append((key, value, f"--{key} {value}"))
     return load_scenario(path, pairs)
+
+
+def _executor(kind: str, workers: int | None, address: str | None) -> Executor:
+    if kind not in ("local", "dask"):
+        _fail(f"--executor must be 'local' or 'dask', found {kind!r}", 2)
+    try:
+        return make_executor(kind, workers, address)
+    except (ValueError, RuntimeError) as exc:
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(f"cannot reach the Dask scheduler at {address}: {exc}", 2)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _close(executor: Executor) -> None:
+    close = getattr(executor, "close", None)
+    if close is not None:
+        close()
+
+
+class _Bar:
+    """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.progress = (
+            Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                auto_refresh=False,
+            )
+            if enabled
+            else None
+        )
+        self.label = label
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        self.progress.__enter__()
+        self.task = self.progress.add_task(self.label, total=None)
+        bar = self.progress
+        return lambda done, total: bar.update(self.task, completed=done, total=total, refresh=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
 
 
 @app.command()
@@ -75,6 +129,20 @@ def run(
     workers: Annotated[
         int | None, typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1)
     ] = None,
+    executor: Annotated[
+        str, typer.Option(metavar="local|dask", help="where replications run: local process pool or Dask")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler (default: start a local cluster)")
+    ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(metavar="R", help="add replications until every --kpi is known to ±R relative (95%)", min=0.0),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="indicator(s) --precision applies to (default profit)")
+    ] = None,
+    max_replications: Annotated[int, typer.Option(metavar="N", help="upper limit for --precision", min=2)] = 1000,
     format_: Annotated[
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",
@@ -82,6 +150,7 @@ def run(
     trace: Annotated[
         bool, typer.Option(help="also write traces/<policy>.csv: every event of replication 0 (for teaching)")
     ] = False,
+    report: Annotated[bool, typer.Option(help="write plots/ and report.html in the results folder")] = True,
 ) -> None:
     """Run every policy of SCENARIO, print the comparison table, write the results folder.
 
@@ -92,6 +161,10 @@ def run(
       supplysim run scenarios/backorder_vs_out_of_stock.yaml --replications 50 --workers 2
 
       supplysim run my.yaml --set store.max_quoted_wait=7 --policy backorder --format json
+
+      supplysim run my.yaml --precision 0.01 --kpi profit --kpi fill_rate
+
+      supplysim run my.yaml --executor dask --address tcp://10.0.0.5:8786
     """
     if format_ not in ("table", "json"):
         _fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
@@ -105,84 +178,52 @@ def run(
                     f"its policies are: {', '.join(sc.policies)}"
                 )
             sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in sc.policies if p in policy}})
+        kpis = kpi or ["profit"]
+        known = kpi_names(sc.policies.values())
+        for k in kpis:
+            if k not in known:
+                close = difflib.get_close_matches(k, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ScenarioError(f"--kpi {k!r} is not an indicator of this scenario{hint}")
     except ScenarioError as exc:
         _fail(str(exc), 2)
         return
-    total = len(sc.policies) * sc.replications
-    show_progress = not quiet and format_ == "table" and err.is_terminal
+    folder = out if out is not None else Path("results") / sc.name
     try:
-        if show_progress:
-            with Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                auto_refresh=False,  # no refresh thread: worker processes are forked
-            ) as bar:
-                task = bar.add_task(f"simulating {sc.name}", total=total)
-                bar.refresh()
-                exp = run_experiment(
-                    sc, workers=workers, progress=lambda d, t: bar.update(task, completed=d, refresh=True)
-                )
-        else:
-            exp = run_experiment(sc, workers=workers)
+        check_destination(folder)
+    except ResultsFolderError as exc:
+        _fail(str(exc), 2)
+    runner = _executor(executor, workers, address)
+    try:
+        with _Bar(not quiet and format_ == "table" and err.is_terminal, f"simulating {sc.name}") as bar:
+            res = api.run(
+                sc,
+                executor=runner,
+                precision=precision,
+                precision_kpis=kpis,
+                max_replications=max_replications,
+                progress=bar,
+            )
     except ReplicationError as exc:
         _fail(f"a replication failed: {exc}", 1)
         return
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: nothing was written\n")
         raise typer.Exit(130) from None
-    folder = out if out is not None else Path("results") / sc.name
+    finally:
+        _close(runner)
     try:
-        check_destination(folder)
-    except ResultsFolderError as exc:
-        _fail(str(exc), 2)
-    extra = {}
-    if trace:
-        for name, cfg in sc.policies.items():
-            rows = simulate(cfg, seed=sc.seed, replication=0, horizon=sc.horizon, warmup=sc.warmup, trace=True).trace
-            extra[f"traces/{name}.csv"] = trace_csv(rows or [])
-    try:
-        write_results(exp, folder, extra)
+        res.to_folder(folder, trace=trace, plots=report)
     except OSError as exc:
         _fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
     if format_ == "json":
-        sys.stdout.write(summary_json(exp))
+        sys.stdout.write(summary_json(res.experiment))
         return
     console = Console() if sys.stdout.isatty() else Console(width=200)
-    console.print(comparison_table(exp))
-    for line in verdict(exp):
+    console.print(comparison_table(res.experiment))
+    for line in res.verdict():
         console.print(line, highlight=False)
     console.print(f"results written to {folder}/", style="dim", highlight=False)
-
-
-def verdict(exp: Experiment, kpi: str = "profit") -> list[str]:
-    """Plain-words comparison of each policy with the baseline on ``kpi`` and fill rate."""
-    sc = exp.scenario
-    lines: list[str] = []
-    base = exp.summary(sc.baseline, kpi)
-    for name in sc.policies:
-        if name == sc.baseline:
-            continue
-        d = exp.difference(name, kpi)
-        if d.n == 0 or not math.isfinite(d.diff):
-            continue
-        rel = ""
-        if base.mean and math.isfinite(base.mean) and base.mean != 0:
-            hw = (d.ci95_high - d.ci95_low) / 2
-            rel = f" ({d.diff / abs(base.mean) * 100:+.1f}% ± {hw / abs(base.mean) * 100:.1f}%)"
-        if d.significant:
-            word = "more" if d.diff > 0 else "less"
-            amount = format_value(kpi, abs(d.diff))
-            lines.append(f"{name} earns {amount} {word} {kpi} than {sc.baseline}{rel}: a real difference.")
-        else:
-            lines.append(
-                f"{name} vs {sc.baseline}: {kpi} differs by {format_value(kpi, d.diff, signed=True)}{rel}, "
-                "within the noise (interval includes 0)."
-            )
-    return lines
 
 
 @app.command()

@@ -371,9 +371,32 @@ def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tupl
     _check_policy_bodies(data, src)
     base_dir = str(Path(file).resolve().parent) if not file.startswith("<") else None
     try:
-        return Scenario.model_validate(data, context={"base_dir": base_dir})
+        scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ScenarioError(_errors_to_message(exc, data, src)) from None
+    scenario._source = data
+    scenario._origin = file
+    scenario._base_dir = base_dir
+    return scenario
+
+
+def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> Scenario:
+    """``scenario`` re-validated with more ``(dotted.path, value)`` overrides (applied to the
+    base model, before the policies are merged over it, like ``--set``)."""
+    source = scenario._source
+    if source is None:
+        source = scenario.model_dump(mode="json", by_alias=True)
+    src = _Source(scenario._origin)
+    data = apply_overrides(source, overrides, src)
+    _check_policy_bodies(data, src)
+    try:
+        out = Scenario.model_validate(data, context={"base_dir": scenario._base_dir})
+    except ValidationError as exc:
+        raise ScenarioError(_errors_to_message(exc, data, src)) from None
+    out._source = data
+    out._origin = scenario._origin
+    out._base_dir = scenario._base_dir
+    return out
 
 
 def load_scenario(path: str | Path, overrides: Sequence[tuple[Any, ...]] = ()) -> Scenario:

@@ -10,6 +10,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def check_destination(out: Path) -> None:
             )
 
 
-def write_results(exp: Experiment, out: Path, extra: dict[str, str] | None = None) -> Path:
+def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] | None = None) -> Path:
     """Write the results folder atomically: a complete new folder replaces the old one.
 
     The folder is assembled next to ``out`` and renamed into place, so an
@@ -160,7 +161,7 @@ def write_results(exp: Experiment, out: Path, extra: dict[str, str] | None = Non
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a results folder is an ordinary folder
     try:
-        files = {
+        files: dict[str, str | bytes] = {
             "summary.json": summary_json(exp),
             "summary.csv": summary_csv(exp),
             "replications.csv": replications_csv(exp),
@@ -168,9 +169,12 @@ def write_results(exp: Experiment, out: Path, extra: dict[str, str] | None = Non
         }
         files.update(extra or {})
         files[MARKER] = f"written by supplysim {__version__}; this folder is replaced by the next run\n"
-        for name, text in files.items():
+        for name, content in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / name).write_text(text, encoding="utf-8")
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")

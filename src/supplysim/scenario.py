@@ -25,6 +25,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -594,8 +595,21 @@ class Scenario(Frozen):
     policies: dict[str, ModelConfig]
     """Resolved models, in order; the first is the baseline."""
 
+    _source: dict[str, Any] | None = PrivateAttr(default=None)
+    """The data it was validated from (set by the loader), for re-validation with overrides."""
+    _origin: str = PrivateAttr(default="<scenario>")
+    """The file it came from (set by the loader)."""
+    _base_dir: str | None = PrivateAttr(default=None)
+    """Folder that relative data files are read from (set by the loader)."""
+
     _segments = field_validator("segments")(_check_segments)
     _supply = model_validator(mode="after")(_check_supply)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every key is equal (where it was loaded from does not matter)."""
+        return isinstance(other, Scenario) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     @model_validator(mode="before")
     @classmethod

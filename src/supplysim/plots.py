@@ -1,0 +1,584 @@
+"""Figures of a run: indicators per policy, stock trajectories, waits, the profit/service trade-off, sweeps.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no display, no
+global state), so it can be saved (``fig.savefig("x.png")``), shown in a notebook, or embedded in
+the HTML report (:mod:`supplysim.report`). Each policy keeps the same colour in every figure; the
+baseline is drawn hatched and named "(baseline)".
+
+The trajectories and waits come from the event trace of one replication (the experiment's first,
+replication 0 by default) re-simulated per policy with ``trace=True``: the same customers and
+supplier delays as in the experiment (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from supplysim.scenario import BaseStock, ModelConfig, Periodic
+from supplysim.sim.model import simulate
+from supplysim.sim.store import TraceRow
+from supplysim.table import format_value
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from supplysim.api import Results
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "HEADLINE_KPIS",
+    "LABELS",
+    "StockPath",
+    "indicators_figure",
+    "is_rate",
+    "policy_colors",
+    "reorder_level",
+    "stock_path",
+    "sweep_figure",
+    "trace_waits",
+    "traces",
+    "tradeoff_figure",
+    "trajectories_figure",
+    "waits_figure",
+]
+
+HEADLINE_KPIS: tuple[str, ...] = ("profit", "fill_rate", "lost_rate", "cancel_rate", "mean_wait")
+
+LABELS: dict[str, str] = {
+    "customers": "Customers",
+    "units_demanded": "Units demanded",
+    "fill_rate": "Served at once (fill rate)",
+    "unit_fill_rate": "Units shipped at arrival",
+    "lost_rate": "Turned away (lost sales)",
+    "backorder_rate": "Offered a backorder, accepted",
+    "cancel_rate": "Cancelled while waiting",
+    "expire_rate": "Backorder expired",
+    "served_after_wait_rate": "Served after a wait",
+    "pending_rate": "Still waiting at the end",
+    "lost_units": "Units lost",
+    "lost_revenue": "Revenue lost",
+    "mean_wait": "Mean wait of backorders",
+    "p90_wait": "90th percentile wait",
+    "avg_on_hand": "Average units on hand",
+    "avg_backorders": "Average units backordered",
+    "stockout_fraction": "Time with an empty shelf",
+    "orders_placed": "Replenishment orders",
+    "units_ordered": "Units ordered",
+    "revenue": "Revenue",
+    "ordering_cost": "Ordering cost",
+    "holding_cost": "Holding cost",
+    "backorder_cost": "Backorder cost",
+    "lost_sale_cost": "Lost-sale penalty",
+    "profit": "Profit",
+    "waitlist_joined": "Joined the waitlist",
+    "waitlist_recovered": "Recovered from the waitlist",
+    "goodwill_lost": "Lost to bad reputation",
+}
+"""Plain-words names of the indicators (keys as in :data:`supplysim.indicators.KPIS`)."""
+
+_TIME_KPIS = {"mean_wait", "p90_wait"}
+
+_PALETTE = ("#1f5a8c", "#d1742a", "#3a9a5b", "#8e4fa3", "#c23b4a", "#6b7d8f", "#b8902e", "#2d9aa6")
+"""Muted, colour-blind-tolerant qualitative palette; the baseline takes the first colour."""
+
+_DPI = 110
+_WAITED = re.compile(r"served after waiting ([0-9.eE+-]+)")
+
+
+def _style(fig: Figure) -> None:
+    fig.set_facecolor("white")
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+    _style(fig)
+    return fig
+
+
+def _tidy(ax: Axes) -> None:
+    """Light axes: no top/right spines, faint grid behind the data."""
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.spines["left"].set_color("#888888")
+    ax.spines["bottom"].set_color("#888888")
+    ax.tick_params(colors="#333333", labelsize=8.5)
+    ax.grid(True, axis="y", color="#e4e4e4", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def policy_colors(policies: Sequence[str]) -> dict[str, str]:
+    """A colour per policy, stable across figures (in the scenario's order)."""
+    return {p: _PALETTE[i % len(_PALETTE)] for i, p in enumerate(policies)}
+
+
+def is_rate(kpi: str) -> bool:
+    """True for indicators shown as percentages (as in the terminal table)."""
+    return format_value(kpi, 0.5).endswith("%")
+
+
+def _label(kpi: str, time_unit: str | None = None) -> str:
+    name, _, where = kpi.partition("@")
+    text = LABELS.get(name, name.replace("_", " ").capitalize())
+    if where:
+        text += f" — {where}"
+    if kpi in _TIME_KPIS and time_unit:
+        text += f" [{time_unit}s]"
+    return text
+
+
+def _policy_label(policy: str, baseline: str) -> str:
+    return f"{policy}\n(baseline)" if policy == baseline else policy
+
+
+def _money(x: float, _pos: object = None) -> str:
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:,.0f}"
+
+
+# ---------------------------------------------------------------- indicators
+
+
+def indicators_figure(results: Results, kpis: Sequence[str] = HEADLINE_KPIS) -> Figure:
+    """One panel per indicator: a bar per policy (mean) with its 95% confidence interval.
+
+    Rates are shown in %; the baseline's bar is hatched. Indicators undefined for a policy
+    (e.g. the mean wait when nobody waits) are marked "n/a" instead of a bar.
+    """
+    exp = results.experiment
+    sc = results.scenario
+    policies = list(sc.policies)
+    colors = policy_colors(policies)
+    kpis = [k for k in kpis if k in exp.kpis]
+    ncols = min(3, max(1, len(kpis)))
+    nrows = max(1, math.ceil(len(kpis) / ncols))
+    fig = _new_figure(3.6 * ncols + 0.4, 2.75 * nrows + 0.3)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[len(kpis) :]:
+        fig.delaxes(ax)
+    x = np.arange(len(policies))
+    for ax, kpi in zip(axes, kpis, strict=False):
+        _tidy(ax)
+        scale = 100.0 if is_rate(kpi) else 1.0
+        means, errs = [], []
+        for p in policies:
+            s = exp.summary(p, kpi)
+            means.append(s.mean * scale if s.n else math.nan)
+            errs.append(s.ci95_half_width * scale if s.n > 1 and math.isfinite(s.ci95_half_width) else 0.0)
+        heights = [m if math.isfinite(m) else 0.0 for m in means]
+        bars = ax.bar(
+            x,
+            heights,
+            width=0.62,
+            color=[colors[p] for p in policies],
+            edgecolor=["#1b1b1b" if p == sc.baseline else "none" for p in policies],
+            linewidth=0.8,
+            yerr=errs,
+            error_kw={"ecolor": "#222222", "elinewidth": 1.1, "capsize": 4, "capthick": 1.1},
+            zorder=2,
+        )
+        for bar, p in zip(bars, policies, strict=True):
+            if p == sc.baseline:
+                bar.set_hatch("///")
+                bar.set_alpha(0.85)
+        top = max([h + e for h, e in zip(heights, errs, strict=True)] + [0.0])
+        bottom = min([h - e for h, e in zip(heights, errs, strict=True)] + [0.0])
+        span = (top - bottom) or 1.0
+        for xi, m, e in zip(x, means, errs, strict=True):
+            if not math.isfinite(m):
+                ax.text(xi, bottom + 0.04 * span, "n/a", ha="center", va="bottom", fontsize=8.5, color="#777777")
+                continue
+            text = format_value(kpi, m / scale)
+            y = m + e if m >= 0 else m - e
+            ax.text(
+                xi,
+                y + (0.03 if m >= 0 else -0.03) * span,
+                text,
+                ha="center",
+                va="bottom" if m >= 0 else "top",
+                fontsize=8,
+                color="#222222",
+            )
+        ax.set_ylim(bottom - (0.14 * span if bottom < 0 else 0), top + 0.16 * span)
+        ax.set_xticks(x, [_policy_label(p, sc.baseline) for p in policies], fontsize=8.5)
+        ax.axhline(0, color="#888888", linewidth=0.8)
+        if scale == 100.0:
+            ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
+        elif kpi in {"profit", "revenue", "lost_revenue"} or kpi.endswith("_cost"):
+            ax.yaxis.set_major_formatter(FuncFormatter(_money))
+        ax.set_title(_label(kpi, sc.time_unit), fontsize=10, loc="left", color="#111111")
+    fig.suptitle(
+        f"Mean over {exp.summary(sc.baseline, kpis[0]).n if kpis else 0} replications, with 95% confidence intervals",
+        fontsize=9,
+        color="#555555",
+        x=0.01,
+        ha="left",
+    )
+    return fig
+
+
+# ---------------------------------------------------------------- traces
+
+
+def traces(results: Results, replication: int | None = None) -> dict[str, list[TraceRow]]:
+    """The event trace of one replication (default: the experiment's first) of every policy."""
+    sc = results.scenario
+    rep = results.experiment.first if replication is None else replication
+    out: dict[str, list[TraceRow]] = {}
+    for name, cfg in sc.policies.items():
+        rows = simulate(cfg, seed=sc.seed, replication=rep, horizon=sc.horizon, warmup=sc.warmup, trace=True).trace
+        out[name] = rows or []
+    return out
+
+
+@dataclass(frozen=True)
+class StockPath:
+    """On-hand and backordered units after each change (step functions, right-continuous).
+
+    ``on_hand[k]`` and ``backordered[k]`` hold on ``[times[k], times[k + 1])``.
+    """
+
+    times: np.ndarray[Any, np.dtype[np.float64]]
+    on_hand: np.ndarray[Any, np.dtype[np.int64]]
+    backordered: np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _waited(note: str) -> float | None:
+    m = _WAITED.match(note)
+    return float(m.group(1)) if m else None
+
+
+def stock_path(rows: Sequence[TraceRow], initial_stock: int) -> StockPath:
+    """Rebuild on-hand and backordered units from a trace.
+
+    On hand falls at every "ship" (served at once, partial, from the queue, waitlist) and rises
+    at "deliver" (units received); "reserve"/"release" only earmark units. Backordered units rise
+    at "backorder" (units wanted) and fall at the shipments of waiting customers ("partial
+    shipment", "served after waiting …") and at "cancel"/"expire" (units still owed).
+    """
+    times = [0.0]
+    on_hand = [initial_stock]
+    back = [0]
+    oh, bo = initial_stock, 0
+    for t, event, _ident, qty, note in rows:
+        if event == "ship":
+            oh -= qty
+            if note == "partial shipment" or note.startswith("served after waiting"):
+                bo -= qty
+        elif event == "deliver":
+            oh += qty
+        elif event == "backorder":
+            bo += qty
+        elif event in ("cancel", "expire"):
+            bo -= qty
+        else:
+            continue
+        if times[-1] == t:
+            on_hand[-1], back[-1] = oh, bo
+        else:
+            times.append(t)
+            on_hand.append(oh)
+            back.append(bo)
+    return StockPath(np.asarray(times, dtype=float), np.asarray(on_hand, dtype=np.int64), np.asarray(back, dtype=np.int64))
+
+
+def reorder_level(cfg: ModelConfig) -> tuple[float, str]:
+    """The level at which the rule orders, and its name: rQ/sS reorder point r (order when
+    IP ≤ r), periodic reorder point s or else the order-up-to level S, base stock S − 1."""
+    rule = cfg.replenishment
+    if isinstance(rule, BaseStock):
+        return rule.level - 1, f"reorder level S − 1 = {rule.level - 1}"
+    if isinstance(rule, Periodic):
+        if rule.reorder_point is not None:
+            return rule.reorder_point, f"reorder point s = {rule.reorder_point}"
+        return rule.order_up_to, f"order-up-to S = {rule.order_up_to}"
+    point = int(rule.reorder_point)
+    return point, f"reorder point r = {point}"
+
+
+DEFAULT_DAYS = 120.0
+"""Time units shown by default in :func:`trajectories_figure` (readable steps)."""
+
+
+def trajectories_figure(
+    results: Results,
+    days: float | None = None,
+    trace_rows: Mapping[str, Sequence[TraceRow]] | None = None,
+    start: float | None = None,
+) -> Figure:
+    """On-hand (above zero) and backordered units (below zero) over time, one panel per policy.
+
+    Shows replication 0 (the experiment's first) over ``[start, start + days]`` (default:
+    :data:`DEFAULT_DAYS` time units starting a little before the end of the warm-up, so the
+    picture is mostly the measured window), clipped to the run. The rule's reorder level is a
+    dashed line — it applies to the inventory position (on hand + on order − backordered), so
+    the shelf may sit below it while an order is on its way. The warm-up is shaded.
+    """
+    sc = results.scenario
+    policies = list(sc.policies)
+    colors = policy_colors(policies)
+    rows_by_policy = dict(trace_rows) if trace_rows is not None else traces(results)
+    end = sc.warmup + sc.horizon
+    span = DEFAULT_DAYS if days is None else days
+    if start is None:
+        start = max(0.0, min(sc.warmup - 0.125 * span, end - span))
+    t0 = max(0.0, start)
+    t1 = min(end, t0 + span)
+    fig = _new_figure(10.5, 0.9 + 2.2 * len(policies))
+    axes = fig.subplots(len(policies), 1, sharex=True, squeeze=False).ravel()
+    paths = {p: stock_path(rows_by_policy[p], sc.policies[p].initial_stock) for p in policies}
+    hi, lo = 1.0, 0.0
+    shown: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+    for p in policies:
+        path = paths[p]
+        # The state at t0 is the last change at or before t0; then every change in (t0, t1].
+        k0 = max(0, int(np.searchsorted(path.times, t0, side="right")) - 1)
+        k1 = int(np.searchsorted(path.times, t1, side="right"))
+        t = np.concatenate(([t0], path.times[k0 + 1 : k1], [t1]))
+        oh = np.concatenate((path.on_hand[k0:k1], path.on_hand[k1 - 1 : k1]))
+        bo = np.concatenate((path.backordered[k0:k1], path.backordered[k1 - 1 : k1]))
+        shown[p] = (t, oh, bo)
+        hi = max(hi, float(oh.max()), reorder_level(sc.policies[p])[0])
+        lo = max(lo, float(bo.max()))
+    for ax, p in zip(axes, policies, strict=True):
+        _tidy(ax)
+        t, oh, bo = shown[p]
+        color = colors[p]
+        ax.fill_between(t, 0, oh, step="post", color=color, alpha=0.18, linewidth=0)
+        ax.step(t, oh, where="post", color=color, linewidth=1.2, label="on hand")
+        if lo > 0:
+            ax.fill_between(t, 0, -bo, step="post", color="#c23b4a", alpha=0.35, linewidth=0)
+            ax.step(t, -bo, where="post", color="#c23b4a", linewidth=1.2, label="backordered (shown below 0)")
+        level, name = reorder_level(sc.policies[p])
+        ax.axhline(level, color="#333333", linestyle=(0, (5, 3)), linewidth=1.0, label=name)
+        ax.axhline(0, color="#888888", linewidth=0.8)
+        if t0 < sc.warmup < t1:
+            ax.axvspan(t0, sc.warmup, color="#9a9a9a", alpha=0.14, linewidth=0)
+            ax.axvline(sc.warmup, color="#666666", linewidth=0.9, linestyle=":")
+            ax.text(
+                sc.warmup,
+                1.3 * hi,
+                " measurement starts",
+                ha="left",
+                va="top",
+                fontsize=7.5,
+                color="#555555",
+            )
+        ax.set_ylim(-1.15 * lo - 0.04 * hi, 1.36 * hi)
+        ax.set_xlim(t0, t1)
+        ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):,.0f}"))
+        ax.set_ylabel("units", fontsize=8.5, color="#444444")
+        title = p + (" (baseline)" if p == sc.baseline else "")
+        ax.set_title(title, fontsize=10, loc="left", color="#111111")
+        ax.legend(loc="upper right", fontsize=7.5, frameon=False, ncol=3)
+    axes[-1].set_xlabel(f"time [{sc.time_unit}s]", fontsize=9, color="#444444")
+    fig.suptitle(
+        f"Units on the shelf and units owed to waiting customers — replication {results.experiment.first}, "
+        f"{sc.time_unit}s {t0:g} to {t1:g}",
+        fontsize=9,
+        color="#555555",
+        x=0.01,
+        ha="left",
+    )
+    return fig
+
+
+# ---------------------------------------------------------------- waits
+
+
+def trace_waits(rows: Sequence[TraceRow], warmup: float = 0.0) -> tuple[list[float], int]:
+    """Waits of the customers served after waiting, and the number who gave up (cancelled or
+    expired), among customers who arrived at or after ``warmup`` (the measured window)."""
+    waits: list[float] = []
+    arrived: dict[int, float] = {}
+    gave_up = 0
+    for t, event, ident, _qty, note in rows:
+        if event == "backorder":
+            arrived[ident] = t
+        elif event == "ship":
+            w = _waited(note)
+            if w is not None and t - w >= warmup - 1e-9:
+                waits.append(w)
+        elif event in ("cancel", "expire") and arrived.get(ident, -1.0) >= warmup:
+            gave_up += 1
+    return waits, gave_up
+
+
+def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] | None = None) -> Figure:
+    """Histogram of backorder waits (customers served after waiting) in replication 0, one panel per policy.
+
+    Only customers who arrived in the measured window count. The mean and 90th percentile are marked.
+    """
+    sc = results.scenario
+    policies = list(sc.policies)
+    colors = policy_colors(policies)
+    rows_by_policy = dict(trace_rows) if trace_rows is not None else traces(results)
+    data = {p: trace_waits(rows_by_policy[p], sc.warmup) for p in policies}
+    longest = max((max(w) for w, _ in data.values() if w), default=1.0)
+    bins = np.linspace(0.0, longest * 1.0001, 31)
+    ncols = min(3, len(policies))
+    nrows = math.ceil(len(policies) / ncols)
+    fig = _new_figure(3.6 * ncols + 0.4, 2.7 * nrows + 0.3)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
+    for ax in axes[len(policies) :]:
+        fig.delaxes(ax)
+    for ax, p in zip(axes, policies, strict=False):
+        _tidy(ax)
+        waits, gave_up = data[p]
+        title = p + (" (baseline)" if p == sc.baseline else "")
+        ax.set_title(title, fontsize=10, loc="left", color="#111111")
+        ax.set_xlabel(f"wait [{sc.time_unit}s]", fontsize=8.5, color="#444444")
+        if not waits:
+            takes = sc.policies[p].store.stockout == "backorder"
+            why = "nobody waited in this replication" if takes else "no backorders: shortages are lost sales"
+            extra = f"\n{gave_up} gave up waiting" if gave_up else ""
+            ax.text(0.5, 0.55, why + extra, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555")
+            ax.set_yticks([])
+            ax.set_xlim(0, bins[-1])
+            continue
+        ax.hist(waits, bins=bins, color=colors[p], alpha=0.85, edgecolor="white", linewidth=0.5)
+        arr = np.asarray(waits)
+        mean, p90 = float(arr.mean()), float(np.quantile(arr, 0.9))
+        ax.axvline(mean, color="#222222", linewidth=1.1, label=f"mean {mean:.1f}")
+        ax.axvline(p90, color="#222222", linewidth=1.0, linestyle="--", label=f"90% within {p90:.1f}")
+        ax.legend(loc="upper right", fontsize=7.5, frameon=False)
+        ax.text(
+            0.98,
+            0.62,
+            f"{len(waits)} served after a wait\n{gave_up} gave up",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7.5,
+            color="#444444",
+        )
+        ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.set_ylabel("customers", fontsize=8.5, color="#444444")
+    fig.suptitle(
+        f"How long backordered customers waited — replication {results.experiment.first}, measured window",
+        fontsize=9,
+        color="#555555",
+        x=0.01,
+        ha="left",
+    )
+    return fig
+
+
+# ---------------------------------------------------------------- trade-off
+
+
+def tradeoff_figure(results: Results, x_kpi: str = "fill_rate", y_kpi: str = "profit") -> Figure:
+    """Profit against fill rate: one faint dot per replication, the mean with 95% intervals
+    (a cross) per policy, labelled."""
+    exp = results.experiment
+    sc = results.scenario
+    policies = list(sc.policies)
+    colors = policy_colors(policies)
+    fig = _new_figure(8.0, 4.6)
+    ax = fig.subplots()
+    _tidy(ax)
+    ax.grid(True, axis="x", color="#e4e4e4", linewidth=0.8)
+    xs = 100.0 if is_rate(x_kpi) else 1.0
+    ys = 100.0 if is_rate(y_kpi) else 1.0
+    for p in policies:
+        x = np.asarray(exp.series(p, x_kpi), dtype=float) * xs
+        y = np.asarray(exp.series(p, y_kpi), dtype=float) * ys
+        ok = np.isfinite(x) & np.isfinite(y)
+        ax.scatter(x[ok], y[ok], s=16, color=colors[p], alpha=0.35, linewidths=0, zorder=2)
+        sx, sy = exp.summary(p, x_kpi), exp.summary(p, y_kpi)
+        if sx.n == 0 or sy.n == 0:
+            continue
+        ex = sx.ci95_half_width * xs if math.isfinite(sx.ci95_half_width) else 0.0
+        ey = sy.ci95_half_width * ys if math.isfinite(sy.ci95_half_width) else 0.0
+        ax.errorbar(
+            sx.mean * xs,
+            sy.mean * ys,
+            xerr=ex,
+            yerr=ey,
+            fmt="o",
+            color=colors[p],
+            markersize=7,
+            markeredgecolor="#1b1b1b" if p == sc.baseline else "white",
+            elinewidth=1.6,
+            capsize=4,
+            zorder=3,
+        )
+        ax.annotate(
+            p + (" (baseline)" if p == sc.baseline else ""),
+            (sx.mean * xs, sy.mean * ys),
+            xytext=(8, 8),
+            textcoords="offset points",
+            fontsize=9,
+            color=colors[p],
+            fontweight="bold",
+            zorder=4,
+        )
+    if xs == 100.0:
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    if ys == 100.0:
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    elif y_kpi in {"profit", "revenue"}:
+        ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    ax.set_xlabel(_label(x_kpi, sc.time_unit), fontsize=9, color="#444444")
+    ax.set_ylabel(_label(y_kpi, sc.time_unit), fontsize=9, color="#444444")
+    fig.suptitle(
+        "Each dot is one replication; crosses are means with 95% confidence intervals — up and right is better",
+        fontsize=9,
+        color="#555555",
+        x=0.01,
+        ha="left",
+    )
+    return fig
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str) -> Figure:
+    """An indicator against a swept parameter: one line per policy with its 95% interval band.
+
+    Args:
+        table: tidy rows with columns ``parameter``, "policy", "kpi", "mean", "ci95_low", "ci95_high"
+            (other parameter columns, if any, should be fixed beforehand).
+        parameter: the column on the x axis (e.g. "store.max_quoted_wait").
+        kpi: the indicator on the y axis.
+    """
+    rows = table[table["kpi"] == kpi]
+    policies = list(dict.fromkeys(rows["policy"]))
+    colors = policy_colors(policies)
+    scale = 100.0 if is_rate(kpi) else 1.0
+    fig = _new_figure(7.5, 4.2)
+    ax = fig.subplots()
+    _tidy(ax)
+    ax.grid(True, axis="x", color="#e4e4e4", linewidth=0.8)
+    for p in policies:
+        part = rows[rows["policy"] == p].sort_values(parameter)
+        x = part[parameter].to_numpy(dtype=float)
+        mean = part["mean"].to_numpy(dtype=float) * scale
+        lo = part["ci95_low"].to_numpy(dtype=float) * scale
+        hi = part["ci95_high"].to_numpy(dtype=float) * scale
+        ax.fill_between(x, lo, hi, color=colors[p], alpha=0.18, linewidth=0)
+        ax.plot(x, mean, marker="o", markersize=4, color=colors[p], linewidth=1.6, label=p)
+    if scale == 100.0:
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+    elif kpi in {"profit", "revenue", "lost_revenue"} or kpi.endswith("_cost"):
+        ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    ax.set_xlabel(parameter, fontsize=9, color="#444444")
+    ax.set_ylabel(_label(kpi), fontsize=9, color="#444444")
+    ax.set_title(f"{_label(kpi)} vs {parameter}", fontsize=10, loc="left", color="#111111")
+    if policies:
+        ax.legend(fontsize=8, frameon=False)
+    return fig
