@@ -97,3 +97,15 @@ def test_workers_do_not_change_numbers() -> None:
     one = run_experiment(sc, workers=1).values
     two = run_experiment(sc, workers=2).values
     assert repr(one) == repr(two)  # repr: NaN-aware and exact to the last bit
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_resolved_scenario_reloads_to_the_same_model(path: Path, tmp_path: Path) -> None:
+    """The results folder's scenario.yaml (every default filled in, policies complete) loads back equal."""
+    import yaml
+
+    from supplysim.loader import parse_scenario
+
+    sc = load_scenario(path)
+    text = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True), sort_keys=False)
+    assert parse_scenario(text, str(tmp_path / "scenario.yaml")) == sc

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from supplysim import api
 from supplysim.executors import Executor, make_executor
@@ -25,7 +26,7 @@ from supplysim.indicators import kpi_names
 from supplysim.loader import ScenarioError, load_scenario, parse_override
 from supplysim.results import ResultsFolderError, check_destination, summary_json
 from supplysim.scenario import Scenario
-from supplysim.table import comparison_table
+from supplysim.table import comparison_table, format_value
 
 __all__ = ["app", "main"]
 
@@ -307,6 +308,102 @@ def check(
         all_rows=all_rows,
     )
     raise typer.Exit(code)
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="PATH=A:B:STEP",
+            help="a swept key: PATH=FROM:TO:STEP (inclusive) or PATH=V1,V2,… (repeatable; full factorial)",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1)
+    ] = None,
+    policy: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="sweep only this policy (repeatable)")
+    ] = None,
+    kpi: Annotated[str, typer.Option(metavar="NAME", help="the indicator the summary optimises")] = "profit",
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-sweep/)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
+    ] = None,
+    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
+    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    plots: Annotated[bool, typer.Option(help="write plots/<indicator>.png")] = True,
+) -> None:
+    """Run every point of a parameter grid × every policy, write sweep.csv and plots, print the answer.
+
+    Parameters come from --param or from the scenario's `sweep:` block.
+
+    Examples:
+
+      supplysim sweep scenarios/backorder_vs_out_of_stock.yaml --param store.max_quoted_wait=0:28:7
+
+      supplysim sweep my.yaml --param replenishment.reorder_point=40:80:10 --param store.stockout=backorder,lost_sales
+    """
+    from supplysim.sweep import parse_param, run_sweep, scenario_parameters
+
+    try:
+        sc = _load(scenario, set_ or [], replications=replications)
+        if policy:
+            unknown = [p for p in policy if p not in sc.policies]
+            if unknown:
+                raise ScenarioError(
+                    f"--policy {unknown[0]!r} is not a policy of this scenario: {', '.join(sc.policies)}"
+                )
+            keep = [p for p in sc.policies if p in policy]
+            sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in keep}})
+            if sc._source is not None and isinstance(sc._source.get("policies"), dict):
+                source = dict(sc._source)
+                source["policies"] = {p: source["policies"][p] for p in keep if p in source["policies"]}
+                sc._source = source
+        params = [parse_param(p) for p in param] if param else scenario_parameters(sc)
+        if kpi not in kpi_names(sc.policies.values()):
+            raise ScenarioError(f"--kpi {kpi!r} is not an indicator of this scenario")
+        folder = out if out is not None else Path("results") / f"{sc.name}-sweep"
+        check_destination(folder)
+        runner = _executor(executor, workers, address)
+        try:
+            with _Bar(not quiet and err.is_terminal, f"sweeping {sc.name}") as bar:
+                res = run_sweep(sc, params, executor=runner, progress=bar)
+        finally:
+            _close(runner)
+    except (ScenarioError, ResultsFolderError) as exc:
+        _fail(str(exc), 2)
+        return
+    except ReplicationError as exc:
+        _fail(f"a replication failed: {exc}", 1)
+        return
+    res.to_folder(folder, plots=plots)
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    table = Table(title=f"{sc.name}: sweep of {', '.join(res.parameters)} ({sc.replications} replications per point)")
+    for name in res.parameters:
+        table.add_column(name, justify="right")
+    shown = list(dict.fromkeys([kpi, "fill_rate"]))
+    for p in sc.policies:
+        for k in shown:
+            table.add_column(f"{p}\n{k}", justify="right")
+    for point, exp in zip(res.points, res.experiments, strict=True):
+        row = [str(v) for v in point.values()]
+        for p in sc.policies:
+            for k in shown:
+                s = exp.summary(p, k)
+                row.append(f"{format_value(k, s.mean)} ± {format_value(k, s.ci95_half_width)}")
+        table.add_row(*row)
+    console.print(table)
+    for line in res.summary_lines(kpi):
+        console.print(line, highlight=False)
+    console.print(f"sweep written to {folder}/ (sweep.csv, plots/)", style="dim", highlight=False)
 
 
 @app.command()

@@ -145,7 +145,19 @@ def check_destination(out: Path) -> None:
 
 
 def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] | None = None) -> Path:
-    """Write the results folder atomically: a complete new folder replaces the old one.
+    """Write the results folder of an experiment (see :func:`write_folder`)."""
+    files: dict[str, str | bytes] = {
+        "summary.json": summary_json(exp),
+        "summary.csv": summary_csv(exp),
+        "replications.csv": replications_csv(exp),
+        "scenario.yaml": scenario_document(exp),
+    }
+    files.update(extra or {})
+    return write_folder(out, files)
+
+
+def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write a results folder atomically: a complete new folder replaces the old one.
 
     The folder is assembled next to ``out`` and renamed into place, so an
     interrupted run leaves either the previous results or the new ones, never a
@@ -161,15 +173,9 @@ def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] |
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a results folder is an ordinary folder
     try:
-        files: dict[str, str | bytes] = {
-            "summary.json": summary_json(exp),
-            "summary.csv": summary_csv(exp),
-            "replications.csv": replications_csv(exp),
-            "scenario.yaml": scenario_document(exp),
-        }
-        files.update(extra or {})
-        files[MARKER] = f"written by supplysim {__version__}; this folder is replaced by the next run\n"
-        for name, content in files.items():
+        content_by_name = dict(files)
+        content_by_name[MARKER] = f"written by supplysim {__version__}; this folder is replaced by the next run\n"
+        for name, content in content_by_name.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 (tmp / name).write_bytes(content)

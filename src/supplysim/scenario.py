@@ -56,6 +56,7 @@ __all__ = [
     "SplitSourcing",
     "Store",
     "Supplier",
+    "SweepRange",
     "Waitlist",
     "Window",
     "deep_merge",
@@ -549,13 +550,13 @@ class ModelConfig(Frozen):
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-_TAGS = ("dist", "policy")
+_TAGS = ("dist", "policy", "rule")
 
 
 def deep_merge(base: Any, override: Any) -> Any:
     """Merge ``override`` into a copy of ``base``: mappings key by key, all else replaced.
 
-    A mapping that changes its kind (a different ``dist:`` or ``policy:``)
+    A mapping that changes its kind (a different ``dist:``, ``policy:`` or ``rule:``)
     replaces the base mapping whole: the old kind's parameters do not leak in.
     """
     if isinstance(base, dict) and isinstance(override, dict):
@@ -566,6 +567,30 @@ def deep_merge(base: Any, override: Any) -> Any:
             out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     return copy.deepcopy(override)
+
+
+class SweepRange(Frozen):
+    """Values from ``start`` to ``stop`` (inclusive) in steps of ``step``."""
+
+    start: float = Field(alias="from")
+    stop: float = Field(alias="to")
+    step: PositiveFloat
+
+    @model_validator(mode="after")
+    def _order(self) -> SweepRange:
+        if self.stop < self.start:
+            raise ValueError(f"`to` ({self.stop:g}) must not be below `from` ({self.start:g})")
+        if (self.stop - self.start) / self.step > 10_000:
+            raise ValueError("more than 10,000 values: use a larger step")
+        return self
+
+    def values(self) -> list[float | int]:
+        """The values, as whole numbers when start and step are whole."""
+        n = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+        out = [self.start + k * self.step for k in range(n)]
+        if float(self.start).is_integer() and float(self.step).is_integer():
+            return [round(v) for v in out]
+        return [round(v, 12) for v in out]
 
 
 class Scenario(Frozen):
@@ -594,6 +619,9 @@ class Scenario(Frozen):
 
     policies: dict[str, ModelConfig]
     """Resolved models, in order; the first is the baseline."""
+    sweep: dict[str, list[Any] | SweepRange] | None = None
+    """Parameters for ``supplysim sweep``: key path → list of values or {from, to, step}
+    (full factorial; each point overrides the base model before the policies merge)."""
 
     _source: dict[str, Any] | None = PrivateAttr(default=None)
     """The data it was validated from (set by the loader), for re-validation with overrides."""

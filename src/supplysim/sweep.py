@@ -1,0 +1,207 @@
+"""Sweeps: every point of a parameter grid × every policy × replications.
+
+Each point overrides the base model (like ``--set``) before the policies are
+merged over it, so a policy that sets the swept key itself keeps its own value
+(it becomes a reference line). Replication i uses the same random streams at
+every point (common random numbers), so differences between points are paired.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from supplysim.executors import Executor
+from supplysim.experiment import Experiment, paired_difference, run_many
+from supplysim.loader import ScenarioError, with_overrides
+from supplysim.scenario import Scenario, SweepRange
+from supplysim.table import format_value
+
+__all__ = ["HEADLINE", "SweepResults", "parse_param", "run_sweep"]
+
+HEADLINE = ("profit", "fill_rate", "lost_rate", "cancel_rate", "mean_wait")
+"""Indicators plotted and summarised for a sweep."""
+
+
+def parse_param(text: str) -> tuple[str, list[Any]]:
+    """``PATH=a:b:step`` (inclusive range) or ``PATH=v1,v2,…`` (values in YAML syntax)."""
+    if "=" not in text:
+        raise ScenarioError(f"--param {text}: expected PATH=FROM:TO:STEP or PATH=V1,V2,…")
+    path, spec = (part.strip() for part in text.split("=", 1))
+    if not path:
+        raise ScenarioError(f"--param {text}: the key path is empty")
+    try:
+        if ":" in spec:
+            parts = [float(x) for x in spec.split(":")]
+            if len(parts) == 2:
+                parts.append(1.0)
+            if len(parts) != 3:
+                raise ValueError
+            rng = SweepRange.model_validate({"from": parts[0], "to": parts[1], "step": parts[2]})
+            return path, rng.values()
+        values = [yaml.safe_load(v) for v in spec.split(",") if v.strip()]
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"--param {text}: cannot read the values ({exc})") from None
+    if not values:
+        raise ScenarioError(f"--param {text}: no values")
+    return path, values
+
+
+@dataclass
+class SweepResults:
+    """A sweep's experiments, one per point, and the views on them."""
+
+    scenario: Scenario
+    parameters: list[str]
+    points: list[dict[str, Any]]
+    experiments: list[Experiment]
+
+    def table(self) -> pd.DataFrame:
+        """Tidy: one row per point × policy × indicator (mean, sd, 95% interval, n)."""
+        rows = []
+        for point, exp in zip(self.points, self.experiments, strict=True):
+            for policy in exp.scenario.policies:
+                for kpi in exp.kpis:
+                    s = exp.summary(policy, kpi)
+                    rows.append(
+                        {
+                            **point,
+                            "policy": policy,
+                            "kpi": kpi,
+                            "mean": s.mean,
+                            "sd": s.sd,
+                            "ci95_half_width": s.ci95_half_width,
+                            "ci95_low": s.mean - s.ci95_half_width,
+                            "ci95_high": s.mean + s.ci95_half_width,
+                            "n": s.n,
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+    def best(self, kpi: str = "profit") -> tuple[int, str]:
+        """(point index, policy) with the highest mean ``kpi``."""
+        best: tuple[float, int, str] | None = None
+        for k, exp in enumerate(self.experiments):
+            for policy in exp.scenario.policies:
+                m = exp.summary(policy, kpi).mean
+                if math.isfinite(m) and (best is None or m > best[0]):
+                    best = (m, k, policy)
+        if best is None:
+            raise ValueError(f"no point has a defined {kpi}")
+        return best[1], best[2]
+
+    def _label(self, k: int) -> str:
+        parts = (f"{p} = {v:g}" if isinstance(v, int | float) else f"{p} = {v}" for p, v in self.points[k].items())
+        return ", ".join(parts)
+
+    def summary_lines(self, kpi: str = "profit") -> list[str]:
+        """The answer in plain words: the best point, and which points are within noise of it."""
+        k, policy = self.best(kpi)
+        exp = self.experiments[k]
+        s = exp.summary(policy, kpi)
+        fill = exp.summary(policy, "fill_rate").mean
+        lines = [
+            f"Best {kpi}: {policy} at {self._label(k)}: {format_value(kpi, s.mean)} ± "
+            f"{format_value(kpi, s.ci95_half_width)} (fill rate {fill:.1%})."
+        ]
+        tied = []
+        best_series = exp.series(policy, kpi)
+        for j, other in enumerate(self.experiments):
+            for p in other.scenario.policies:
+                if (j, p) == (k, policy):
+                    continue
+                d = paired_difference(other.series(p, kpi), best_series)
+                if d.n and not d.significant:
+                    tied.append(f"{p} at {self._label(j)}")
+        if tied:
+            lines.append(
+                "Within the noise of the best (paired 95% interval of the difference includes 0): "
+                + "; ".join(tied)
+                + "."
+            )
+        else:
+            lines.append(
+                "Every other point is worse, with 95% confidence (paired comparison on common random numbers)."
+            )
+        for p in self.scenario.policies:
+            if len(self.parameters) != 1:
+                break
+            means = [e.summary(p, kpi).mean for e in self.experiments]
+            if len({round(m, 9) for m in means if math.isfinite(m)}) <= 1:
+                lines.append(
+                    f"{p}: the swept parameter does not change it (the policy sets it itself, or it has no effect)."
+                )
+                continue
+            j = max(range(len(means)), key=lambda i: means[i] if math.isfinite(means[i]) else -math.inf)
+            lines.append(f"{p}: highest {kpi} at {self._label(j)} ({format_value(kpi, means[j])}).")
+        return lines
+
+    def to_folder(self, folder: str | Path, plots: bool = True) -> Path:
+        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ — atomically."""
+        from supplysim.results import write_folder
+
+        files: dict[str, str | bytes] = {
+            "sweep.csv": self.table().to_csv(index=False, float_format="%.10g"),
+            "summary.txt": "\n".join(self.summary_lines()) + "\n",
+            "scenario.yaml": yaml.safe_dump(self.scenario.model_dump(mode="json", by_alias=True), sort_keys=False),
+        }
+        if plots:
+            files.update(self.figures())
+        return write_folder(Path(folder), files)
+
+    def figures(self) -> dict[str, bytes]:
+        """One PNG per headline indicator: the indicator against the (first) swept parameter."""
+        import io
+
+        from supplysim.plots import sweep_figure
+
+        table = self.table()
+        param = self.parameters[0]
+        others = self.parameters[1:]
+        if others:  # one line per policy and combination of the other parameters
+            table = table.copy()
+            table["policy"] = table["policy"] + table[others].apply(
+                lambda r: " (" + ", ".join(f"{o}={r[o]}" for o in others) + ")", axis=1
+            )
+        out = {}
+        for kpi in HEADLINE:
+            if kpi not in set(table["kpi"]):
+                continue
+            fig = sweep_figure(table, param, kpi)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+            out[f"plots/{kpi}.png"] = buf.getvalue()
+        return out
+
+
+def run_sweep(
+    scenario: Scenario,
+    parameters: Sequence[tuple[str, list[Any]]],
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResults:
+    """Run the full-factorial grid of ``parameters`` (key path → values)."""
+    if not parameters:
+        raise ScenarioError("nothing to sweep: give --param PATH=FROM:TO:STEP or a `sweep:` block in the scenario")
+    names = [p for p, _ in parameters]
+    grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(v for _, v in parameters))]
+    scenarios = [with_overrides(scenario, list(point.items())) for point in grid]
+    experiments = run_many(scenarios, workers=workers, executor=executor, progress=progress)
+    return SweepResults(scenario, names, grid, experiments)
+
+
+def scenario_parameters(scenario: Scenario) -> list[tuple[str, list[Any]]]:
+    """The ``sweep:`` block of a scenario as (key path, values)."""
+    out: list[tuple[str, list[Any]]] = []
+    for path, spec in (scenario.sweep or {}).items():
+        out.append((path, spec.values() if isinstance(spec, SweepRange) else list(spec)))
+    return out
