@@ -24,7 +24,7 @@ from supplysim.executors import Executor, make_executor
 from supplysim.experiment import ReplicationError
 from supplysim.indicators import kpi_names
 from supplysim.loader import ScenarioError, load_scenario, parse_override
-from supplysim.results import ResultsFolderError, check_destination, summary_json
+from supplysim.results import ResultsFolderError, check_destination, summary_json, write_folder
 from supplysim.scenario import Scenario
 from supplysim.table import comparison_table, format_value
 
@@ -404,6 +404,115 @@ def sweep(
     for line in res.summary_lines(kpi):
         console.print(line, highlight=False)
     console.print(f"sweep written to {folder}/ (sweep.csv, plots/)", style="dim", highlight=False)
+
+
+@app.command()
+def optimize(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
+    over: Annotated[
+        list[str],
+        typer.Option(metavar="PATH=LOW:HIGH[:STEP]", help="an integer parameter to search (repeatable)"),
+    ],
+    maximize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to maximise")] = None,
+    minimize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to minimise")] = None,
+    subject_to: Annotated[
+        list[str] | None,
+        typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a mean (repeatable)"),
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option(metavar="NAME", help="policy to optimise (default: the baseline)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
+    ] = None,
+    screen_replications: Annotated[
+        int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2)
+    ] = 10,
+    select_replications: Annotated[
+        int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2)
+    ] = 40,
+    finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-optimize/)")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
+    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Find the best integer parameters by simulation: grid screening, then selection of the best.
+
+    Examples:
+
+      supplysim optimize scenarios/backorder_vs_out_of_stock.yaml --maximize profit
+        --subject-to fill_rate>=0.95 --over replenishment.reorder_point=100:400
+
+      supplysim optimize my.yaml --minimize holding_cost --subject-to fill_rate>=0.9
+        --over replenishment.reorder_point=10:80 --over replenishment.order_quantity=50:200:25
+    """
+    from supplysim.optimize import optimize as run_optimize
+    from supplysim.optimize import parse_constraint, parse_over
+
+    try:
+        if (maximize is None) == (minimize is None):
+            raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
+        objective = maximize or minimize or "profit"
+        sc = _load(scenario, set_ or [])
+        known = kpi_names(sc.policies.values())
+        constraints = [parse_constraint(c) for c in (subject_to or [])]
+        for k in [objective, *(c.kpi for c in constraints)]:
+            if k not in known:
+                close = difflib.get_close_matches(k, known, n=1)
+                raise ScenarioError(f"{k!r} is not an indicator" + (f"; did you mean {close[0]!r}?" if close else ""))
+        ranges = [parse_over(o) for o in over]
+        folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
+        check_destination(folder)
+        runner = _executor(executor, workers, address)
+        try:
+            with _Bar(not quiet and err.is_terminal, f"optimising {sc.name}") as bar:
+                res = run_optimize(
+                    sc,
+                    ranges,
+                    objective=objective,
+                    sense="max" if maximize else "min",
+                    constraints=constraints,
+                    policy=policy,
+                    n1=screen_replications,
+                    n2=select_replications,
+                    finalists=finalists,
+                    executor=runner,
+                    progress=bar,
+                )
+        finally:
+            _close(runner)
+    except (ScenarioError, ResultsFolderError) as exc:
+        _fail(str(exc), 2)
+        return
+    except ReplicationError as exc:
+        _fail(f"a replication failed: {exc}", 1)
+        return
+    write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    if res.finalists:
+        table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")
+        for name in res.finalists[0].point:
+            table.add_column(name, justify="right")
+        for k in [objective, *(c.kpi for c in constraints)]:
+            table.add_column(k, justify="right")
+        table.add_column("n", justify="right")
+        for c in res.finalists:
+            row = [str(v) for v in c.point.values()]
+            for k in [objective, *(x.kpi for x in constraints)]:
+                s = c.experiment.summary(res.policy, k)
+                row.append(f"{format_value(k, s.mean)} ± {format_value(k, s.ci95_half_width)}")
+            row.append(str(c.experiment.summary(res.policy, objective).n))
+            table.add_row(*row, style="bold" if c is res.chosen else None)
+        console.print(table)
+    for line in res.lines():
+        console.print(line, highlight=False)
+    console.print(f"{res.evaluated} grid points screened; report in {folder}/optimize.json", style="dim")
+    if res.chosen is None:
+        raise typer.Exit(1)
 
 
 @app.command()

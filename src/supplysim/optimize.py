@@ -1,0 +1,318 @@
+"""Simulation optimisation over integer parameters: screen a grid, then select the best.
+
+The method follows the "screen, then select" idea of Nelson, Swann, Goldsman &
+Song (2001, *Operations Research* 49(6)) with common random numbers:
+
+1. **Grid** (stage 1). Every point of the grid of the ``--over`` ranges is run
+   with ``n1`` replications. A range with more than ``max_points`` values is
+   first searched on a coarse grid (step chosen so the grid has at most that
+   many values), then on a unit-step grid around the best coarse point.
+2. **Screening.** Points whose constraint indicators miss their bounds (on the
+   stage-1 means) are dropped; the ``finalists`` best remaining points by the
+   objective go on.
+3. **Selection** (stage 2). The finalists are run up to ``n2`` replications
+   (the first ``n1`` are reused: the same replication indices, so the same
+   random numbers); the feasible finalist with the best mean is chosen.
+4. **How sure.** For every other finalist, the paired difference of the
+   objective (same replications) gets a two-sided t-interval at the
+   Bonferroni level 1 − 0.05/(k − 1) (simultaneous 95% for the k − 1
+   comparisons, in the spirit of multiple comparisons with the best, Hsu 1996).
+   If every interval lies above zero, the choice is the best finalist with at
+   least 95% confidence; otherwise the finalists whose interval contains zero
+   are statistically tied with it, and the report says so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scipy import stats
+
+from supplysim.executors import Executor
+from supplysim.experiment import Experiment, paired_difference, run_many
+from supplysim.loader import ScenarioError, with_overrides
+from supplysim.scenario import Scenario
+from supplysim.table import format_value
+
+__all__ = ["Constraint", "OptimizeResult", "optimize", "parse_constraint", "parse_over"]
+
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w@.\-]*)\s*(>=|<=)\s*(-?[\d.eE+\-]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``kpi >= bound`` or ``kpi <= bound``."""
+
+    kpi: str
+    op: str
+    bound: float
+
+    def holds(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        return value >= self.bound if self.op == ">=" else value <= self.bound
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.op} {self.bound:g}"
+
+
+def parse_constraint(text: str) -> Constraint:
+    """``fill_rate>=0.95`` → Constraint."""
+    m = _CONSTRAINT.match(text)
+    if not m:
+        raise ScenarioError(f"--subject-to {text}: expected KPI>=BOUND or KPI<=BOUND, e.g. fill_rate>=0.95")
+    return Constraint(m.group(1), m.group(2), float(m.group(3)))
+
+
+def parse_over(text: str) -> tuple[str, list[int]]:
+    """``PATH=LOW:HIGH[:STEP]`` → (path, integer values, inclusive)."""
+    if "=" not in text:
+        raise ScenarioError(f"--over {text}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
+    path, spec = (p.strip() for p in text.split("=", 1))
+    try:
+        parts = [int(x) for x in spec.split(":")]
+    except ValueError:
+        raise ScenarioError(f"--over {text}: the range must be whole numbers LOW:HIGH[:STEP]") from None
+    if len(parts) == 2:
+        parts.append(1)
+    if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
+        raise ScenarioError(f"--over {text}: expected LOW ≤ HIGH and a positive STEP")
+    return path, list(range(parts[0], parts[1] + 1, parts[2]))
+
+
+@dataclass
+class Candidate:
+    """One point of the search and its experiment."""
+
+    point: dict[str, int]
+    experiment: Experiment
+
+    def mean(self, policy: str, kpi: str) -> float:
+        return self.experiment.summary(policy, kpi).mean
+
+
+@dataclass
+class OptimizeResult:
+    """The chosen point and the evidence."""
+
+    objective: str
+    sense: str
+    policy: str
+    constraints: list[Constraint]
+    chosen: Candidate | None
+    finalists: list[Candidate]
+    evaluated: int
+    """Grid points run in stage 1 (coarse and fine)."""
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+    ranges: dict[str, list[int]] = field(default_factory=dict)
+    """For each other finalist: paired difference chosen − other, simultaneous interval."""
+
+    @property
+    def sure(self) -> bool:
+        """True when the chosen point beats every other feasible finalist with ≥ 95% confidence."""
+        return all(g["low"] > 0 for g in self.gaps if g["feasible"])
+
+    def lines(self) -> list[str]:
+        """The outcome in plain words."""
+        if self.chosen is None:
+            return [
+                f"No point meets {' and '.join(map(str, self.constraints))} for {self.policy} "
+                f"(searched {self.evaluated} points); widen the ranges or relax the constraint."
+            ]
+        exp = self.chosen.experiment
+        s = exp.summary(self.policy, self.objective)
+        point = ", ".join(f"{k} = {v}" for k, v in self.chosen.point.items())
+        obj = self.objective
+        out = [
+            f"Best for {self.policy}: {point} — {obj} {format_value(obj, s.mean)} ± "
+            f"{format_value(obj, s.ci95_half_width)} (95%, {s.n} replications)."
+        ]
+        for c in self.constraints:
+            cs = exp.summary(self.policy, c.kpi)
+            out.append(
+                f"  {c.kpi} = {format_value(c.kpi, cs.mean)} ± {format_value(c.kpi, cs.ci95_half_width)} "
+                f"(constraint {c})"
+            )
+        edges = [k for k, v in self.chosen.point.items() if v in (self.ranges[k][0], self.ranges[k][-1])]
+        if edges:
+            out.append(
+                f"Note: {', '.join(edges)} is at the edge of its range; the optimum may lie beyond it — widen --over."
+            )
+        feasible = [g for g in self.gaps if g["feasible"]]
+        if not feasible:
+            out.append("It was the only feasible finalist.")
+        elif self.sure:
+            runner = min(feasible, key=lambda g: g["diff"])
+            out.append(
+                f"It beats every other finalist with ≥95% simultaneous confidence; the gap to the runner-up "
+                f"({runner['label']}) is {format_value(obj, runner['diff'])} (interval "
+                f"{format_value(obj, runner['low'])} … {format_value(obj, runner['high'])})."
+            )
+        else:
+            tied = [g["label"] for g in feasible if g["low"] <= 0]
+            out.append(
+                "Statistically tied with (simultaneous 95% interval of the difference includes 0): "
+                + "; ".join(tied)
+                + ". Any of them is as good as far as this many replications can tell."
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        def summ(c: Candidate) -> dict[str, Any]:
+            exp = c.experiment
+            kpis = [self.objective, *(k.kpi for k in self.constraints)]
+            return {
+                "point": c.point,
+                "replications": exp.summary(self.policy, self.objective).n,
+                **{
+                    k: {
+                        "mean": _num(exp.summary(self.policy, k).mean),
+                        "ci95_half_width": _num(exp.summary(self.policy, k).ci95_half_width),
+                    }
+                    for k in kpis
+                },
+            }
+
+        return {
+            "objective": self.objective,
+            "sense": self.sense,
+            "policy": self.policy,
+            "constraints": [str(c) for c in self.constraints],
+            "evaluated_points": self.evaluated,
+            "chosen": summ(self.chosen) if self.chosen else None,
+            "best_with_95pct_confidence": self.sure if self.chosen else None,
+            "gaps_to_other_finalists": self.gaps,
+            "finalists": [summ(c) for c in self.finalists],
+        }
+
+
+def _num(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def _grid(over: Sequence[tuple[str, list[int]]], max_points: int) -> list[tuple[str, list[int]]]:
+    """Coarse version of each range: at most ``max_points`` values, ends included."""
+    out = []
+    for path, values in over:
+        if len(values) <= max_points:
+            out.append((path, values))
+            continue
+        step = math.ceil((len(values) - 1) / (max_points - 1))
+        coarse = values[::step]
+        if coarse[-1] != values[-1]:
+            coarse.append(values[-1])
+        out.append((path, coarse))
+    return out
+
+
+def optimize(
+    scenario: Scenario,
+    over: Sequence[tuple[str, list[int]]],
+    *,
+    objective: str = "profit",
+    sense: str = "max",
+    constraints: Sequence[Constraint] = (),
+    policy: str | None = None,
+    n1: int = 10,
+    n2: int = 40,
+    finalists: int = 5,
+    max_points: int = 12,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> OptimizeResult:
+    """Find the best integer point for ``policy`` (default: the baseline) by simulation."""
+    policy = policy or scenario.baseline
+    if policy not in scenario.policies:
+        raise ScenarioError(f"--policy {policy!r} is not a policy of this scenario: {', '.join(scenario.policies)}")
+    sign = 1.0 if sense == "max" else -1.0
+    evaluated: dict[tuple[int, ...], Candidate] = {}
+    paths = [p for p, _ in over]
+
+    def evaluate(points: list[tuple[int, ...]]) -> None:
+        todo = [p for p in points if p not in evaluated]
+        if not todo:
+            return
+        scs = [with_overrides(scenario, [*zip(paths, p, strict=True), ("replications", n1)]) for p in todo]
+        only = [s.model_copy(update={"policies": {policy: s.policies[policy]}}) for s in scs]
+        exps = run_many(only, workers=workers, executor=executor, progress=progress)
+        for p, e in zip(todo, exps, strict=True):
+            evaluated[p] = Candidate(dict(zip(paths, p, strict=True)), e)
+
+    def score(c: Candidate) -> float:
+        m = c.mean(policy, objective)
+        return sign * m if math.isfinite(m) else -math.inf
+
+    def feasible(c: Candidate) -> bool:
+        return all(k.holds(c.mean(policy, k.kpi)) for k in constraints)
+
+    coarse = _grid(over, max_points)
+    evaluate(list(itertools.product(*(v for _, v in coarse))))
+    refined = any(len(c[1]) < len(o[1]) for c, o in zip(coarse, over, strict=True))
+    if refined:
+        ok = [c for c in evaluated.values() if feasible(c)] or list(evaluated.values())
+        best = max(ok, key=score)
+        local = []
+        for (path, values), (_, cvals) in zip(over, coarse, strict=True):
+            step = (cvals[1] - cvals[0]) if len(cvals) > 1 else 1
+            centre = best.point[path]
+            local.append([v for v in values if abs(v - centre) <= step])
+        evaluate(list(itertools.product(*local)))
+
+    ranked = sorted((c for c in evaluated.values() if feasible(c)), key=score, reverse=True)
+    final = ranked[:finalists]
+    if not final:
+        return OptimizeResult(objective, sense, policy, list(constraints), None, [], len(evaluated), [], dict(over))
+    # stage 2: more replications for the finalists, same indices → common random numbers
+    extra = (
+        run_many(
+            [
+                with_overrides(scenario, [*c.point.items()]).model_copy(
+                    update={"policies": {policy: c.experiment.scenario.policies[policy]}}
+                )
+                for c in final
+            ],
+            workers=workers,
+            executor=executor,
+            progress=progress,
+            replications=range(n1, max(n1, n2)),
+        )
+        if n2 > n1
+        else [None] * len(final)
+    )
+    for c, more in zip(final, extra, strict=True):
+        if more is not None:
+            c.experiment = c.experiment.extended(more)
+    still = [c for c in final if feasible(c)]
+    chosen = max(still, key=score) if still else None
+    gaps = []
+    if chosen is not None and len(final) > 1:
+        k = len(final)
+        level = 1 - 0.05 / max(1, k - 1)
+        mine = chosen.experiment.series(policy, objective)
+        for c in final:
+            if c is chosen:
+                continue
+            d = paired_difference([sign * x for x in mine], [sign * x for x in c.experiment.series(policy, objective)])
+            s = d.ci95_high - d.diff  # 95% half-width; rescale to the Bonferroni level
+            t95 = stats.t.ppf(0.975, d.n - 1) if d.n > 1 else math.inf
+            tb = stats.t.ppf(1 - (1 - level) / 2, d.n - 1) if d.n > 1 else math.inf
+            hw = s / t95 * tb if math.isfinite(s) and t95 > 0 else math.inf
+            gaps.append(
+                {
+                    "label": ", ".join(f"{p} = {v}" for p, v in c.point.items()),
+                    "point": c.point,
+                    "feasible": feasible(c),
+                    "diff": d.diff,
+                    "low": d.diff - hw,
+                    "high": d.diff + hw,
+                    "confidence": level,
+                }
+            )
+    final.sort(key=score, reverse=True)
+    return OptimizeResult(objective, sense, policy, list(constraints), chosen, final, len(evaluated), gaps, dict(over))
