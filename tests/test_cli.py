@@ -68,7 +68,15 @@ policies:
     store: {max_quoted_wait: 1.5}
 """
 POLICIES = ["backorder", "out_of_stock", "hybrid"]
-RESULT_FILES = {"summary.json", "summary.csv", "replications.csv", "scenario.yaml", ".supplysim-results"}
+RESULT_FILES = {
+    "summary.json",
+    "summary.csv",
+    "replications.csv",
+    "scenario.yaml",
+    ".supplysim-results",
+    "plots",
+    "report.html",
+}
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

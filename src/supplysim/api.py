@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from supplysim.experiment import Experiment, run_experiment
 from supplysim.loader import load_scenario, with_overrides
 from supplysim.scenario import Scenario
 from supplysim.table import format_value
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["Precision", "Results", "run"]
 
@@ -171,6 +174,30 @@ class Results:
         if self.precision is not None:
             lines.append(self.precision.describe() + ".")
         return lines
+
+    def plot_indicators(self, kpis: Sequence[str] | None = None) -> Figure:
+        """Bars per policy with 95% intervals, one panel per indicator (default: the headline ones)."""
+        from supplysim import plots
+
+        return plots.indicators_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
+
+    def plot_trajectories(self, days: float | None = None, start: float | None = None) -> Figure:
+        """On-hand and backordered units over time in replication 0, one panel per policy."""
+        from supplysim import plots
+
+        return plots.trajectories_figure(self, days=days, start=start)
+
+    def plot_waits(self) -> Figure:
+        """Histogram of backorder waits in replication 0, one panel per policy."""
+        from supplysim import plots
+
+        return plots.waits_figure(self)
+
+    def plot_tradeoff(self) -> Figure:
+        """Profit against fill rate: every replication, and each policy's mean with 95% intervals."""
+        from supplysim import plots
+
+        return plots.tradeoff_figure(self)
 
     def to_folder(self, path: str | Path | None = None, *, trace: bool = False, plots: bool = True) -> Path:
         """Write the results folder (summary.json, CSVs, scenario.yaml; plots and report.html when

@@ -210,7 +210,16 @@ def _walk(data: Any, loc: Sequence[str | int]) -> tuple[Path_, Any, bool]:
         ):
             node = node[part]  # type: ignore[index]
             path.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part in (node.get("dist"), node.get("policy")):
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part
+            in (
+                node.get("dist"),
+                node.get("policy"),
+                node.get("rule"),
+            )
+        ):
             continue  # discriminated-union tag
         elif isinstance(part, str) and ("[" in part or part.startswith("function")):
             continue
@@ -285,6 +294,8 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
         ctx = err.get("ctx") or {}
         if etype == "unknown_key":
             loc = loc + (ctx["key"],)
+        if ctx.get("at"):
+            loc = loc + (ctx["at"],)
         path, found_value, exists = _walk(view, loc)
         # An error inside policies.<name> whose value comes from the base is reported at the base.
         shown = path
@@ -299,7 +310,7 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
             continue
         seen.add(key)
         policy_note = ""
-        if shown != path and len(path) >= 2:
+        if shown != path and len(path) >= 2 and "policies" in data:
             policy_note = f" (in policy {path[1]!r})"
         if etype == "unknown_key":
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: unknown key {ctx['key']!r}")

@@ -59,7 +59,7 @@ LABELS: dict[str, str] = {
     "fill_rate": "Served at once (fill rate)",
     "unit_fill_rate": "Units shipped at arrival",
     "lost_rate": "Turned away (lost sales)",
-    "backorder_rate": "Offered a backorder, accepted",
+    "backorder_rate": "Took a backorder",
     "cancel_rate": "Cancelled while waiting",
     "expire_rate": "Backorder expired",
     "served_after_wait_rate": "Served after a wait",
@@ -82,10 +82,16 @@ LABELS: dict[str, str] = {
     "waitlist_joined": "Joined the waitlist",
     "waitlist_recovered": "Recovered from the waitlist",
     "goodwill_lost": "Lost to bad reputation",
+    "orders": "Orders placed",
+    "units": "Units ordered",
+    "mean_lead_time": "Mean lead time",
+    "cost": "Ordering cost",
+    "down_fraction": "Time down",
+    "orders_delayed": "Orders delayed by outages",
 }
 """Plain-words names of the indicators (keys as in :data:`supplysim.indicators.KPIS`)."""
 
-_TIME_KPIS = {"mean_wait", "p90_wait"}
+_TIME_KPIS = {"mean_wait", "p90_wait", "mean_lead_time"}
 
 _PALETTE = ("#1f5a8c", "#d1742a", "#3a9a5b", "#8e4fa3", "#c23b4a", "#6b7d8f", "#b8902e", "#2d9aa6")
 """Muted, colour-blind-tolerant qualitative palette; the baseline takes the first colour."""
@@ -130,7 +136,7 @@ def _label(kpi: str, time_unit: str | None = None) -> str:
     text = LABELS.get(name, name.replace("_", " ").capitalize())
     if where:
         text += f" — {where}"
-    if kpi in _TIME_KPIS and time_unit:
+    if name in _TIME_KPIS and time_unit:
         text += f" [{time_unit}s]"
     return text
 
@@ -164,7 +170,7 @@ def indicators_figure(results: Results, kpis: Sequence[str] = HEADLINE_KPIS) -> 
     kpis = [k for k in kpis if k in exp.kpis]
     ncols = min(3, max(1, len(kpis)))
     nrows = max(1, math.ceil(len(kpis) / ncols))
-    fig = _new_figure(3.6 * ncols + 0.4, 2.75 * nrows + 0.3)
+    fig = _new_figure(3.05 * ncols + 0.25, 2.7 * nrows + 0.3)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[len(kpis) :]:
         fig.delaxes(ax)
@@ -291,7 +297,9 @@ def stock_path(rows: Sequence[TraceRow], initial_stock: int) -> StockPath:
             times.append(t)
             on_hand.append(oh)
             back.append(bo)
-    return StockPath(np.asarray(times, dtype=float), np.asarray(on_hand, dtype=np.int64), np.asarray(back, dtype=np.int64))
+    return StockPath(
+        np.asarray(times, dtype=float), np.asarray(on_hand, dtype=np.int64), np.asarray(back, dtype=np.int64)
+    )
 
 
 def reorder_level(cfg: ModelConfig) -> tuple[float, str]:
@@ -336,7 +344,7 @@ def trajectories_figure(
         start = max(0.0, min(sc.warmup - 0.125 * span, end - span))
     t0 = max(0.0, start)
     t1 = min(end, t0 + span)
-    fig = _new_figure(10.5, 0.9 + 2.2 * len(policies))
+    fig = _new_figure(9.4, 0.9 + 2.1 * len(policies))
     axes = fig.subplots(len(policies), 1, sharex=True, squeeze=False).ravel()
     paths = {p: stock_path(rows_by_policy[p], sc.policies[p].initial_stock) for p in policies}
     hi, lo = 1.0, 0.0
@@ -401,18 +409,19 @@ def trajectories_figure(
 
 def trace_waits(rows: Sequence[TraceRow], warmup: float = 0.0) -> tuple[list[float], int]:
     """Waits of the customers served after waiting, and the number who gave up (cancelled or
-    expired), among customers who arrived at or after ``warmup`` (the measured window)."""
+    expired), among customers who joined the backorder queue at or after ``warmup`` (the
+    measured window). Waits are read from the trace notes (printed to 6 significant digits)."""
     waits: list[float] = []
-    arrived: dict[int, float] = {}
+    joined: dict[int, float] = {}
     gave_up = 0
     for t, event, ident, _qty, note in rows:
         if event == "backorder":
-            arrived[ident] = t
+            joined[ident] = t
         elif event == "ship":
             w = _waited(note)
-            if w is not None and t - w >= warmup - 1e-9:
+            if w is not None and joined.get(ident, t - w) >= warmup:
                 waits.append(w)
-        elif event in ("cancel", "expire") and arrived.get(ident, -1.0) >= warmup:
+        elif event in ("cancel", "expire") and joined.get(ident, -math.inf) >= warmup:
             gave_up += 1
     return waits, gave_up
 
@@ -431,7 +440,7 @@ def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] 
     bins = np.linspace(0.0, longest * 1.0001, 31)
     ncols = min(3, len(policies))
     nrows = math.ceil(len(policies) / ncols)
-    fig = _new_figure(3.6 * ncols + 0.4, 2.7 * nrows + 0.3)
+    fig = _new_figure(3.05 * ncols + 0.25, 2.6 * nrows + 0.3)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
     for ax in axes[len(policies) :]:
         fig.delaxes(ax)
@@ -445,7 +454,9 @@ def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] 
             takes = sc.policies[p].store.stockout == "backorder"
             why = "nobody waited in this replication" if takes else "no backorders: shortages are lost sales"
             extra = f"\n{gave_up} gave up waiting" if gave_up else ""
-            ax.text(0.5, 0.55, why + extra, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555")
+            ax.text(
+                0.5, 0.55, why + extra, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555"
+            )
             ax.set_yticks([])
             ax.set_xlim(0, bins[-1])
             continue
@@ -482,7 +493,7 @@ def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] 
 
 def tradeoff_figure(results: Results, x_kpi: str = "fill_rate", y_kpi: str = "profit") -> Figure:
     """Profit against fill rate: one faint dot per replication, the mean with 95% intervals
-    (a cross) per policy, labelled."""
+    (a cross) per policy, named in the legend."""
     exp = results.experiment
     sc = results.scenario
     policies = list(sc.policies)
@@ -515,21 +526,13 @@ def tradeoff_figure(results: Results, x_kpi: str = "fill_rate", y_kpi: str = "pr
             elinewidth=1.6,
             capsize=4,
             zorder=3,
+            label=p + (" (baseline)" if p == sc.baseline else ""),
         )
-        ax.annotate(
-            p + (" (baseline)" if p == sc.baseline else ""),
-            (sx.mean * xs, sy.mean * ys),
-            xytext=(8, 8),
-            textcoords="offset points",
-            fontsize=9,
-            color=colors[p],
-            fontweight="bold",
-            zorder=4,
-        )
+    ax.legend(loc="best", fontsize=8.5, frameon=True, framealpha=0.9, edgecolor="#dddddd")
     if xs == 100.0:
-        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
     if ys == 100.0:
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     elif y_kpi in {"profit", "revenue"}:
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
     ax.set_xlabel(_label(x_kpi, sc.time_unit), fontsize=9, color="#444444")
@@ -573,7 +576,7 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str) -> Figure:
         ax.fill_between(x, lo, hi, color=colors[p], alpha=0.18, linewidth=0)
         ax.plot(x, mean, marker="o", markersize=4, color=colors[p], linewidth=1.6, label=p)
     if scale == 100.0:
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     elif kpi in {"profit", "revenue", "lost_revenue"} or kpi.endswith("_cost"):
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
     ax.set_xlabel(parameter, fontsize=9, color="#444444")

@@ -487,18 +487,26 @@ def _check_segments(cls: type, segments: list[Segment]) -> list[Segment]:
     return segments
 
 
+def _supply_error(at: str, message: str) -> PydanticCustomError:
+    """A cross-key error, located at key ``at`` of the model (the loader appends it to the path)."""
+    return PydanticCustomError("supply", "{message}", {"message": message, "at": at})
+
+
 def _check_supply(self: Any) -> Any:
     """Exactly one of supplier/suppliers; sourcing names existing, distinct suppliers."""
     if (self.supplier is None) == (self.suppliers is None):
-        raise ValueError(
-            "give either `supplier:` (one supplier) or `suppliers:` (a list, with `sourcing:`), not both or neither"
+        raise _supply_error(
+            "suppliers" if self.suppliers is not None else "",
+            "give either `supplier:` (one supplier) or `suppliers:` (a list, with `sourcing:`), not both or neither",
         )
     listed = [s.name for s in (self.suppliers if self.suppliers is not None else [self.supplier])]
     if not listed:
-        raise ValueError("`suppliers` must list at least one supplier")
+        raise _supply_error("suppliers", "`suppliers` must list at least one supplier")
     dup = sorted({n for n in listed if listed.count(n) > 1})
     if dup:
-        raise ValueError(f"supplier names must be unique, found {dup} more than once (give each a `name`)")
+        raise _supply_error(
+            "suppliers", f"supplier names must be unique, found {dup} more than once (give each a `name`)"
+        )
     src = self.sourcing
     named: list[str] = []
     if isinstance(src, SingleSourcing) and src.supplier is not None:
@@ -510,12 +518,12 @@ def _check_supply(self: Any) -> Any:
     elif isinstance(src, ExpediteSourcing):
         named = [src.primary, src.expedite_to]
         if src.primary == src.expedite_to:
-            raise ValueError("sourcing: primary and expedite_to must be different suppliers")
+            raise _supply_error("sourcing", "sourcing: primary and expedite_to must be different suppliers")
     for n in named:
         if n not in listed:
             close = difflib.get_close_matches(n, listed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"sourcing names supplier {n!r}, but the suppliers are {listed}{hint}")
+            raise _supply_error("sourcing", f"sourcing names supplier {n!r}, but the suppliers are {listed}{hint}")
     return self
 
 

@@ -64,7 +64,8 @@ class OutageSchedule:
             self._generated_to = end
 
     def forget_before(self, t: float) -> None:
-        """Drop random outages that ended before ``t``, booking their window overlap as down time."""
+        """Drop random outages that ended before ``t`` (call only with the current time, which
+        never goes back), booking their window overlap as down time."""
         rnd = self._random
         i = 0
         while i < len(rnd) and rnd[i][1] <= t:
@@ -85,8 +86,10 @@ class OutageSchedule:
         return inside
 
     def _intervals_from(self, t: float) -> Iterator[tuple[float, float]]:
-        """Merged down intervals that end after ``t``, in time order (generated as needed)."""
-        self.forget_before(t)
+        """Merged down intervals that end after ``t``, in time order (generated as needed).
+
+        Nothing is forgotten here (``t`` may lie in the future); see :meth:`forget_before`.
+        """
         windows = self._windows
         rnd = self._random
         wi = 0
@@ -97,8 +100,12 @@ class OutageSchedule:
         while True:
             r: tuple[float, float] | None = None
             if self._up is not None:
-                while ri >= len(rnd):
-                    self._extend(self._generated_to)
+                while True:
+                    while ri >= len(rnd):
+                        self._extend(self._generated_to)
+                    if rnd[ri][1] > t:
+                        break
+                    ri += 1  # ended before t
                 r = rnd[ri]
             w = windows[wi] if wi < len(windows) else None
             if r is None and w is None:

@@ -194,8 +194,11 @@ class Supplier:
         self.trace = trace
 
     def is_down(self, now: float) -> bool:
-        """True while an outage stops the supplier."""
-        return self.outages is not None and self.outages.down_until(now) is not None
+        """True while an outage stops the supplier (``now``: the current time)."""
+        if self.outages is None:
+            return False
+        self.outages.forget_before(now)
+        return self.outages.down_until(now) is not None
 
     def place(self, now: float, qty: int) -> Order:
         """Record an order of ``qty`` units placed at ``now``; its arrival is known at once."""
@@ -203,6 +206,7 @@ class Supplier:
         start = now if self._servers is None else max(now, heapq.heappop(self._free))
         due = start + lead
         if self.outages is not None:
+            self.outages.forget_before(now)
             arrival = self.outages.arrival(start, due)
             if arrival > due:
                 self.delayed += 1

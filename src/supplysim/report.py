@@ -1,0 +1,483 @@
+"""The results folder's figures and its one-page HTML report.
+
+:func:`figures_and_report` renders the figures of :mod:`supplysim.plots` to PNG and writes
+``report.html``: a single self-contained page (inline CSS, images as ``data:`` URIs, no
+scripts, no external resources) that can be mailed or forwarded as it is. Every piece of
+text taken from the scenario is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from supplysim import __version__, plots
+from supplysim.experiment import Difference, Experiment, Interval
+from supplysim.table import GROUPS, format_value
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from supplysim.api import Results
+    from supplysim.scenario import Scenario
+
+__all__ = ["FIGURES", "figures_and_report", "png_bytes", "report_html"]
+
+FIGURES: tuple[str, ...] = ("indicators", "trajectories", "waits", "tradeoff")
+"""The figures of a run, written as ``plots/<name>.png``."""
+
+_DPI = 110
+
+_BETTER: dict[str, int] = {
+    **dict.fromkeys(("fill_rate", "unit_fill_rate", "revenue", "profit", "waitlist_recovered"), 1),
+    **dict.fromkeys(
+        (
+            "lost_rate",
+            "cancel_rate",
+            "expire_rate",
+            "mean_wait",
+            "p90_wait",
+            "lost_units",
+            "lost_revenue",
+            "stockout_fraction",
+            "avg_backorders",
+            "ordering_cost",
+            "holding_cost",
+            "backorder_cost",
+            "lost_sale_cost",
+            "goodwill_lost",
+        ),
+        -1,
+    ),
+}
+"""+1 when more is better for the shop, −1 when less is; indicators not listed are neutral."""
+
+
+def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def figures_and_report(results: Results) -> dict[str, bytes | str]:
+    """PNG files ``plots/<figure>.png`` and ``report.html``, by path relative to the results folder."""
+    rows = plots.traces(results)
+    figures: dict[str, Figure] = {
+        "indicators": plots.indicators_figure(results),
+        "trajectories": plots.trajectories_figure(results, trace_rows=rows),
+        "waits": plots.waits_figure(results, trace_rows=rows),
+        "tradeoff": plots.tradeoff_figure(results),
+    }
+    images = {name: png_bytes(fig) for name, fig in figures.items()}
+    files: dict[str, bytes | str] = {f"plots/{name}.png": data for name, data in images.items()}
+    files["report.html"] = report_html(results, images)
+    return files
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, float):
+        return f"{x:g}"
+    return str(x)
+
+
+def describe(value: Any) -> str:
+    """A configuration value in a few words: distributions as ``gamma(mean 7, cv 0.4)``,
+    mappings as ``key value, …``, None as "not set"."""
+    if value is None:
+        return "not set"
+    if isinstance(value, dict):
+        if "dist" in value:
+            args = ", ".join(f"{k} {describe(v)}" for k, v in value.items() if k != "dist" and v is not None)
+            if value["dist"] == "constant" and set(value) - {"dist"} <= {"value"}:
+                return describe(value.get("value"))
+            return f"{value['dist']}({args})"
+        return ", ".join(f"{k} {describe(v)}" for k, v in value.items() if v is not None and v != [])
+    if isinstance(value, list):
+        if all(isinstance(v, dict) for v in value) and value:
+            return "; ".join(describe(v) for v in value)
+        return "[" + ", ".join(describe(v) for v in value) + "]"
+    return _num(value)
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Dotted paths to leaves of a configuration dump. Distributions are leaves; lists of named
+    mappings (segments, suppliers) are keyed by name; other lists are leaves."""
+    if isinstance(value, dict) and "dist" not in value:
+        for k, v in value.items():
+            yield from flatten(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v for v in value):
+        for v in value:
+            yield from flatten({k: x for k, x in v.items() if k != "name"}, f"{prefix}[{v['name']}]")
+    else:
+        yield prefix, value
+
+
+def _dump(sc: Scenario, policy: str) -> dict[str, Any]:
+    return sc.policies[policy].model_dump(by_alias=True, mode="json")
+
+
+def policy_changes(sc: Scenario, policy: str) -> list[tuple[str, str, str]]:
+    """What ``policy`` changes with respect to the baseline: (setting, baseline value, policy value)."""
+    base = dict(flatten(_dump(sc, sc.baseline)))
+    mine = dict(flatten(_dump(sc, policy)))
+    out = []
+    whole: set[str] = set()  # named entries (a supplier, a segment) present on one side only
+    for key in list(base) + [k for k in mine if k not in base]:
+        a, b = base.get(key), mine.get(key)
+        if a == b:
+            continue
+        entry = key[: key.index("]") + 1] if "]" in key else ""
+        one_side = entry and (not any(k.startswith(entry) for k in base) or not any(k.startswith(entry) for k in mine))
+        if not one_side:
+            out.append((key, describe(a), describe(b)))
+        elif entry not in whole:
+            whole.add(entry)
+            side = base if any(k.startswith(entry) for k in base) else mine
+            text = ", ".join(
+                f"{k[len(entry) + 1 :]} {describe(v)}" for k, v in side.items() if k.startswith(entry) and v is not None
+            )
+            out.append((entry, "not set", text) if side is mine else (entry, text, "removed"))
+    return out
+
+
+# ---------------------------------------------------------------- page parts
+
+
+def _facts(results: Results) -> str:
+    sc = results.scenario
+    unit = sc.time_unit
+    n = results.experiment.summary(sc.baseline, results.kpis[0]).n if results.kpis else sc.replications
+    measured = f"{sc.horizon:g} {unit}s"
+    if sc.warmup:
+        measured += f" after a {sc.warmup:g}-{unit} warm-up"
+    items = [
+        ("Measured period", measured),
+        ("Replications", f"{n} (seed {sc.seed})"),
+        ("Policies", f"{len(sc.policies)} — baseline: {sc.baseline}"),
+        ("Time unit", unit),
+    ]
+    if results.precision is not None:
+        items.append(("Precision", results.precision.describe()))
+    cells = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in items)
+    return f'<dl class="facts">{cells}</dl>'
+
+
+def _verdict(results: Results) -> str:
+    lines = results.verdict()
+    policies = results.policies
+    head = [s for s in lines if not s.startswith("Under ") and "precision" not in s]
+    rest = [s for s in lines if s not in head]
+    parts = []
+    if head:
+        parts.append('<ul class="verdict-main">' + "".join(f"<li>{_e(s)}</li>" for s in head) + "</ul>")
+    if rest:
+        parts.append('<ul class="verdict-more">' + "".join(f"<li>{_e(s)}</li>" for s in rest) + "</ul>")
+    if not parts:
+        parts.append(f"<p>Only one policy ({_e(policies[0])}): nothing to compare.</p>")
+    return "".join(parts)
+
+
+def _policies(results: Results) -> str:
+    sc = results.scenario
+    rows = []
+    for p in sc.policies:
+        if p == sc.baseline:
+            cfg = _dump(sc, p)
+            rule = cfg["replenishment"]
+            what = (
+                "The reference the others are compared with: stockouts handled as "
+                f"<b>{_e(cfg['store']['stockout'])}</b>; replenishment {_e(describe(rule))}."
+            )
+        else:
+            changes = policy_changes(sc, p)
+            if changes:
+                what = "<ul>" + "".join(
+                    f"<li><code>{_e(k)}</code>: {_e(a)} → <b>{_e(b)}</b></li>" for k, a, b in changes
+                )
+                what += "</ul>"
+            else:
+                what = "Same settings as the baseline."
+        badge = ' <span class="badge">baseline</span>' if p == sc.baseline else ""
+        rows.append(f'<tr><th scope="row">{_e(p)}{badge}</th><td>{what}</td></tr>')
+    return (
+        '<table class="policies"><thead><tr><th>Policy</th><th>What it changes</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+_SECTION_NAMES = {
+    "product": "Product and costs",
+    "demand": "Demand",
+    "segments": "Customer segments",
+    "supplier": "Supplier",
+    "suppliers": "Suppliers",
+    "sourcing": "Sourcing",
+    "store": "Store",
+    "replenishment": "Replenishment",
+}
+
+
+def _settings(results: Results) -> str:
+    """The baseline model's settings, one row per section."""
+    sc = results.scenario
+    cfg = _dump(sc, sc.baseline)
+    rows = []
+    for key, value in cfg.items():
+        if value is None or value == {} or value == []:
+            continue
+        if key == "sourcing" and value == {"rule": "single", "supplier": None}:
+            continue
+        if key == "supplier" and isinstance(value, dict) and value.get("name") == "supplier":
+            value = {k: v for k, v in value.items() if k != "name"}  # the default name says nothing
+        if key == "segments" and isinstance(value, list):
+            text = "<br>".join(
+                f"<b>{_e(s.get('name', ''))}</b>: "
+                + _e(describe({k: v for k, v in s.items() if k != "name" and v is not None}))
+                for s in value
+            )
+        elif key == "suppliers" and isinstance(value, list):
+            text = "<br>".join(
+                f"<b>{_e(s.get('name', ''))}</b>: " + _e(describe({k: v for k, v in s.items() if k != "name"}))
+                for s in value
+            )
+        else:
+            text = _e(describe(value))
+        rows.append(f'<tr><th scope="row">{_e(_SECTION_NAMES.get(key, key))}</th><td>{text}</td></tr>')
+    return '<table class="settings"><tbody>' + "".join(rows) + "</tbody></table>"
+
+
+def _groups(exp: Experiment) -> list[tuple[str, tuple[str, ...]]]:
+    listed = {k for _, ks in GROUPS for k in ks}
+    groups = [(g, tuple(k for k in ks if k in exp.kpis)) for g, ks in GROUPS]
+    extra = [k for k in exp.kpis if k not in listed]
+    if [k for k in extra if "@" not in k]:
+        groups.append(("Waitlist and goodwill", tuple(k for k in extra if "@" not in k)))
+    if [k for k in extra if "@" in k]:
+        groups.append(("Suppliers", tuple(k for k in extra if "@" in k)))
+    return [(g, ks) for g, ks in groups if ks]
+
+
+def _cell(kpi: str, s: Interval) -> str:
+    if s.n == 0 or not math.isfinite(s.mean):
+        return '<td class="num na">–</td>'
+    text = _e(format_value(kpi, s.mean))
+    if math.isfinite(s.ci95_half_width):
+        text += f' <span class="pm">± {_e(format_value(kpi, s.ci95_half_width))}</span>'
+    return f'<td class="num">{text}</td>'
+
+
+def _delta(kpi: str, d: Difference) -> str:
+    if d.n == 0 or not math.isfinite(d.diff):
+        return '<td class="num delta na">–</td>'
+    text = _e(format_value(kpi, d.diff, signed=True))
+    if math.isfinite(d.ci95_high) and math.isfinite(d.ci95_low):
+        text += f' <span class="pm">± {_e(format_value(kpi, (d.ci95_high - d.ci95_low) / 2))}</span>'
+    if not d.significant:
+        return f'<td class="num delta noise">{text}</td>'
+    direction = _BETTER.get(kpi.split("@", 1)[0], 0)
+    tone = "neutral" if direction == 0 else ("better" if direction * d.diff > 0 else "worse")
+    mark = "▲" if d.diff > 0 else "▼"
+    title = {"better": "real difference, better", "worse": "real difference, worse", "neutral": "real difference"}
+    return f'<td class="num delta sig {tone}" title="{title[tone]}"><span class="mark">{mark}</span> {text}</td>'
+
+
+def _comparison(results: Results) -> str:
+    exp = results.experiment
+    sc = results.scenario
+    names = list(sc.policies)
+    head = ['<th scope="col" class="ind">Indicator</th>']
+    for p in names:
+        label = _e(p) + ('<span class="sub">baseline</span>' if p == sc.baseline else "")
+        head.append(f'<th scope="col" class="num">{label}</th>')
+        if p != sc.baseline:
+            head.append(
+                f'<th scope="col" class="num delta">Δ {_e(p)}<span class="sub">vs {_e(sc.baseline)}</span></th>'
+            )
+    width = len(head)
+    body = []
+    for group, kpis in _groups(exp):
+        body.append(f'<tr class="group"><th colspan="{width}" scope="colgroup">{_e(group)}</th></tr>')
+        for kpi in kpis:
+            kind, _, where = kpi.partition("@")
+            name = _e(plots.LABELS.get(kind, kind) + (f" — {where}" if where else ""))
+            if kind in ("mean_wait", "p90_wait", "mean_lead_time"):
+                name += f' <span class="unit">[{_e(sc.time_unit)}s]</span>'
+            cells = [f'<th scope="row" class="ind" title="{_e(kpi)}">{name}</th>']
+            for p in names:
+                cells.append(_cell(kpi, exp.summary(p, kpi)))
+                if p != sc.baseline:
+                    cells.append(_delta(kpi, exp.difference(p, kpi)))
+            body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<div class="table-wrap"><table class="comparison" id="comparison">'
+        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _figure(name: str, data: bytes, title: str, caption: str) -> str:
+    uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    return (
+        f'<figure id="fig-{_e(name)}"><img src="{uri}" alt="{_e(title)}">'
+        f"<figcaption><b>{_e(title)}.</b> {_e(caption)}</figcaption></figure>"
+    )
+
+
+def _captions(results: Results) -> dict[str, tuple[str, str]]:
+    sc = results.scenario
+    n = results.experiment.summary(sc.baseline, results.kpis[0]).n if results.kpis else sc.replications
+    rep = results.experiment.first
+    unit = sc.time_unit
+    return {
+        "indicators": (
+            "Headline indicators",
+            f"Each bar is the mean over {n} replications and its whisker the 95% confidence interval; "
+            "the hatched bar is the baseline. Rates are shares of customers who arrived in the measured period.",
+        ),
+        "trajectories": (
+            "Stock over time",
+            f"One replication (number {rep}, the same customers and supplier delays under every policy). "
+            "The coloured area is stock on the shelf; the red area below zero is units owed to waiting "
+            "customers. The dashed line is the level at which a new order is placed — it is checked against "
+            "the inventory position (on hand + on order − owed), so the shelf can dip below it while an "
+            "order is on its way. The shaded band is the warm-up, which is not measured.",
+        ),
+        "waits": (
+            "How long backordered customers waited",
+            f"Waits, in {unit}s, of customers who were served after waiting in replication {rep} (measured "
+            "period only), with the mean (solid) and the 90th percentile (dashed). Customers who gave up "
+            "waiting are counted but have no wait to show.",
+        ),
+        "tradeoff": (
+            "Profit against service",
+            "Each faint dot is one replication of one policy; the crosses are the means with their 95% "
+            "confidence intervals. Up is more profit, right is more customers served at once.",
+        ),
+    }
+
+
+_CSS = """
+:root { --ink:#1d2733; --muted:#5b6672; --line:#dde3ea; --soft:#f4f6f9; --brand:#16324f;
+  --accent:#1f5a8c; --good:#1e7b45; --bad:#b3261e; }
+* { box-sizing: border-box; }
+html { background:#eef1f5; }
+body { margin:0; color:var(--ink); font:15px/1.55 "Segoe UI", -apple-system, "Helvetica Neue",
+  Roboto, "Liberation Sans", "DejaVu Sans", Arial, sans-serif; }
+.page { max-width:1120px; margin:0 auto; background:#fff; box-shadow:0 1px 4px rgba(20,40,60,.08); }
+header.top { background:var(--brand); color:#fff; padding:28px 40px 24px; }
+header.top .eyebrow { text-transform:uppercase; letter-spacing:.08em; font-size:12px; opacity:.75; margin:0; }
+header.top h1 { margin:6px 0 6px; font-size:28px; font-weight:600; letter-spacing:-.01em; }
+header.top p.desc { margin:0; font-size:16px; opacity:.92; max-width:820px; }
+dl.facts { display:flex; flex-wrap:wrap; gap:10px 36px; margin:20px 0 0; }
+dl.facts div { min-width:120px; }
+dl.facts dt { font-size:11px; text-transform:uppercase; letter-spacing:.07em; opacity:.7; }
+dl.facts dd { margin:2px 0 0; font-size:15px; font-weight:600; }
+main { padding:8px 40px 32px; }
+section { margin-top:30px; }
+h2 { font-size:19px; font-weight:600; color:var(--brand); margin:0 0 12px; padding-bottom:6px;
+  border-bottom:2px solid var(--line); }
+.verdict { background:var(--soft); border-left:4px solid var(--accent); padding:14px 20px; border-radius:2px; }
+.verdict ul { margin:0; padding-left:20px; }
+.verdict-main li { font-size:16.5px; font-weight:600; margin:4px 0; }
+.verdict-more { margin-top:10px !important; color:#33404d; }
+.verdict-more li { margin:3px 0; }
+table { border-collapse:collapse; width:100%; }
+table.policies th, table.policies td, table.settings th, table.settings td { text-align:left;
+  vertical-align:top; padding:8px 12px; border-bottom:1px solid var(--line); }
+table.policies thead th { font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(--muted);
+  border-bottom:2px solid var(--line); }
+table.policies tbody th { width:200px; white-space:nowrap; }
+table.policies ul { margin:0; padding-left:18px; }
+table.settings th { width:200px; font-weight:600; color:#33404d; white-space:nowrap; }
+table.settings td { color:#33404d; font-size:14px; }
+.badge { display:inline-block; font-size:11px; font-weight:600; color:var(--accent);
+  border:1px solid var(--accent); border-radius:10px; padding:0 7px; margin-left:6px; vertical-align:1px;
+  text-transform:uppercase; letter-spacing:.04em; }
+code { font-family: "SFMono-Regular", Consolas, "DejaVu Sans Mono", monospace; font-size:12.5px;
+  background:var(--soft); padding:1px 4px; border-radius:3px; }
+.table-wrap { overflow-x:auto; }
+table.comparison { font-size:14px; font-variant-numeric: tabular-nums; }
+table.comparison thead th { position:sticky; top:0; background:#fff; font-weight:600; font-size:13.5px;
+  border-bottom:2px solid var(--ink); padding:8px 10px; vertical-align:bottom; }
+table.comparison .sub { display:block; font-weight:400; font-size:11.5px; color:var(--muted); }
+table.comparison td, table.comparison tbody th { padding:5px 10px; border-bottom:1px solid var(--line); }
+table.comparison th.ind { text-align:left; font-weight:500; }
+table.comparison .num { text-align:right; white-space:nowrap; }
+table.comparison .pm { color:var(--muted); font-size:12.5px; }
+table.comparison td.delta, table.comparison th.delta { background:#fafbfc; }
+table.comparison tr.group th { text-align:left; background:var(--soft); color:var(--brand); font-size:12px;
+  text-transform:uppercase; letter-spacing:.07em; padding:7px 10px; border-bottom:1px solid var(--line); }
+table.comparison td.noise { color:#8a949e; }
+table.comparison td.noise .pm { color:#a5adb5; }
+table.comparison td.sig { font-weight:600; }
+table.comparison td.better { color:var(--good); background:#eef8f1; }
+table.comparison td.worse { color:var(--bad); background:#fcf0ef; }
+table.comparison td.neutral { color:var(--accent); }
+table.comparison td.sig .pm { color:inherit; opacity:.75; font-weight:400; }
+table.comparison .mark { font-size:10px; vertical-align:1px; }
+table.comparison .unit { color:var(--muted); font-size:12.5px; }
+table.comparison td.na { color:#a5adb5; }
+table.comparison tbody tr:hover td, table.comparison tbody tr:hover th.ind { background:#f7f9fb; }
+p.note { color:var(--muted); font-size:13px; margin:8px 0 0; }
+figure { margin:0 0 30px; }
+figure img { display:block; max-width:100%; height:auto; margin:0 auto; border:1px solid var(--line); }
+figcaption { color:#3a4652; font-size:14px; margin-top:8px; max-width:900px; }
+footer { padding:16px 40px 28px; color:var(--muted); font-size:13px; border-top:1px solid var(--line); }
+footer p { margin:4px 0; }
+@media print { html { background:#fff; } .page { box-shadow:none; max-width:none; }
+  header.top { -webkit-print-color-adjust:exact; print-color-adjust:exact; } figure, tr { break-inside:avoid; } }
+"""
+
+
+def report_html(results: Results, images: Mapping[str, bytes]) -> str:
+    """The report page; ``images`` maps figure names (see :data:`FIGURES`) to PNG bytes."""
+    sc = results.scenario
+    n = results.experiment.summary(sc.baseline, results.kpis[0]).n if results.kpis else sc.replications
+    captions = _captions(results)
+    figures = "".join(_figure(name, images[name], *captions[name]) for name in FIGURES if name in images)
+    desc = f'<p class="desc">{_e(sc.description)}</p>' if sc.description else ""
+    legend = (
+        f"Mean ± 95% confidence half-width over {n} replications. Δ is the paired difference from "
+        f"{_e(sc.baseline)} on the same customers and supplier delays (common random numbers); "
+        "differences of rates are in percentage points. <b>▲/▼ bold</b>: a real difference (its 95% "
+        'interval excludes 0), <span style="color:var(--good)">green</span> when better for the shop, '
+        '<span style="color:var(--bad)">red</span> when worse; grey: within the noise.'
+    )
+    parts: Sequence[str] = (
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(sc.name)} — supplysim report</title>",
+        f"<style>{_CSS}</style></head><body><div class='page'>",
+        '<header class="top"><p class="eyebrow">Stockout policy report</p>',
+        f"<h1>{_e(sc.name)}</h1>{desc}{_facts(results)}</header>",
+        "<main>",
+        f'<section id="verdict"><h2>In short</h2><div class="verdict">{_verdict(results)}</div></section>',
+        f'<section id="policies"><h2>Policies compared</h2>{_policies(results)}</section>',
+        f'<section id="table"><h2>Comparison</h2>{_comparison(results)}<p class="note">{legend}</p></section>',
+        f'<section id="figures"><h2>Figures</h2>{figures}</section>',
+        f'<section id="settings"><h2>Model settings (baseline)</h2>{_settings(results)}</section>',
+        "</main>",
+        "<footer>",
+        f"<p>Simulated with supplysim {_e(__version__)}: every policy sees the same customers and supplier "
+        "delays in replication <i>i</i> (common random numbers); intervals are Student-t over replications, "
+        "differences paired-t (Law 2015, <i>Simulation Modeling and Analysis</i>, §4.5 and §10.2).</p>",
+        "<p>The resolved scenario is in <code>scenario.yaml</code> next to this page; per-replication "
+        "numbers are in <code>replications.csv</code>.</p>",
+        "</footer></div></body></html>",
+    )
+    return "\n".join(parts)
