@@ -79,6 +79,11 @@ def welch(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> tuple
     return float(2 * stats.t.sf(abs(t), df)), t
 
 
+def _finite(x: Any) -> float | None:
+    """A summary number, or None when undefined (null, NaN or infinite)."""
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+
+
 def _stat(doc: Mapping[str, Any], policy: str, kpi: str) -> Mapping[str, Any] | None:
     entry = doc.get("policies", {}).get(policy, {}).get("kpis", {}).get(kpi)
     return entry if isinstance(entry, Mapping) else None
@@ -119,7 +124,7 @@ def _compare_one(
     if b is None or c is None:
         side = "baseline" if b is None else "this run"
         return Comparison(scenario, policy, kpi, None, None, None, None, None, "missing", f"not in the {side}")
-    m0, m1 = b.get("mean"), c.get("mean")
+    m0, m1 = _finite(b.get("mean")), _finite(c.get("mean"))
     if m0 == m1 and b.get("sd") == c.get("sd") and b.get("n") == c.get("n"):
         return Comparison(scenario, policy, kpi, m0, m1, 0.0 if m0 is not None else None, 0.0, None, "identical")
     note = "the random path changed (same version, scenario and seed; different numbers)" if same_path else ""
@@ -208,6 +213,20 @@ def read_baseline(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("policies"), dict):
         raise BaselineError(f"{path}: not a supplysim summary.json (no `policies` mapping)")
+    for policy, entry in doc["policies"].items():
+        kpis = entry.get("kpis") if isinstance(entry, dict) else None
+        if not isinstance(kpis, dict):
+            raise BaselineError(f"{path}: policies.{policy} has no `kpis` mapping")
+        for kpi, stat in kpis.items():
+            ok = isinstance(stat, dict) and all(
+                stat.get(k) is None or (isinstance(stat.get(k), int | float) and not isinstance(stat.get(k), bool))
+                for k in ("mean", "sd", "ci95_half_width", "n")
+            )
+            if not ok or not isinstance(stat.get("n"), int):
+                raise BaselineError(
+                    f"{path}: policies.{policy}.kpis.{kpi} must hold numbers mean, sd, ci95_half_width, n; "
+                    f"found {stat!r}\n  hint: restore the file, or rewrite it with `supplysim check ... --update`"
+                )
     return doc
 
 

@@ -56,7 +56,8 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
 
 def scenario_fingerprint(exp: Experiment) -> str:
     """SHA-256 of the resolved scenario (canonical JSON): equal fingerprints, equal models."""
-    canonical = json.dumps(exp.scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    model = exp.scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"})  # sweep: not part of a run
+    canonical = json.dumps(model, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

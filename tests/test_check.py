@@ -1,0 +1,578 @@
+"""``supplysim check``: the regression check of the benchmark scenarios against their baselines.
+
+Two layers are tested:
+
+* the comparison logic of :mod:`supplysim.check` directly – Welch's test from summary
+  statistics against SciPy's own implementation, and every branch of the verdict rule
+  (identical; within noise because the change is small *or* not significant; regression
+  only when it is both; undefined on one side; missing);
+* the command end to end, in a subprocess with ``cwd=tmp_path``: the unchanged model
+  against the committed baselines, a perturbed model (supplier lead time +10 %), other
+  seeds, the exit codes, the JSON and JUnit reports and ``--update``.
+
+The committed baselines are never written: every test that needs baselines works on a
+copy in ``tmp_path``. Each full run of the benchmark set takes a few seconds, so most
+runs are restricted to one scenario file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+from scipy import stats
+
+import supplysim
+from supplysim.check import Comparison, compare, welch
+from supplysim.loader import load_scenario
+from supplysim.results import scenario_fingerprint
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "scenarios" / "benchmarks"
+BASELINES = ROOT / "results" / "baselines"
+STOCKOUT = "stockout_policies.yaml"
+STOCKOUT_NAME = "bm-stockout-policies"
+SMALL = "ss_single_server.yaml"  # the quickest benchmark
+SMALL_NAME = "bm-ss-single-server"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """``tmp_path`` holding copies of the benchmark scenarios (``bench/``) and baselines (``bl/``)."""
+    shutil.copytree(BENCHMARKS, tmp_path / "bench")
+    shutil.copytree(BASELINES, tmp_path / "bl")
+    return tmp_path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def committed_baselines_untouched() -> Any:
+    """Whatever the tests do, the committed baselines stay byte for byte the same."""
+    before = _digest(BASELINES)
+    yield
+    assert _digest(BASELINES) == before
+
+
+def run_check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``supplysim check ARGS`` in ``cwd`` (one worker process: the test suite itself runs in parallel)."""
+    return subprocess.run(
+        [sys.executable, "-m", "supplysim", "check", *args, "--workers", "1"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def report(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def rows(doc: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(c["scenario"], c["policy"], c["kpi"]): c for c in doc["comparisons"]}
+
+
+def indicator_count(baseline: Path) -> int:
+    doc = json.loads(baseline.read_text(encoding="utf-8"))
+    return sum(len(p["kpis"]) for p in doc["policies"].values())
+
+
+def table_rows(stdout: str) -> list[list[str]]:
+    """The body rows of the printed table, as lists of cell texts."""
+    out = []
+    for line in stdout.splitlines():
+        if line.startswith("│"):
+            out.append([cell.strip() for cell in line.strip("│").split("│")])
+    return out
+
+
+def summary(
+    kpis: dict[str, tuple[float | None, float | None, int]], policy: str = "p", **settings: Any
+) -> dict[str, Any]:
+    """A minimal summary.json document: ``kpis`` maps an indicator to (mean, sd, n)."""
+    doc: dict[str, Any] = {
+        "supplysim_version": "0.1.0",
+        "scenario_sha256": "0" * 64,
+        "seed": 1,
+        "replications": 30,
+        "horizon": 100.0,
+        "warmup": 0.0,
+    }
+    doc.update(settings)
+    doc["policies"] = {policy: {"kpis": {k: {"mean": m, "sd": s, "n": n} for k, (m, s, n) in kpis.items()}}}
+    return doc
+
+
+def one(
+    base: tuple[float | None, float | None, int],
+    now: tuple[float | None, float | None, int],
+    *,
+    rtol: float = 0.01,
+    level: float = 0.001,
+    **now_settings: Any,
+) -> Comparison:
+    (c,) = compare("s", summary({"k": base}), summary({"k": now}, **now_settings), rtol=rtol, level=level)
+    return c
+
+
+# --------------------------------------------------------------------------- Welch's test
+
+
+@pytest.mark.parametrize(
+    ("m0", "s0", "n0", "m1", "s1", "n1"),
+    [
+        (10.0, 2.0, 30, 11.0, 3.0, 25),  # unequal variances and sizes
+        (0.8, 0.02, 30, 0.79, 0.05, 10),
+        (5.0, 1.0, 2, 7.0, 0.5, 3),  # very few degrees of freedom
+        (1.0, 0.0, 30, 1.2, 0.3, 30),  # one side without variance: df = n1 − 1
+        (100.0, 5.0, 30, 130.0, 5.0, 30),  # a huge t
+        (-3.0, 1.5, 12, -3.1, 0.2, 40),
+    ],
+)
+def test_welch_agrees_with_scipy(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> None:
+    p, t = welch(m0, s0, n0, m1, s1, n1)
+    ref = stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False)
+    assert t == pytest.approx(ref.statistic, rel=1e-12)
+    assert p == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+    # the test is symmetric: swapping the samples flips t and keeps p
+    p2, t2 = welch(m1, s1, n1, m0, s0, n0)
+    assert (p2, t2) == pytest.approx((p, -t), rel=1e-12)
+
+
+def test_welch_without_variance() -> None:
+    """Both samples constant (SciPy returns NaN here): equal means p = 1, different means p = 0."""
+    assert welch(3.0, 0.0, 30, 3.0, 0.0, 30) == (1.0, 0.0)
+    p, t = welch(3.0, 0.0, 30, 3.5, 0.0, 30)
+    assert p == 0.0 and t == math.inf
+
+
+# --------------------------------------------------------------------------- the verdict rule
+
+
+def test_identical_numbers_are_identical() -> None:
+    c = one((0.8, 0.02, 30), (0.8, 0.02, 30))
+    assert c.verdict == "identical" and not c.failed
+    assert c.change == 0.0 and c.p_value is None
+
+
+def test_undefined_in_both_runs_is_identical() -> None:
+    """e.g. mean_wait of a lost-sales policy: nobody waits, the indicator is null in both summaries."""
+    c = one((None, None, 30), (None, None, 30))
+    assert c.verdict == "identical" and not c.failed
+
+
+def test_significant_but_small_change_is_within_noise() -> None:
+    """+0.5 % with p ≈ 0: statistically real, but below rtol = 1 %."""
+    c = one((100.0, 0.1, 30), (100.5, 0.1, 30))
+    assert c.p_value is not None and c.p_value < 1e-20
+    assert c.relative == pytest.approx(0.005)
+    assert c.verdict == "within noise" and not c.failed
+    # with a smaller tolerance the same change is a regression
+    assert one((100.0, 0.1, 30), (100.5, 0.1, 30), rtol=0.001).verdict == "regression"
+
+
+def test_large_but_insignificant_change_is_within_noise() -> None:
+    """+30 % but the replications scatter by ±200: Welch cannot tell it from noise."""
+    c = one((100.0, 200.0, 30), (130.0, 200.0, 30))
+    assert c.relative == pytest.approx(0.3)
+    assert c.p_value is not None and c.p_value > 0.5
+    assert c.verdict == "within noise" and not c.failed
+
+
+def test_large_and_significant_change_is_a_regression() -> None:
+    c = one((100.0, 1.0, 30), (110.0, 1.0, 30))
+    assert c.change == pytest.approx(10.0) and c.relative == pytest.approx(0.1)
+    assert c.p_value is not None and c.p_value < 1e-30
+    assert c.verdict == "regression" and c.failed
+
+
+def test_significance_uses_the_level_given() -> None:
+    """The Bonferroni level is the caller's: a change with p ≈ 1e-3 passes at 1e-4 and fails at 1e-2."""
+    base, now = (10.0, 1.0, 30), (10.9, 1.0, 30)
+    p, _ = welch(*base, *now)
+    assert 1e-4 < p < 1e-2
+    assert one(base, now, level=1e-4).verdict == "within noise"
+    assert one(base, now, level=1e-2).verdict == "regression"
+
+
+def test_change_from_zero() -> None:
+    """A baseline of exactly 0 (e.g. a rate that never happened) that becomes positive."""
+    c = one((0.0, 0.0, 30), (0.2, 0.05, 30))
+    assert c.relative is None  # infinite: not representable
+    assert c.verdict == "regression"
+
+
+@pytest.mark.parametrize(
+    ("base", "now"),
+    [((0.5, 0.1, 30), (None, None, 30)), ((None, None, 30), (0.5, 0.1, 30))],
+    ids=["now undefined", "baseline undefined"],
+)
+def test_undefined_on_one_side_is_a_regression(
+    base: tuple[float | None, float | None, int], now: tuple[float | None, float | None, int]
+) -> None:
+    c = one(base, now)
+    assert c.verdict == "regression" and c.failed
+    assert "only one of the runs" in c.note
+
+
+@pytest.mark.parametrize(
+    ("base", "now"),
+    [((0.5, 0.1, 30), (math.nan, math.nan, 30)), ((math.nan, math.nan, 30), (0.5, 0.1, 30))],
+    ids=["now NaN", "baseline NaN"],
+)
+def test_nan_on_one_side_is_a_regression(base: tuple[float, float, int], now: tuple[float, float, int]) -> None:
+    """NaN means "undefined" like null (json.loads accepts a NaN literal in a baseline file)."""
+    c = one(base, now)
+    assert c.verdict == "regression" and c.failed
+
+
+def test_missing_indicator_and_policy() -> None:
+    base = summary({"a": (1.0, 0.1, 30), "b": (2.0, 0.1, 30)})
+    now = summary({"a": (1.0, 0.1, 30), "c": (3.0, 0.1, 30)})
+    now["policies"]["q"] = {"kpis": {"a": {"mean": 1.0, "sd": 0.1, "n": 30}}}
+    out = {(c.policy, c.kpi): c for c in compare("s", base, now, rtol=0.01, level=0.001)}
+    assert set(out) == {("p", "a"), ("p", "b"), ("p", "c"), ("q", "a")}
+    assert out["p", "a"].verdict == "identical"
+    assert out["p", "b"].verdict == "missing" and "this run" in out["p", "b"].note
+    assert out["p", "c"].verdict == "missing" and "baseline" in out["p", "c"].note
+    assert out["q", "a"].verdict == "missing" and "baseline" in out["q", "a"].note
+    assert all(out[k].failed for k in [("p", "b"), ("p", "c"), ("q", "a")])
+
+
+def test_same_settings_different_numbers_is_a_changed_random_path() -> None:
+    """Same version, scenario fingerprint and seed must reproduce the numbers exactly."""
+    c = one((100.0, 1.0, 30), (100.001, 1.0, 30))
+    assert c.verdict == "within noise"  # tiny: still judged statistically
+    assert "random path" in c.note
+    # a different seed (or scenario, or version) explains the difference: no note
+    assert one((100.0, 1.0, 30), (100.001, 1.0, 30), seed=2).note == ""
+    assert one((100.0, 1.0, 30), (100.001, 1.0, 30), scenario_sha256="1" * 64).note == ""
+    assert one((100.0, 1.0, 30), (100.001, 1.0, 30), supplysim_version="9.9.9").note == ""
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_unchanged_model_passes(work: Path) -> None:
+    """The whole benchmark set against the committed baselines: every indicator identical."""
+    res = run_check(work, "bench", "--baseline", "bl", "--json", "check.json", "--junit", "check.xml")
+    assert res.returncode == 0, res.stdout + res.stderr
+    expected = sum(indicator_count(p) for p in (work / "bl").glob("*/summary.json"))
+    doc = report(work / "check.json")
+    assert len(doc["comparisons"]) == expected
+    assert {c["verdict"] for c in doc["comparisons"]} == {"identical"}
+    assert doc["regressions"] == 0 and doc["errors"] == {}
+    assert doc["per_indicator_level"] == pytest.approx(0.01 / expected)
+    assert f"{expected} indicators: {expected} identical, 0 within noise, 0 regressions, 0 missing" in res.stdout
+    assert table_rows(res.stdout) == []  # only failures are printed
+
+    root = ET.parse(work / "check.xml").getroot()
+    assert root.tag == "testsuites"
+    names = sorted(s.get("name", "") for s in root.findall("testsuite"))
+    assert names == sorted(p.parent.name for p in (work / "bl").glob("*/summary.json"))
+    assert int(root.get("tests", "-1")) == expected
+    assert root.get("failures") == "0" and root.get("errors") == "0"
+    assert root.findall(".//failure") == [] and root.findall(".//error") == []
+
+
+@pytest.fixture(scope="module")
+def perturbed(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """bm-stockout-policies with the supplier's mean lead time 5.0 → 5.5 (+10 %)."""
+    tmp = tmp_path_factory.mktemp("perturbed")
+    shutil.copytree(BENCHMARKS, tmp / "bench")
+    shutil.copytree(BASELINES, tmp / "bl")
+    base = yaml_lead_time_mean(tmp / "bench" / STOCKOUT)
+    assert base == 5.0  # the perturbation below is +10 % of it
+    res = run_check(
+        tmp,
+        f"bench/{STOCKOUT}",
+        "--baseline",
+        "bl",
+        "--set",
+        "supplier.lead_time.mean=5.5",
+        "--json",
+        "check.json",
+        "--junit",
+        "check.xml",
+    )
+    return res, tmp
+
+
+def yaml_lead_time_mean(path: Path) -> float:
+    sc = load_scenario(path)
+    supplier = sc.policies[sc.baseline].supplier
+    assert supplier is not None
+    return float(supplier.lead_time.mean)
+
+
+def test_perturbed_model_fails_on_what_it_moves(perturbed: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    res, tmp = perturbed
+    assert res.returncode == 1, res.stdout + res.stderr
+    doc = report(tmp / "check.json")
+    assert doc["scenarios"] == [STOCKOUT_NAME]
+    m = indicator_count(tmp / "bl" / STOCKOUT_NAME / "summary.json")
+    assert doc["per_indicator_level"] == pytest.approx(0.01 / m)  # Bonferroni over this run's indicators
+    r = rows(doc)
+    # longer lead times: more stockouts, so fewer customers served at once, more lost, less profit
+    for kpi, sign in [("fill_rate", -1), ("lost_rate", +1), ("profit", -1)]:
+        c = r[STOCKOUT_NAME, "backorder", kpi]
+        assert c["verdict"] == "regression", c
+        assert math.copysign(1, c["change"]) == sign, c
+    # arrivals are exogenous (common random numbers): the demand side does not move at all
+    for policy in ("backorder", "out_of_stock", "hybrid_2"):
+        for kpi in ("customers", "units_demanded"):
+            assert r[STOCKOUT_NAME, policy, kpi]["verdict"] == "identical"
+    # nothing expires in this scenario, whatever the lead time
+    assert r[STOCKOUT_NAME, "backorder", "expire_rate"]["verdict"] == "identical"
+    assert doc["regressions"] == sum(c["verdict"] == "regression" for c in doc["comparisons"]) > 0
+
+
+def test_perturbed_report_follows_the_rule(perturbed: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """Every row of check.json obeys: regression ⇔ p < alpha/m and |relative change| > rtol."""
+    _, tmp = perturbed
+    doc = report(tmp / "check.json")
+    level, rtol = doc["per_indicator_level"], doc["rtol"]
+    verdicts = set()
+    for c in doc["comparisons"]:
+        verdicts.add(c["verdict"])
+        if c["verdict"] == "identical":
+            assert c["baseline"] == c["now"]
+            continue
+        assert c["verdict"] in ("regression", "within noise"), c
+        significant = c["p_value"] is not None and c["p_value"] < level
+        relevant = c["relative"] is None or abs(c["relative"]) > rtol
+        assert (c["verdict"] == "regression") == (significant and relevant), c
+        if c["relative"] is not None and c["baseline"]:
+            assert c["relative"] == pytest.approx(c["change"] / abs(c["baseline"]))
+        assert c["change"] == pytest.approx(c["now"] - c["baseline"])
+    assert verdicts == {"identical", "within noise", "regression"}
+
+
+def test_perturbed_table_lists_the_failures(perturbed: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    res, tmp = perturbed
+    doc = report(tmp / "check.json")
+    failed = {(c["policy"], c["kpi"]) for c in doc["comparisons"] if c["verdict"] in ("regression", "missing")}
+    body = table_rows(res.stdout)
+    assert all(len(row) == 7 for row in body)
+    assert {(row[1], row[2]) for row in body} == failed  # default: failures only
+    assert all(row[0] == STOCKOUT_NAME and row[6] == "regression" for row in body)
+    header = next(line for line in res.stdout.splitlines() if line.startswith("┃"))
+    assert [h.strip() for h in header.strip("┃").split("┃")] == [
+        "scenario",
+        "policy",
+        "indicator",
+        "baseline",
+        "now",
+        "change",
+        "verdict",
+    ]
+    assert f"{doc['regressions']} regressions" in res.stdout
+
+
+def test_junit_file_is_valid(perturbed: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, tmp = perturbed
+    text = (tmp / "check.xml").read_text(encoding="utf-8")
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(text)
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [STOCKOUT_NAME]
+    for suite in suites:
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests", "-1")) == len(cases)
+        assert int(suite.get("failures", "-1")) == sum(c.find("failure") is not None for c in cases)
+        assert int(suite.get("errors", "-1")) == sum(c.find("error") is not None for c in cases) == 0
+    assert int(root.get("tests", "-1")) == sum(int(s.get("tests", "0")) for s in suites)
+    assert int(root.get("failures", "-1")) == sum(int(s.get("failures", "0")) for s in suites)
+
+    doc = report(tmp / "check.json")
+    by_name = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    assert len(by_name) == len(doc["comparisons"])
+    for row in doc["comparisons"]:
+        case = by_name[f"{row['scenario']}.{row['policy']}", row["kpi"]]
+        failure = case.find("failure")
+        flagged = row["verdict"] in ("regression", "missing")
+        assert (failure is not None) == flagged, row
+        if failure is not None:
+            assert failure.get("type") == row["verdict"]
+            assert row["kpi"] in failure.get("message", "")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_other_seed_is_within_noise(work: Path, seed: int) -> None:
+    """Same settings, another seed: every change is noise, so the check passes (false-alarm rate ≤ alpha)."""
+    res = run_check(work, "bench", "--baseline", "bl", "--set", f"seed={seed}", "--json", "check.json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    doc = report(work / "check.json")
+    verdicts = [c["verdict"] for c in doc["comparisons"]]
+    assert "regression" not in verdicts and "missing" not in verdicts
+    # the seed did take effect: the statistical path was exercised, not the exact one
+    r = rows(doc)
+    for name in ("bm-stockout-policies", "bm-periodic-review", "bm-ss-single-server", "bm-base-stock-partial"):
+        first_policy = next(p for (s, p, _) in r if s == name)
+        assert r[name, first_policy, "customers"]["verdict"] == "within noise"
+    assert verdicts.count("within noise") > len(verdicts) // 2
+    assert "random path" not in res.stdout  # the seed differs: no false hint
+
+
+def test_update_rewrites_baselines_and_prints_changes(work: Path) -> None:
+    committed = report(BASELINES / STOCKOUT_NAME / "summary.json")
+    others = {p: p.read_bytes() for p in (work / "bl").glob("*/summary.json") if p.parent.name != STOCKOUT_NAME}
+    perturb = ["--set", "supplier.lead_time.mean=5.5"]
+    res = run_check(work, f"bench/{STOCKOUT}", "--baseline", "bl", "--update", *perturb, "--json", "u.json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    m = indicator_count(work / "bl" / STOCKOUT_NAME / "summary.json")
+    header = [line for line in res.stdout.splitlines() if line.startswith(f"{STOCKOUT_NAME}: baseline rewritten")]
+    assert len(header) == 1, res.stdout
+    changed = int(header[0].split("(")[1].split(" of ")[0])
+    assert 0 < changed < m  # customers and units_demanded did not change
+    assert f"of {m} indicators changed" in header[0]
+    assert "backorder.fill_rate:" in res.stdout and "backorder.customers:" not in res.stdout
+
+    new = report(work / "bl" / STOCKOUT_NAME / "summary.json")
+    assert new["seed"] == committed["seed"]
+    assert new["scenario_sha256"] != committed["scenario_sha256"]
+    fill = new["policies"]["backorder"]["kpis"]["fill_rate"]["mean"]
+    assert fill < committed["policies"]["backorder"]["kpis"]["fill_rate"]["mean"]
+    assert {p: p.read_bytes() for p in others} == others  # only the scenario that was run is rewritten
+
+    again = run_check(work, f"bench/{STOCKOUT}", "--baseline", "bl", *perturb, "--json", "check.json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert {c["verdict"] for c in report(work / "check.json")["comparisons"]} == {"identical"}
+
+
+def test_update_creates_a_baseline_and_a_changed_random_path_is_reported(tmp_path: Path) -> None:
+    """A fresh baseline reproduces the committed numbers; then a baseline number that differs
+    although version, scenario and seed are the same is reported as a changed random path, with a hint."""
+    res = run_check(tmp_path, str(BENCHMARKS / SMALL), "--baseline", "fresh", "--update", "--json", "u.json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    path = tmp_path / "fresh" / SMALL_NAME / "summary.json"
+    assert f"{SMALL_NAME}: new baseline" in res.stdout
+    doc = report(path)
+    assert doc["policies"] == report(BASELINES / SMALL_NAME / "summary.json")["policies"]
+
+    doc["policies"]["one_server"]["kpis"]["fill_rate"]["mean"] *= 1.0001  # far below rtol: within noise
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    res = run_check(tmp_path, str(BENCHMARKS / SMALL), "--baseline", "fresh", "--json", "check.json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    row = rows(report(tmp_path / "check.json"))[SMALL_NAME, "one_server", "fill_rate"]
+    assert row["verdict"] == "within noise" and "random path" in row["note"]
+    assert "random path changed" in res.stdout and "--update" in res.stdout
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in BENCHMARKS.glob("*.yaml")))
+def test_committed_baseline_matches_its_scenario(scenario: str) -> None:
+    """The committed baseline was made from this very scenario by this model version.
+
+    Otherwise an unchanged run compares statistically instead of exactly, and a changed
+    random path goes unnoticed. Fails when the scenario or the scenario schema changed
+    (e.g. a new key with a default) without ``supplysim check --update``.
+    """
+    sc = load_scenario(BENCHMARKS / scenario)
+    doc = report(BASELINES / sc.name / "summary.json")
+    assert doc["scenario"] == sc.name
+    assert (doc["seed"], doc["replications"], doc["horizon"], doc["warmup"]) == (
+        sc.seed,
+        sc.replications,
+        sc.horizon,
+        sc.warmup,
+    )
+    assert doc["supplysim_version"] == supplysim.__version__
+    assert list(doc["policies"]) == list(sc.policies)
+    assert doc["scenario_sha256"] == scenario_fingerprint(SimpleNamespace(scenario=sc))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- exit code 2
+
+
+def test_missing_baseline(tmp_path: Path) -> None:
+    res = run_check(tmp_path, str(BENCHMARKS / SMALL), "--baseline", "nowhere", "--json", "c.json", "--junit", "c.xml")
+    assert res.returncode == 2
+    expected = str(Path("nowhere") / SMALL_NAME / "summary.json")
+    assert res.stderr.startswith("error: ") and expected in res.stderr
+    assert "--update" in res.stderr and "Traceback" not in res.stderr
+    assert report(tmp_path / "c.json")["errors"].keys() == {SMALL_NAME}
+    suite = ET.parse(tmp_path / "c.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == SMALL_NAME and suite.get("errors") == "1"
+    assert len(suite.findall("testcase/error")) == 1
+
+
+def test_corrupt_baseline(work: Path) -> None:
+    path = work / "bl" / SMALL_NAME / "summary.json"
+    path.write_text('{\n  "supplysim_version": "0.1.0",\n  "seed": 303,,\n}\n', encoding="utf-8")
+    res = run_check(work, f"bench/{SMALL}", "--baseline", "bl", "--json", "c.json")
+    assert res.returncode == 2
+    assert f"{Path('bl') / SMALL_NAME / 'summary.json'}:3:15:" in res.stderr  # file:line:col of the second comma
+    assert "not valid JSON" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_baseline_that_is_not_a_summary(work: Path) -> None:
+    path = work / "bl" / SMALL_NAME / "summary.json"
+    path.write_text("[1, 2, 3]\n", encoding="utf-8")
+    res = run_check(work, f"bench/{SMALL}", "--baseline", "bl", "--json", "c.json")
+    assert res.returncode == 2
+    assert str(Path("bl") / SMALL_NAME / "summary.json") in res.stderr and "Traceback" not in res.stderr
+
+
+def test_baseline_with_wrong_types(work: Path) -> None:
+    """Valid JSON with a summary's shape but a string where a number belongs: a corrupt baseline too."""
+    path = work / "bl" / SMALL_NAME / "summary.json"
+    doc = report(path)
+    doc["policies"]["one_server"]["kpis"]["fill_rate"]["mean"] = "0.9"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    res = run_check(work, f"bench/{SMALL}", "--baseline", "bl", "--json", "c.json")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr and "summary.json" in res.stderr
+
+
+def test_invalid_scenario(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = (BENCHMARKS / SMALL).read_text(encoding="utf-8").replace("replications: 30", "replications: zero")
+    assert text != (BENCHMARKS / SMALL).read_text(encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
+    res = run_check(tmp_path, "bad.yaml", "--baseline", str(BASELINES), "--json", "c.json")
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: ") and "bad.yaml" in res.stderr and "replications" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_invalid_override(tmp_path: Path) -> None:
+    res = run_check(tmp_path, str(BENCHMARKS / SMALL), "--set", "supplier.lead_time.mean=-1", "--json", "c.json")
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: ") and "Traceback" not in res.stderr
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    res = run_check(tmp_path, "empty", "--json", "c.json")
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: no scenario files") and "empty" in res.stderr
+
+
+def test_two_scenarios_with_one_name(tmp_path: Path) -> None:
+    (tmp_path / "dup").mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(BENCHMARKS / SMALL, tmp_path / "dup" / name)
+    res = run_check(tmp_path, "dup", "--baseline", str(BASELINES), "--json", "c.json")
+    assert res.returncode == 2
+    assert SMALL_NAME in res.stderr and "Traceback" not in res.stderr
