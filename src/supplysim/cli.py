@@ -7,10 +7,11 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,6 +70,29 @@ def _close(executor: Executor) -> None:
     close = getattr(executor, "close", None)
     if close is not None:
         close()
+
+
+@contextlib.contextmanager
+def _running(
+    kind: str, workers: int | None, address: str | None, show: bool, label: str
+) -> Iterator[tuple[Executor, Callable[[int, int], None] | None]]:
+    """The executor for the options (closed afterwards) and a progress callback."""
+    runner = _executor(kind, workers, address)
+    try:
+        with _Bar(show, label) as bar:
+            yield runner, bar
+    except ReplicationError as exc:
+        _fail(f"a replication failed: {exc}", 1)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        raise typer.Exit(130) from None
+    finally:
+        _close(runner)
+
+
+def _console() -> Console:
+    """Standard output; wide enough for the tables when it is not a terminal."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 class _Bar:
@@ -194,25 +218,16 @@ def run(
         check_destination(folder)
     except ResultsFolderError as exc:
         _fail(str(exc), 2)
-    runner = _executor(executor, workers, address)
-    try:
-        with _Bar(not quiet and format_ == "table" and err.is_terminal, f"simulating {sc.name}") as bar:
-            res = api.run(
-                sc,
-                executor=runner,
-                precision=precision,
-                precision_kpis=kpis,
-                max_replications=max_replications,
-                progress=bar,
-            )
-    except ReplicationError as exc:
-        _fail(f"a replication failed: {exc}", 1)
-        return
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing was written\n")
-        raise typer.Exit(130) from None
-    finally:
-        _close(runner)
+    show = not quiet and format_ == "table" and err.is_terminal
+    with _running(executor, workers, address, show, f"simulating {sc.name}") as (runner, bar):
+        res = api.run(
+            sc,
+            executor=runner,
+            precision=precision,
+            precision_kpis=kpis,
+            max_replications=max_replications,
+            progress=bar,
+        )
     try:
         res.to_folder(folder, trace=trace, plots=report)
     except OSError as exc:
@@ -220,7 +235,7 @@ def run(
     if format_ == "json":
         sys.stdout.write(summary_json(res.experiment))
         return
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = _console()
     console.print(comparison_table(res.experiment))
     for line in res.verdict():
         console.print(line, highlight=False)
@@ -372,20 +387,16 @@ def sweep(
             raise ScenarioError(f"--kpi {kpi!r} is not an indicator of this scenario")
         folder = out if out is not None else Path("results") / f"{sc.name}-sweep"
         check_destination(folder)
-        runner = _executor(executor, workers, address)
-        try:
-            with _Bar(not quiet and err.is_terminal, f"sweeping {sc.name}") as bar:
-                res = run_sweep(sc, params, executor=runner, progress=bar)
-        finally:
-            _close(runner)
     except (ScenarioError, ResultsFolderError) as exc:
         _fail(str(exc), 2)
         return
-    except ReplicationError as exc:
-        _fail(f"a replication failed: {exc}", 1)
-        return
+    with _running(executor, workers, address, not quiet and err.is_terminal, f"sweeping {sc.name}") as (runner, bar):
+        try:
+            res = run_sweep(sc, params, executor=runner, progress=bar)
+        except ScenarioError as exc:
+            _fail(str(exc), 2)
     res.to_folder(folder, plots=plots)
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = _console()
     table = Table(title=f"{sc.name}: sweep of {', '.join(res.parameters)} ({sc.replications} replications per point)")
     for name in res.parameters:
         table.add_column(name, justify="right")
@@ -467,32 +478,29 @@ def optimize(
         ranges = [parse_over(o) for o in over]
         folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
         check_destination(folder)
-        runner = _executor(executor, workers, address)
-        try:
-            with _Bar(not quiet and err.is_terminal, f"optimising {sc.name}") as bar:
-                res = run_optimize(
-                    sc,
-                    ranges,
-                    objective=objective,
-                    sense="max" if maximize else "min",
-                    constraints=constraints,
-                    policy=policy,
-                    n1=screen_replications,
-                    n2=select_replications,
-                    finalists=finalists,
-                    executor=runner,
-                    progress=bar,
-                )
-        finally:
-            _close(runner)
     except (ScenarioError, ResultsFolderError) as exc:
         _fail(str(exc), 2)
         return
-    except ReplicationError as exc:
-        _fail(f"a replication failed: {exc}", 1)
-        return
+    show = not quiet and err.is_terminal
+    with _running(executor, workers, address, show, f"optimising {sc.name}") as (runner, bar):
+        try:
+            res = run_optimize(
+                sc,
+                ranges,
+                objective=objective,
+                sense="max" if maximize else "min",
+                constraints=constraints,
+                policy=policy,
+                n1=screen_replications,
+                n2=select_replications,
+                finalists=finalists,
+                executor=runner,
+                progress=bar,
+            )
+        except ScenarioError as exc:
+            _fail(str(exc), 2)
     write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = _console()
     if res.finalists:
         table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")
         for name in res.finalists[0].point:
