@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from scipy import stats
 
 from supplysim.executors import Executor
 from supplysim.experiment import Experiment, run_experiment
@@ -257,6 +258,12 @@ def run(
     pairs = list(overrides)
     if replications is not None:
         pairs.append(("replications", replications))
+    if precision is not None:
+        if not precision > 0:
+            raise ValueError(f"precision must be a positive relative half-width, found {precision}")
+        first = replications if replications is not None else sc.replications
+        if first > max_replications:
+            pairs.append(("replications", max_replications))
     if pairs:
         sc = with_overrides(sc, pairs)
     exp = run_experiment(sc, workers=workers, executor=executor, progress=progress)
@@ -268,7 +275,8 @@ def run(
         worst, needed = _precision(exp, kpis, precision)
         if worst <= precision or n >= max_replications:
             break
-        target = min(max_replications, max(n + max(2, n // 2), math.ceil(1.1 * needed)))
+        # at most double per batch: the estimate of the needed n is rough while n is small
+        target = min(max_replications, 2 * n, max(n + max(2, n // 2), math.ceil(1.1 * needed)))
         more = run_experiment(sc, workers=workers, executor=executor, progress=progress, replications=range(n, target))
         exp = exp.extended(more)
         n = target
@@ -277,7 +285,8 @@ def run(
 
 def _precision(exp: Experiment, kpis: Sequence[str], target: float) -> tuple[float, int]:
     """Largest relative half-width, and the replications that would bring it to ``target``
-    (half-width ∝ 1/√n)."""
+    (half-width ∝ t/√n; the t quantile of the current n is replaced by the normal one, so a
+    small first batch does not inflate the estimate; Law 2015, eq. 9.2)."""
     worst = 0.0
     needed = 0
     for policy in exp.scenario.policies:
@@ -290,7 +299,8 @@ def _precision(exp: Experiment, kpis: Sequence[str], target: float) -> tuple[flo
             rel = s.ci95_half_width / abs(s.mean) if s.mean else math.inf
             worst = max(worst, rel)
             if math.isfinite(rel):
-                needed = max(needed, math.ceil(s.n * (rel / target) ** 2))
+                shrink = 1.96 / float(stats.t.ppf(0.975, s.n - 1))
+                needed = max(needed, math.ceil(s.n * (rel * shrink / target) ** 2))
             else:
                 needed = max(needed, 2 * s.n)
     return worst, needed

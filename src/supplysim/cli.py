@@ -162,7 +162,7 @@ def run(
     ] = None,
     precision: Annotated[
         float | None,
-        typer.Option(metavar="R", help="add replications until every --kpi is known to ±R relative (95%)", min=0.0),
+        typer.Option(metavar="R", help="add replications until every --kpi is known to ±R relative (95%)", min=1e-6),
     ] = None,
     kpi: Annotated[
         list[str] | None, typer.Option(metavar="NAME", help="indicator(s) --precision applies to (default profit)")
@@ -181,15 +181,12 @@ def run(
 
     Examples:
 
+    \b
       supplysim run scenarios/backorder_vs_out_of_stock.yaml
-
       supplysim run scenarios/backorder_vs_out_of_stock.yaml --replications 50 --workers 2
-
       supplysim run my.yaml --set store.max_quoted_wait=7 --policy backorder --format json
-
       supplysim run my.yaml --precision 0.01 --kpi profit --kpi fill_rate
-
-      supplysim run my.yaml --executor dask --address tcp://10.0.0.5:8786
+      supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
     """
     if format_ not in ("table", "json"):
         _fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
@@ -253,6 +250,7 @@ def validate(
 
     Example:
 
+    \b
       supplysim validate scenarios/*.yaml
     """
     bad = 0
@@ -302,10 +300,9 @@ def check(
 
     Examples:
 
+    \b
       supplysim check scenarios/benchmarks/ --baseline results/baselines/
-
       supplysim check scenarios/benchmarks/ --junit results/check.xml
-
       supplysim check scenarios/benchmarks/ --update
     """
     from supplysim.checkrun import run_check
@@ -362,9 +359,11 @@ def sweep(
 
     Examples:
 
-      supplysim sweep scenarios/backorder_vs_out_of_stock.yaml --param store.max_quoted_wait=0:28:7
-
-      supplysim sweep my.yaml --param replenishment.reorder_point=40:80:10 --param store.stockout=backorder,lost_sales
+    \b
+      supplysim sweep scenarios/backorder_vs_out_of_stock.yaml \\
+        --param store.max_quoted_wait=0:28:7
+      supplysim sweep my.yaml --param replenishment.reorder_point=40:80:10 \\
+        --param store.stockout=backorder,lost_sales
     """
     from supplysim.sweep import parse_param, run_sweep, scenario_parameters
 
@@ -453,13 +452,19 @@ def optimize(
 ) -> None:
     """Find the best integer parameters by simulation: grid screening, then selection of the best.
 
+    Quote constraints: the shell reads > as a redirection.
+
     Examples:
 
-      supplysim optimize scenarios/backorder_vs_out_of_stock.yaml --maximize profit
-        --subject-to fill_rate>=0.95 --over replenishment.reorder_point=100:400
+    \b
+      supplysim optimize scenarios/backorder_vs_out_of_stock.yaml \\
+        --maximize profit --subject-to 'fill_rate>=0.95' \\
+        --over replenishment.reorder_point=100:700
 
-      supplysim optimize my.yaml --minimize holding_cost --subject-to fill_rate>=0.9
-        --over replenishment.reorder_point=10:80 --over replenishment.order_quantity=50:200:25
+    \b
+      supplysim optimize my.yaml --minimize holding_cost \\
+        --subject-to 'fill_rate>=0.9' --over replenishment.reorder_point=10:80 \\
+        --over replenishment.order_quantity=50:200:25
     """
     from supplysim.optimize import optimize as run_optimize
     from supplysim.optimize import parse_constraint, parse_over
@@ -529,6 +534,7 @@ def schema() -> None:
 
     Example:
 
+    \b
       supplysim schema > scenario.schema.json
     """
     sys.stdout.write(json.dumps(scenario_schema(), indent=2) + "\n")

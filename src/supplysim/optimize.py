@@ -64,9 +64,15 @@ class Constraint:
 def parse_constraint(text: str) -> Constraint:
     """``fill_rate>=0.95`` → Constraint."""
     m = _CONSTRAINT.match(text)
-    if not m:
-        raise ScenarioError(f"--subject-to {text}: expected KPI>=BOUND or KPI<=BOUND, e.g. fill_rate>=0.95")
-    return Constraint(m.group(1), m.group(2), float(m.group(3)))
+    try:
+        if not m:
+            raise ValueError
+        return Constraint(m.group(1), m.group(2), float(m.group(3)))
+    except ValueError:
+        raise ScenarioError(
+            f"--subject-to {text}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
+            "(quote it: the shell reads > as a redirection)"
+        ) from None
 
 
 def parse_over(text: str) -> tuple[str, list[int]]:
@@ -144,12 +150,15 @@ class OptimizeResult:
                 f"Note: {', '.join(edges)} is at the edge of its range; the optimum may lie beyond it — widen --over."
             )
         feasible = [g for g in self.gaps if g["feasible"]]
+        dropped = [g["label"] for g in self.gaps if not g["feasible"]]
+        if dropped:
+            out.append(f"Finalists that missed the constraint with more replications: {'; '.join(dropped)}.")
         if not feasible:
             out.append("It was the only feasible finalist.")
         elif self.sure:
             runner = min(feasible, key=lambda g: g["diff"])
             out.append(
-                f"It beats every other finalist with ≥95% simultaneous confidence; the gap to the runner-up "
+                f"It beats every other feasible finalist with ≥95% simultaneous confidence; the gap to the runner-up "
                 f"({runner['label']}) is {format_value(obj, runner['diff'])} (interval "
                 f"{format_value(obj, runner['low'])} … {format_value(obj, runner['high'])})."
             )

@@ -560,6 +560,8 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str) -> Figure:
         kpi: the indicator on the y axis.
     """
     rows = table[table["kpi"] == kpi]
+    numeric = pd.api.types.is_numeric_dtype(rows[parameter])
+    categories = list(dict.fromkeys(rows[parameter].astype(str)))  # in sweep order, for text values
     policies = list(dict.fromkeys(rows["policy"]))
     colors = policy_colors(policies)
     scale = 100.0 if is_rate(kpi) else 1.0
@@ -568,8 +570,12 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str) -> Figure:
     _tidy(ax)
     ax.grid(True, axis="x", color="#e4e4e4", linewidth=0.8)
     for p in policies:
-        part = rows[rows["policy"] == p].sort_values(parameter)
-        x = part[parameter].to_numpy(dtype=float)
+        part = rows[rows["policy"] == p]
+        if numeric:
+            part = part.sort_values(parameter)
+            x = part[parameter].to_numpy(dtype=float)
+        else:
+            x = part[parameter].astype(str).map(categories.index).to_numpy(dtype=float)
         mean = part["mean"].to_numpy(dtype=float) * scale
         lo = part["ci95_low"].to_numpy(dtype=float) * scale
         hi = part["ci95_high"].to_numpy(dtype=float) * scale
@@ -579,6 +585,8 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str) -> Figure:
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     elif kpi in {"profit", "revenue", "lost_revenue"} or kpi.endswith("_cost"):
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    if not numeric:
+        ax.set_xticks(range(len(categories)), categories)
     ax.set_xlabel(parameter, fontsize=9, color="#444444")
     ax.set_ylabel(_label(kpi), fontsize=9, color="#444444")
     ax.set_title(f"{_label(kpi)} vs {parameter}", fontsize=10, loc="left", color="#111111")

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import ValidationError
 
 from supplysim.executors import Executor
 from supplysim.experiment import Experiment, paired_difference, run_many
@@ -47,8 +48,11 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
             rng = SweepRange.model_validate({"from": parts[0], "to": parts[1], "step": parts[2]})
             return path, rng.values()
         values = [yaml.safe_load(v) for v in spec.split(",") if v.strip()]
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"--param {text}: cannot read the values ({exc})") from None
+    except ValidationError as exc:
+        reason = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ScenarioError(f"--param {text}: {reason}") from None
+    except (ValueError, yaml.YAMLError):
+        raise ScenarioError(f"--param {text}: expected PATH=FROM:TO:STEP (numbers) or PATH=V1,V2,…") from None
     if not values:
         raise ScenarioError(f"--param {text}: no values")
     return path, values
@@ -85,11 +89,23 @@ class SweepResults:
                     )
         return pd.DataFrame(rows)
 
+    def affected(self, kpi: str = "profit") -> list[str]:
+        """Policies whose ``kpi`` changes across the points (the others set the swept keys
+        themselves, or do not use them: they are reference lines)."""
+        out = []
+        for p in self.scenario.policies:
+            means = [e.summary(p, kpi).mean for e in self.experiments]
+            if len({round(m, 9) for m in means if math.isfinite(m)}) > 1:
+                out.append(p)
+        return out
+
     def best(self, kpi: str = "profit") -> tuple[int, str]:
-        """(point index, policy) with the highest mean ``kpi``."""
+        """(point index, policy) with the highest mean ``kpi``, among the policies the sweep
+        affects (all of them if it affects none)."""
         best: tuple[float, int, str] | None = None
+        candidates = self.affected(kpi) or list(self.scenario.policies)
         for k, exp in enumerate(self.experiments):
-            for policy in exp.scenario.policies:
+            for policy in candidates:
                 m = exp.summary(policy, kpi).mean
                 if math.isfinite(m) and (best is None or m > best[0]):
                     best = (m, k, policy)
@@ -113,8 +129,9 @@ class SweepResults:
         ]
         tied = []
         best_series = exp.series(policy, kpi)
+        candidates = self.affected(kpi) or list(self.scenario.policies)
         for j, other in enumerate(self.experiments):
-            for p in other.scenario.policies:
+            for p in candidates:
                 if (j, p) == (k, policy):
                     continue
                 d = paired_difference(other.series(p, kpi), best_series)
@@ -134,9 +151,11 @@ class SweepResults:
             if len(self.parameters) != 1:
                 break
             means = [e.summary(p, kpi).mean for e in self.experiments]
-            if len({round(m, 9) for m in means if math.isfinite(m)}) <= 1:
+            if p not in self.affected(kpi):
+                ref = self.experiments[0].summary(p, kpi)
                 lines.append(
-                    f"{p}: the swept parameter does not change it (the policy sets it itself, or it has no effect)."
+                    f"{p}: not affected by the sweep (it sets the key itself, or does not use it): "
+                    f"{kpi} {format_value(kpi, ref.mean)} ± {format_value(kpi, ref.ci95_half_width)} throughout."
                 )
                 continue
             j = max(range(len(means)), key=lambda i: means[i] if math.isfinite(means[i]) else -math.inf)

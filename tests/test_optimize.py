@@ -1,0 +1,344 @@
+"""Simulation optimisation: ``parse_constraint``, ``parse_over``, ``optimize`` against
+brute-force enumeration, and ``supplysim optimize``.
+
+The brute-force check: an (r, Q) store with backorders (Poisson demand λ = 5 a day,
+unit requests, Q = 10, uniform lead times on [1, 3]), the reorder point searched over
+2..16 (15 values: more than ``max_points`` = 12, so the coarse-then-fine search is
+exercised). Brute force runs every point with replications 0..39 — the indices stage 2
+uses — and takes the best feasible mean. ``optimize(n1=10, n2=40)`` must return a point
+that is feasible by the brute-force means and whose objective is the brute-force best,
+or statistically tied with it: the paired 95% t-interval of best − chosen over the 40
+common replications contains 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from supplysim.experiment import Experiment, run_many
+from supplysim.loader import ScenarioError, load_scenario, with_overrides
+from supplysim.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
+from supplysim.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"
+RP = "replenishment.reorder_point"
+RANGE = list(range(2, 17))
+N1, N2 = 10, 40
+
+SMALL = """\
+name: small-rq
+horizon: 60
+warmup: 10
+replications: 10
+seed: 11
+product: {price: 10, holding_cost: 0.5, backorder_cost: 1.0, lost_sale_cost: 0}
+demand: {rate: 5, quantity: 1}
+supplier: {lead_time: {dist: uniform, low: 1, high: 3}, unit_cost: 5, order_cost: 10}
+store: {stockout: backorder}
+replenishment: {policy: rQ, reorder_point: 8, order_quantity: 10}
+"""
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "supplysim", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+# ------------------------------------------------------------------ parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "kpi", "op", "bound"),
+    [
+        ("fill_rate>=0.95", "fill_rate", ">=", 0.95),
+        (" fill_rate >= 0.95 ", "fill_rate", ">=", 0.95),
+        ("mean_wait<=2.5", "mean_wait", "<=", 2.5),
+        ("profit>=-1e3", "profit", ">=", -1000.0),
+        ("orders@local<=12", "orders@local", "<=", 12.0),
+    ],
+)
+def test_parse_constraint(text: str, kpi: str, op: str, bound: float) -> None:
+    c = parse_constraint(text)
+    assert (c.kpi, c.op, c.bound) == (kpi, op, bound)
+
+
+@pytest.mark.parametrize(
+    "text", ["fill_rate>0.95", "fill_rate=0.95", ">=0.9", "fill_rate>=", "fill_rate>=high", "fill_rate>=0.9.5"]
+)
+def test_parse_constraint_errors(text: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_constraint(text)
+    assert "--subject-to" in str(info.value)
+
+
+def test_constraint_holds() -> None:
+    ge, le = Constraint("fill_rate", ">=", 0.9), Constraint("mean_wait", "<=", 2.0)
+    assert ge.holds(0.9) and ge.holds(0.95) and not ge.holds(0.8999)
+    assert le.holds(2.0) and le.holds(0.0) and not le.holds(2.0001)
+    assert not ge.holds(math.nan) and not le.holds(math.nan)  # undefined never meets a constraint
+    assert str(ge) == "fill_rate >= 0.9"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "values"),
+    [
+        ("replenishment.reorder_point=10:14", RP, [10, 11, 12, 13, 14]),
+        ("replenishment.reorder_point=10:80:10", RP, [10, 20, 30, 40, 50, 60, 70, 80]),
+        ("a=0:10:3", "a", [0, 3, 6, 9]),
+        ("a=-3:3:2", "a", [-3, -1, 1, 3]),
+        ("a=5:5", "a", [5]),
+    ],
+)
+def test_parse_over(text: str, path: str, values: list[int]) -> None:
+    assert parse_over(text) == (path, values)
+
+
+@pytest.mark.parametrize("text", ["a", "a=1", "a=1.5:3", "a=5:1", "a=1:5:0", "a=1:5:-1", "a=x:y", "a=1:2:3:4"])
+def test_parse_over_errors(text: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_over(text)
+    assert "--over" in str(info.value)
+
+
+# ------------------------------------------------------------- brute force
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("opt") / "small.yaml"
+    p.write_text(SMALL, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def scenario(small: Path) -> Scenario:
+    return load_scenario(small)
+
+
+@pytest.fixture(scope="module")
+def brute(scenario: Scenario) -> dict[int, Experiment]:
+    scs = [with_overrides(scenario, [(RP, r), ("replications", N2)]) for r in RANGE]
+    return dict(zip(RANGE, run_many(scs, workers=2), strict=True))
+
+
+def _mean(exp: Experiment, kpi: str) -> float:
+    return exp.summary("base", kpi).mean
+
+
+def check_against_brute_force(
+    res: OptimizeResult, brute: dict[int, Experiment], objective: str, sense: str, constraints: list[Constraint]
+) -> int:
+    """The chosen point is feasible by the brute-force means and best or tied with the best."""
+    feasible = [r for r in RANGE if all(c.holds(_mean(brute[r], c.kpi)) for c in constraints)]
+    assert feasible, "the test case must have feasible points"
+    sign = 1 if sense == "max" else -1
+    best = max(feasible, key=lambda r: sign * _mean(brute[r], objective))
+    assert res.chosen is not None
+    chosen = res.chosen.point[RP]
+    assert chosen in feasible, (chosen, feasible)
+    # stage 2 reuses replications 0..n2-1: the chosen point's values are the brute-force ones
+    assert repr(res.chosen.experiment.values) == repr(brute[chosen].values)
+    if chosen != best:
+        d = sign * (np.array(brute[best].series("base", objective)) - np.array(brute[chosen].series("base", objective)))
+        hw = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+        assert d.mean() - hw <= 0 <= d.mean() + hw, (best, chosen, d.mean(), hw)
+    return chosen
+
+
+def check_gaps(res: OptimizeResult, brute: dict[int, Experiment], objective: str, sense: str) -> None:
+    """Every reported gap is the Bonferroni paired t-interval of chosen − other, computed here."""
+    assert res.chosen is not None
+    sign = 1 if sense == "max" else -1
+    k = len(res.finalists)
+    assert len(res.gaps) == k - 1
+    mine = np.array(res.chosen.experiment.series("base", objective))
+    for g in res.gaps:
+        other = np.array(brute[g["point"][RP]].series("base", objective))
+        d = sign * (mine - other)
+        level = 1 - 0.05 / (k - 1)
+        hw = stats.t.ppf(1 - (1 - level) / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+        assert g["diff"] == pytest.approx(d.mean(), rel=1e-9, abs=1e-9)
+        assert g["low"] == pytest.approx(d.mean() - hw, rel=1e-6, abs=1e-9)
+        assert g["high"] == pytest.approx(d.mean() + hw, rel=1e-6, abs=1e-9)
+        if g["feasible"]:  # the chosen point has the best mean among the feasible finalists
+            assert g["diff"] >= 0
+        else:  # a finalist that turned out infeasible in stage 2 is listed but not a rival
+            assert not all(c.holds(_mean(brute[g["point"][RP]], c.kpi)) for c in res.constraints)
+    assert res.sure == all(g["low"] > 0 for g in res.gaps if g["feasible"])
+
+
+def test_maximize_profit_subject_to_fill_rate(scenario: Scenario, brute: dict[int, Experiment]) -> None:
+    constraints = [Constraint("fill_rate", ">=", 0.85)]
+    res = optimize(scenario, [(RP, RANGE)], objective="profit", constraints=constraints, n1=N1, n2=N2, workers=2)
+    check_against_brute_force(res, brute, "profit", "max", constraints)
+    check_gaps(res, brute, "profit", "max")
+    assert 1 < res.evaluated < len(RANGE)  # coarse grid, then unit steps around its best point
+    assert all(c.experiment.summary("base", "profit").n == N2 for c in res.finalists)
+    for c in res.finalists:
+        assert repr(c.experiment.values) == repr(brute[c.point[RP]].values)
+    assert res.chosen is not None
+    doc = json.loads(json.dumps(res.to_dict()))
+    assert doc["chosen"]["point"] == {RP: res.chosen.point[RP]}
+    assert doc["chosen"]["fill_rate"]["mean"] >= 0.85
+    assert doc["chosen"]["replications"] == N2
+
+
+def test_maximize_profit_unconstrained(scenario: Scenario, brute: dict[int, Experiment]) -> None:
+    # the profit curve is flat near its top (r ≈ 6..7): the choice must be the best or tied with it
+    res = optimize(scenario, [(RP, RANGE)], objective="profit", n1=N1, n2=N2, workers=2)
+    check_against_brute_force(res, brute, "profit", "max", [])
+    check_gaps(res, brute, "profit", "max")
+
+
+def test_minimize(scenario: Scenario, brute: dict[int, Experiment]) -> None:
+    constraints = [Constraint("fill_rate", ">=", 0.8)]
+    res = optimize(
+        scenario,
+        [(RP, RANGE)],
+        objective="holding_cost",
+        sense="min",
+        constraints=constraints,
+        n1=N1,
+        n2=N2,
+        workers=2,
+    )
+    assert res.sense == "min"
+    chosen = check_against_brute_force(res, brute, "holding_cost", "min", constraints)
+    check_gaps(res, brute, "holding_cost", "min")
+    # with a minimum, the chosen mean is the lowest among the feasible finalists
+    assert all(
+        _mean(brute[chosen], "holding_cost") <= _mean(c.experiment, "holding_cost")
+        for c in res.finalists
+        if all(k.holds(_mean(c.experiment, k.kpi)) for k in constraints)
+    )
+
+
+def test_infeasible_everywhere(scenario: Scenario) -> None:
+    res = optimize(
+        scenario,
+        [(RP, [2, 3, 4])],
+        objective="profit",
+        constraints=[Constraint("fill_rate", ">=", 0.99)],
+        n1=4,
+        n2=8,
+        workers=1,
+    )
+    assert res.chosen is None and res.finalists == []
+    assert res.lines()[0].startswith("No point meets fill_rate >= 0.99")
+    assert res.to_dict()["chosen"] is None
+
+
+# ------------------------------------------------------------------------ CLI
+
+
+def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
+    proc = cli(
+        tmp_path,
+        "optimize",
+        str(small),
+        "--maximize",
+        "profit",
+        "--subject-to",
+        "fill_rate>=0.99",
+        "--over",
+        f"{RP}=2:4",
+        "--screen-replications",
+        "4",
+        "--select-replications",
+        "8",
+        "--out",
+        "o",
+        "--quiet",
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "No point meets" in proc.stdout
+    assert json.loads((tmp_path / "o" / "optimize.json").read_text())["chosen"] is None
+
+
+def test_cli_minimize_matches_the_api(small: Path, scenario: Scenario, tmp_path: Path) -> None:
+    args = ["--minimize", "holding_cost", "--subject-to", "fill_rate>=0.8", "--over", f"{RP}=2:16"]
+    proc = cli(tmp_path, "optimize", str(small), *args, "--out", "o", "--quiet", "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "o" / "optimize.json").read_text())
+    assert doc["sense"] == "min" and doc["objective"] == "holding_cost"
+    assert doc["constraints"] == ["fill_rate >= 0.8"]
+    res = optimize(
+        scenario,
+        [(RP, RANGE)],
+        objective="holding_cost",
+        sense="min",
+        constraints=[Constraint("fill_rate", ">=", 0.8)],
+        workers=2,
+    )
+    assert res.chosen is not None
+    assert doc["chosen"]["point"] == res.chosen.point
+    assert doc["chosen"]["holding_cost"]["mean"] == res.chosen.mean("base", "holding_cost")
+    assert f"{RP} = {res.chosen.point[RP]}" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--over", f"{RP}=2:4"],  # no objective
+        ["--maximize", "profit", "--minimize", "holding_cost", "--over", f"{RP}=2:4"],
+        ["--maximize", "proft", "--over", f"{RP}=2:4"],
+        ["--maximize", "profit", "--over", f"{RP}=4:2"],
+        ["--maximize", "profit", "--subject-to", "fill_rate>0.9", "--over", f"{RP}=2:4"],
+        ["--maximize", "profit", "--subject-to", "fill_rate>=0.9.5", "--over", f"{RP}=2:4"],
+    ],
+)
+def test_cli_invalid_input_exits_2(small: Path, tmp_path: Path, args: list[str]) -> None:
+    proc = cli(tmp_path, "optimize", str(small), *args, "--out", "o", "--quiet")
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_flagship_meets_the_fill_rate(tmp_path: Path) -> None:
+    proc = cli(
+        tmp_path,
+        "optimize",
+        str(FLAGSHIP),
+        "--over",
+        f"{RP}=100:700",
+        "--subject-to",
+        "fill_rate>=0.95",
+        "--maximize",
+        "profit",
+        "--screen-replications",
+        "4",
+        "--select-replications",
+        "8",
+        "--set",
+        "horizon=120",
+        "--out",
+        "opt",
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "opt" / "optimize.json").read_text())
+    chosen = doc["chosen"]
+    assert chosen is not None
+    assert 100 <= chosen["point"][RP] <= 700
+    assert chosen["fill_rate"]["mean"] >= 0.95
+    assert chosen["replications"] == 8
+    assert doc["policy"] == "backorder"
+    assert isinstance(doc["best_with_95pct_confidence"], bool)
+    best_line = [line for line in proc.stdout.splitlines() if line.startswith("Best for backorder:")]
+    assert len(best_line) == 1 and f"{RP} = {chosen['point'][RP]}" in best_line[0]
+    # the selection confidence is stated
+    assert "95%" in proc.stdout and ("beats every other finalist" in proc.stdout or "tied" in proc.stdout)
