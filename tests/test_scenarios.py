@@ -48,11 +48,7 @@ def test_scenario_runs_briefly(path: Path) -> None:
     # common random numbers: every policy sees the same potential customers (with goodwill,
     # some of them go to competitors, and how many depends on the policy)
     potential = {
-        tuple(
-            row["customers"] + (row["goodwill_lost"] if "goodwill_lost" in row else 0.0)
-            for row in exp.values[name]
-        )
-        for name in short.policies
+        tuple(row["customers"] + row.get("goodwill_lost", 0.0) for row in exp.values[name]) for name in short.policies
     }
     assert len(potential) == 1
 
