@@ -128,6 +128,7 @@ class SweepResults:
             f"{format_value(kpi, s.ci95_half_width)} (fill rate {fill:.1%})."
         ]
         tied = []
+        same_policy = [k]  # points of the best policy within the noise of the best
         best_series = exp.series(policy, kpi)
         candidates = self.affected(kpi) or list(self.scenario.policies)
         for j, other in enumerate(self.experiments):
@@ -137,6 +138,8 @@ class SweepResults:
                 d = paired_difference(other.series(p, kpi), best_series)
                 if d.n and not d.significant:
                     tied.append(f"{p} at {self._label(j)}")
+                    if p == policy:
+                        same_policy.append(j)
         if tied:
             lines.append(
                 "Within the noise of the best (paired 95% interval of the difference includes 0): "
@@ -147,6 +150,15 @@ class SweepResults:
             lines.append(
                 "Every other point is worse, with 95% confidence (paired comparison on common random numbers)."
             )
+        if len(self.parameters) == 1:
+            name = self.parameters[0]
+            values = [self.points[j][name] for j in same_policy]
+            if len(values) > 1 and all(isinstance(v, int | float) for v in values):
+                lo, hi = min(values), max(values)
+                lines.append(
+                    f"For {policy}, any {name} from {lo:g} to {hi:g} among those tried is as good as the best "
+                    f"(the smallest such value: {lo:g})."
+                )
         for p in self.scenario.policies:
             if len(self.parameters) != 1:
                 break
