@@ -112,7 +112,7 @@ def run_check(
         assert base_doc is not None
         results += compare(name, base_doc, now_doc, rtol=rtol, level=level)
 
-    _print(results, errors, all_rows, rtol, alpha, level)
+    _print(results, errors, all_rows, rtol, level)
     report = {
         "rtol": rtol,
         "alpha": alpha,
@@ -130,9 +130,7 @@ def run_check(
     return 1 if any(r.failed for r in results) else 0
 
 
-def _print(
-    results: list[Comparison], errors: dict[str, str], all_rows: bool, rtol: float, alpha: float, level: float
-) -> None:
+def _print(results: list[Comparison], errors: dict[str, str], all_rows: bool, rtol: float, level: float) -> None:
     console = Console() if sys.stdout.isatty() else Console(width=160)
     for name, message in errors.items():
         sys.stderr.write(f"error: {name}: {message}\n")
@@ -180,4 +178,3 @@ def _print(
         + (f"; {len(errors)} scenario(s) without a usable baseline" if errors else ""),
         highlight=False,
     )
-    del alpha
