@@ -254,9 +254,10 @@ def test_missing_indicator_and_policy() -> None:
     assert set(out) == {("p", "a"), ("p", "b"), ("p", "c"), ("q", "a")}
     assert out["p", "a"].verdict == "identical"
     assert out["p", "b"].verdict == "missing" and "this run" in out["p", "b"].note
-    assert out["p", "c"].verdict == "missing" and "baseline" in out["p", "c"].note
-    assert out["q", "a"].verdict == "missing" and "baseline" in out["q", "a"].note
-    assert all(out[k].failed for k in [("p", "b"), ("p", "c"), ("q", "a")])
+    # in this run but not in the baseline: new, reported with a hint to --update, not a failure
+    assert out["p", "c"].verdict == "new" and "baseline" in out["p", "c"].note
+    assert out["q", "a"].verdict == "new" and "--update" in out["q", "a"].note
+    assert out["p", "b"].failed and not out["p", "c"].failed and not out["q", "a"].failed
 
 
 def test_same_settings_different_numbers_is_a_changed_random_path() -> None:

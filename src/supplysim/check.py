@@ -58,7 +58,7 @@ class Comparison:
     """(now − baseline) / |baseline|."""
     p_value: float | None
     verdict: str
-    """identical | within noise | regression | missing."""
+    """identical | within noise | regression | missing (in the baseline, not in this run) | new."""
     note: str = ""
 
     @property
@@ -121,9 +121,21 @@ def _compare_one(
     level: float,
 ) -> Comparison:
     b, c = _stat(baseline, policy, kpi), _stat(now, policy, kpi)
+    if b is None and c is not None:
+        return Comparison(
+            scenario,
+            policy,
+            kpi,
+            None,
+            _finite(c.get("mean")),
+            None,
+            None,
+            None,
+            "new",
+            "not in the baseline (a new indicator?): run `supplysim check --update` to record it",
+        )
     if b is None or c is None:
-        side = "baseline" if b is None else "this run"
-        return Comparison(scenario, policy, kpi, None, None, None, None, None, "missing", f"not in the {side}")
+        return Comparison(scenario, policy, kpi, None, None, None, None, None, "missing", "not in this run")
     m0, m1 = _finite(b.get("mean")), _finite(c.get("mean"))
     if m0 == m1 and b.get("sd") == c.get("sd") and b.get("n") == c.get("n"):
         return Comparison(scenario, policy, kpi, m0, m1, 0.0 if m0 is not None else None, 0.0, None, "identical")
@@ -222,7 +234,9 @@ def read_baseline(path: Path) -> dict[str, Any]:
                 stat.get(k) is None or (isinstance(stat.get(k), int | float) and not isinstance(stat.get(k), bool))
                 for k in ("mean", "sd", "ci95_half_width", "n")
             )
-            if not ok or not isinstance(stat.get("n"), int):
+            ok = ok and isinstance(stat.get("n"), int) and stat["n"] >= 0
+            ok = ok and (stat.get("sd") is None or stat["sd"] >= 0)
+            if not ok:
                 raise BaselineError(
                     f"{path}: policies.{policy}.kpis.{kpi} must hold numbers mean, sd, ci95_half_width, n; "
                     f"found {stat!r}\n  hint: restore the file, or rewrite it with `supplysim check ... --update`"

@@ -88,7 +88,11 @@ def run_check(
             old = None
             with contextlib.suppress(BaselineError):
                 old = read_baseline(path)
-            write_json_atomically(path, summary_json(exp))
+            try:
+                write_json_atomically(path, summary_json(exp))
+            except OSError as exc:
+                err.write(f"error: cannot write the baseline {path}: {exc}\n")
+                return 2
             if old is None:
                 print(f"{sc.name}: new baseline {path}")
             else:
@@ -122,9 +126,13 @@ def run_check(
         "regressions": sum(r.verdict == "regression" for r in results),
         "comparisons": [as_dict(r) for r in results],
     }
-    write_json_atomically(json_out, json.dumps(report, indent=2) + "\n")
-    if junit is not None:
-        write_json_atomically(junit, junit_xml(results, errors))
+    try:
+        write_json_atomically(json_out, json.dumps(report, indent=2) + "\n")
+        if junit is not None:
+            write_json_atomically(junit, junit_xml(results, errors))
+    except OSError as exc:
+        err.write(f"error: cannot write the report: {exc}\n")
+        return 2
     if errors:
         return 2
     return 1 if any(r.failed for r in results) else 0
@@ -171,10 +179,13 @@ def _print(results: list[Comparison], errors: dict[str, str], all_rows: bool, rt
             "(overrides, edits or a new version), so changes are judged statistically.",
             highlight=False,
         )
-    by = {v: sum(r.verdict == v for r in results) for v in ("identical", "within noise", "regression", "missing")}
+    by = {
+        v: sum(r.verdict == v for r in results) for v in ("identical", "within noise", "regression", "missing", "new")
+    }
     console.print(
         f"{len(results)} indicators: {by['identical']} identical, {by['within noise']} within noise, "
         f"{by['regression']} regressions, {by['missing']} missing"
+        + (f", {by['new']} new (not in the baseline)" if by["new"] else "")
         + (f"; {len(errors)} scenario(s) without a usable baseline" if errors else ""),
         highlight=False,
     )

@@ -278,7 +278,10 @@ def check(
     alpha: Annotated[
         float,
         typer.Option(
-            metavar="A", help="family-wise false-alarm probability of a run (Bonferroni over indicators)", min=0.0
+            metavar="A",
+            help="family-wise false-alarm probability of a run (Bonferroni over indicators)",
+            min=0.0,
+            max=1.0,
         ),
     ] = 0.01,
     set_: Annotated[
@@ -377,10 +380,6 @@ def sweep(
                 )
             keep = [p for p in sc.policies if p in policy]
             sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in keep}})
-            if sc._source is not None and isinstance(sc._source.get("policies"), dict):
-                source = dict(sc._source)
-                source["policies"] = {p: source["policies"][p] for p in keep if p in source["policies"]}
-                sc._source = source
         params = [parse_param(p) for p in param] if param else scenario_parameters(sc)
         if kpi not in kpi_names(sc.policies.values()):
             raise ScenarioError(f"--kpi {kpi!r} is not an indicator of this scenario")
@@ -394,7 +393,10 @@ def sweep(
             res = run_sweep(sc, params, executor=runner, progress=bar)
         except ScenarioError as exc:
             _fail(str(exc), 2)
-    res.to_folder(folder, plots=plots)
+    try:
+        res.to_folder(folder, plots=plots)
+    except OSError as exc:
+        _fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
     console = _console()
     table = Table(title=f"{sc.name}: sweep of {', '.join(res.parameters)} ({sc.replications} replications per point)")
     for name in res.parameters:
@@ -504,7 +506,10 @@ def optimize(
             )
         except ScenarioError as exc:
             _fail(str(exc), 2)
-    write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
+    try:
+        write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
+    except OSError as exc:
+        _fail(f"cannot write the report to {folder}: {exc.strerror or exc}", 1)
     console = _console()
     if res.finalists:
         table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")

@@ -385,18 +385,44 @@ def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tupl
         scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ScenarioError(_errors_to_message(exc, data, src)) from None
-    scenario._source = data
     scenario._origin = file
     scenario._base_dir = base_dir
     return scenario
 
 
+def _diff(base: Any, model: Any) -> Any:
+    """The override body that deep-merges over ``base`` into ``model`` (``None`` if equal)."""
+    if isinstance(base, dict) and isinstance(model, dict):
+        if any(model.get(tag) != base.get(tag) for tag in ("dist", "policy", "rule") if tag in model):
+            return model  # another kind: the whole mapping replaces the base's
+        out = {}
+        for key, value in model.items():
+            if key not in base:
+                out[key] = value
+            elif value != base[key]:
+                d = _diff(base[key], value)
+                out[key] = value if d is None else d
+        return out or None
+    return None if base == model else model
+
+
+def scenario_source(scenario: Scenario) -> dict[str, Any]:
+    """Data that validates to ``scenario`` (its current fields, however it was built or copied):
+    the base model and experiment settings, and each policy as its difference from the base."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude={"policies"})
+    base = {k: data[k] for k in MODEL_SECTIONS if k in data}
+    policies = {}
+    for name, model in scenario.policies.items():
+        body = _diff(base, model.model_dump(mode="json", by_alias=True))
+        policies[name] = body or {}
+    data["policies"] = policies
+    return data
+
+
 def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> Scenario:
     """``scenario`` re-validated with more ``(dotted.path, value)`` overrides (applied to the
     base model, before the policies are merged over it, like ``--set``)."""
-    source = scenario._source
-    if source is None:
-        source = scenario.model_dump(mode="json", by_alias=True)
+    source = scenario_source(scenario)
     src = _Source(scenario._origin)
     data = apply_overrides(source, overrides, src)
     _check_policy_bodies(data, src)
@@ -404,7 +430,6 @@ def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> 
         out = Scenario.model_validate(data, context={"base_dir": scenario._base_dir})
     except ValidationError as exc:
         raise ScenarioError(_errors_to_message(exc, data, src)) from None
-    out._source = data
     out._origin = scenario._origin
     out._base_dir = scenario._base_dir
     return out

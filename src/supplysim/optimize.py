@@ -240,6 +240,10 @@ def optimize(
     if policy not in scenario.policies:
         raise ScenarioError(f"--policy {policy!r} is not a policy of this scenario: {', '.join(scenario.policies)}")
     sign = 1.0 if sense == "max" else -1.0
+    names = [p for p, _ in over]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ScenarioError(f"--over {repeated[0]} is given twice; give one range per key")
     evaluated: dict[tuple[int, ...], Candidate] = {}
     paths = [p for p, _ in over]
 

@@ -631,8 +631,6 @@ class Scenario(Frozen):
     """Parameters for ``supplysim sweep``: key path → list of values or {from, to, step}
     (full factorial; each point overrides the base model before the policies merge)."""
 
-    _source: dict[str, Any] | None = PrivateAttr(default=None)
-    """The data it was validated from (set by the loader), for re-validation with overrides."""
     _origin: str = PrivateAttr(default="<scenario>")
     """The file it came from (set by the loader)."""
     _base_dir: str | None = PrivateAttr(default=None)

@@ -224,6 +224,9 @@ def run_sweep(
     if not parameters:
         raise ScenarioError("nothing to sweep: give --param PATH=FROM:TO:STEP or a `sweep:` block in the scenario")
     names = [p for p, _ in parameters]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ScenarioError(f"{repeated[0]} is swept twice; give all its values in one --param")
     grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(v for _, v in parameters))]
     scenarios = [with_overrides(scenario, list(point.items())) for point in grid]
     experiments = run_many(scenarios, workers=workers, executor=executor, progress=progress)
