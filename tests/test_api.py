@@ -20,53 +20,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from scenario_texts import tiny, without_policy
 from supplysim.api import Results, run
 from supplysim.experiment import run_experiment
 from supplysim.loader import load_scenario
 
-TINY = """\
-name: tiny
-description: a small, fast scenario for the API tests
-horizon: 30
-warmup: 5
-replications: 5
-seed: 5
-product:
-  price: 10
-  holding_cost: 0.1
-  backorder_cost: 0.2
-  lost_sale_cost: 1
-demand:
-  rate: 4
-  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}
-segments:
-  - name: patient
-    share: 0.6
-    accept_backorder: 0.9
-    max_wait: {dist: triangular, low: 1, mode: 3, high: 8}
-    patience: {dist: normal, mean: 5, sd: 2}
-  - name: impulse
-    share: 0.4
-    accept_backorder: 0.3
-    patience: {dist: exponential, mean: 1}
-supplier:
-  lead_time: {dist: uniform, low: 1, high: 4}
-  unit_cost: 4
-  order_cost: 5
-store:
-  initial_stock: 15
-  stockout: backorder
-replenishment:
-  policy: sS
-  reorder_point: 8
-  order_up_to: 20
-policies:
-  backorder: {}
-  out_of_stock:
-    store: {stockout: lost_sales}
-  hybrid:
-    store: {max_quoted_wait: 1.5}
-"""
+TINY = tiny(replications=5)
 POLICIES = ["backorder", "out_of_stock", "hybrid"]
 SUMMARY_COLUMNS = [
     "policy",
@@ -258,7 +217,7 @@ def _relative_half_widths(r: Results, kpi: str) -> list[float]:
 
 @pytest.fixture(scope="module")
 def two_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    text = TINY.replace("  out_of_stock:\n    store: {stockout: lost_sales}\n", "")
+    text = without_policy(TINY, "out_of_stock")
     assert text != TINY
     p = tmp_path_factory.mktemp("precision") / "two.yaml"
     p.write_text(text, encoding="utf-8")

@@ -21,52 +21,11 @@ import pytest
 import yaml
 from scipy import stats
 
+from scenario_texts import TINY
 from supplysim.indicators import KPIS
 from supplysim.loader import load_scenario
 
-BASE = """\
-name: tiny
-description: a small, fast scenario for the CLI tests
-horizon: 30
-warmup: 5
-replications: 3
-seed: 5
-product:
-  price: 10
-  holding_cost: 0.1
-  backorder_cost: 0.2
-  lost_sale_cost: 1
-demand:
-  rate: 4
-  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}
-segments:
-  - name: patient
-    share: 0.6
-    accept_backorder: 0.9
-    max_wait: {dist: triangular, low: 1, mode: 3, high: 8}
-    patience: {dist: normal, mean: 5, sd: 2}
-  - name: impulse
-    share: 0.4
-    accept_backorder: 0.3
-    patience: {dist: exponential, mean: 1}
-supplier:
-  lead_time: {dist: uniform, low: 1, high: 4}
-  unit_cost: 4
-  order_cost: 5
-store:
-  initial_stock: 15
-  stockout: backorder
-replenishment:
-  policy: sS
-  reorder_point: 8
-  order_up_to: 20
-policies:
-  backorder: {}
-  out_of_stock:
-    store: {stockout: lost_sales}
-  hybrid:
-    store: {max_quoted_wait: 1.5}
-"""
+BASE = TINY
 POLICIES = ["backorder", "out_of_stock", "hybrid"]
 RESULT_FILES = {
     "summary.json",

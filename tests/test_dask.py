@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from scenario_texts import tiny
 from supplysim.api import run
 from supplysim.executors import DaskExecutor, InProcess, LocalPool, make_executor
 from supplysim.experiment import run_experiment
@@ -27,27 +28,7 @@ distributed = pytest.importorskip("distributed")
 
 pytestmark = pytest.mark.slow  # worker processes import supplysim, numpy and scipy: several seconds per cluster
 
-TINY = """\
-name: tiny
-horizon: 30
-warmup: 5
-replications: 6
-seed: 3
-product: {price: 10, holding_cost: 0.1, backorder_cost: 0.2, lost_sale_cost: 1}
-demand:
-  rate: 4
-  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}
-segments:
-  - {name: patient, share: 0.6, accept_backorder: 0.9, patience: {dist: normal, mean: 5, sd: 2}}
-  - {name: impulse, share: 0.4, accept_backorder: 0.3, patience: {dist: exponential, mean: 1}}
-supplier: {lead_time: {dist: uniform, low: 1, high: 4}, unit_cost: 4, order_cost: 5}
-store: {initial_stock: 15, stockout: backorder}
-replenishment: {policy: sS, reorder_point: 8, order_up_to: 20}
-policies:
-  backorder: {}
-  out_of_stock: {store: {stockout: lost_sales}}
-  hybrid: {store: {max_quoted_wait: 1.5}}
-"""
+TINY = tiny(replications=6, seed=3)
 
 
 @pytest.fixture(scope="module")

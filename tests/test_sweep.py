@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from scenario_texts import tiny, without_policy
 from supplysim.experiment import run_experiment
 from supplysim.loader import ScenarioError, load_scenario
 from supplysim.sweep import HEADLINE, SweepResults, parse_param, run_sweep, scenario_parameters
@@ -33,33 +34,7 @@ FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"
 KEY = "store.max_quoted_wait"
 VALUES = [1, 4]
 
-TINY = """\
-name: tiny
-horizon: 30
-warmup: 5
-replications: 4
-seed: 5
-product: {price: 10, holding_cost: 0.1, backorder_cost: 0.2, lost_sale_cost: 1}
-demand:
-  rate: 4
-  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}
-segments:
-  - name: patient
-    share: 0.6
-    accept_backorder: 0.9
-    patience: {dist: normal, mean: 5, sd: 2}
-  - name: impulse
-    share: 0.4
-    accept_backorder: 0.5
-    patience: {dist: exponential, mean: 1}
-supplier: {lead_time: {dist: uniform, low: 1, high: 4}, unit_cost: 4, order_cost: 5}
-store: {initial_stock: 15, stockout: backorder}
-replenishment: {policy: sS, reorder_point: 8, order_up_to: 20}
-policies:
-  backorder: {}
-  hybrid:
-    store: {max_quoted_wait: 1.5}
-"""
+TINY = without_policy(tiny(replications=4), "out_of_stock")
 POLICIES = ["backorder", "hybrid"]
 TABLE_COLUMNS = [KEY, "policy", "kpi", "mean", "sd", "ci95_half_width", "ci95_low", "ci95_high", "n"]
 

@@ -23,6 +23,8 @@ from supplysim.executors import Executor
 from supplysim.experiment import Experiment, run_experiment
 from supplysim.loader import load_scenario, with_overrides
 from supplysim.scenario import Scenario
+from supplysim.sim.model import simulate
+from supplysim.sim.store import TraceRow
 from supplysim.table import format_value
 
 if TYPE_CHECKING:
@@ -66,6 +68,21 @@ class Results:
     def __init__(self, experiment: Experiment, precision: Precision | None = None) -> None:
         self.experiment = experiment
         self.precision = precision
+        self._traces: dict[str, list[TraceRow]] | None = None
+
+    def traces(self) -> dict[str, list[TraceRow]]:
+        """The event trace of the first replication of every policy (simulated once, then kept)."""
+        if self._traces is None:
+            sc = self.scenario
+            rep = self.experiment.first
+            self._traces = {
+                name: simulate(
+                    cfg, seed=sc.seed, replication=rep, horizon=sc.horizon, warmup=sc.warmup, trace=True
+                ).trace
+                or []
+                for name, cfg in sc.policies.items()
+            }
+        return self._traces
 
     @property
     def scenario(self) -> Scenario:
@@ -211,20 +228,14 @@ class Results:
 
 def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str | bytes]:
     """Traces, plots and the HTML report of a results folder, by relative path."""
+    from supplysim import report
     from supplysim.results import trace_csv
-    from supplysim.sim.model import simulate
 
     files: dict[str, str | bytes] = {}
-    sc = results.scenario
     if trace:
-        for name, cfg in sc.policies.items():
-            rows = simulate(cfg, seed=sc.seed, replication=0, horizon=sc.horizon, warmup=sc.warmup, trace=True).trace
-            files[f"traces/{name}.csv"] = trace_csv(rows or [])
+        for name, rows in results.traces().items():
+            files[f"traces/{name}.csv"] = trace_csv(rows)
     if plots:
-        try:
-            from supplysim import report
-        except ImportError:  # pragma: no cover - plots module not available
-            return files
         files.update(report.figures_and_report(results))
     return files
 

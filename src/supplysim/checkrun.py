@@ -82,7 +82,8 @@ def run_check(
         except ReplicationError as exc:
             err.write(f"error: {sc.name}: a replication failed: {exc}\n")
             return 1
-        docs[sc.name] = (base_doc, summary_document(exp))
+        now_doc = summary_document(exp)
+        docs[sc.name] = (base_doc, now_doc)
         if update:
             path = baseline_path(baselines, sc.name)
             old = None
@@ -96,8 +97,8 @@ def run_check(
             if old is None:
                 print(f"{sc.name}: new baseline {path}")
             else:
-                level = alpha / max(1, sum(len(p["kpis"]) for p in summary_document(exp)["policies"].values()))
-                rows = compare(sc.name, old, summary_document(exp), rtol=rtol, level=level)
+                level = alpha / max(1, sum(len(p["kpis"]) for p in now_doc["policies"].values()))
+                rows = compare(sc.name, old, now_doc, rtol=rtol, level=level)
                 changed = [r for r in rows if r.verdict != "identical"]
                 print(f"{sc.name}: baseline rewritten ({len(changed)} of {len(rows)} indicators changed)")
                 for r in changed[:20]:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from supplysim.scenario import MODEL_SECTIONS, Scenario, deep_merge
+from supplysim.scenario import MODEL_SECTIONS, Scenario, merged_policies, override_body
 
 __all__ = ["ScenarioError", "apply_overrides", "load_scenario", "parse_override", "parse_scenario"]
 
@@ -276,12 +276,9 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
 
 def _resolved_view(data: dict[str, Any]) -> dict[str, Any]:
     """The data as the validator sees it: each policy body merged over the base."""
-    bodies = data.get("policies", {"base": {}})
-    if not isinstance(bodies, dict):
+    if "policies" in data and not isinstance(data["policies"], dict):
         return data
-    base = {k: data[k] for k in MODEL_SECTIONS if k in data}
-    merged = {name: deep_merge(base, body) if isinstance(body, dict) else body for name, body in bodies.items()}
-    return {**data, "policies": merged}
+    return {**data, "policies": merged_policies(data)}
 
 
 def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source) -> str:
@@ -390,22 +387,6 @@ def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tupl
     return scenario
 
 
-def _diff(base: Any, model: Any) -> Any:
-    """The override body that deep-merges over ``base`` into ``model`` (``None`` if equal)."""
-    if isinstance(base, dict) and isinstance(model, dict):
-        if any(model.get(tag) != base.get(tag) for tag in ("dist", "policy", "rule") if tag in model):
-            return model  # another kind: the whole mapping replaces the base's
-        out = {}
-        for key, value in model.items():
-            if key not in base:
-                out[key] = value
-            elif value != base[key]:
-                d = _diff(base[key], value)
-                out[key] = value if d is None else d
-        return out or None
-    return None if base == model else model
-
-
 def scenario_source(scenario: Scenario) -> dict[str, Any]:
     """Data that validates to ``scenario`` (its current fields, however it was built or copied):
     the base model and experiment settings, and each policy as its difference from the base."""
@@ -413,7 +394,7 @@ def scenario_source(scenario: Scenario) -> dict[str, Any]:
     base = {k: data[k] for k in MODEL_SECTIONS if k in data}
     policies = {}
     for name, model in scenario.policies.items():
-        body = _diff(base, model.model_dump(mode="json", by_alias=True))
+        body = override_body(base, model.model_dump(mode="json", by_alias=True))
         policies[name] = body or {}
     data["policies"] = policies
     return data

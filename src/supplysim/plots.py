@@ -240,8 +240,10 @@ def indicators_figure(results: Results, kpis: Sequence[str] = HEADLINE_KPIS) -> 
 
 def traces(results: Results, replication: int | None = None) -> dict[str, list[TraceRow]]:
     """The event trace of one replication (default: the experiment's first) of every policy."""
+    if replication is None or replication == results.experiment.first:
+        return results.traces()
     sc = results.scenario
-    rep = results.experiment.first if replication is None else replication
+    rep = replication
     out: dict[str, list[TraceRow]] = {}
     for name, cfg in sc.policies.items():
         rows = simulate(cfg, seed=sc.seed, replication=rep, horizon=sc.horizon, warmup=sc.warmup, trace=True).trace

@@ -34,6 +34,7 @@ from pydantic_core import PydanticCustomError
 from supplysim.distributions import Constant, DiscreteConstant, Duration, Quantity
 
 __all__ = [
+    "KIND_TAGS",
     "MODEL_SECTIONS",
     "RQ",
     "SS",
@@ -60,6 +61,8 @@ __all__ = [
     "Waitlist",
     "Window",
     "deep_merge",
+    "merged_policies",
+    "override_body",
 ]
 
 
@@ -558,7 +561,8 @@ class ModelConfig(Frozen):
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-_TAGS = ("dist", "policy", "rule")
+KIND_TAGS = ("dist", "policy", "rule")
+"""Keys that name the kind of a mapping (a distribution, a replenishment rule, a sourcing rule)."""
 
 
 def deep_merge(base: Any, override: Any) -> Any:
@@ -568,13 +572,45 @@ def deep_merge(base: Any, override: Any) -> Any:
     replaces the base mapping whole: the old kind's parameters do not leak in.
     """
     if isinstance(base, dict) and isinstance(override, dict):
-        if any(tag in override and override[tag] != base.get(tag) for tag in _TAGS):
+        if any(tag in override and override[tag] != base.get(tag) for tag in KIND_TAGS):
             return copy.deepcopy(override)
         out = dict(base)
         for key, value in override.items():
             out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     return copy.deepcopy(override)
+
+
+def override_body(base: Any, model: Any) -> Any:
+    """The inverse of :func:`deep_merge`: the body that merges over ``base`` into ``model``
+    (``None`` when they are equal)."""
+    if isinstance(base, dict) and isinstance(model, dict):
+        if any(model.get(tag) != base.get(tag) for tag in KIND_TAGS if tag in model):
+            return model  # another kind: the whole mapping replaces the base's
+        out = {}
+        for key, value in model.items():
+            if key not in base:
+                out[key] = value
+            elif value != base[key]:
+                d = override_body(base[key], value)
+                out[key] = value if d is None else d
+        return out or None
+    return None if base == model else model
+
+
+def merged_policies(data: dict[str, Any]) -> dict[str, Any]:
+    """Each policy body of raw scenario ``data`` deep-merged over its base model sections
+    (no ``policies:`` means one policy ``base``; bodies that are not mappings are kept as they are)."""
+    bodies = data.get("policies")
+    if bodies is None:
+        bodies = {"base": {}}
+    if not isinstance(bodies, dict):
+        return {}
+    base = {k: data[k] for k in MODEL_SECTIONS if k in data}
+    return {
+        name: deep_merge(base, {} if body is None else body) if isinstance(body, dict | type(None)) else body
+        for name, body in bodies.items()
+    }
 
 
 class SweepRange(Frozen):
@@ -650,31 +686,24 @@ class Scenario(Frozen):
     def _resolve_policies(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        bodies = data.get("policies")
-        base = {k: data[k] for k in MODEL_SECTIONS if k in data}
-        if bodies is None:
-            bodies = {"base": {}}
+        bodies = data.get("policies", {"base": {}})
         if not isinstance(bodies, dict) or not bodies:
             raise PydanticCustomError(
                 "policies", "`policies` must be a non-empty mapping of policy name to overrides", {}
             )
-        resolved: dict[str, Any] = {}
         for name, body in bodies.items():
-            if body is None:
-                body = {}
-            if not isinstance(body, dict):
+            if body is not None and not isinstance(body, dict):
                 raise PydanticCustomError(
                     "policy_body", "policy '{name}' must be a mapping of overrides", {"name": str(name)}
                 )
-            for key in body:
+            for key in body or {}:
                 if key not in MODEL_SECTIONS:
                     raise PydanticCustomError(
                         "policy_key",
                         "policy '{name}' overrides '{key}', but a policy may only override {allowed}",
                         {"name": str(name), "key": str(key), "allowed": ", ".join(MODEL_SECTIONS)},
                     )
-            resolved[name] = deep_merge(base, body)
-        return {**data, "policies": resolved}
+        return {**data, "policies": merged_policies(data)}
 
     @field_validator("name")
     @classmethod

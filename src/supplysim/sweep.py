@@ -99,11 +99,15 @@ class SweepResults:
                 out.append(p)
         return out
 
+    def _candidates(self, kpi: str) -> list[str]:
+        """The policies a "best" is looked for among: the affected ones, or all if none is."""
+        return self.affected(kpi) or list(self.scenario.policies)
+
     def best(self, kpi: str = "profit") -> tuple[int, str]:
         """(point index, policy) with the highest mean ``kpi``, among the policies the sweep
         affects (all of them if it affects none)."""
         best: tuple[float, int, str] | None = None
-        candidates = self.affected(kpi) or list(self.scenario.policies)
+        candidates = self._candidates(kpi)
         for k, exp in enumerate(self.experiments):
             for policy in candidates:
                 m = exp.summary(policy, kpi).mean
@@ -130,9 +134,9 @@ class SweepResults:
         tied = []
         same_policy = [k]  # points of the best policy within the noise of the best
         best_series = exp.series(policy, kpi)
-        candidates = self.affected(kpi) or list(self.scenario.policies)
+        affected = self.affected(kpi)
         for j, other in enumerate(self.experiments):
-            for p in candidates:
+            for p in affected or list(self.scenario.policies):
                 if (j, p) == (k, policy):
                     continue
                 d = paired_difference(other.series(p, kpi), best_series)
@@ -159,11 +163,9 @@ class SweepResults:
                     f"For {policy}, any {name} from {lo:g} to {hi:g} among those tried is as good as the best "
                     f"(the smallest such value: {lo:g})."
                 )
-        for p in self.scenario.policies:
-            if len(self.parameters) != 1:
-                break
+        for p in self.scenario.policies if len(self.parameters) == 1 else []:
             means = [e.summary(p, kpi).mean for e in self.experiments]
-            if p not in self.affected(kpi):
+            if p not in affected:
                 ref = self.experiments[0].summary(p, kpi)
                 lines.append(
                     f"{p}: not affected by the sweep (it sets the key itself, or does not use it): "

@@ -39,8 +39,6 @@ class Timer(Event):
     payload handed to its single callback.
     """
 
-    __slots__ = ("item",)
-
     def __init__(
         self, env: Clock, delay: float, priority: int, callback: Callable[[Timer], None], item: Any = None
     ) -> None:
