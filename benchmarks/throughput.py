@@ -59,8 +59,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplysim.loader import parse_scenario
 from supplysim.scenario import ModelConfig
+from supplysim.scenario.load import parse_scenario
 from supplysim.sim import simulate
 
 RATE = 20.0

@@ -22,8 +22,8 @@ from scipy import stats
 
 from scenario_texts import tiny, without_policy
 from supplysim.api import Results, run
-from supplysim.experiment import run_experiment
-from supplysim.loader import load_scenario
+from supplysim.experiments.runner import run_experiment
+from supplysim.scenario.load import load_scenario
 
 TINY = tiny(replications=5)
 POLICIES = ["backorder", "out_of_stock", "hybrid"]

@@ -2,7 +2,7 @@
 
 Two layers are tested:
 
-* the comparison logic of :mod:`supplysim.check` directly – Welch's test from summary
+* the comparison logic of :mod:`supplysim.analysis.regression` directly – Welch's test from summary
   statistics against SciPy's own implementation, and every branch of the verdict rule
   (identical; within noise because the change is small *or* not significant; regression
   only when it is both; undefined on one side; missing);
@@ -32,9 +32,9 @@ import pytest
 from scipy import stats
 
 import supplysim
-from supplysim.check import Comparison, compare, welch
-from supplysim.loader import load_scenario
-from supplysim.results import scenario_fingerprint
+from supplysim.analysis.regression import Comparison, compare, welch
+from supplysim.outputs.documents import scenario_fingerprint
+from supplysim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "scenarios" / "benchmarks"

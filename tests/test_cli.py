@@ -22,8 +22,8 @@ import yaml
 from scipy import stats
 
 from scenario_texts import TINY
-from supplysim.indicators import KPIS
-from supplysim.loader import load_scenario
+from supplysim.analysis.indicators import KPIS
+from supplysim.scenario.load import load_scenario
 
 BASE = TINY
 POLICIES = ["backorder", "out_of_stock", "hybrid"]

@@ -17,12 +17,12 @@ import pytest
 
 from scenario_texts import tiny
 from supplysim.api import run
-from supplysim.executors import DaskExecutor, InProcess, LocalPool, make_executor
-from supplysim.experiment import run_experiment
-from supplysim.loader import load_scenario
-from supplysim.optimize import Constraint, optimize
+from supplysim.experiments.executors import DaskExecutor, InProcess, LocalPool, make_executor
+from supplysim.experiments.optimize import Constraint, optimize
+from supplysim.experiments.runner import run_experiment
+from supplysim.experiments.sweep import run_sweep
 from supplysim.scenario import Scenario
-from supplysim.sweep import run_sweep
+from supplysim.scenario.load import load_scenario
 
 distributed = pytest.importorskip("distributed")
 

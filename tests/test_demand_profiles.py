@@ -40,8 +40,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from supplysim.loader import ScenarioError, load_scenario, parse_scenario
 from supplysim.scenario import Demand, ModelConfig
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_scenario
 from supplysim.sim import simulate
 from supplysim.sim.arrivals import arrival_blocks, expected_arrivals, max_rate, rate_at
 from supplysim.sim.customers import CustomerSource

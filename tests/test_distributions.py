@@ -2,7 +2,7 @@
 
 Each instance below is built the way a scenario builds it (``TypeAdapter(Duration)`` /
 ``TypeAdapter(Quantity)`` on a YAML-like mapping) and must honour the contract of
-``supplysim.distributions``: ``sample`` draws from a law whose exact moments are
+``supplysim.scenario.distributions``: ``sample`` draws from a law whose exact moments are
 ``mean`` and ``variance``; durations are never negative; quantities are integers not
 below the documented minimum; the same seed gives the same draws; and, for durations,
 ``residual_mean(a)`` is E[X − a | X > a].
@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from supplysim.distributions import Duration, Quantity
-from supplysim.loader import ScenarioError, parse_scenario
+from supplysim.scenario.distributions import Duration, Quantity
+from supplysim.scenario.load import ScenarioError, parse_scenario
 
 DURATION: TypeAdapter[Any] = TypeAdapter(Duration)
 QUANTITY: TypeAdapter[Any] = TypeAdapter(Quantity)

@@ -24,10 +24,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from supplysim.experiment import Experiment, run_many
-from supplysim.loader import ScenarioError, load_scenario, with_overrides
-from supplysim.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
+from supplysim.analysis.experiment import Experiment
+from supplysim.experiments.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
+from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario
+from supplysim.scenario.load import ScenarioError, load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"

@@ -17,10 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supplysim.distributions import CONTINUOUS_KINDS
-from supplysim.indicators import KPIS, indicators
-from supplysim.loader import parse_scenario
+from supplysim.analysis.indicators import KPIS, indicators
 from supplysim.scenario import ModelConfig, deep_merge
+from supplysim.scenario.distributions import CONTINUOUS_KINDS
+from supplysim.scenario.load import parse_scenario
 from supplysim.sim import simulate
 
 PROPERTY_SETTINGS = settings(

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supplysim.indicators import indicators, kpi_names
+from supplysim.analysis.indicators import indicators, kpi_names
 from supplysim.scenario import ModelConfig
 from supplysim.sim import simulate
 from test_properties import OUTCOME_RATES, durations, quantities, replenishments, segments

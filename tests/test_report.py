@@ -22,12 +22,13 @@ import pytest
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
-from supplysim import plots, report
+from supplysim.analysis.experiment import Experiment
 from supplysim.api import Results, run
-from supplysim.experiment import Experiment
-from supplysim.loader import load_scenario
+from supplysim.report import figures as plots
+from supplysim.report import html as report
 from supplysim.scenario import BaseStock, Periodic
-from supplysim.sim.model import Replication
+from supplysim.scenario.load import load_scenario
+from supplysim.sim.replication import Replication
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"

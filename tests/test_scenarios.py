@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from supplysim.experiment import ReplicationError, paired_difference, run_experiment, summarize
-from supplysim.indicators import KPIS
-from supplysim.loader import load_scenario
+from supplysim.analysis.indicators import KPIS
+from supplysim.analysis.intervals import paired_difference, summarize
+from supplysim.experiments.runner import ReplicationError, run_experiment
+from supplysim.scenario.load import load_scenario
 
 SCENARIOS = sorted(Path(__file__).resolve().parents[1].joinpath("scenarios").glob("**/*.yaml"))
 
@@ -107,7 +108,7 @@ def test_resolved_scenario_reloads_to_the_same_model(path: Path, tmp_path: Path)
     """The results folder's scenario.yaml (every default filled in, policies complete) loads back equal."""
     import yaml
 
-    from supplysim.loader import parse_scenario
+    from supplysim.scenario.load import parse_scenario
 
     sc = load_scenario(path)
     text = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True), sort_keys=False)

@@ -26,10 +26,10 @@ import pytest
 from pydantic import TypeAdapter
 from scipy import stats
 
-from supplysim.distributions import Duration
-from supplysim.indicators import indicators, kpi_names
-from supplysim.loader import ScenarioError, parse_scenario
+from supplysim.analysis.indicators import indicators, kpi_names
 from supplysim.scenario import ModelConfig
+from supplysim.scenario.distributions import Duration
+from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.sourcing import split_quantity
 from supplysim.sim.streams import Streams

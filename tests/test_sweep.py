@@ -25,9 +25,9 @@ import pytest
 from scipy import stats
 
 from scenario_texts import tiny, without_policy
-from supplysim.experiment import run_experiment
-from supplysim.loader import ScenarioError, load_scenario
-from supplysim.sweep import HEADLINE, SweepResults, parse_param, run_sweep, scenario_parameters
+from supplysim.experiments.runner import run_experiment
+from supplysim.experiments.sweep import HEADLINE, SweepResults, parse_param, run_sweep, scenario_parameters
+from supplysim.scenario.load import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"

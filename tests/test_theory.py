@@ -34,9 +34,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from supplysim.experiment import run_experiment
-from supplysim.loader import parse_scenario
+from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
+from supplysim.scenario.load import parse_scenario
 from supplysim.sim import simulate
 
 CONFIDENCE = 0.9999

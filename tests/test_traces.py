@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from supplysim.indicators import indicators
-from supplysim.loader import parse_scenario
+from supplysim.analysis.indicators import indicators
 from supplysim.scenario import ModelConfig
+from supplysim.scenario.load import parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.customers import CustomerSource
 from supplysim.sim.stats import Counters

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from supplysim.indicators import KPIS, indicators, kpi_names
-from supplysim.loader import ScenarioError, parse_scenario
+from supplysim.analysis.indicators import KPIS, indicators, kpi_names
 from supplysim.scenario import ModelConfig, deep_merge
+from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 
 INF = math.inf

@@ -8,19 +8,36 @@ side with common random numbers, and read the comparison with confidence interva
     results.summary()            # a pandas DataFrame: policy, kpi, mean, sd, ci95_half_width, …
     results.verdict()            # the comparison in plain words
     results.to_folder("results/flagship")
+
+The names below are imported on first use (PEP 562), so ``import supplysim`` and the
+command line's light commands do not pay for pandas, SciPy or Matplotlib.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from supplysim.api import Results, run
-from supplysim.experiment import Experiment, run_experiment
-from supplysim.loader import ScenarioError, load_scenario
-from supplysim.optimize import optimize
-from supplysim.scenario import ModelConfig, Scenario
-from supplysim.sim.model import simulate
-from supplysim.sweep import run_sweep
+try:
+    __version__ = version("supplysim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+_EXPORTS: dict[str, str] = {
+    "Experiment": "supplysim.analysis.experiment",
+    "ModelConfig": "supplysim.scenario",
+    "Results": "supplysim.api",
+    "Scenario": "supplysim.scenario",
+    "ScenarioError": "supplysim.scenario",
+    "load_scenario": "supplysim.scenario",
+    "optimize": "supplysim.api",
+    "run": "supplysim.api",
+    "run_experiment": "supplysim.experiments.runner",
+    "run_sweep": "supplysim.api",
+    "simulate": "supplysim.sim.replication",
+}
+"""Public name → the module that defines it."""
 
 __all__ = [
     "Experiment",
@@ -36,3 +53,23 @@ __all__ = [
     "run_sweep",
     "simulate",
 ]
+
+if TYPE_CHECKING:
+    from supplysim.analysis.experiment import Experiment
+    from supplysim.api import Results, optimize, run, run_sweep
+    from supplysim.experiments.runner import run_experiment
+    from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
+    from supplysim.sim.replication import simulate
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'supplysim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -19,18 +19,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from scipy import stats
 
-from supplysim.executors import Executor
-from supplysim.experiment import Experiment, run_experiment
-from supplysim.loader import load_scenario, with_overrides
+from supplysim.analysis.experiment import Experiment
+from supplysim.experiments.executors import Executor
+from supplysim.experiments.optimize import optimize
+from supplysim.experiments.runner import run_experiment
+from supplysim.experiments.sweep import run_sweep
+from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario
-from supplysim.sim.model import simulate
+from supplysim.scenario.load import load_scenario, with_overrides
+from supplysim.sim.replication import simulate
 from supplysim.sim.store import TraceRow
-from supplysim.table import format_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Precision", "Results", "run"]
+__all__ = ["Precision", "Results", "load_scenario", "optimize", "run", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -195,32 +198,32 @@ class Results:
 
     def plot_indicators(self, kpis: Sequence[str] | None = None) -> Figure:
         """Bars per policy with 95% intervals, one panel per indicator (default: the headline ones)."""
-        from supplysim import plots
+        from supplysim.report import figures as plots
 
         return plots.indicators_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
 
     def plot_trajectories(self, days: float | None = None, start: float | None = None) -> Figure:
         """On-hand and backordered units over time in replication 0, one panel per policy."""
-        from supplysim import plots
+        from supplysim.report import figures as plots
 
         return plots.trajectories_figure(self, days=days, start=start)
 
     def plot_waits(self) -> Figure:
         """Histogram of backorder waits in replication 0, one panel per policy."""
-        from supplysim import plots
+        from supplysim.report import figures as plots
 
         return plots.waits_figure(self)
 
     def plot_tradeoff(self) -> Figure:
         """Profit against fill rate: every replication, and each policy's mean with 95% intervals."""
-        from supplysim import plots
+        from supplysim.report import figures as plots
 
         return plots.tradeoff_figure(self)
 
     def to_folder(self, path: str | Path | None = None, *, trace: bool = False, plots: bool = True) -> Path:
         """Write the results folder (summary.json, CSVs, scenario.yaml; plots and report.html when
         ``plots``), atomically; returns its path."""
-        from supplysim.results import write_results
+        from supplysim.outputs.documents import write_results
 
         folder = Path(path) if path is not None else Path("results") / self.scenario.name
         return write_results(self.experiment, folder, extra_files(self, trace=trace, plots=plots))
@@ -228,8 +231,8 @@ class Results:
 
 def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str | bytes]:
     """Traces, plots and the HTML report of a results folder, by relative path."""
-    from supplysim import report
-    from supplysim.results import trace_csv
+    from supplysim.outputs.documents import trace_csv
+    from supplysim.report import html as report
 
     files: dict[str, str | bytes] = {}
     if trace:

@@ -1,5 +1,5 @@
 """The discrete-event model: clock, streams, customers, store, suppliers, rules."""
 
-from supplysim.sim.model import Replication, ReplicationResult, simulate
+from supplysim.sim.replication import Replication, ReplicationResult, simulate
 
 __all__ = ["Replication", "ReplicationResult", "simulate"]

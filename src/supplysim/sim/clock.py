@@ -6,7 +6,7 @@ order of their class (:data:`WARMUP` first, :data:`CANCEL` last), then in the
 order they were scheduled – see ``docs/model.md``.
 
 Customer arrivals are exogenous, so they never enter SimPy's queue: the driver
-loop in :mod:`supplysim.sim.model` advances the clock to the next arrival once
+loop in :mod:`supplysim.sim.replication` advances the clock to the next arrival once
 every earlier event has run (see ``../shared/performance.md``, item 4).
 """
 

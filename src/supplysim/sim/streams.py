@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from supplysim.distributions import Distribution
+from supplysim.scenario.distributions import Distribution
 
 __all__ = ["BLOCK", "Streams"]
 

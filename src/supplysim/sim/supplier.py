@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from simpy.events import Event
 
-from supplysim.distributions import ContinuousDistribution
 from supplysim.scenario import Supplier as SupplierConfig
+from supplysim.scenario.distributions import ContinuousDistribution
 from supplysim.sim.clock import DELIVERY, Clock
 from supplysim.sim.outages import OutageSchedule
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from supplysim import __version__
-from supplysim.experiment import Experiment
+from supplysim.analysis.experiment import Experiment
 
 __all__ = ["scenario_document", "summary_document", "summary_json", "write_results"]
 

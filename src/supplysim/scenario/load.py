@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from supplysim.scenario import MODEL_SECTIONS, Scenario, merged_policies, override_body
+from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
+from supplysim.scenario.specs import Scenario
 
 __all__ = ["ScenarioError", "apply_overrides", "load_scenario", "parse_override", "parse_scenario"]
 

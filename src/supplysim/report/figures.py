@@ -2,7 +2,7 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no display, no
 global state), so it can be saved (``fig.savefig("x.png")``), shown in a notebook, or embedded in
-the HTML report (:mod:`supplysim.report`). Each policy keeps the same colour in every figure; the
+the HTML report (:mod:`supplysim.report.html`). Each policy keeps the same colour in every figure; the
 baseline is drawn hatched and named "(baseline)".
 
 The trajectories and waits come from the event trace of one replication (the experiment's first,
@@ -23,10 +23,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from supplysim.report.terminal import format_value
 from supplysim.scenario import BaseStock, ModelConfig, Periodic
-from supplysim.sim.model import simulate
+from supplysim.sim.replication import simulate
 from supplysim.sim.store import TraceRow
-from supplysim.table import format_value
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

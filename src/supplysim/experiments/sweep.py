@@ -19,11 +19,13 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from supplysim.executors import Executor
-from supplysim.experiment import Experiment, paired_difference, run_many
-from supplysim.loader import ScenarioError, with_overrides
+from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.intervals import paired_difference
+from supplysim.experiments.executors import Executor
+from supplysim.experiments.runner import run_many
+from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario, SweepRange
-from supplysim.table import format_value
+from supplysim.scenario.load import ScenarioError, with_overrides
 
 __all__ = ["HEADLINE", "SweepResults", "parse_param", "run_sweep"]
 
@@ -178,7 +180,7 @@ class SweepResults:
 
     def to_folder(self, folder: str | Path, plots: bool = True) -> Path:
         """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ — atomically."""
-        from supplysim.results import write_folder
+        from supplysim.outputs.documents import write_folder
 
         files: dict[str, str | bytes] = {
             "sweep.csv": self.table().to_csv(index=False, float_format="%.10g"),
@@ -193,7 +195,7 @@ class SweepResults:
         """One PNG per headline indicator: the indicator against the (first) swept parameter."""
         import io
 
-        from supplysim.plots import sweep_figure
+        from supplysim.report.figures import sweep_figure
 
         table = self.table()
         param = self.parameters[0]

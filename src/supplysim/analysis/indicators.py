@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.model import ReplicationResult
+from supplysim.sim.replication import ReplicationResult
 
 __all__ = ["KPIS", "indicators", "kpi_names"]
 

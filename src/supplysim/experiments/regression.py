@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from supplysim.check import (
+from supplysim.analysis.regression import (
     BaselineError,
     Comparison,
     as_dict,
@@ -23,11 +23,11 @@ from supplysim.check import (
     scenario_files,
     write_json_atomically,
 )
-from supplysim.experiment import ReplicationError, run_experiment
-from supplysim.loader import ScenarioError, load_scenario, parse_override
-from supplysim.results import summary_document, summary_json
+from supplysim.experiments.runner import ReplicationError, run_experiment
+from supplysim.outputs.documents import summary_document, summary_json
+from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario
-from supplysim.table import format_value
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
 
 __all__ = ["run_check"]
 

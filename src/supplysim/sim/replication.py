@@ -2,7 +2,7 @@
 
 The run protocol (compare desmod): build the component tree from the validated
 configuration → run the driver loop → close the window → check the accounting
-identities → hand the counters to :mod:`supplysim.indicators`.
+identities → hand the counters to :mod:`supplysim.analysis.indicators`.
 """
 
 from __future__ import annotations

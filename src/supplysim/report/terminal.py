@@ -8,7 +8,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from supplysim.experiment import Difference, Experiment, Interval
+from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.intervals import Difference, Interval
 
 __all__ = ["GROUPS", "comparison_table", "format_value"]
 

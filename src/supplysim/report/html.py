@@ -1,6 +1,6 @@
 """The results folder's figures and its one-page HTML report.
 
-:func:`figures_and_report` renders the figures of :mod:`supplysim.plots` to PNG and writes
+:func:`figures_and_report` renders the figures of :mod:`supplysim.report.figures` to PNG and writes
 ``report.html``: a single self-contained page (inline CSS, images as ``data:`` URIs, no
 scripts, no external resources) that can be mailed or forwarded as it is. Every piece of
 text taken from the scenario is HTML-escaped.
@@ -15,9 +15,11 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from supplysim import __version__, plots
-from supplysim.experiment import Difference, Experiment, Interval
-from supplysim.table import GROUPS, format_value
+from supplysim import __version__
+from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.intervals import Difference, Interval
+from supplysim.report import figures as plots
+from supplysim.report.terminal import GROUPS, format_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -21,13 +21,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from supplysim import api
-from supplysim.executors import Executor, make_executor
-from supplysim.experiment import ReplicationError
-from supplysim.indicators import kpi_names
-from supplysim.loader import ScenarioError, load_scenario, parse_override
-from supplysim.results import ResultsFolderError, check_destination, summary_json, write_folder
+from supplysim.analysis.indicators import kpi_names
+from supplysim.experiments.executors import Executor, make_executor
+from supplysim.experiments.runner import ReplicationError
+from supplysim.outputs.documents import ResultsFolderError, check_destination, summary_json, write_folder
+from supplysim.report.terminal import comparison_table, format_value
 from supplysim.scenario import Scenario
-from supplysim.table import comparison_table, format_value
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
 
 __all__ = ["app", "main"]
 
@@ -308,7 +308,7 @@ def check(
       supplysim check scenarios/benchmarks/ --junit results/check.xml
       supplysim check scenarios/benchmarks/ --update
     """
-    from supplysim.checkrun import run_check
+    from supplysim.experiments.regression import run_check
 
     code = run_check(
         paths,
@@ -368,7 +368,7 @@ def sweep(
       supplysim sweep my.yaml --param replenishment.reorder_point=40:80:10 \\
         --param store.stockout=backorder,lost_sales
     """
-    from supplysim.sweep import parse_param, run_sweep, scenario_parameters
+    from supplysim.experiments.sweep import parse_param, run_sweep, scenario_parameters
 
     try:
         sc = _load(scenario, set_ or [], replications=replications)
@@ -468,8 +468,8 @@ def optimize(
         --subject-to 'fill_rate>=0.9' --over replenishment.reorder_point=10:80 \\
         --over replenishment.order_quantity=50:200:25
     """
-    from supplysim.optimize import optimize as run_optimize
-    from supplysim.optimize import parse_constraint, parse_over
+    from supplysim.experiments.optimize import optimize as run_optimize
+    from supplysim.experiments.optimize import parse_constraint, parse_over
 
     try:
         if (maximize is None) == (minimize is None):

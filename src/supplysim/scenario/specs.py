@@ -11,7 +11,6 @@ models; without ``policies:`` the base runs alone as ``base``.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import math
 import re
@@ -31,11 +30,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from supplysim.distributions import Constant, DiscreteConstant, Duration, Quantity
+from supplysim.scenario.distributions import Constant, DiscreteConstant, Duration, Quantity
+from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies
 
 __all__ = [
-    "KIND_TAGS",
-    "MODEL_SECTIONS",
     "RQ",
     "SS",
     "BaseStock",
@@ -46,6 +44,7 @@ __all__ = [
     "FallbackSourcing",
     "Goodwill",
     "ModelConfig",
+    "ModelSections",
     "Periodic",
     "Product",
     "Replenishment",
@@ -60,9 +59,6 @@ __all__ = [
     "SweepRange",
     "Waitlist",
     "Window",
-    "deep_merge",
-    "merged_policies",
-    "override_body",
 ]
 
 
@@ -470,9 +466,6 @@ class Periodic(_ReplenishmentBase):
 
 Replenishment = Annotated[RQ | SS | BaseStock | Periodic, Field(discriminator="policy")]
 
-MODEL_SECTIONS = ("product", "demand", "segments", "supplier", "suppliers", "sourcing", "store", "replenishment")
-"""The keys a policy may override."""
-
 
 def _default_segments() -> list[Segment]:
     return [Segment()]
@@ -530,8 +523,9 @@ def _check_supply(self: Any) -> Any:
     return self
 
 
-class ModelConfig(Frozen):
-    """One complete model: what a single policy simulates."""
+class ModelSections(Frozen):
+    """The model sections (:data:`MODEL_SECTIONS`), declared once: a scenario's base model
+    and every resolved policy (:class:`ModelConfig`) share these keys and their checks."""
 
     product: Product = Field(default_factory=Product)
     demand: Demand
@@ -558,59 +552,11 @@ class ModelConfig(Frozen):
         return max(0, self.replenishment.order_up_to_level)
 
 
+class ModelConfig(ModelSections):
+    """One complete model: what a single policy simulates."""
+
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-
-
-KIND_TAGS = ("dist", "policy", "rule")
-"""Keys that name the kind of a mapping (a distribution, a replenishment rule, a sourcing rule)."""
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """Merge ``override`` into a copy of ``base``: mappings key by key, all else replaced.
-
-    A mapping that changes its kind (a different ``dist:``, ``policy:`` or ``rule:``)
-    replaces the base mapping whole: the old kind's parameters do not leak in.
-    """
-    if isinstance(base, dict) and isinstance(override, dict):
-        if any(tag in override and override[tag] != base.get(tag) for tag in KIND_TAGS):
-            return copy.deepcopy(override)
-        out = dict(base)
-        for key, value in override.items():
-            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
-        return out
-    return copy.deepcopy(override)
-
-
-def override_body(base: Any, model: Any) -> Any:
-    """The inverse of :func:`deep_merge`: the body that merges over ``base`` into ``model``
-    (``None`` when they are equal)."""
-    if isinstance(base, dict) and isinstance(model, dict):
-        if any(model.get(tag) != base.get(tag) for tag in KIND_TAGS if tag in model):
-            return model  # another kind: the whole mapping replaces the base's
-        out = {}
-        for key, value in model.items():
-            if key not in base:
-                out[key] = value
-            elif value != base[key]:
-                d = override_body(base[key], value)
-                out[key] = value if d is None else d
-        return out or None
-    return None if base == model else model
-
-
-def merged_policies(data: dict[str, Any]) -> dict[str, Any]:
-    """Each policy body of raw scenario ``data`` deep-merged over its base model sections
-    (no ``policies:`` means one policy ``base``; bodies that are not mappings are kept as they are)."""
-    bodies = data.get("policies")
-    if bodies is None:
-        bodies = {"base": {}}
-    if not isinstance(bodies, dict):
-        return {}
-    base = {k: data[k] for k in MODEL_SECTIONS if k in data}
-    return {
-        name: deep_merge(base, {} if body is None else body) if isinstance(body, dict | type(None)) else body
-        for name, body in bodies.items()
-    }
 
 
 class SweepRange(Frozen):
@@ -637,8 +583,8 @@ class SweepRange(Frozen):
         return [round(v, 12) for v in out]
 
 
-class Scenario(Frozen):
-    """A scenario: a base model, experiment settings and the policies to compare."""
+class _Settings(Frozen):
+    """The experiment settings of a scenario (declared before the model sections, so a dump lists them first)."""
 
     name: str
     """Identifier, used for the results folder."""
@@ -652,14 +598,9 @@ class Scenario(Frozen):
     replications: PositiveInt = 10
     seed: NonNegativeInt = 0
 
-    product: Product = Field(default_factory=Product)
-    demand: Demand
-    segments: list[Segment] = Field(default_factory=_default_segments, min_length=1)
-    supplier: Supplier | None = None
-    suppliers: list[Supplier] | None = None
-    sourcing: Sourcing = Field(default_factory=SingleSourcing)
-    store: Store = Field(default_factory=Store)
-    replenishment: Replenishment
+
+class Scenario(ModelSections, _Settings):
+    """A scenario: experiment settings, a base model and the policies to compare."""
 
     policies: dict[str, ModelConfig]
     """Resolved models, in order; the first is the baseline."""
@@ -671,9 +612,6 @@ class Scenario(Frozen):
     """The file it came from (set by the loader)."""
     _base_dir: str | None = PrivateAttr(default=None)
     """Folder that relative data files are read from (set by the loader)."""
-
-    _segments = field_validator("segments")(_check_segments)
-    _supply = model_validator(mode="after")(_check_supply)
 
     def __eq__(self, other: object) -> bool:
         """Equal when every key is equal (where it was loaded from does not matter)."""

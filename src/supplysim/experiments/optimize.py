@@ -33,11 +33,13 @@ from typing import Any
 
 from scipy import stats
 
-from supplysim.executors import Executor
-from supplysim.experiment import Experiment, paired_difference, run_many
-from supplysim.loader import ScenarioError, with_overrides
+from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.intervals import paired_difference
+from supplysim.experiments.executors import Executor
+from supplysim.experiments.runner import run_many
+from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario
-from supplysim.table import format_value
+from supplysim.scenario.load import ScenarioError, with_overrides
 
 __all__ = ["Constraint", "OptimizeResult", "optimize", "parse_constraint", "parse_over"]
 

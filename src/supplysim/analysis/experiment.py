@@ -1,0 +1,54 @@
+"""An experiment's results as data: per-replication indicators of every policy, and their summaries.
+
+Replication *i* of every policy uses the same named streams (see
+:mod:`supplysim.sim.streams`), so differences between policies are paired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supplysim.analysis.indicators import kpi_names
+from supplysim.analysis.intervals import Difference, Interval, paired_difference, summarize
+from supplysim.scenario import Scenario
+
+__all__ = ["Experiment"]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Per-replication indicators of every policy, and their summaries."""
+
+    scenario: Scenario
+    values: dict[str, list[dict[str, float]]]
+    """policy → replication (in index order) → indicator → value."""
+    first: int = 0
+    """Index of the first replication in ``values``."""
+
+    def extended(self, more: Experiment) -> Experiment:
+        """This experiment followed by ``more`` (its replications must come right after)."""
+        n = len(next(iter(self.values.values())))
+        if more.first != self.first + n:
+            raise ValueError(f"replications {more.first}… do not follow {self.first}…{self.first + n - 1}")
+        values = {name: self.values[name] + more.values[name] for name in self.values}
+        sc = self.scenario.model_copy(update={"replications": n + len(next(iter(more.values.values())))})
+        return Experiment(sc, values, self.first)
+
+    @property
+    def baseline(self) -> str:
+        return self.scenario.baseline
+
+    @property
+    def kpis(self) -> tuple[str, ...]:
+        """The indicators reported for this scenario, in report order."""
+        return kpi_names(self.scenario.policies.values())
+
+    def series(self, policy: str, kpi: str) -> list[float]:
+        """One indicator of one policy, over replications."""
+        return [row[kpi] for row in self.values[policy]]
+
+    def summary(self, policy: str, kpi: str) -> Interval:
+        return summarize(self.series(policy, kpi))
+
+    def difference(self, policy: str, kpi: str) -> Difference:
+        return paired_difference(self.series(policy, kpi), self.series(self.baseline, kpi))

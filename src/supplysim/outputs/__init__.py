@@ -1,0 +1,1 @@
+"""L4, files: the results folder (one atomic writer), its documents, baselines."""

@@ -1,0 +1,62 @@
+"""Deep merge of policy bodies over the base model, and its inverse (for overrides)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+__all__ = ["KIND_TAGS", "MODEL_SECTIONS", "deep_merge", "merged_policies", "override_body"]
+
+MODEL_SECTIONS = ("product", "demand", "segments", "supplier", "suppliers", "sourcing", "store", "replenishment")
+"""The keys a policy may override."""
+
+KIND_TAGS = ("dist", "policy", "rule")
+"""Keys that name the kind of a mapping (a distribution, a replenishment rule, a sourcing rule)."""
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Merge ``override`` into a copy of ``base``: mappings key by key, all else replaced.
+
+    A mapping that changes its kind (a different ``dist:``, ``policy:`` or ``rule:``)
+    replaces the base mapping whole: the old kind's parameters do not leak in.
+    """
+    if isinstance(base, dict) and isinstance(override, dict):
+        if any(tag in override and override[tag] != base.get(tag) for tag in KIND_TAGS):
+            return copy.deepcopy(override)
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(override)
+
+
+def override_body(base: Any, model: Any) -> Any:
+    """The inverse of :func:`deep_merge`: the body that merges over ``base`` into ``model``
+    (``None`` when they are equal)."""
+    if isinstance(base, dict) and isinstance(model, dict):
+        if any(model.get(tag) != base.get(tag) for tag in KIND_TAGS if tag in model):
+            return model  # another kind: the whole mapping replaces the base's
+        out = {}
+        for key, value in model.items():
+            if key not in base:
+                out[key] = value
+            elif value != base[key]:
+                d = override_body(base[key], value)
+                out[key] = value if d is None else d
+        return out or None
+    return None if base == model else model
+
+
+def merged_policies(data: dict[str, Any]) -> dict[str, Any]:
+    """Each policy body of raw scenario ``data`` deep-merged over its base model sections
+    (no ``policies:`` means one policy ``base``; bodies that are not mappings are kept as they are)."""
+    bodies = data.get("policies")
+    if bodies is None:
+        bodies = {"base": {}}
+    if not isinstance(bodies, dict):
+        return {}
+    base = {k: data[k] for k in MODEL_SECTIONS if k in data}
+    return {
+        name: deep_merge(base, {} if body is None else body) if isinstance(body, dict | type(None)) else body
+        for name, body in bodies.items()
+    }
