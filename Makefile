@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-startup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## throughput benchmark (see docs/performance.md)
 	$(BIN)/python benchmarks/throughput.py
+
+bench-startup: $(STAMP)  ## start-up and report costs of the command line, peak memory against the horizon
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
