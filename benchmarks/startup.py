@@ -41,7 +41,7 @@ say (this is a measurement, not a test), and 1 only if a command itself fails.
 
 Usage::
 
-    .venv/bin/python benchmarks/startup.py                # full run, about a minute
+    .venv/bin/python benchmarks/startup.py                # full run, 2–3 minutes
     .venv/bin/python benchmarks/startup.py --quick        # smoke run: 1 repeat, 4,000 vs 1,000 days
     .venv/bin/python benchmarks/startup.py --repeats 5 --json results/startup.json
     make bench-startup                                    # the full run
