@@ -16,15 +16,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## run the flagship scenario: backorders vs out-of-stock
 	$(BIN)/supplysim run scenarios/backorder_vs_out_of_stock.yaml $(if $(WORKERS),--workers $(WORKERS),)
 
-test: $(STAMP)  ## the whole suite (statistical tests included), then lint and types
+test: $(STAMP)  ## the whole suite (statistical tests included), then lint, types and the import contracts
 	$(BIN)/python -m pytest -n 2 -q
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)  ## throughput benchmark (see docs/performance.md)
 	$(BIN)/python benchmarks/throughput.py

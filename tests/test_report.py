@@ -14,7 +14,9 @@ import math
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,12 +25,14 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.indicators import indicators
+from supplysim.analysis.samples import display_window, policy_sample
 from supplysim.api import Results, run
 from supplysim.report import figures as plots
 from supplysim.report import html as report
 from supplysim.scenario import BaseStock, Periodic
 from supplysim.scenario.load import load_scenario
-from supplysim.sim.replication import Replication
+from supplysim.sim.replication import Replication, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"
@@ -89,12 +93,11 @@ def test_waits_and_tradeoff_figures(results: Results) -> None:
     fig = plots.waits_figure(results)
     assert isinstance(fig, Figure)
     assert len(fig.axes) == len(results.policies)
-    rows = plots.traces(results)
     for ax, policy in zip(fig.axes, results.policies, strict=True):
-        waits, _ = plots.trace_waits(rows[policy], results.scenario.warmup)
+        served = results.experiment.samples[policy].served_after_wait
         counts = [float(p.get_height()) for p in ax.patches]
-        if waits:
-            assert sum(counts) == len(waits)
+        if served:
+            assert sum(counts) == served
         else:
             assert counts == []
             assert any("no backorders" in t.get_text() for t in ax.texts) == (policy == "out_of_stock")
@@ -156,10 +159,53 @@ def test_reorder_level_per_rule() -> None:
     assert plots.reorder_level(cfg.model_copy(update={"replenishment": rs}))[0] == 120
 
 
-# ---------------------------------------------------------------- traces
+# ---------------------------------------------------------------- recorded sample paths
 
 
-def _integral(path: plots.StockPath, values: np.ndarray, a: float, b: float) -> float:
+@dataclass(frozen=True)
+class StockPath:
+    """On-hand and backordered units after each change, rebuilt from a trace (right-continuous steps)."""
+
+    times: np.ndarray
+    on_hand: np.ndarray
+    backordered: np.ndarray
+
+    def at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The state in force at each of the instants ``t``."""
+        k = np.searchsorted(self.times, t, side="right") - 1
+        return self.on_hand[k], self.backordered[k]
+
+
+def _stock_path(rows: list[Any], initial_stock: int) -> StockPath:
+    """An independent account of the stock: on hand falls at every shipment and rises at
+    deliveries; units owed rise at backorders and fall at the shipments of waiting customers
+    and at cancellations and expiries."""
+    times, on_hand, back = [0.0], [initial_stock], [0]
+    oh, bo = initial_stock, 0
+    for row in rows:
+        t, event, qty, note = row[0], str(getattr(row[1], "value", row[1])), row[3], row[-1]
+        if event == "ship":
+            oh -= qty
+            if note == "partial shipment" or note.startswith("served after waiting"):
+                bo -= qty
+        elif event == "deliver":
+            oh += qty
+        elif event == "backorder":
+            bo += qty
+        elif event in ("cancel", "expire"):
+            bo -= qty
+        else:
+            continue
+        if times[-1] == t:
+            on_hand[-1], back[-1] = oh, bo
+        else:
+            times.append(t)
+            on_hand.append(oh)
+            back.append(bo)
+    return StockPath(np.asarray(times), np.asarray(on_hand), np.asarray(back))
+
+
+def _integral(path: StockPath, values: np.ndarray, a: float, b: float) -> float:
     """∫_a^b of the right-continuous step function (times, values)."""
     t = np.clip(np.append(path.times, b), a, b)
     return float(np.sum(values * np.diff(t)))
@@ -174,31 +220,58 @@ TRACE_CASES = {
 
 
 @pytest.mark.parametrize("case", list(TRACE_CASES))
-def test_stock_path_matches_the_simulation(case: str) -> None:
+def test_recorded_path_is_the_simulated_path(case: str) -> None:
+    """The path recorded for the figures equals, at every sample instant, the stock rebuilt
+    event by event from the trace of the same replication; the trace's path in turn agrees
+    with the simulator's own accounting (final stock, units owed, the time integrals behind
+    avg_on_hand / avg_backorders); recording changes no number; the waits kept for the
+    figure are the replication's waits."""
     path_, overrides = TRACE_CASES[case]
     sc = load_scenario(path_, overrides)
     end = sc.warmup + sc.horizon
+    window = display_window(sc.warmup, sc.horizon)
     shipped_late = 0
     for name, cfg in sc.policies.items():
         rep = Replication(cfg, seed=sc.seed, replication=0, trace=True)
-        result = rep.run(sc.horizon, sc.warmup)
-        rows = result.trace or []
-        path = plots.stock_path(rows, cfg.initial_stock)
+        result = rep.run(sc.horizon, sc.warmup, path=window)
+        plain = simulate(cfg, seed=sc.seed, replication=0, horizon=sc.horizon, warmup=sc.warmup)
+        assert indicators(plain, cfg) == indicators(result, cfg), name
+        path = _stock_path(result.trace or [], cfg.initial_stock)
         assert path.on_hand[-1] == result.final_on_hand, name
         assert path.backordered[-1] == rep.store.backordered, name
-        assert path.on_hand.min() >= 0 and path.backordered.min() >= 0, name
-        assert np.all(np.diff(path.times) > 0), name
         c = result.counters
         assert _integral(path, path.on_hand, sc.warmup, end) == pytest.approx(c.area_on_hand, rel=1e-9, abs=1e-6)
         assert _integral(path, path.backordered, sc.warmup, end) == pytest.approx(c.area_backorders, rel=1e-9, abs=1e-6)
-        waits, gave_up = plots.trace_waits(rows, sc.warmup)
-        assert len(waits) == c.served_after_wait, name
-        assert gave_up == c.cancelled + c.expired, name
-        if waits:
-            assert float(np.mean(waits)) == pytest.approx(result.waits.mean, rel=1e-5), name
-        shipped_late += len(waits)
+        sample = policy_sample(result, 0, window)
+        assert len(sample.times) == window.points and sample.window == pytest.approx((window.start, window.end))
+        on_hand, backordered = path.at(sample.times)
+        assert np.array_equal(sample.on_hand, on_hand), name
+        assert np.array_equal(sample.backordered, backordered), name
+        assert sample.served_after_wait == c.served_after_wait
+        assert sample.gave_up == c.cancelled + c.expired
+        assert float(sample.wait_weights.sum()) == c.served_after_wait
+        if c.served_after_wait:
+            mean = float(np.average(sample.wait_values, weights=sample.wait_weights))
+            assert mean == pytest.approx(result.waits.mean, rel=1e-9), name
+        shipped_late += c.served_after_wait
     if case != "two_suppliers":
         assert shipped_late > 0  # the case exercises the backorder queue
+
+
+def test_run_records_the_first_replication_and_presentation_never_simulates(
+    results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``supplysim.run`` records the figures' data during the run; drawing and writing the
+    page afterwards runs no replication."""
+    assert set(results.experiment.samples) == set(results.policies)
+    import supplysim.sim.replication as replication
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("presentation ran the model")
+
+    monkeypatch.setattr(replication.Replication, "run", forbidden)
+    files = report.figures_and_report(results)
+    assert "report.html" in files
 
 
 # ---------------------------------------------------------------- the page

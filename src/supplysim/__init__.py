@@ -16,13 +16,7 @@ command line's light commands do not pay for pandas, SciPy or Matplotlib.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("supplysim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
 
 _EXPORTS: dict[str, str] = {
     "Experiment": "supplysim.analysis.experiment",
@@ -61,8 +55,24 @@ if TYPE_CHECKING:
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate
 
+    __version__: str
+
+
+def _version() -> str:
+    """The installed distribution's version (``importlib.metadata`` is itself slow to import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("supplysim")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+        return "0.0.0+unknown"
+
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+        globals()[name] = value
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'supplysim' has no attribute {name!r}")

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from scipy import stats
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.optimize import optimize
+from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.experiments.sweep import run_sweep
-from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import load_scenario, with_overrides
-from supplysim.sim.replication import simulate
 from supplysim.sim.store import TraceRow
 
 if TYPE_CHECKING:
@@ -36,56 +34,39 @@ if TYPE_CHECKING:
 __all__ = ["Precision", "Results", "load_scenario", "optimize", "run", "run_sweep"]
 
 
-@dataclass(frozen=True)
-class Precision:
-    """How a ``--precision`` run ended."""
-
-    target: float
-    """Relative 95% half-width asked for (e.g. 0.01 = ±1% of the mean)."""
-    kpis: tuple[str, ...]
-    replications: int
-    """Replications used in the end."""
-    achieved: float
-    """Largest relative half-width over the selected indicators and all policies."""
-    reached: bool
-    """False when the maximum number of replications stopped the run first."""
-    maximum: int
-
-    def describe(self) -> str:
-        """One sentence for people."""
-        what = ", ".join(self.kpis)
-        if self.reached:
-            return (
-                f"precision reached: every policy's {what} is known to ±{self.achieved:.2%} (target "
-                f"±{self.target:.2%}) after {self.replications} replications"
-            )
-        return (
-            f"precision NOT reached: ±{self.achieved:.2%} for {what} after the maximum of {self.maximum} "
-            f"replications (target ±{self.target:.2%}); raise --max-replications or relax --precision"
-        )
-
-
 class Results:
     """What running a scenario produced, with ways to read, compare, plot and save it."""
 
     def __init__(self, experiment: Experiment, precision: Precision | None = None) -> None:
         self.experiment = experiment
         self.precision = precision
-        self._traces: dict[str, list[TraceRow]] | None = None
+
+    def _recorded(self, *, trace: bool) -> Experiment:
+        """The experiment with its first replication's sample paths (and traces, if ``trace``).
+
+        ``run`` records them during the run; results built without them get the first
+        replication of every policy run once more (same random numbers, so the same
+        replication) and kept.
+        """
+        exp = self.experiment
+        missing_samples = set(exp.samples) != set(exp.scenario.policies)
+        missing_traces = trace and set(exp.traces) != set(exp.scenario.policies)
+        if missing_samples or missing_traces:
+            first = run_experiment(
+                exp.scenario,
+                workers=1,
+                replications=range(exp.first, exp.first + 1),
+                record=True,
+                trace=trace or bool(exp.traces),
+            )
+            exp = replace(exp, samples=first.samples, traces=first.traces or exp.traces)
+            self.experiment = exp
+        return exp
 
     def traces(self) -> dict[str, list[TraceRow]]:
-        """The event trace of the first replication of every policy (simulated once, then kept)."""
-        if self._traces is None:
-            sc = self.scenario
-            rep = self.experiment.first
-            self._traces = {
-                name: simulate(
-                    cfg, seed=sc.seed, replication=rep, horizon=sc.horizon, warmup=sc.warmup, trace=True
-                ).trace
-                or []
-                for name, cfg in sc.policies.items()
-            }
-        return self._traces
+        """Every event of the first replication of every policy (recorded by ``run(trace=True)``,
+        else simulated once and kept)."""
+        return self._recorded(trace=True).traces
 
     @property
     def scenario(self) -> Scenario:
@@ -161,40 +142,9 @@ class Results:
 
     def verdict(self, kpi: str = "profit") -> list[str]:
         """The comparison in plain words, one sentence per policy, then what customers experience."""
-        exp = self.experiment
-        base = exp.summary(exp.baseline, kpi)
-        lines: list[str] = []
-        for policy in self.policies:
-            if policy == exp.baseline:
-                continue
-            d = exp.difference(policy, kpi)
-            if d.n == 0 or not math.isfinite(d.diff):
-                continue
-            rel = ""
-            if base.mean and math.isfinite(base.mean):
-                hw = (d.ci95_high - d.ci95_low) / 2
-                rel = f" ({d.diff / abs(base.mean) * 100:+.1f}% ± {hw / abs(base.mean) * 100:.1f}%)"
-            if d.significant:
-                word = "more" if d.diff > 0 else "less"
-                amount = format_value(kpi, abs(d.diff))
-                lines.append(f"{policy} earns {amount} {word} {kpi} than {exp.baseline}{rel}: a real difference.")
-            else:
-                lines.append(
-                    f"{policy} vs {exp.baseline}: {kpi} differs by {format_value(kpi, d.diff, signed=True)}{rel}, "
-                    "within the noise (interval includes 0)."
-                )
-        for policy in self.policies:
-            m = {k: exp.summary(policy, k).mean for k in ("fill_rate", "served_after_wait_rate", "cancel_rate")}
-            m["lost_rate"] = exp.summary(policy, "lost_rate").mean
-            if all(math.isfinite(v) for v in m.values()):
-                lines.append(
-                    f"Under {policy}: {m['fill_rate']:.1%} of customers are served at once, "
-                    f"{m['served_after_wait_rate']:.1%} after a wait, {m['cancel_rate']:.1%} cancel and "
-                    f"{m['lost_rate']:.1%} are turned away."
-                )
-        if self.precision is not None:
-            lines.append(self.precision.describe() + ".")
-        return lines
+        from supplysim.report.text import verdict_lines
+
+        return verdict_lines(self.experiment, kpi, self.precision)
 
     def plot_indicators(self, kpis: Sequence[str] | None = None) -> Figure:
         """Bars per policy with 95% intervals, one panel per indicator (default: the headline ones)."""
@@ -206,13 +156,13 @@ class Results:
         """On-hand and backordered units over time in replication 0, one panel per policy."""
         from supplysim.report import figures as plots
 
-        return plots.trajectories_figure(self, days=days, start=start)
+        return plots.trajectories_figure(self._recorded(trace=False), days=days, start=start)
 
     def plot_waits(self) -> Figure:
         """Histogram of backorder waits in replication 0, one panel per policy."""
         from supplysim.report import figures as plots
 
-        return plots.waits_figure(self)
+        return plots.waits_figure(self._recorded(trace=False))
 
     def plot_tradeoff(self) -> Figure:
         """Profit against fill rate: every replication, and each policy's mean with 95% intervals."""
@@ -226,7 +176,8 @@ class Results:
         from supplysim.outputs.documents import write_results
 
         folder = Path(path) if path is not None else Path("results") / self.scenario.name
-        return write_results(self.experiment, folder, extra_files(self, trace=trace, plots=plots))
+        files = extra_files(self, trace=trace, plots=plots)
+        return write_results(self.experiment, folder, files)
 
 
 def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str | bytes]:
@@ -235,6 +186,8 @@ def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str 
     from supplysim.report import html as report
 
     files: dict[str, str | bytes] = {}
+    if plots:
+        results._recorded(trace=trace)
     if trace:
         for name, rows in results.traces().items():
             files[f"traces/{name}.csv"] = trace_csv(rows)
@@ -254,6 +207,8 @@ def run(
     precision_kpis: Sequence[str] = ("profit",),
     max_replications: int = 1000,
     progress: Callable[[int, int], None] | None = None,
+    record: bool = True,
+    trace: bool = False,
 ) -> Results:
     """Run every policy of a scenario (a :class:`Scenario` or a path to its YAML file).
 
@@ -267,6 +222,9 @@ def run(
             policy; replications are added in batches until it is met or
             ``max_replications`` is reached (sequential procedure, Law 2015, §9.4.1).
         progress: ``progress(done, total)`` after each replication.
+        record: the first replication also records its stock path and waits for the figures
+            (bounded memory; changes no number).
+        trace: the first replication also keeps every event (``Results.traces()``, ``--trace``).
     """
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     pairs = list(overrides)
@@ -280,13 +238,13 @@ def run(
             pairs.append(("replications", max_replications))
     if pairs:
         sc = with_overrides(sc, pairs)
-    exp = run_experiment(sc, workers=workers, executor=executor, progress=progress)
+    exp = run_experiment(sc, workers=workers, executor=executor, progress=progress, record=record, trace=trace)
     if precision is None:
         return Results(exp)
     kpis = tuple(precision_kpis)
     n = sc.replications
     while True:
-        worst, needed = _precision(exp, kpis, precision)
+        worst, needed = precision_needed(exp, kpis, precision)
         if worst <= precision or n >= max_replications:
             break
         # at most double per batch: the estimate of the needed n is rough while n is small
@@ -295,26 +253,3 @@ def run(
         exp = exp.extended(more)
         n = target
     return Results(exp, Precision(precision, kpis, n, worst, worst <= precision, max_replications))
-
-
-def _precision(exp: Experiment, kpis: Sequence[str], target: float) -> tuple[float, int]:
-    """Largest relative half-width, and the replications that would bring it to ``target``
-    (half-width ∝ t/√n; the t quantile of the current n is replaced by the normal one, so a
-    small first batch does not inflate the estimate; Law 2015, eq. 9.2)."""
-    worst = 0.0
-    needed = 0
-    for policy in exp.scenario.policies:
-        for kpi in kpis:
-            s = exp.summary(policy, kpi)
-            if s.n < 2 or not math.isfinite(s.ci95_half_width):
-                continue
-            if s.ci95_half_width == 0:
-                continue
-            rel = s.ci95_half_width / abs(s.mean) if s.mean else math.inf
-            worst = max(worst, rel)
-            if math.isfinite(rel):
-                shrink = 1.96 / float(stats.t.ppf(0.975, s.n - 1))
-                needed = max(needed, math.ceil(s.n * (rel * shrink / target) ** 2))
-            else:
-                needed = max(needed, 2 * s.n)
-    return worst, needed

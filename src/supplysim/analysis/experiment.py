@@ -6,11 +6,13 @@ Replication *i* of every policy uses the same named streams (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from supplysim.analysis.indicators import kpi_names
 from supplysim.analysis.intervals import Difference, Interval, paired_difference, summarize
+from supplysim.analysis.samples import PolicySample
 from supplysim.scenario import Scenario
+from supplysim.sim.store import TraceRow
 
 __all__ = ["Experiment"]
 
@@ -24,6 +26,11 @@ class Experiment:
     """policy → replication (in index order) → indicator → value."""
     first: int = 0
     """Index of the first replication in ``values``."""
+    samples: dict[str, PolicySample] = field(default_factory=dict)
+    """policy → the stock path and waits recorded in replication ``first`` (for the figures;
+    empty when the run did not record them)."""
+    traces: dict[str, list[TraceRow]] = field(default_factory=dict)
+    """policy → every event of replication ``first`` (only when asked for)."""
 
     def extended(self, more: Experiment) -> Experiment:
         """This experiment followed by ``more`` (its replications must come right after)."""
@@ -32,7 +39,7 @@ class Experiment:
             raise ValueError(f"replications {more.first}… do not follow {self.first}…{self.first + n - 1}")
         values = {name: self.values[name] + more.values[name] for name in self.values}
         sc = self.scenario.model_copy(update={"replications": n + len(next(iter(more.values.values())))})
-        return Experiment(sc, values, self.first)
+        return Experiment(sc, values, self.first, self.samples, self.traces)
 
     @property
     def baseline(self) -> str:

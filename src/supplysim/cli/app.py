@@ -13,21 +13,19 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from supplysim import api
-from supplysim.analysis.indicators import kpi_names
-from supplysim.experiments.executors import Executor, make_executor
-from supplysim.experiments.runner import ReplicationError
-from supplysim.outputs.documents import ResultsFolderError, check_destination, summary_json, write_folder
-from supplysim.report.terminal import comparison_table, format_value
-from supplysim.scenario import Scenario
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
+from supplysim.scenario.specs import Scenario
+
+if TYPE_CHECKING:
+    from supplysim.experiments.executors import Executor
+
+# Commands import what they need when they run: `validate`, `schema` and `--help` stay light
+# (no pandas, SciPy or Matplotlib).
 
 __all__ = ["app", "main"]
 
@@ -55,6 +53,8 @@ def _load(path: Path, overrides: list[str], **header: Any) -> Scenario:
 
 
 def _executor(kind: str, workers: int | None, address: str | None) -> Executor:
+    from supplysim.experiments.executors import make_executor
+
     if kind not in ("local", "dask"):
         _fail(f"--executor must be 'local' or 'dask', found {kind!r}", 2)
     try:
@@ -77,6 +77,8 @@ def _running(
     kind: str, workers: int | None, address: str | None, show: bool, label: str
 ) -> Iterator[tuple[Executor, Callable[[int, int], None] | None]]:
     """The executor for the options (closed afterwards) and a progress callback."""
+    from supplysim.experiments.runner import ReplicationError
+
     runner = _executor(kind, workers, address)
     try:
         with _Bar(show, label) as bar:
@@ -99,6 +101,8 @@ class _Bar:
     """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked."""
 
     def __init__(self, enabled: bool, label: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.progress = (
             Progress(
                 TextColumn("[progress.description]{task.description}"),
@@ -188,6 +192,11 @@ def run(
       supplysim run my.yaml --precision 0.01 --kpi profit --kpi fill_rate
       supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
     """
+    from supplysim import api
+    from supplysim.analysis.indicators import kpi_names
+    from supplysim.outputs.documents import ResultsFolderError, check_destination, summary_json
+    from supplysim.report.terminal import comparison_table
+
     if format_ not in ("table", "json"):
         _fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
     try:
@@ -224,6 +233,8 @@ def run(
             precision_kpis=kpis,
             max_replications=max_replications,
             progress=bar,
+            record=report,
+            trace=trace,
         )
     try:
         res.to_folder(folder, trace=trace, plots=report)
@@ -368,7 +379,13 @@ def sweep(
       supplysim sweep my.yaml --param replenishment.reorder_point=40:80:10 \\
         --param store.stockout=backorder,lost_sales
     """
-    from supplysim.experiments.sweep import parse_param, run_sweep, scenario_parameters
+    from rich.table import Table
+
+    from supplysim.analysis.indicators import kpi_names
+    from supplysim.api import run_sweep
+    from supplysim.experiments.sweep import parse_param, scenario_parameters
+    from supplysim.outputs.documents import ResultsFolderError, check_destination
+    from supplysim.report.terminal import format_value
 
     try:
         sc = _load(scenario, set_ or [], replications=replications)
@@ -468,8 +485,13 @@ def optimize(
         --subject-to 'fill_rate>=0.9' --over replenishment.reorder_point=10:80 \\
         --over replenishment.order_quantity=50:200:25
     """
+    from rich.table import Table
+
+    from supplysim.analysis.indicators import kpi_names
     from supplysim.experiments.optimize import optimize as run_optimize
     from supplysim.experiments.optimize import parse_constraint, parse_over
+    from supplysim.outputs.documents import ResultsFolderError, check_destination, write_folder
+    from supplysim.report.terminal import format_value
 
     try:
         if (maximize is None) == (minimize is None):

@@ -13,9 +13,7 @@ supplier delays as in the experiment (common random numbers).
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,29 +21,23 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.samples import PolicySample
+from supplysim.report.outcome import Outcome, experiment_of
 from supplysim.report.terminal import format_value
 from supplysim.scenario import BaseStock, ModelConfig, Periodic
-from supplysim.sim.replication import simulate
-from supplysim.sim.store import TraceRow
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from supplysim.api import Results
-
 __all__ = [
-    "DEFAULT_DAYS",
     "HEADLINE_KPIS",
     "LABELS",
-    "StockPath",
     "indicators_figure",
     "is_rate",
     "policy_colors",
     "reorder_level",
-    "stock_path",
     "sweep_figure",
-    "trace_waits",
-    "traces",
     "tradeoff_figure",
     "trajectories_figure",
     "waits_figure",
@@ -97,16 +89,40 @@ _PALETTE = ("#1f5a8c", "#d1742a", "#3a9a5b", "#8e4fa3", "#c23b4a", "#6b7d8f", "#
 """Muted, colour-blind-tolerant qualitative palette; the baseline takes the first colour."""
 
 _DPI = 110
-_WAITED = re.compile(r"served after waiting ([0-9.eE+-]+)")
 
 
 def _style(fig: Figure) -> None:
     fig.set_facecolor("white")
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+def _new_figure(
+    width: float,
+    height: float,
+    *,
+    left: float = 0.8,
+    right: float = 0.2,
+    top: float = 0.62,
+    bottom: float = 0.5,
+    wspace: float = 0.75,
+    hspace: float = 0.75,
+) -> Figure:
+    """A white figure of ``width`` × ``height`` inches whose subplots leave fixed margins
+    [inches] for tick labels, titles and the caption line.
+
+    Fixed margins rather than a layout engine: a constrained layout measures every text
+    before drawing, which made the figures cost more than the simulation of a small run.
+    ``wspace``/``hspace`` are the gaps between panels [inches].
+    """
+    fig = Figure(figsize=(width, height), dpi=_DPI)
     _style(fig)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1.0 - right / width,
+        top=1.0 - top / height,
+        bottom=bottom / height,
+        wspace=wspace / max(width / 3.0, 1e-9),
+        hspace=hspace / max(height / 3.0, 1e-9),
+    )
     return fig
 
 
@@ -157,14 +173,14 @@ def _money(x: float, _pos: object = None) -> str:
 # ---------------------------------------------------------------- indicators
 
 
-def indicators_figure(results: Results, kpis: Sequence[str] = HEADLINE_KPIS) -> Figure:
+def indicators_figure(results: Outcome, kpis: Sequence[str] = HEADLINE_KPIS) -> Figure:
     """One panel per indicator: a bar per policy (mean) with its 95% confidence interval.
 
     Rates are shown in %; the baseline's bar is hatched. Indicators undefined for a policy
     (e.g. the mean wait when nobody waits) are marked "n/a" instead of a bar.
     """
-    exp = results.experiment
-    sc = results.scenario
+    exp = experiment_of(results)
+    sc = exp.scenario
     policies = list(sc.policies)
     colors = policy_colors(policies)
     kpis = [k for k in kpis if k in exp.kpis]
@@ -230,78 +246,23 @@ def indicators_figure(results: Results, kpis: Sequence[str] = HEADLINE_KPIS) -> 
         fontsize=9,
         color="#555555",
         x=0.01,
+        y=0.995,
+        va="top",
         ha="left",
     )
     return fig
 
 
-# ---------------------------------------------------------------- traces
+# ---------------------------------------------------------------- recorded replication
 
 
-def traces(results: Results, replication: int | None = None) -> dict[str, list[TraceRow]]:
-    """The event trace of one replication (default: the experiment's first) of every policy."""
-    if replication is None or replication == results.experiment.first:
-        return results.traces()
-    sc = results.scenario
-    rep = replication
-    out: dict[str, list[TraceRow]] = {}
-    for name, cfg in sc.policies.items():
-        rows = simulate(cfg, seed=sc.seed, replication=rep, horizon=sc.horizon, warmup=sc.warmup, trace=True).trace
-        out[name] = rows or []
-    return out
-
-
-@dataclass(frozen=True)
-class StockPath:
-    """On-hand and backordered units after each change (step functions, right-continuous).
-
-    ``on_hand[k]`` and ``backordered[k]`` hold on ``[times[k], times[k + 1])``.
-    """
-
-    times: np.ndarray[Any, np.dtype[np.float64]]
-    on_hand: np.ndarray[Any, np.dtype[np.int64]]
-    backordered: np.ndarray[Any, np.dtype[np.int64]]
-
-
-def _waited(note: str) -> float | None:
-    m = _WAITED.match(note)
-    return float(m.group(1)) if m else None
-
-
-def stock_path(rows: Sequence[TraceRow], initial_stock: int) -> StockPath:
-    """Rebuild on-hand and backordered units from a trace.
-
-    On hand falls at every "ship" (served at once, partial, from the queue, waitlist) and rises
-    at "deliver" (units received); "reserve"/"release" only earmark units. Backordered units rise
-    at "backorder" (units wanted) and fall at the shipments of waiting customers ("partial
-    shipment", "served after waiting …") and at "cancel"/"expire" (units still owed).
-    """
-    times = [0.0]
-    on_hand = [initial_stock]
-    back = [0]
-    oh, bo = initial_stock, 0
-    for t, event, _ident, qty, note in rows:
-        if event == "ship":
-            oh -= qty
-            if note == "partial shipment" or note.startswith("served after waiting"):
-                bo -= qty
-        elif event == "deliver":
-            oh += qty
-        elif event == "backorder":
-            bo += qty
-        elif event in ("cancel", "expire"):
-            bo -= qty
-        else:
-            continue
-        if times[-1] == t:
-            on_hand[-1], back[-1] = oh, bo
-        else:
-            times.append(t)
-            on_hand.append(oh)
-            back.append(bo)
-    return StockPath(
-        np.asarray(times, dtype=float), np.asarray(on_hand, dtype=np.int64), np.asarray(back, dtype=np.int64)
-    )
+def _samples(exp: Experiment) -> dict[str, PolicySample]:
+    if set(exp.samples) != set(exp.scenario.policies):
+        raise ValueError(
+            "these results hold no recorded sample paths: run with record=True "
+            "(supplysim.run records them unless told not to)"
+        )
+    return exp.samples
 
 
 def reorder_level(cfg: ModelConfig) -> tuple[float, str]:
@@ -318,47 +279,37 @@ def reorder_level(cfg: ModelConfig) -> tuple[float, str]:
     return point, f"reorder point r = {point}"
 
 
-DEFAULT_DAYS = 120.0
-"""Time units shown by default in :func:`trajectories_figure` (readable steps)."""
-
-
-def trajectories_figure(
-    results: Results,
-    days: float | None = None,
-    trace_rows: Mapping[str, Sequence[TraceRow]] | None = None,
-    start: float | None = None,
-) -> Figure:
+def trajectories_figure(results: Outcome, days: float | None = None, start: float | None = None) -> Figure:
     """On-hand (above zero) and backordered units (below zero) over time, one panel per policy.
 
-    Shows replication 0 (the experiment's first) over ``[start, start + days]`` (default:
-    :data:`DEFAULT_DAYS` time units starting a little before the end of the warm-up, so the
-    picture is mostly the measured window), clipped to the run. The rule's reorder level is a
-    dashed line — it applies to the inventory position (on hand + on order − backordered), so
-    the shelf may sit below it while an order is on its way. The warm-up is shaded.
+    Shows the path recorded in the experiment's first replication (by default
+    :data:`~supplysim.analysis.samples.DISPLAY_SPAN` time units starting a little before the end
+    of the warm-up, sampled on a fine grid); ``start`` and ``days`` zoom into that window. The
+    rule's reorder level is a dashed line — it applies to the inventory position (on hand + on
+    order − backordered), so the shelf may sit below it while an order is on its way. The
+    warm-up is shaded.
     """
-    sc = results.scenario
+    exp = experiment_of(results)
+    sc = exp.scenario
     policies = list(sc.policies)
     colors = policy_colors(policies)
-    rows_by_policy = dict(trace_rows) if trace_rows is not None else traces(results)
-    end = sc.warmup + sc.horizon
-    span = DEFAULT_DAYS if days is None else days
-    if start is None:
-        start = max(0.0, min(sc.warmup - 0.125 * span, end - span))
-    t0 = max(0.0, start)
-    t1 = min(end, t0 + span)
+    samples = _samples(exp)
+    w0, w1 = samples[policies[0]].window
+    t0 = w0 if start is None else min(max(start, w0), w1)
+    t1 = w1 if days is None else min(w1, t0 + days)
     fig = _new_figure(9.4, 0.9 + 2.1 * len(policies))
     axes = fig.subplots(len(policies), 1, sharex=True, squeeze=False).ravel()
-    paths = {p: stock_path(rows_by_policy[p], sc.policies[p].initial_stock) for p in policies}
     hi, lo = 1.0, 0.0
     shown: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
     for p in policies:
-        path = paths[p]
-        # The state at t0 is the last change at or before t0; then every change in (t0, t1].
-        k0 = max(0, int(np.searchsorted(path.times, t0, side="right")) - 1)
-        k1 = int(np.searchsorted(path.times, t1, side="right"))
-        t = np.concatenate(([t0], path.times[k0 + 1 : k1], [t1]))
-        oh = np.concatenate((path.on_hand[k0:k1], path.on_hand[k1 - 1 : k1]))
-        bo = np.concatenate((path.backordered[k0:k1], path.backordered[k1 - 1 : k1]))
+        smp = samples[p]
+        # The state at t0 is the last sample at or before t0; then every sample in (t0, t1),
+        # held until t1.
+        k0 = max(0, int(np.searchsorted(smp.times, t0, side="right")) - 1)
+        k1 = max(k0 + 1, int(np.searchsorted(smp.times, t1, side="left")))
+        t = np.concatenate(([t0], smp.times[k0 + 1 : k1], [t1]))
+        oh = np.concatenate((smp.on_hand[k0:k1], smp.on_hand[k1 - 1 : k1]))
+        bo = np.concatenate((smp.backordered[k0:k1], smp.backordered[k1 - 1 : k1]))
         shown[p] = (t, oh, bo)
         hi = max(hi, float(oh.max()), reorder_level(sc.policies[p])[0])
         lo = max(lo, float(bo.max()))
@@ -396,11 +347,13 @@ def trajectories_figure(
         ax.legend(loc="upper right", fontsize=7.5, frameon=False, ncol=3)
     axes[-1].set_xlabel(f"time [{sc.time_unit}s]", fontsize=9, color="#444444")
     fig.suptitle(
-        f"Units on the shelf and units owed to waiting customers — replication {results.experiment.first}, "
+        f"Units on the shelf and units owed to waiting customers — replication {exp.first}, "
         f"{sc.time_unit}s {t0:g} to {t1:g}",
         fontsize=9,
         color="#555555",
         x=0.01,
+        y=0.995,
+        va="top",
         ha="left",
     )
     return fig
@@ -409,36 +362,20 @@ def trajectories_figure(
 # ---------------------------------------------------------------- waits
 
 
-def trace_waits(rows: Sequence[TraceRow], warmup: float = 0.0) -> tuple[list[float], int]:
-    """Waits of the customers served after waiting, and the number who gave up (cancelled or
-    expired), among customers who joined the backorder queue at or after ``warmup`` (the
-    measured window). Waits are read from the trace notes (printed to 6 significant digits)."""
-    waits: list[float] = []
-    joined: dict[int, float] = {}
-    gave_up = 0
-    for t, event, ident, _qty, note in rows:
-        if event == "backorder":
-            joined[ident] = t
-        elif event == "ship":
-            w = _waited(note)
-            if w is not None and joined.get(ident, t - w) >= warmup:
-                waits.append(w)
-        elif event in ("cancel", "expire") and joined.get(ident, -math.inf) >= warmup:
-            gave_up += 1
-    return waits, gave_up
+def waits_figure(results: Outcome) -> Figure:
+    """Histogram of backorder waits (customers served after waiting) in the experiment's first
+    replication, one panel per policy.
 
-
-def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] | None = None) -> Figure:
-    """Histogram of backorder waits (customers served after waiting) in replication 0, one panel per policy.
-
-    Only customers who arrived in the measured window count. The mean and 90th percentile are marked.
+    Only customers who arrived in the measured window count. The mean and 90th percentile are
+    marked. The waits come from the replication's wait sketch: exact up to a few thousand waits,
+    then binned within 0.2% (far finer than the 30 bars drawn).
     """
-    sc = results.scenario
+    exp = experiment_of(results)
+    sc = exp.scenario
     policies = list(sc.policies)
     colors = policy_colors(policies)
-    rows_by_policy = dict(trace_rows) if trace_rows is not None else traces(results)
-    data = {p: trace_waits(rows_by_policy[p], sc.warmup) for p in policies}
-    longest = max((max(w) for w, _ in data.values() if w), default=1.0)
+    samples = _samples(exp)
+    longest = max((float(smp.wait_values.max()) for smp in samples.values() if len(smp.wait_values)), default=1.0)
     bins = np.linspace(0.0, longest * 1.0001, 31)
     ncols = min(3, len(policies))
     nrows = math.ceil(len(policies) / ncols)
@@ -448,30 +385,37 @@ def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] 
         fig.delaxes(ax)
     for ax, p in zip(axes, policies, strict=False):
         _tidy(ax)
-        waits, gave_up = data[p]
+        smp = samples[p]
         title = p + (" (baseline)" if p == sc.baseline else "")
         ax.set_title(title, fontsize=10, loc="left", color="#111111")
         ax.set_xlabel(f"wait [{sc.time_unit}s]", fontsize=8.5, color="#444444")
-        if not waits:
+        if smp.served_after_wait == 0:
             takes = sc.policies[p].store.stockout == "backorder"
             why = "nobody waited in this replication" if takes else "no backorders: shortages are lost sales"
-            extra = f"\n{gave_up} gave up waiting" if gave_up else ""
+            extra = f"\n{smp.gave_up} gave up waiting" if smp.gave_up else ""
             ax.text(
                 0.5, 0.55, why + extra, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555"
             )
             ax.set_yticks([])
             ax.set_xlim(0, bins[-1])
             continue
-        ax.hist(waits, bins=bins, color=colors[p], alpha=0.85, edgecolor="white", linewidth=0.5)
-        arr = np.asarray(waits)
-        mean, p90 = float(arr.mean()), float(np.quantile(arr, 0.9))
+        ax.hist(
+            smp.wait_values,
+            bins=bins,
+            weights=smp.wait_weights,
+            color=colors[p],
+            alpha=0.85,
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        mean, p90 = smp.mean_wait, smp.p90_wait
         ax.axvline(mean, color="#222222", linewidth=1.1, label=f"mean {mean:.1f}")
         ax.axvline(p90, color="#222222", linewidth=1.0, linestyle="--", label=f"90% within {p90:.1f}")
         ax.legend(loc="upper right", fontsize=7.5, frameon=False)
         ax.text(
             0.98,
             0.62,
-            f"{len(waits)} served after a wait\n{gave_up} gave up",
+            f"{smp.served_after_wait} served after a wait\n{smp.gave_up} gave up",
             transform=ax.transAxes,
             ha="right",
             va="top",
@@ -481,10 +425,12 @@ def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] 
         ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_ylabel("customers", fontsize=8.5, color="#444444")
     fig.suptitle(
-        f"How long backordered customers waited — replication {results.experiment.first}, measured window",
+        f"How long backordered customers waited — replication {exp.first}, measured window",
         fontsize=9,
         color="#555555",
         x=0.01,
+        y=0.995,
+        va="top",
         ha="left",
     )
     return fig
@@ -493,11 +439,11 @@ def waits_figure(results: Results, trace_rows: Mapping[str, Sequence[TraceRow]] 
 # ---------------------------------------------------------------- trade-off
 
 
-def tradeoff_figure(results: Results, x_kpi: str = "fill_rate", y_kpi: str = "profit") -> Figure:
+def tradeoff_figure(results: Outcome, x_kpi: str = "fill_rate", y_kpi: str = "profit") -> Figure:
     """Profit against fill rate: one faint dot per replication, the mean with 95% intervals
     (a cross) per policy, named in the legend."""
-    exp = results.experiment
-    sc = results.scenario
+    exp = experiment_of(results)
+    sc = exp.scenario
     policies = list(sc.policies)
     colors = policy_colors(policies)
     fig = _new_figure(8.0, 4.6)
@@ -544,6 +490,8 @@ def tradeoff_figure(results: Results, x_kpi: str = "fill_rate", y_kpi: str = "pr
         fontsize=9,
         color="#555555",
         x=0.01,
+        y=0.995,
+        va="top",
         ha="left",
     )
     return fig

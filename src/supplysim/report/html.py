@@ -19,12 +19,13 @@ from supplysim import __version__
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.report import figures as plots
+from supplysim.report.outcome import Outcome, experiment_of, precision_of
 from supplysim.report.terminal import GROUPS, format_value
+from supplysim.report.text import verdict_lines
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from supplysim.api import Results
     from supplysim.scenario import Scenario
 
 __all__ = ["FIGURES", "figures_and_report", "png_bytes", "report_html"]
@@ -66,13 +67,12 @@ def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
     return buf.getvalue()
 
 
-def figures_and_report(results: Results) -> dict[str, bytes | str]:
+def figures_and_report(results: Outcome) -> dict[str, bytes | str]:
     """PNG files ``plots/<figure>.png`` and ``report.html``, by path relative to the results folder."""
-    rows = plots.traces(results)
     figures: dict[str, Figure] = {
         "indicators": plots.indicators_figure(results),
-        "trajectories": plots.trajectories_figure(results, trace_rows=rows),
-        "waits": plots.waits_figure(results, trace_rows=rows),
+        "trajectories": plots.trajectories_figure(results),
+        "waits": plots.waits_figure(results),
         "tradeoff": plots.tradeoff_figure(results),
     }
     images = {name: png_bytes(fig) for name, fig in figures.items()}
@@ -159,10 +159,14 @@ def policy_changes(sc: Scenario, policy: str) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------- page parts
 
 
-def _facts(results: Results) -> str:
-    sc = results.scenario
+def _facts(results: Outcome) -> str:
+    sc = experiment_of(results).scenario
     unit = sc.time_unit
-    n = results.experiment.summary(sc.baseline, results.kpis[0]).n if results.kpis else sc.replications
+    n = (
+        experiment_of(results).summary(sc.baseline, experiment_of(results).kpis[0]).n
+        if experiment_of(results).kpis
+        else sc.replications
+    )
     measured = f"{sc.horizon:g} {unit}s"
     if sc.warmup:
         measured += f" after a {sc.warmup:g}-{unit} warm-up"
@@ -172,15 +176,16 @@ def _facts(results: Results) -> str:
         ("Policies", f"{len(sc.policies)} — baseline: {sc.baseline}"),
         ("Time unit", unit),
     ]
-    if results.precision is not None:
-        items.append(("Precision", results.precision.describe()))
+    precision = precision_of(results)
+    if precision is not None:
+        items.append(("Precision", precision.describe()))
     cells = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in items)
     return f'<dl class="facts">{cells}</dl>'
 
 
-def _verdict(results: Results) -> str:
-    lines = results.verdict()
-    policies = results.policies
+def _verdict(results: Outcome) -> str:
+    lines = verdict_lines(experiment_of(results), precision=precision_of(results))
+    policies = list(experiment_of(results).scenario.policies)
     head = [s for s in lines if not s.startswith("Under ") and "precision" not in s]
     rest = [s for s in lines if s not in head]
     parts = []
@@ -193,8 +198,8 @@ def _verdict(results: Results) -> str:
     return "".join(parts)
 
 
-def _policies(results: Results) -> str:
-    sc = results.scenario
+def _policies(results: Outcome) -> str:
+    sc = experiment_of(results).scenario
     rows = []
     for p in sc.policies:
         if p == sc.baseline:
@@ -234,9 +239,9 @@ _SECTION_NAMES = {
 }
 
 
-def _settings(results: Results) -> str:
+def _settings(results: Outcome) -> str:
     """The baseline model's settings, one row per section."""
-    sc = results.scenario
+    sc = experiment_of(results).scenario
     cfg = _dump(sc, sc.baseline)
     rows = []
     for key, value in cfg.items():
@@ -298,9 +303,9 @@ def _delta(kpi: str, d: Difference) -> str:
     return f'<td class="num delta sig {tone}" title="{title[tone]}"><span class="mark">{mark}</span> {text}</td>'
 
 
-def _comparison(results: Results) -> str:
-    exp = results.experiment
-    sc = results.scenario
+def _comparison(results: Outcome) -> str:
+    exp = experiment_of(results)
+    sc = experiment_of(results).scenario
     names = list(sc.policies)
     head = ['<th scope="col" class="ind">Indicator</th>']
     for p in names:
@@ -339,10 +344,14 @@ def _figure(name: str, data: bytes, title: str, caption: str) -> str:
     )
 
 
-def _captions(results: Results) -> dict[str, tuple[str, str]]:
-    sc = results.scenario
-    n = results.experiment.summary(sc.baseline, results.kpis[0]).n if results.kpis else sc.replications
-    rep = results.experiment.first
+def _captions(results: Outcome) -> dict[str, tuple[str, str]]:
+    sc = experiment_of(results).scenario
+    n = (
+        experiment_of(results).summary(sc.baseline, experiment_of(results).kpis[0]).n
+        if experiment_of(results).kpis
+        else sc.replications
+    )
+    rep = experiment_of(results).first
     unit = sc.time_unit
     return {
         "indicators": (
@@ -445,10 +454,14 @@ footer p { margin:4px 0; }
 """
 
 
-def report_html(results: Results, images: Mapping[str, bytes]) -> str:
+def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
     """The report page; ``images`` maps figure names (see :data:`FIGURES`) to PNG bytes."""
-    sc = results.scenario
-    n = results.experiment.summary(sc.baseline, results.kpis[0]).n if results.kpis else sc.replications
+    sc = experiment_of(results).scenario
+    n = (
+        experiment_of(results).summary(sc.baseline, experiment_of(results).kpis[0]).n
+        if experiment_of(results).kpis
+        else sc.replications
+    )
     captions = _captions(results)
     figures = "".join(_figure(name, images[name], *captions[name]) for name in FIGURES if name in images)
     desc = f'<p class="desc">{_e(sc.description)}</p>' if sc.description else ""

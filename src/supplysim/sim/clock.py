@@ -18,7 +18,7 @@ from typing import Any
 import simpy
 from simpy.events import Event
 
-__all__ = ["ARRIVAL", "CANCEL", "DELIVERY", "REVIEW", "WARMUP", "Clock", "Timer"]
+__all__ = ["ARRIVAL", "CANCEL", "DELIVERY", "REVIEW", "SAMPLE", "WARMUP", "Clock", "Timer"]
 
 WARMUP = 0
 """The end of the warm-up (statistics reset) comes before anything else at its instant."""
@@ -30,6 +30,8 @@ ARRIVAL = 3
 """Then customer arrivals (handled by the driver loop, never queued)."""
 CANCEL = 4
 """Then cancellations (patience) and expiries (store)."""
+SAMPLE = 5
+"""Last: the sample-path recorder reads the state once every model event of its instant has run."""
 
 
 class Timer(Event):

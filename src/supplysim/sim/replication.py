@@ -15,6 +15,7 @@ from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import REVIEW, WARMUP, Clock, Timer
 from supplysim.sim.customers import Customer, CustomerSource
 from supplysim.sim.outages import OutageSchedule
+from supplysim.sim.recorder import PathRecorder, PathWindow, StatePath
 from supplysim.sim.replenishment import PeriodicRule, build_rule
 from supplysim.sim.sourcing import Expedite, build_sourcing
 from supplysim.sim.stats import Counters, WaitSketch
@@ -36,6 +37,8 @@ class ReplicationResult:
     final_on_hand: int
     trace: list[TraceRow] | None
     suppliers: dict[str, SupplierStats] = field(default_factory=dict)
+    path: StatePath | None = None
+    """The sampled state path, when the run was asked to record one."""
 
 
 @dataclass(frozen=True)
@@ -106,15 +109,23 @@ class Replication:
             self.sourcing.store = self.store
 
     def run(
-        self, horizon: float, warmup: float = 0.0, customers: Iterable[Customer] | None = None
+        self,
+        horizon: float,
+        warmup: float = 0.0,
+        customers: Iterable[Customer] | None = None,
+        path: PathWindow | None = None,
     ) -> ReplicationResult:
         """Simulate [0, warmup + horizon), measuring [warmup, warmup + horizon).
+
+        With ``path``, the store's state is also sampled on that window's grid
+        (:mod:`supplysim.sim.recorder`).
 
         Raises:
             AssertionError: if the outcome identity or unit conservation fails.
         """
         env, store, rule = self.env, self.store, self.rule
         end = warmup + horizon
+        recorder = PathRecorder(env, store, path) if path is not None else None
         for supplier in self.suppliers:
             if supplier.outages is not None:
                 supplier.outages.window_start = warmup
@@ -169,7 +180,15 @@ class Replication:
             )
             for s in self.suppliers
         }
-        return ReplicationResult(self.counters, self.waits, horizon, store.on_hand, self.rows, stats)
+        return ReplicationResult(
+            self.counters,
+            self.waits,
+            horizon,
+            store.on_hand,
+            self.rows,
+            stats,
+            recorder.path() if recorder is not None else None,
+        )
 
 
 def simulate(
@@ -180,10 +199,12 @@ def simulate(
     horizon: float,
     warmup: float = 0.0,
     trace: bool = False,
+    path: PathWindow | None = None,
 ) -> ReplicationResult:
-    """Run replication ``replication`` of model ``cfg`` over [0, warmup + horizon).
+    """Run replication ``replication`` of model ``cfg`` over [0, warmup + horizon)
+    (``trace``: keep every event; ``path``: sample the state on that window).
 
     Raises:
         AssertionError: if the outcome identity or unit conservation fails.
     """
-    return Replication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup)
+    return Replication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup, path=path)

@@ -67,6 +67,18 @@ class WaitSketch:
         """Mean wait, NaN without observations."""
         return self.total / self.count if self.count else math.nan
 
+    def distribution(self) -> tuple[np.ndarray, np.ndarray]:
+        """The observations as (values, weights) [time, count]: every wait with weight 1 while
+        they are kept exactly, else the geometric centre of every non-empty histogram bin with
+        its count (values within the sketch's relative resolution)."""
+        if self._exact is not None:
+            values = np.asarray(self._exact, dtype=float)
+            return values, np.ones(len(values))
+        assert self._bins is not None
+        index = np.flatnonzero(self._bins)
+        centres = np.where(index == 0, 0.0, self.LOW * np.exp((index - 0.5) * self._log_step))
+        return centres, self._bins[index].astype(float)
+
     def quantile(self, p: float) -> float:
         """The ``p``-quantile of the waits, NaN without observations."""
         if not self.count:
