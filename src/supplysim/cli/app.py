@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
 from supplysim.scenario.specs import Scenario
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from supplysim.experiments.executors import Executor
 
 # Commands import what they need when they run: `validate`, `schema` and `--help` stay light
@@ -36,7 +37,12 @@ app = typer.Typer(
     help="supplysim: take backorders, or show 'out of stock'? Simulate and compare stockout policies.",
 )
 
-err = Console(stderr=True, highlight=False)
+
+def _err() -> Console:
+    """Standard error as a rich console (progress bars)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int) -> None:
@@ -93,6 +99,8 @@ def _running(
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     """Standard output; wide enough for the tables when it is not a terminal."""
     return Console() if sys.stdout.isatty() else Console(width=200)
 
@@ -109,7 +117,7 @@ class _Bar:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=err,
+                console=_err(),
                 transient=True,
                 auto_refresh=False,
             )
@@ -224,7 +232,7 @@ def run(
         check_destination(folder)
     except ResultsFolderError as exc:
         _fail(str(exc), 2)
-    show = not quiet and format_ == "table" and err.is_terminal
+    show = not quiet and format_ == "table" and _err().is_terminal
     with _running(executor, workers, address, show, f"simulating {sc.name}") as (runner, bar):
         res = api.run(
             sc,
@@ -405,7 +413,7 @@ def sweep(
     except (ScenarioError, ResultsFolderError) as exc:
         _fail(str(exc), 2)
         return
-    with _running(executor, workers, address, not quiet and err.is_terminal, f"sweeping {sc.name}") as (runner, bar):
+    with _running(executor, workers, address, not quiet and _err().is_terminal, f"sweeping {sc.name}") as (runner, bar):
         try:
             res = run_sweep(sc, params, executor=runner, progress=bar)
         except ScenarioError as exc:
@@ -510,7 +518,7 @@ def optimize(
     except (ScenarioError, ResultsFolderError) as exc:
         _fail(str(exc), 2)
         return
-    show = not quiet and err.is_terminal
+    show = not quiet and _err().is_terminal
     with _running(executor, workers, address, show, f"optimising {sc.name}") as (runner, bar):
         try:
             res = run_optimize(
