@@ -1,5 +1,8 @@
 """Smoke test of ``benchmarks/throughput.py``: both implementations model the same thing.
 
+The two are the simulator and the reference model (``supplysim.sim.reference``)
+on the benchmark model; ``tests/test_reference.py`` cross-checks them in depth.
+
 No timing is asserted here. Two checks, on short horizons:
 
 * each implementation generates a Poisson number of customers, λ·H on average
@@ -42,23 +45,26 @@ def bench() -> ModuleType:
 def test_both_generate_poisson_customer_counts(bench: ModuleType) -> None:
     expected = bench.RATE * HORIZON
     sigma = math.sqrt(expected)
-    sim = bench.run_simulator(bench.reference_config(), 3, HORIZON)
-    naive = bench.run_naive(3, HORIZON)
+    cfg = bench.benchmark_config()
+    sim = bench.run_simulator(cfg, 3, HORIZON)
+    ref = bench.run_reference(cfg, 3, HORIZON)
     assert abs(sim.customers - expected) <= 5 * sigma, sim.customers
-    assert abs(naive.customers - expected) <= 5 * sigma, naive.customers
+    assert abs(ref.customers - expected) <= 5 * sigma, ref.customers
 
 
-def test_naive_outcomes_add_up(bench: ModuleType) -> None:
-    counts = bench.run_naive(5, HORIZON)
+def test_reference_outcomes_add_up(bench: ModuleType) -> None:
+    counts = bench.run_reference(bench.benchmark_config(), 5, HORIZON)
     assert counts.served_immediately + counts.lost + counts.backordered == counts.customers
     assert counts.pending >= 0
     assert counts.served_after_wait > 0 and counts.cancelled > 0 and counts.lost > 0  # every path was taken
 
 
 def test_fill_rates_agree(bench: ModuleType) -> None:
-    cfg = bench.reference_config()
+    cfg = bench.benchmark_config()
     sim = [bench.run_simulator(cfg, 17, HORIZON, replication=r).fill_rate for r in range(REPLICATIONS)]
-    naive = [bench.run_naive(100 + r, HORIZON).fill_rate for r in range(REPLICATIONS)]
-    diff = statistics.mean(sim) - statistics.mean(naive)
-    se = math.sqrt(statistics.variance(sim) / len(sim) + statistics.variance(naive) / len(naive))
-    assert abs(diff) <= 5 * se, f"simulator {statistics.mean(sim):.4f}, naive {statistics.mean(naive):.4f}, se {se:.4f}"
+    ref = [bench.run_reference(cfg, 100 + r, HORIZON).fill_rate for r in range(REPLICATIONS)]
+    diff = statistics.mean(sim) - statistics.mean(ref)
+    se = math.sqrt(statistics.variance(sim) / len(sim) + statistics.variance(ref) / len(ref))
+    assert abs(diff) <= 5 * se, (
+        f"simulator {statistics.mean(sim):.4f}, reference {statistics.mean(ref):.4f}, se {se:.4f}"
+    )
