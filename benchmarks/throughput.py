@@ -11,7 +11,7 @@ with probability 0.8 and cancels after an exponential patience of mean 1 day,
 Two implementations of that model run here:
 
 * **simulator** – ``supplysim.sim.simulate`` on the model parsed from the YAML
-  text :data:`SCENARIO_YAML` by ``supplysim.loader.parse_scenario``;
+  text :data:`SCENARIO_YAML` by ``supplysim.scenario.load.parse_scenario``;
 * **reference** – ``supplysim.sim.reference.simulate`` on the same model, the
   textbook SimPy formulation: one process per customer and per replenishment
   order, a ``simpy.Container`` for the stock (strictly first come first served,

@@ -216,7 +216,7 @@ def run(
         replications: override the scenario's number of replications (the first batch
             when ``precision`` is set).
         workers: local worker processes (None = all cores, 1 = in this process).
-        executor: run elsewhere, e.g. ``supplysim.executors.DaskExecutor(address)``.
+        executor: run elsewhere, e.g. ``supplysim.experiments.executors.DaskExecutor(address)``.
         overrides: ``(dotted.path, value)`` pairs, like ``--set``.
         precision: relative target for the 95% half-width of ``precision_kpis`` of every
             policy; replications are added in batches until it is met or

@@ -81,7 +81,7 @@ LABELS: dict[str, str] = {
     "down_fraction": "Time down",
     "orders_delayed": "Orders delayed by outages",
 }
-"""Plain-words names of the indicators (keys as in :data:`supplysim.indicators.KPIS`)."""
+"""Plain-words names of the indicators (keys as in :data:`supplysim.analysis.indicators.KPIS`)."""
 
 _TIME_KPIS = {"mean_wait", "p90_wait", "mean_lead_time"}
 

@@ -1,6 +1,6 @@
 """The scenario: frozen, validated models of every key in ``scenario-format.md``.
 
-YAML → :func:`supplysim.loader.load_scenario` → :class:`Scenario` (validated once,
+YAML → :func:`supplysim.scenario.load.load_scenario` → :class:`Scenario` (validated once,
 immutable) → the simulator. Nothing downstream reads raw dictionaries.
 
 A scenario is a *base model* (:class:`ModelConfig`: product, demand, segments,

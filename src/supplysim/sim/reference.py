@@ -57,8 +57,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplysim.distributions import DiscreteConstant
 from supplysim.scenario import RQ, SS, BaseStock, ModelConfig, Periodic
+from supplysim.scenario.distributions import DiscreteConstant
 
 __all__ = ["ReferenceResult", "simulate", "unsupported"]
 
@@ -191,7 +191,7 @@ class _Model:
             return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
         def draws(name: str, dist: Any) -> Iterator[float]:
-            """Draws of ``dist`` (a distribution of :mod:`supplysim.distributions`) from stream ``name``."""
+            """Draws of ``dist`` (a distribution of :mod:`supplysim.scenario.distributions`) from stream ``name``."""
             generator = rng(name)
             return _stream(lambda n: dist.sample(generator, n))
 
