@@ -32,7 +32,8 @@ import pytest
 from scipy import stats
 
 import supplysim
-from supplysim.analysis.regression import Comparison, compare, welch
+from supplysim.analysis.regression import Comparison, Verdict, compare, welch
+from supplysim.outputs.baselines import check_json, junit_xml, read_baseline
 from supplysim.outputs.documents import scenario_fingerprint
 from supplysim.scenario.load import load_scenario
 
@@ -263,12 +264,57 @@ def test_missing_indicator_and_policy() -> None:
 def test_same_settings_different_numbers_is_a_changed_random_path() -> None:
     """Same version, scenario fingerprint and seed must reproduce the numbers exactly."""
     c = one((100.0, 1.0, 30), (100.001, 1.0, 30))
-    assert c.verdict == "within noise"  # tiny: still judged statistically
-    assert "random path" in c.note
-    # a different seed (or scenario, or version) explains the difference: no note
-    assert one((100.0, 1.0, 30), (100.001, 1.0, 30), seed=2).note == ""
-    assert one((100.0, 1.0, 30), (100.001, 1.0, 30), scenario_sha256="1" * 64).note == ""
-    assert one((100.0, 1.0, 30), (100.001, 1.0, 30), supplysim_version="9.9.9").note == ""
+    assert c.verdict is Verdict.WITHIN_NOISE  # tiny: still judged statistically
+    assert c.random_path_changed and "random path" in c.note
+    # also when the indicator is defined in only one of the runs
+    assert one((100.0, 1.0, 30), (None, None, 30)).random_path_changed
+    # a different seed (or scenario, or version) explains the difference: no flag, no note
+    for settings in ({"seed": 2}, {"scenario_sha256": "1" * 64}, {"supplysim_version": "9.9.9"}):
+        other = one((100.0, 1.0, 30), (100.001, 1.0, 30), **settings)
+        assert not other.random_path_changed and other.note == ""
+    # identical numbers are no sign of anything
+    assert not one((100.0, 1.0, 30), (100.0, 1.0, 30)).random_path_changed
+
+
+def test_provenance_is_not_compared() -> None:
+    """A committed baseline has no ``provenance``; a fresh summary has one, from another machine maybe."""
+    base = summary({"k": (1.0, 0.1, 30)})
+    now = summary({"k": (1.0, 0.1, 30)})
+    now["provenance"] = {"python": "3.99.0", "numpy": "9", "simpy": "9", "supplysim": "0.1.0", "git_commit": None}
+    (c,) = compare("s", base, now, rtol=0.01, level=0.001)
+    assert c.verdict is Verdict.IDENTICAL
+    changed = summary({"k": (1.1, 0.1, 30)})
+    changed["provenance"] = now["provenance"]
+    (c,) = compare("s", base, changed, rtol=0.01, level=0.001)
+    assert c.random_path_changed  # the settings still match: a changed random path, whatever the machine
+
+
+@pytest.mark.parametrize("path", sorted(BASELINES.glob("*/summary.json")), ids=lambda p: p.parent.name)
+def test_a_committed_baseline_without_provenance_reads_and_matches(path: Path) -> None:
+    doc = read_baseline(path)
+    assert "provenance" not in doc
+    now = {**doc, "provenance": {"git_commit": "f" * 40}}
+    assert {c.verdict for c in compare("s", doc, now, rtol=0.01, level=0.001)} == {Verdict.IDENTICAL}
+
+
+def test_reports_write_the_verdicts_as_words() -> None:
+    """check.json and the JUnit XML say "within noise", "regression"…, with the fields they always had."""
+    rows = compare(
+        "s",
+        summary({"a": (1.0, 0.1, 30), "b": (100.0, 1.0, 30), "c": (5.0, 1.0, 30)}),
+        summary({"a": (1.0, 0.1, 30), "b": (110.0, 1.0, 30), "d": (5.0, 1.0, 30)}),
+        rtol=0.01,
+        level=0.001,
+    )
+    assert [r.verdict for r in rows] == [Verdict.IDENTICAL, Verdict.REGRESSION, Verdict.MISSING, Verdict.NEW]
+    doc = json.loads(check_json(rows, {}, rtol=0.01, alpha=0.01, level=0.001, scenarios=["s"]))
+    assert [c["verdict"] for c in doc["comparisons"]] == ["identical", "regression", "missing", "new"]
+    assert set(doc["comparisons"][0]) == {
+        "scenario", "policy", "kpi", "baseline", "now", "change", "relative", "p_value", "verdict", "note"
+    }  # fmt: skip
+    assert doc["regressions"] == 1
+    root = ET.fromstring(junit_xml(rows, {}))
+    assert [f.get("type") for f in root.iter("failure")] == ["regression", "missing"]
 
 
 # --------------------------------------------------------------------------- the command

@@ -25,8 +25,10 @@ import pytest
 from scipy import stats
 
 from scenario_texts import tiny, without_policy
+from supplysim.analysis.kpis import HEADLINE
+from supplysim.api import SweepResults, run_sweep
 from supplysim.experiments.runner import run_experiment
-from supplysim.experiments.sweep import HEADLINE, SweepResults, parse_param, run_sweep, scenario_parameters
+from supplysim.experiments.sweep import parse_param, scenario_parameters
 from supplysim.scenario.load import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.experiments import sweep
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.optimize import optimize
 from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
-from supplysim.experiments.sweep import run_sweep
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import load_scenario, with_overrides
 from supplysim.sim.store import TraceRow
@@ -31,7 +31,7 @@ from supplysim.sim.store import TraceRow
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Precision", "Results", "load_scenario", "optimize", "run", "run_sweep"]
+__all__ = ["Precision", "Results", "SweepResults", "load_scenario", "optimize", "run", "run_sweep"]
 
 
 class Results:
@@ -253,3 +253,33 @@ def run(
         exp = exp.extended(more)
         n = target
     return Results(exp, Precision(precision, kpis, n, worst, worst <= precision, max_replications))
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+class SweepResults(sweep.SweepResults):
+    """A sweep's experiments and their views (:class:`supplysim.experiments.sweep.SweepResults`),
+    with the sweep's figures and folder."""
+
+    def figures(self) -> dict[str, bytes]:
+        """One PNG per headline indicator, ``plots/<indicator>.png``: the indicator against the
+        (first) swept parameter."""
+        from supplysim.report.html import sweep_images
+
+        return sweep_images(self.table(), self.parameters)
+
+    def to_folder(self, folder: str | Path, plots: bool = True) -> Path:
+        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ — atomically."""
+        from supplysim.outputs.documents import sweep_documents
+        from supplysim.outputs.folders import write_folder
+
+        files: dict[str, str | bytes] = dict(sweep_documents(self.table(), self.summary_lines(), self.scenario))
+        if plots:
+            files.update(self.figures())
+        return write_folder(Path(folder), files)
+
+
+run_sweep = SweepResults.run
+"""Run the full-factorial grid of ``parameters`` (key path → values) for every policy, as
+:meth:`supplysim.experiments.sweep.SweepResults.run`; the result can also write its folder."""

@@ -10,43 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from supplysim.analysis.kpis import KPIS, Feature, feature_names
 from supplysim.scenario import ModelConfig
 from supplysim.sim.replication import ReplicationResult
 
 __all__ = ["KPIS", "indicators", "kpi_names"]
 
-KPIS: tuple[str, ...] = (
-    "customers",
-    "units_demanded",
-    "fill_rate",
-    "unit_fill_rate",
-    "lost_rate",
-    "backorder_rate",
-    "cancel_rate",
-    "expire_rate",
-    "served_after_wait_rate",
-    "pending_rate",
-    "lost_units",
-    "lost_revenue",
-    "mean_wait",
-    "p90_wait",
-    "avg_on_hand",
-    "avg_backorders",
-    "stockout_fraction",
-    "orders_placed",
-    "units_ordered",
-    "revenue",
-    "ordering_cost",
-    "holding_cost",
-    "backorder_cost",
-    "lost_sale_cost",
-    "profit",
-)
-"""Every indicator, in report order."""
-
 
 def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
-    """The indicators a scenario reports: :data:`KPIS`, plus those of the features its policies use.
+    """The indicators a scenario reports: :data:`KPIS`, plus those of the features its policies use
+    (the features are named in the registry, :mod:`supplysim.analysis.kpis`).
 
     ``waitlist_joined``, ``waitlist_recovered`` when a policy has a waitlist;
     ``goodwill_lost`` when a policy has goodwill; per supplier ``orders@NAME``,
@@ -57,9 +30,9 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
     models = list(models)
     names = list(KPIS)
     if any(m.store.waitlist is not None for m in models):
-        names += ["waitlist_joined", "waitlist_recovered"]
+        names += feature_names(Feature.WAITLIST)
     if any(m.demand.goodwill is not None for m in models):
-        names += ["goodwill_lost"]
+        names += feature_names(Feature.GOODWILL)
     several = any(len(m.all_suppliers) > 1 for m in models)
     seen: dict[str, bool] = {}
     for m in models:
@@ -67,9 +40,9 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
             seen[s.name] = seen.get(s.name, False) or s.disruptions is not None
     for name, disrupted in seen.items():
         if several:
-            names += [f"orders@{name}", f"units@{name}", f"mean_lead_time@{name}", f"cost@{name}"]
+            names += [f"{kind}@{name}" for kind in feature_names(Feature.SEVERAL_SUPPLIERS)]
         if disrupted:
-            names += [f"down_fraction@{name}", f"orders_delayed@{name}"]
+            names += [f"{kind}@{name}" for kind in feature_names(Feature.DISRUPTIONS)]
     return tuple(names)
 
 

@@ -15,32 +15,33 @@ The decision rule (``docs/check.md``):
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from scipy import stats
 
-__all__ = [
-    "BaselineError",
-    "Comparison",
-    "as_dict",
-    "baseline_path",
-    "compare",
-    "junit_xml",
-    "read_baseline",
-    "scenario_files",
-    "welch",
-    "write_json_atomically",
-]
+__all__ = ["SETTINGS", "Comparison", "Verdict", "compare", "welch"]
 
 SETTINGS = ("supplysim_version", "scenario_sha256", "seed", "replications", "horizon", "warmup")
+"""The keys of a summary that fix the random path: equal settings must give equal numbers.
+Other keys (the ``provenance`` of the run among them) are not compared."""
+
+RANDOM_PATH_NOTE = "the random path changed (same version, scenario and seed; different numbers)"
+
+
+class Verdict(StrEnum):
+    """The outcome for one indicator; the value is the word written in the reports."""
+
+    IDENTICAL = "identical"
+    WITHIN_NOISE = "within noise"
+    REGRESSION = "regression"
+    MISSING = "missing"
+    """In the baseline, not in this run (a failure)."""
+    NEW = "new"
+    """In this run, not in the baseline (not a failure: ``--update`` records it)."""
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,14 @@ class Comparison:
     relative: float | None
     """(now − baseline) / |baseline|."""
     p_value: float | None
-    verdict: str
-    """identical | within noise | regression | missing (in the baseline, not in this run) | new."""
+    verdict: Verdict
     note: str = ""
+    random_path_changed: bool = False
+    """The numbers differ although version, scenario and seed are the baseline's (see :data:`SETTINGS`)."""
 
     @property
     def failed(self) -> bool:
-        return self.verdict in ("regression", "missing")
+        return self.verdict in (Verdict.REGRESSION, Verdict.MISSING)
 
 
 def welch(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> tuple[float, float]:
@@ -131,132 +133,23 @@ def _compare_one(
             None,
             None,
             None,
-            "new",
+            Verdict.NEW,
             "not in the baseline (a new indicator?): run `supplysim check --update` to record it",
         )
     if b is None or c is None:
-        return Comparison(scenario, policy, kpi, None, None, None, None, None, "missing", "not in this run")
+        return Comparison(scenario, policy, kpi, None, None, None, None, None, Verdict.MISSING, "not in this run")
     m0, m1 = _finite(b.get("mean")), _finite(c.get("mean"))
     if m0 == m1 and b.get("sd") == c.get("sd") and b.get("n") == c.get("n"):
-        return Comparison(scenario, policy, kpi, m0, m1, 0.0 if m0 is not None else None, 0.0, None, "identical")
-    note = "the random path changed (same version, scenario and seed; different numbers)" if same_path else ""
+        return Comparison(scenario, policy, kpi, m0, m1, 0.0 if m0 is not None else None, 0.0, None, Verdict.IDENTICAL)
+    note = RANDOM_PATH_NOTE if same_path else ""
     if m0 is None or m1 is None:
         note = "defined in only one of the runs" + (f"; {note}" if note else "")
-        return Comparison(scenario, policy, kpi, m0, m1, None, None, None, "regression", note)
+        return Comparison(scenario, policy, kpi, m0, m1, None, None, None, Verdict.REGRESSION, note, same_path)
     change = m1 - m0
     relative = change / abs(m0) if m0 != 0 else (math.inf if change else 0.0)
     p, _ = welch(m0, b.get("sd") or 0.0, int(b.get("n") or 0), m1, c.get("sd") or 0.0, int(c.get("n") or 0))
     real = p < level
     relevant = abs(relative) > rtol
-    verdict = "regression" if (real and relevant) else "within noise"
-    return Comparison(
-        scenario, policy, kpi, m0, m1, change, None if math.isinf(relative) else relative, p, verdict, note
-    )
-
-
-def junit_xml(results: list[Comparison], errors: Mapping[str, str]) -> str:
-    """A JUnit XML report: one test suite per scenario, one test case per policy × indicator."""
-    root = ET.Element("testsuites", name="supplysim check")
-    scenarios = list(dict.fromkeys([r.scenario for r in results] + list(errors)))
-    for scenario in scenarios:
-        rows = [r for r in results if r.scenario == scenario]
-        failures = sum(r.failed for r in rows)
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=scenario,
-            tests=str(max(len(rows), 1)),
-            failures=str(failures),
-            errors="1" if scenario in errors else "0",
-        )
-        if scenario in errors:
-            case = ET.SubElement(suite, "testcase", classname=scenario, name="baseline")
-            ET.SubElement(case, "error", message=errors[scenario]).text = errors[scenario]
-        for r in rows:
-            case = ET.SubElement(suite, "testcase", classname=f"{scenario}.{r.policy}", name=r.kpi)
-            if r.failed:
-                msg = f"{r.kpi}: baseline {r.baseline}, now {r.now} ({r.verdict}; p={r.p_value}) {r.note}".strip()
-                ET.SubElement(case, "failure", message=msg, type=r.verdict).text = msg
-    root.set("tests", str(sum(int(s.get("tests", "0")) for s in root)))
-    root.set("failures", str(sum(int(s.get("failures", "0")) for s in root)))
-    root.set("errors", str(sum(int(s.get("errors", "0")) for s in root)))
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def as_dict(c: Comparison) -> dict[str, Any]:
-    """A comparison as a JSON-ready mapping."""
-    d = asdict(c)
-    for k, v in d.items():
-        if isinstance(v, float) and not math.isfinite(v):
-            d[k] = None
-    return d
-
-
-def baseline_path(folder: Path, scenario_name: str) -> Path:
-    """Where the committed baseline of a scenario lives: ``<folder>/<name>/summary.json``."""
-    return folder / scenario_name / "summary.json"
-
-
-def scenario_files(paths: list[Path]) -> list[Path]:
-    """Scenario files named directly or found (``*.yaml``, sorted) in named folders."""
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
-        else:
-            files.append(p)
-    return files
-
-
-def read_baseline(path: Path) -> dict[str, Any]:
-    """A baseline summary, or :class:`BaselineError` saying what is wrong with it."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(
-            f"{path}: no baseline\n  hint: create it with `supplysim check ... --update` and commit it"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read the baseline: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise BaselineError(
-            f"{path}:{exc.lineno}:{exc.colno}: the baseline is not valid JSON ({exc.msg})\n"
-            "  hint: restore it from version control, or rewrite it with `supplysim check ... --update`"
-        ) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("policies"), dict):
-        raise BaselineError(f"{path}: not a supplysim summary.json (no `policies` mapping)")
-    for policy, entry in doc["policies"].items():
-        kpis = entry.get("kpis") if isinstance(entry, dict) else None
-        if not isinstance(kpis, dict):
-            raise BaselineError(f"{path}: policies.{policy} has no `kpis` mapping")
-        for kpi, stat in kpis.items():
-            ok = isinstance(stat, dict) and all(
-                stat.get(k) is None or (isinstance(stat.get(k), int | float) and not isinstance(stat.get(k), bool))
-                for k in ("mean", "sd", "ci95_half_width", "n")
-            )
-            ok = ok and isinstance(stat.get("n"), int) and stat["n"] >= 0
-            ok = ok and (stat.get("sd") is None or stat["sd"] >= 0)
-            if not ok:
-                raise BaselineError(
-                    f"{path}: policies.{policy}.kpis.{kpi} must hold numbers mean, sd, ci95_half_width, n; "
-                    f"found {stat!r}\n  hint: restore the file, or rewrite it with `supplysim check ... --update`"
-                )
-    return doc
-
-
-class BaselineError(Exception):
-    """A missing or unreadable baseline (exit code 2)."""
-
-
-def write_json_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    verdict = Verdict.REGRESSION if (real and relevant) else Verdict.WITHIN_NOISE
+    rel = None if math.isinf(relative) else relative
+    return Comparison(scenario, policy, kpi, m0, m1, change, rel, p, verdict, note, same_path)

@@ -202,7 +202,8 @@ def run(
     """
     from supplysim import api
     from supplysim.analysis.indicators import kpi_names
-    from supplysim.outputs.documents import ResultsFolderError, check_destination, summary_json
+    from supplysim.outputs.documents import summary_json
+    from supplysim.outputs.folders import ResultsFolderError, check_destination
     from supplysim.report.terminal import comparison_table
 
     if format_ not in ("table", "json"):
@@ -327,7 +328,7 @@ def check(
       supplysim check scenarios/benchmarks/ --junit results/check.xml
       supplysim check scenarios/benchmarks/ --update
     """
-    from supplysim.experiments.regression import run_check
+    from supplysim.cli.check import run_check
 
     code = run_check(
         paths,
@@ -390,10 +391,9 @@ def sweep(
     from rich.table import Table
 
     from supplysim.analysis.indicators import kpi_names
-    from supplysim.api import run_sweep
+    from supplysim.analysis.kpis import format_value
     from supplysim.experiments.sweep import parse_param, scenario_parameters
-    from supplysim.outputs.documents import ResultsFolderError, check_destination
-    from supplysim.report.terminal import format_value
+    from supplysim.outputs.folders import ResultsFolderError, check_destination
 
     try:
         sc = _load(scenario, set_ or [], replications=replications)
@@ -496,10 +496,10 @@ def optimize(
     from rich.table import Table
 
     from supplysim.analysis.indicators import kpi_names
+    from supplysim.analysis.kpis import format_value
     from supplysim.experiments.optimize import optimize as run_optimize
     from supplysim.experiments.optimize import parse_constraint, parse_over
-    from supplysim.outputs.documents import ResultsFolderError, check_destination, write_folder
-    from supplysim.report.terminal import format_value
+    from supplysim.outputs.folders import ResultsFolderError, check_destination, write_folder
 
     try:
         if (maximize is None) == (minimize is None):

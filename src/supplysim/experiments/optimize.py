@@ -35,9 +35,9 @@ from scipy import stats
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import paired_difference
+from supplysim.analysis.kpis import format_value
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
-from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import ScenarioError, with_overrides
 

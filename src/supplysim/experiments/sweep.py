@@ -12,8 +12,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 import yaml
@@ -21,16 +20,13 @@ from pydantic import ValidationError
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import paired_difference
+from supplysim.analysis.kpis import format_value
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
-from supplysim.report.terminal import format_value
 from supplysim.scenario import Scenario, SweepRange
 from supplysim.scenario.load import ScenarioError, with_overrides
 
-__all__ = ["HEADLINE", "SweepResults", "parse_param", "run_sweep"]
-
-HEADLINE = ("profit", "fill_rate", "lost_rate", "cancel_rate", "mean_wait")
-"""Indicators plotted and summarised for a sweep."""
+__all__ = ["SweepResults", "parse_param", "run_sweep", "scenario_parameters"]
 
 
 def parse_param(text: str) -> tuple[str, list[Any]]:
@@ -62,7 +58,11 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
 
 @dataclass
 class SweepResults:
-    """A sweep's experiments, one per point, and the views on them."""
+    """A sweep's experiments, one per point, and the views on them (tables, words).
+
+    Its files and figures are composed above this layer: :class:`supplysim.api.SweepResults`
+    adds ``to_folder`` and ``figures``.
+    """
 
     scenario: Scenario
     parameters: list[str]
@@ -178,63 +178,39 @@ class SweepResults:
             lines.append(f"{p}: highest {kpi} at {self._label(j)} ({format_value(kpi, means[j])}).")
         return lines
 
-    def to_folder(self, folder: str | Path, plots: bool = True) -> Path:
-        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ — atomically."""
-        from supplysim.outputs.documents import write_folder
+    @classmethod
+    def run(
+        cls,
+        scenario: Scenario,
+        parameters: Sequence[tuple[str, list[Any]]],
+        *,
+        workers: int | None = None,
+        executor: Executor | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Self:
+        """Run the full-factorial grid of ``parameters`` (key path → values) for every policy.
 
-        files: dict[str, str | bytes] = {
-            "sweep.csv": self.table().to_csv(index=False, float_format="%.10g"),
-            "summary.txt": "\n".join(self.summary_lines()) + "\n",
-            "scenario.yaml": yaml.safe_dump(self.scenario.model_dump(mode="json", by_alias=True), sort_keys=False),
-        }
-        if plots:
-            files.update(self.figures())
-        return write_folder(Path(folder), files)
-
-    def figures(self) -> dict[str, bytes]:
-        """One PNG per headline indicator: the indicator against the (first) swept parameter."""
-        import io
-
-        from supplysim.report.figures import sweep_figure
-
-        table = self.table()
-        param = self.parameters[0]
-        others = self.parameters[1:]
-        if others:  # one line per policy and combination of the other parameters
-            table = table.copy()
-            table["policy"] = table["policy"] + table[others].apply(
-                lambda r: " (" + ", ".join(f"{o}={r[o]}" for o in others) + ")", axis=1
-            )
-        out = {}
-        for kpi in HEADLINE:
-            if kpi not in set(table["kpi"]):
-                continue
-            fig = sweep_figure(table, param, kpi)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-            out[f"plots/{kpi}.png"] = buf.getvalue()
-        return out
+        Args:
+            scenario: the base scenario; each point overrides it like ``--set``.
+            parameters: (key path, values) pairs; every combination of values is a point.
+            workers: local worker processes (None = all cores, 1 = in this process).
+            executor: run elsewhere instead (see :mod:`supplysim.experiments.executors`).
+            progress: ``progress(done, total)`` after each replication.
+        """
+        if not parameters:
+            raise ScenarioError("nothing to sweep: give --param PATH=FROM:TO:STEP or a `sweep:` block in the scenario")
+        names = [p for p, _ in parameters]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ScenarioError(f"{repeated[0]} is swept twice; give all its values in one --param")
+        grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(v for _, v in parameters))]
+        scenarios = [with_overrides(scenario, list(point.items())) for point in grid]
+        experiments = run_many(scenarios, workers=workers, executor=executor, progress=progress)
+        return cls(scenario, names, grid, experiments)
 
 
-def run_sweep(
-    scenario: Scenario,
-    parameters: Sequence[tuple[str, list[Any]]],
-    *,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> SweepResults:
-    """Run the full-factorial grid of ``parameters`` (key path → values)."""
-    if not parameters:
-        raise ScenarioError("nothing to sweep: give --param PATH=FROM:TO:STEP or a `sweep:` block in the scenario")
-    names = [p for p, _ in parameters]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ScenarioError(f"{repeated[0]} is swept twice; give all its values in one --param")
-    grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(v for _, v in parameters))]
-    scenarios = [with_overrides(scenario, list(point.items())) for point in grid]
-    experiments = run_many(scenarios, workers=workers, executor=executor, progress=progress)
-    return SweepResults(scenario, names, grid, experiments)
+run_sweep = SweepResults.run
+"""Run the full-factorial grid of ``parameters`` (key path → values): :meth:`SweepResults.run`."""
 
 
 def scenario_parameters(scenario: Scenario) -> list[tuple[str, list[Any]]]:

@@ -7,19 +7,21 @@ import hashlib
 import io
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from supplysim import __version__
 from supplysim.analysis.experiment import Experiment
+from supplysim.outputs.folders import write_folder
+from supplysim.outputs.provenance import provenance, supplysim_version
+from supplysim.scenario import Scenario
 
-__all__ = ["scenario_document", "summary_document", "summary_json", "write_results"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["scenario_document", "summary_document", "summary_json", "sweep_documents", "write_results"]
 
 
 def _num(x: float) -> float | None:
@@ -28,7 +30,11 @@ def _num(x: float) -> float | None:
 
 
 def summary_document(exp: Experiment) -> dict[str, Any]:
-    """The ``summary.json`` document as a Python mapping."""
+    """The ``summary.json`` document as a Python mapping.
+
+    The last key, ``provenance``, says what computed it (:func:`supplysim.outputs.provenance.provenance`);
+    it describes the machine and checkout, not the scenario, and comparisons leave it out.
+    """
     sc = exp.scenario
     policies: dict[str, Any] = {}
     for name in sc.policies:
@@ -42,7 +48,7 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
                 vs[kpi] = {"diff": _num(d.diff), "ci95_low": _num(d.ci95_low), "ci95_high": _num(d.ci95_high)}
         policies[name] = {"kpis": kpis, "vs_baseline": vs}
     return {
-        "supplysim_version": __version__,
+        "supplysim_version": supplysim_version(),
         "scenario": sc.name,
         "scenario_sha256": scenario_fingerprint(exp),
         "seed": sc.seed,
@@ -51,6 +57,7 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
         "warmup": sc.warmup,
         "baseline": sc.baseline,
         "policies": policies,
+        "provenance": provenance(),
     }
 
 
@@ -106,7 +113,7 @@ def scenario_document(exp: Experiment) -> str:
     """The scenario as resolved: overrides applied, defaults filled in, policies complete."""
     data = exp.scenario.model_dump(mode="json", by_alias=True)
     header = (
-        f"# Resolved by supplysim {__version__}: every default filled in and every policy complete.\n"
+        f"# Resolved by supplysim {supplysim_version()}: every default filled in and every policy complete.\n"
         "# Running this file reproduces the results in this folder.\n"
     )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -122,31 +129,8 @@ def trace_csv(rows: list[tuple[float, str, int, int, str]]) -> str:
     return buf.getvalue()
 
 
-MARKER = ".supplysim-results"
-"""A file in every results folder: only such folders (or empty ones) are ever replaced."""
-
-
-class ResultsFolderError(ValueError):
-    """``--out`` names something supplysim must not overwrite."""
-
-
-def check_destination(out: Path) -> None:
-    """Refuse a destination that is a file, or a non-empty folder not written by supplysim."""
-    out = Path(out)
-    if not out.resolve().name:
-        raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
-    if out.exists():
-        if not out.is_dir():
-            raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give --out a folder name")
-        if not (out / MARKER).exists() and any(out.iterdir()):
-            raise ResultsFolderError(
-                f"{out} already holds files that supplysim did not write; they would be replaced\n"
-                "  hint: choose a new or empty folder with --out"
-            )
-
-
 def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] | None = None) -> Path:
-    """Write the results folder of an experiment (see :func:`write_folder`)."""
+    """Write the results folder of an experiment, atomically (see :func:`~supplysim.outputs.folders.write_folder`)."""
     files: dict[str, str | bytes] = {
         "summary.json": summary_json(exp),
         "summary.csv": summary_csv(exp),
@@ -157,39 +141,11 @@ def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] |
     return write_folder(out, files)
 
 
-def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
-    """Write a results folder atomically: a complete new folder replaces the old one.
-
-    The folder is assembled next to ``out`` and renamed into place, so an
-    interrupted run leaves either the previous results or the new ones, never a
-    mix (in the instant between the two renames, the previous results sit under
-    ``.NAME.old-PID`` beside it). Only an empty folder or one written by
-    supplysim (it holds :data:`MARKER`) is replaced.
-    """
-    out = Path(out).resolve()
-    check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a results folder is an ordinary folder
-    try:
-        content_by_name = dict(files)
-        content_by_name[MARKER] = f"written by supplysim {__version__}; this folder is replaced by the next run\n"
-        for name, content in content_by_name.items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                (tmp / name).write_bytes(content)
-            else:
-                (tmp / name).write_text(content, encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+def sweep_documents(table: pd.DataFrame, lines: list[str], scenario: Scenario) -> dict[str, str]:
+    """The text files of a sweep folder: ``sweep.csv`` (the tidy table, 10 significant digits),
+    ``summary.txt`` (the answer in words, one line each) and ``scenario.yaml`` (the swept scenario)."""
+    return {
+        "sweep.csv": table.to_csv(index=False, float_format="%.10g"),
+        "summary.txt": "\n".join(lines) + "\n",
+        "scenario.yaml": yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=False),
+    }

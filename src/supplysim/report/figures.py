@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.kpis import HEADLINE, REGISTRY, NumberFormat, Unit, display_name, format_value, lookup
 from supplysim.analysis.samples import PolicySample
 from supplysim.report.outcome import Outcome, experiment_of
-from supplysim.report.terminal import format_value
 from supplysim.scenario import BaseStock, ModelConfig, Periodic
 
 if TYPE_CHECKING:
@@ -43,47 +43,11 @@ __all__ = [
     "waits_figure",
 ]
 
-HEADLINE_KPIS: tuple[str, ...] = ("profit", "fill_rate", "lost_rate", "cancel_rate", "mean_wait")
+HEADLINE_KPIS: tuple[str, ...] = HEADLINE
 
-LABELS: dict[str, str] = {
-    "customers": "Customers",
-    "units_demanded": "Units demanded",
-    "fill_rate": "Served at once (fill rate)",
-    "unit_fill_rate": "Units shipped at arrival",
-    "lost_rate": "Turned away (lost sales)",
-    "backorder_rate": "Took a backorder",
-    "cancel_rate": "Cancelled while waiting",
-    "expire_rate": "Backorder expired",
-    "served_after_wait_rate": "Served after a wait",
-    "pending_rate": "Still waiting at the end",
-    "lost_units": "Units lost",
-    "lost_revenue": "Revenue lost",
-    "mean_wait": "Mean wait of backorders",
-    "p90_wait": "90th percentile wait",
-    "avg_on_hand": "Average units on hand",
-    "avg_backorders": "Average units backordered",
-    "stockout_fraction": "Time with an empty shelf",
-    "orders_placed": "Replenishment orders",
-    "units_ordered": "Units ordered",
-    "revenue": "Revenue",
-    "ordering_cost": "Ordering cost",
-    "holding_cost": "Holding cost",
-    "backorder_cost": "Backorder cost",
-    "lost_sale_cost": "Lost-sale penalty",
-    "profit": "Profit",
-    "waitlist_joined": "Joined the waitlist",
-    "waitlist_recovered": "Recovered from the waitlist",
-    "goodwill_lost": "Lost to bad reputation",
-    "orders": "Orders placed",
-    "units": "Units ordered",
-    "mean_lead_time": "Mean lead time",
-    "cost": "Ordering cost",
-    "down_fraction": "Time down",
-    "orders_delayed": "Orders delayed by outages",
-}
-"""Plain-words names of the indicators (keys as in :data:`supplysim.analysis.indicators.KPIS`)."""
-
-_TIME_KPIS = {"mean_wait", "p90_wait", "mean_lead_time"}
+LABELS: dict[str, str] = {k.kind: k.label for k in REGISTRY}
+"""Plain-words names of the indicators, by name (the kind before ``@`` for per-supplier ones);
+read from the registry, :mod:`supplysim.analysis.kpis`."""
 
 _PALETTE = ("#1f5a8c", "#d1742a", "#3a9a5b", "#8e4fa3", "#c23b4a", "#6b7d8f", "#b8902e", "#2d9aa6")
 """Muted, colour-blind-tolerant qualitative palette; the baseline takes the first colour."""
@@ -144,15 +108,12 @@ def policy_colors(policies: Sequence[str]) -> dict[str, str]:
 
 def is_rate(kpi: str) -> bool:
     """True for indicators shown as percentages (as in the terminal table)."""
-    return format_value(kpi, 0.5).endswith("%")
+    return lookup(kpi).format is NumberFormat.PERCENT
 
 
 def _label(kpi: str, time_unit: str | None = None) -> str:
-    name, _, where = kpi.partition("@")
-    text = LABELS.get(name, name.replace("_", " ").capitalize())
-    if where:
-        text += f" — {where}"
-    if name in _TIME_KPIS and time_unit:
+    text = display_name(kpi)
+    if lookup(kpi).unit is Unit.TIME and time_unit:
         text += f" [{time_unit}s]"
     return text
 

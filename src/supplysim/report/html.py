@@ -15,49 +15,25 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from supplysim import __version__
-from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, Interval
+from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, grouped, lookup
+from supplysim.outputs.provenance import supplysim_version
 from supplysim.report import figures as plots
 from supplysim.report.outcome import Outcome, experiment_of, precision_of
-from supplysim.report.terminal import GROUPS, format_value
 from supplysim.report.text import verdict_lines
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from supplysim.scenario import Scenario
 
-__all__ = ["FIGURES", "figures_and_report", "png_bytes", "report_html"]
+__all__ = ["FIGURES", "figures_and_report", "png_bytes", "report_html", "sweep_images"]
 
 FIGURES: tuple[str, ...] = ("indicators", "trajectories", "waits", "tradeoff")
 """The figures of a run, written as ``plots/<name>.png``."""
 
 _DPI = 110
-
-_BETTER: dict[str, int] = {
-    **dict.fromkeys(("fill_rate", "unit_fill_rate", "revenue", "profit", "waitlist_recovered"), 1),
-    **dict.fromkeys(
-        (
-            "lost_rate",
-            "cancel_rate",
-            "expire_rate",
-            "mean_wait",
-            "p90_wait",
-            "lost_units",
-            "lost_revenue",
-            "stockout_fraction",
-            "avg_backorders",
-            "ordering_cost",
-            "holding_cost",
-            "backorder_cost",
-            "lost_sale_cost",
-            "goodwill_lost",
-        ),
-        -1,
-    ),
-}
-"""+1 when more is better for the shop, −1 when less is; indicators not listed are neutral."""
 
 
 def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
@@ -268,17 +244,6 @@ def _settings(results: Outcome) -> str:
     return '<table class="settings"><tbody>' + "".join(rows) + "</tbody></table>"
 
 
-def _groups(exp: Experiment) -> list[tuple[str, tuple[str, ...]]]:
-    listed = {k for _, ks in GROUPS for k in ks}
-    groups = [(g, tuple(k for k in ks if k in exp.kpis)) for g, ks in GROUPS]
-    extra = [k for k in exp.kpis if k not in listed]
-    if [k for k in extra if "@" not in k]:
-        groups.append(("Waitlist and goodwill", tuple(k for k in extra if "@" not in k)))
-    if [k for k in extra if "@" in k]:
-        groups.append(("Suppliers", tuple(k for k in extra if "@" in k)))
-    return [(g, ks) for g, ks in groups if ks]
-
-
 def _cell(kpi: str, s: Interval) -> str:
     if s.n == 0 or not math.isfinite(s.mean):
         return '<td class="num na">–</td>'
@@ -296,8 +261,8 @@ def _delta(kpi: str, d: Difference) -> str:
         text += f' <span class="pm">± {_e(format_value(kpi, (d.ci95_high - d.ci95_low) / 2))}</span>'
     if not d.significant:
         return f'<td class="num delta noise">{text}</td>'
-    direction = _BETTER.get(kpi.split("@", 1)[0], 0)
-    tone = "neutral" if direction == 0 else ("better" if direction * d.diff > 0 else "worse")
+    better = lookup(kpi).better
+    tone = "neutral" if better is Better.NEITHER else ("better" if better.value * d.diff > 0 else "worse")
     mark = "▲" if d.diff > 0 else "▼"
     title = {"better": "real difference, better", "worse": "real difference, worse", "neutral": "real difference"}
     return f'<td class="num delta sig {tone}" title="{title[tone]}"><span class="mark">{mark}</span> {text}</td>'
@@ -317,12 +282,11 @@ def _comparison(results: Outcome) -> str:
             )
     width = len(head)
     body = []
-    for group, kpis in _groups(exp):
-        body.append(f'<tr class="group"><th colspan="{width}" scope="colgroup">{_e(group)}</th></tr>')
+    for group, kpis in grouped(exp.kpis):
+        body.append(f'<tr class="group"><th colspan="{width}" scope="colgroup">{_e(group.value)}</th></tr>')
         for kpi in kpis:
-            kind, _, where = kpi.partition("@")
-            name = _e(plots.LABELS.get(kind, kind) + (f" — {where}" if where else ""))
-            if kind in ("mean_wait", "p90_wait", "mean_lead_time"):
+            name = _e(display_name(kpi))
+            if lookup(kpi).unit is Unit.TIME:
                 name += f' <span class="unit">[{_e(sc.time_unit)}s]</span>'
             cells = [f'<th scope="row" class="ind" title="{_e(kpi)}">{name}</th>']
             for p in names:
@@ -488,7 +452,7 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
         f'<section id="settings"><h2>Model settings (baseline)</h2>{_settings(results)}</section>',
         "</main>",
         "<footer>",
-        f"<p>Simulated with supplysim {_e(__version__)}: every policy sees the same customers and supplier "
+        f"<p>Simulated with supplysim {_e(supplysim_version())}: every policy sees the same customers and supplier "
         "delays in replication <i>i</i> (common random numbers); intervals are Student-t over replications, "
         "differences paired-t (Law 2015, <i>Simulation Modeling and Analysis</i>, §4.5 and §10.2).</p>",
         "<p>The resolved scenario is in <code>scenario.yaml</code> next to this page; per-replication "
@@ -496,3 +460,32 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
         "</footer></div></body></html>",
     )
     return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def sweep_images(table: pd.DataFrame, parameters: Sequence[str]) -> dict[str, bytes]:
+    """A sweep's figures, ``plots/<indicator>.png``: each headline indicator against the first
+    swept parameter, one line per policy (and per combination of the other parameters, if any).
+
+    Args:
+        table: the sweep's tidy table (:meth:`supplysim.experiments.sweep.SweepResults.table`).
+        parameters: the swept key paths, in the order given.
+    """
+    param = parameters[0]
+    others = list(parameters[1:])
+    if others:  # one line per policy and combination of the other parameters
+        table = table.copy()
+        table["policy"] = table["policy"] + table[others].apply(
+            lambda r: " (" + ", ".join(f"{o}={r[o]}" for o in others) + ")", axis=1
+        )
+    out = {}
+    for kpi in HEADLINE:
+        if kpi not in set(table["kpi"]):
+            continue
+        fig = plots.sweep_figure(table, param, kpi)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        out[f"plots/{kpi}.png"] = buf.getvalue()
+    return out

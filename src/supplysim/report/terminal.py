@@ -1,64 +1,23 @@
-"""The comparison table printed by ``supplysim run``: policies side by side."""
+"""What the commands print: the comparison table of ``supplysim run``, the table and notes of ``supplysim check``."""
 
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, Interval
+from supplysim.analysis.kpis import format_value, grouped
+from supplysim.analysis.regression import Comparison, Verdict
 
-__all__ = ["GROUPS", "comparison_table", "format_value"]
-
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "Service",
-        (
-            "fill_rate",
-            "unit_fill_rate",
-            "lost_rate",
-            "backorder_rate",
-            "served_after_wait_rate",
-            "cancel_rate",
-            "expire_rate",
-            "pending_rate",
-            "mean_wait",
-            "p90_wait",
-        ),
-    ),
-    ("Inventory", ("avg_on_hand", "avg_backorders", "stockout_fraction", "orders_placed", "units_ordered")),
-    ("Demand", ("customers", "units_demanded", "lost_units", "lost_revenue")),
-    (
-        "Money",
-        ("revenue", "ordering_cost", "holding_cost", "backorder_cost", "lost_sale_cost", "profit"),
-    ),
-)
-
-_RATES = {k for _, ks in GROUPS[:1] for k in ks if k.endswith("_rate")} | {"stockout_fraction"}
-_MONEY = {"revenue", "ordering_cost", "holding_cost", "backorder_cost", "lost_sale_cost", "profit", "lost_revenue"}
-_TIMES = {"mean_wait", "p90_wait"}
-
-
-def format_value(kpi: str, x: float, signed: bool = False) -> str:
-    """A number as a person reads it: rates in %, money with separators."""
-    if not math.isfinite(x):
-        return "–"
-    sign = "+" if signed else ""
-    kind = kpi.split("@", 1)[0]
-    if kind == "down_fraction":
-        return f"{x * 100:{sign}.2f}%"
-    if kind == "cost":
-        return f"{x:{sign},.0f}"
-    if kpi in _RATES:
-        return f"{x * 100:{sign}.2f}%"
-    if kpi in _MONEY or abs(x) >= 1000:
-        return f"{x:{sign},.0f}"
-    if kpi in _TIMES:
-        return f"{x:{sign}.2f}"
-    return f"{x:{sign}.2f}"
+__all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
 
 
 def _cell(kpi: str, s: Interval) -> str:
@@ -105,17 +64,10 @@ def comparison_table(exp: Experiment) -> Table:
         table.add_column(name + (" (baseline)" if name == sc.baseline else ""), justify="right", no_wrap=True)
         if name != sc.baseline:
             table.add_column(f"Δ {name}", justify="right", no_wrap=True)
-    listed = {k for _, ks in GROUPS for k in ks}
-    extra = [k for k in exp.kpis if k not in listed]
-    groups = list(GROUPS)
-    if [k for k in extra if "@" not in k]:
-        groups.append(("Waitlist and goodwill", tuple(k for k in extra if "@" not in k)))
-    if [k for k in extra if "@" in k]:
-        groups.append(("Suppliers", tuple(k for k in extra if "@" in k)))
-    for g, (group, kpis) in enumerate(groups):
+    for g, (group, kpis) in enumerate(grouped(exp.kpis)):
         if g:
             table.add_section()
-        table.add_row(Text(group, style="italic cyan"))
+        table.add_row(Text(group.value, style="italic cyan"))
         for kpi in kpis:
             row: list[str | Text] = [kpi]
             for name in names:
@@ -124,3 +76,89 @@ def comparison_table(exp: Experiment) -> Table:
                     row.append(_diff(kpi, exp.difference(name, kpi)))
             table.add_row(*row)
     return table
+
+
+# ---------------------------------------------------------------- supplysim check
+
+_VERDICT_STYLE = {Verdict.REGRESSION: "bold red", Verdict.MISSING: "bold red", Verdict.WITHIN_NOISE: "yellow"}
+
+
+def _change(r: Comparison) -> str:
+    if r.change is None:
+        return "–"
+    text = format_value(r.kpi, r.change, signed=True)
+    if r.relative is not None and math.isfinite(r.relative) and r.baseline:
+        text += f" ({r.relative:+.1%})"
+    return text
+
+
+def check_table(results: Sequence[Comparison], rtol: float, level: float) -> Table:
+    """One row per comparison: scenario, policy, indicator, baseline, now, change, verdict."""
+    table = Table(title="supplysim check", caption=f"regression = Welch p < {level:.2g} and |change| > {rtol:.1%}")
+    for col in ("scenario", "policy", "indicator", "baseline", "now", "change", "verdict"):
+        table.add_column(col, justify="right" if col in ("baseline", "now", "change") else "left")
+    for r in results:
+        style = _VERDICT_STYLE.get(r.verdict, "")
+        table.add_row(
+            r.scenario,
+            r.policy,
+            r.kpi,
+            format_value(r.kpi, r.baseline),
+            format_value(r.kpi, r.now),
+            _change(r),
+            f"[{style}]{r.verdict.value}[/]" if style else r.verdict.value,
+        )
+    return table
+
+
+def check_notes(results: Sequence[Comparison], errors: Mapping[str, str]) -> list[str]:
+    """What a check run means, in words: changed random paths, changed settings, the counts."""
+    lines = []
+    for name in sorted({r.scenario for r in results if r.random_path_changed}):
+        lines.append(
+            f"note: {name}: same supplysim version, scenario and seed as the baseline, but different numbers: "
+            "the simulation's random path changed (a change to the model or a policy, or a new use of a random "
+            "stream, without a version bump). If intended, review with --all and run `supplysim check --update`."
+        )
+    differs = sorted({r.scenario for r in results if r.verdict is not Verdict.IDENTICAL and not r.random_path_changed})
+    if differs:
+        lines.append(
+            f"note: {', '.join(differs)}: the scenario, seed or version differs from the baseline's "
+            "(overrides, edits or a new version), so changes are judged statistically."
+        )
+    by = {v: sum(r.verdict is v for r in results) for v in Verdict}
+    lines.append(
+        f"{len(results)} indicators: {by[Verdict.IDENTICAL]} identical, {by[Verdict.WITHIN_NOISE]} within noise, "
+        f"{by[Verdict.REGRESSION]} regressions, {by[Verdict.MISSING]} missing"
+        + (f", {by[Verdict.NEW]} new (not in the baseline)" if by[Verdict.NEW] else "")
+        + (f"; {len(errors)} scenario(s) without a usable baseline" if errors else "")
+    )
+    return lines
+
+
+def print_check(
+    results: Sequence[Comparison], errors: Mapping[str, str], *, all_rows: bool, rtol: float, level: float
+) -> None:
+    """The outcome of ``supplysim check``: errors to standard error; the failed rows (every row
+    with ``all_rows``) and the notes to standard output."""
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    for name, message in errors.items():
+        sys.stderr.write(f"error: {name}: {message}\n")
+    shown = [r for r in results if all_rows or r.failed]
+    if shown:
+        console.print(check_table(shown, rtol, level))
+    for line in check_notes(results, errors):
+        console.print(line, highlight=False)
+
+
+def update_lines(scenario: str, path: Path, comparisons: Sequence[Comparison] | None) -> list[str]:
+    """What ``supplysim check --update`` did to one baseline: created it (``comparisons`` None),
+    or rewrote it, with up to 20 of the indicators that changed."""
+    if comparisons is None:
+        return [f"{scenario}: new baseline {path}"]
+    changed = [r for r in comparisons if r.verdict is not Verdict.IDENTICAL]
+    lines = [f"{scenario}: baseline rewritten ({len(changed)} of {len(comparisons)} indicators changed)"]
+    for r in changed[:20]:
+        was, now = format_value(r.kpi, r.baseline), format_value(r.kpi, r.now)
+        lines.append(f"  {r.policy}.{r.kpi}: {was} → {now} ({r.verdict.value})")
+    return lines
