@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from supplysim.analysis.kpis import KPIS, Feature, feature_names
 from supplysim.scenario import ModelConfig
-from supplysim.sim.replication import ReplicationResult
+
+if TYPE_CHECKING:  # only read here: the numbers need no simulator
+    from supplysim.sim.replication import ReplicationResult
 
 __all__ = ["KPIS", "indicators", "kpi_names"]
 
