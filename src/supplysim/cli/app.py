@@ -392,6 +392,7 @@ def sweep(
 
     from supplysim.analysis.indicators import kpi_names
     from supplysim.analysis.kpis import format_value
+    from supplysim.api import run_sweep
     from supplysim.experiments.sweep import parse_param, scenario_parameters
     from supplysim.outputs.folders import ResultsFolderError, check_destination
 

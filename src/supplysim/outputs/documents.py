@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.provenance import provenance, supplysim_version
 from supplysim.outputs.folders import write_folder
-from supplysim.outputs.provenance import provenance, supplysim_version
 from supplysim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def _num(x: float) -> float | None:
 def summary_document(exp: Experiment) -> dict[str, Any]:
     """The ``summary.json`` document as a Python mapping.
 
-    The last key, ``provenance``, says what computed it (:func:`supplysim.outputs.provenance.provenance`);
+    The last key, ``provenance``, says what computed it (:func:`supplysim.analysis.provenance.provenance`);
     it describes the machine and checkout, not the scenario, and comparisons leave it out.
     """
     sc = exp.scenario

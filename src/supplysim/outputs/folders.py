@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from supplysim.outputs.provenance import supplysim_version
+from supplysim.analysis.provenance import supplysim_version
 
 __all__ = ["MARKER", "ResultsFolderError", "check_destination", "write_file", "write_folder"]
 

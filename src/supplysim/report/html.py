@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, grouped, lookup
-from supplysim.outputs.provenance import supplysim_version
+from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import figures as plots
 from supplysim.report.outcome import Outcome, experiment_of, precision_of
 from supplysim.report.text import verdict_lines
