@@ -21,7 +21,8 @@ import pytest
 import simpy
 
 import supplysim
-from supplysim.outputs import folders, provenance
+from supplysim.analysis import provenance
+from supplysim.outputs import folders
 from supplysim.outputs.folders import MARKER, ResultsFolderError, write_file, write_folder
 
 SHA_A = "a" * 40
