@@ -19,9 +19,8 @@ import csv
 import difflib
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
-import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -34,6 +33,22 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+
+    class _DeferredNumpy:
+        """NumPy, imported on first use. Validating a scenario needs none of it, and its
+        import would be a third of ``supplysim validate``'s start-up; drawing samples
+        imports it (once: later accesses are a dictionary lookup)."""
+
+        def __getattr__(self, name: str) -> Any:
+            import numpy
+
+            return getattr(numpy, name)
+
+    np = _DeferredNumpy()
 
 __all__ = [
     "CONTINUOUS_KINDS",
@@ -135,10 +150,19 @@ class _Dist(BaseModel):
 
 
 def _check_weights(values: list[Any], weights: list[float] | None) -> np.ndarray:
+    """The probabilities of ``values``: ``weights`` normalised (uniform without weights)."""
+    _validate_weights(values, weights)
+    if weights is None:
+        return np.full(len(values), 1.0 / len(values))
+    return np.asarray(weights, dtype=float) / float(sum(weights))
+
+
+def _validate_weights(values: list[Any], weights: list[float] | None) -> None:
+    """Raise ``ValueError`` unless ``weights`` fits ``values`` (pure Python: validation needs no NumPy)."""
     if not values:
         raise ValueError("`values` must list at least one value")
     if weights is None:
-        return np.full(len(values), 1.0 / len(values))
+        return
     if len(weights) != len(values):
         raise ValueError(
             f"`weights` has {len(weights)} entries but `values` has {len(values)}; give one weight per value"
@@ -148,7 +172,6 @@ def _check_weights(values: list[Any], weights: list[float] | None) -> np.ndarray
     total = float(sum(weights))
     if not total > 0:
         raise ValueError("`weights` must sum to something positive")
-    return np.asarray(weights, dtype=float) / total
 
 
 # --------------------------------------------------------------------------- continuous
@@ -523,7 +546,7 @@ class EmpiricalContinuous(_Dist):
 
     @model_validator(mode="after")
     def _weights(self) -> EmpiricalContinuous:
-        _check_weights(self.values, self.weights)
+        _validate_weights(self.values, self.weights)
         return self
 
     @property
@@ -649,7 +672,7 @@ class Choice(_Dist):
 
     @model_validator(mode="after")
     def _weights(self) -> Choice:
-        _check_weights(self.values, self.weights)
+        _validate_weights(self.values, self.weights)
         return self
 
     @property
@@ -665,8 +688,8 @@ class Choice(_Dist):
 
     @property
     def min_value(self) -> int:
-        p = _check_weights(self.values, self.weights)
-        return min(v for v, w in zip(self.values, p, strict=True) if w > 0)
+        weights = self.weights if self.weights is not None else [1.0] * len(self.values)
+        return min(v for v, w in zip(self.values, weights, strict=True) if w > 0)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
