@@ -33,10 +33,11 @@ from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.sourcing import split_quantity
 from supplysim.sim.streams import Streams
+from supplysim.sim.trace import NO_WAIT, Event, TraceRow
 
 INF = math.inf
 
-Row = tuple[float, str, int, int, str]
+Row = TraceRow
 
 
 def model(text: str) -> ModelConfig:
@@ -71,19 +72,23 @@ def rows(result: ReplicationResult, *events: str) -> list[Row]:
     return [r for r in result.trace if r[1] in events]
 
 
+def row(t: float, event: str, ident: int, qty: int, note: str = "", supplier: str = "") -> Row:
+    return TraceRow(t, Event(event), ident, qty, NO_WAIT, note, supplier)
+
+
 def order(t: float, oid: int, qty: int, due: float, promised: float, name: str = "supplier", extra: str = "") -> Row:
+    """An "order" row; its note names the supplier unless it has the default name."""
     note = f"due {due:g}, promised {promised:g}{extra}"
-    return (t, "order", oid, qty, note if name == "supplier" else f"{name}: {note}")
+    return row(t, "order", oid, qty, note if name == "supplier" else f"{name}: {note}", name)
 
 
-def deliver(t: float, oid: int, qty: int, note: str = "") -> Row:
-    return (t, "deliver", oid, qty, note)
+def deliver(t: float, oid: int, qty: int, note: str = "", name: str = "supplier") -> Row:
+    return row(t, "deliver", oid, qty, note, name)
 
 
 def supplier_of(row: Row) -> str:
-    """The supplier named in an "order" row (``supplier`` when the note has no name)."""
-    head = row[4].split(":", 1)[0]
-    return "supplier" if head.startswith("due ") else head
+    """The supplier of an "order" row."""
+    return row.supplier
 
 
 def kpis(result: ReplicationResult, cfg: ModelConfig) -> dict[str, float]:
@@ -146,11 +151,11 @@ def test_single_sends_every_order_to_the_named_supplier() -> None:
     res = run(cfg, [cust(1), cust(4), cust(8)], horizon=12)
     assert rows(res, "order", "deliver") == [
         order(1, 0, 1, 3, 3, "fast"),
-        deliver(3, 0, 1),
+        deliver(3, 0, 1, name="fast"),
         order(4, 1, 1, 6, 6, "fast"),
-        deliver(6, 1, 1),
+        deliver(6, 1, 1, name="fast"),
         order(8, 2, 1, 10, 10, "fast"),
-        deliver(10, 2, 1),
+        deliver(10, 2, 1, name="fast"),
     ]
     k = kpis(res, cfg)
     assert (k["orders@fast"], k["units@fast"], k["mean_lead_time@fast"], k["cost@fast"]) == (3, 3, 2.0, 9.0)
@@ -219,8 +224,8 @@ def test_split_by_quantity_routes_parts() -> None:
     assert rows(res, "order", "deliver") == [
         order(1, 0, 7, 5, 5, "a"),
         order(1, 0, 3, 3, 3, "b"),
-        deliver(3, 0, 3),
-        deliver(5, 0, 7),
+        deliver(3, 0, 3, name="b"),
+        deliver(5, 0, 7, name="a"),
     ]
     k = kpis(res, cfg)
     assert (k["orders@a"], k["units@a"], k["mean_lead_time@a"], k["cost@a"]) == (1, 7, 4.0, 5 + 2 * 7)
@@ -406,7 +411,7 @@ def test_expedite_counts_only_live_waiting_customers() -> None:
     )
     customers = [(1.0, 1, 0, 0.0, 1.0, INF), cust(1.5), cust(3), cust(5), cust(6)]
     res = run(cfg, customers, horizon=10)
-    assert rows(res, "cancel") == [(2.0, "cancel", 0, 1, "")]
+    assert rows(res, "cancel") == [row(2.0, "cancel", 0, 1, "")]
     assert [(r[0], r[3], supplier_of(r)) for r in rows(res, "order")] == [(4, 2, "slow"), (8, 2, "fast")]
 
 
@@ -646,8 +651,8 @@ def test_no_delivery_while_the_supplier_is_down(clock: str, capacity: str) -> No
         res = simulate(cfg, seed=1, replication=rep, horizon=horizon, trace=True)
         down = merge([*outages(1, rep, "supplier", every, duration, horizon + 100), (50.0, 60.0)])
         leads = Streams(1, rep).draws("lead_time/supplier", cfg.all_suppliers[0].lead_time)
-        placed = {r[2]: (r[0], next(leads)) for r in rows(res, "order")}
-        for t, _, oid, _, _ in rows(res, "deliver"):
+        placed = {r.id: (r.time, next(leads)) for r in rows(res, "order")}
+        for t, oid in ((r.time, r.id) for r in rows(res, "deliver")):
             n_delivered += 1
             hit = down_at(down, t)
             if hit is not None:
@@ -678,11 +683,11 @@ def test_no_delivery_inside_fixed_windows(clock: str) -> None:
     for rep in range(3):
         res = simulate(cfg, seed=5, replication=rep, horizon=120.0, trace=True)
         leads = Streams(5, rep).draws("lead_time/supplier", cfg.all_suppliers[0].lead_time)
-        placed = {r[2]: r[0] + next(leads) for r in rows(res, "order")}
+        placed = {r.id: r.time + next(leads) for r in rows(res, "order")}
         delivered = rows(res, "deliver")
         assert len(delivered) > 100
-        assert not [(t, down_at(down, t)) for t, *_ in delivered if down_at(down, t)]
-        assert not [(oid, t, placed[oid]) for t, _, oid, *_ in delivered if t < placed[oid] - 1e-9]
+        assert not [(r.time, down_at(down, r.time)) for r in delivered if down_at(down, r.time)]
+        assert not [(r.id, r.time, placed[r.id]) for r in delivered if r.time < placed[r.id] - 1e-9]
 
 
 @pytest.mark.parametrize("clock", ["continue", "pause"])
@@ -708,7 +713,7 @@ def test_outage_arrival_times_follow_the_clock_rule(clock: str) -> None:
     leads = Streams(3, 0).draws("lead_time/supplier", cfg.all_suppliers[0].lead_time)
     expected: dict[int, float] = {}
     delayed = 0
-    for t, _, oid, _, _ in rows(res, "order"):
+    for t, oid in ((r.time, r.id) for r in rows(res, "order")):
         lead = next(leads)
         if clock == "continue":
             hit = down_at(down, t + lead)
@@ -727,7 +732,7 @@ def test_outage_arrival_times_follow_the_clock_rule(clock: str) -> None:
                 now = e
             expected[oid] = now + work
         delayed += expected[oid] > t + lead
-    got = {oid: t for t, _, oid, _, _ in rows(res, "deliver")}
+    got = {r.id: r.time for r in rows(res, "deliver")}
     wrong = {oid: (got[oid], expected[oid]) for oid in got if got[oid] != pytest.approx(expected[oid], abs=1e-9)}
     assert len(got) > 300
     assert not wrong, f"{len(wrong)} of {len(got)} arrivals differ (got, expected), e.g. {list(wrong.items())[:4]}"

@@ -18,6 +18,8 @@ and the quotes are exact.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,13 +29,15 @@ from typing import Any
 import pytest
 
 from supplysim.analysis.indicators import indicators
+from supplysim.outputs.documents import trace_csv
 from supplysim.scenario import ModelConfig
 from supplysim.scenario.load import parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.customers import CustomerSource
 from supplysim.sim.stats import Counters
-from supplysim.sim.store import Store, TraceRow
+from supplysim.sim.store import Store
 from supplysim.sim.streams import Streams
+from supplysim.sim.trace import NO_WAIT, Event, TraceRow
 
 INF = math.inf
 
@@ -119,32 +123,41 @@ def run_script(
     return Run(cfg, result, rep.store)
 
 
+def row(
+    t: float, event: str, ident: int, qty: int, note: str = "", *, wait: float = NO_WAIT, supplier: str | None = None
+) -> TraceRow:
+    """A trace row; "order" and "deliver" rows come from the default supplier unless told otherwise."""
+    if supplier is None:
+        supplier = "supplier" if event in ("order", "deliver") else ""
+    return TraceRow(t, Event(event), ident, qty, wait, note, supplier)
+
+
 def arrive(t: float, cid: int, qty: int = 1, seg: int = 0) -> TraceRow:
-    return (t, "arrive", cid, qty, f"segment {seg}")
+    return row(t, "arrive", cid, qty, f"segment {seg}")
 
 
 def served(t: float, cid: int, qty: int = 1) -> TraceRow:
-    return (t, "ship", cid, qty, "served immediately")
+    return row(t, "ship", cid, qty, "served immediately")
 
 
 def after_wait(t: float, cid: int, qty: int, wait: float) -> TraceRow:
-    return (t, "ship", cid, qty, f"served after waiting {wait:g}")
+    return row(t, "ship", cid, qty, f"served after waiting {wait:g}", wait=wait)
 
 
 def order(t: float, oid: int, qty: int, due: float, promised: float | None = None) -> TraceRow:
-    return (t, "order", oid, qty, f"due {due:g}, promised {due if promised is None else promised:g}")
+    return row(t, "order", oid, qty, f"due {due:g}, promised {due if promised is None else promised:g}")
 
 
 def backorder(t: float, cid: int, qty: int = 1) -> TraceRow:
-    return (t, "backorder", cid, qty, "")
+    return row(t, "backorder", cid, qty, "")
 
 
 def deliver(t: float, oid: int, qty: int) -> TraceRow:
-    return (t, "deliver", oid, qty, "")
+    return row(t, "deliver", oid, qty, "")
 
 
 def review(t: float, ip: int) -> TraceRow:
-    return (t, "review", -1, ip, "")
+    return row(t, "review", -1, ip, "")
 
 
 def outcomes(c: Counters) -> dict[str, int]:
@@ -450,12 +463,12 @@ def test_lost_sales_when_stock_short() -> None:
         arrive(1, 0),
         served(1, 0),
         arrive(2, 1, 2),
-        (2, "lost", 1, 2, "out of stock"),
+        row(2, "lost", 1, 2, "out of stock"),
         arrive(3, 2),
         served(3, 2),
         order(3, 0, 2, due=8),
         arrive(4, 3),
-        (4, "lost", 3, 1, "out of stock"),
+        row(4, "lost", 3, 1, "out of stock"),
         deliver(8, 0, 2),
     ]
     assert outcomes(run.c) == only(served_immediately=2, lost=2)
@@ -485,7 +498,7 @@ def test_backorder_fifo_with_reservation() -> None:
     assert run.trace == [
         arrive(1, 0, 3),
         backorder(1, 0, 3),
-        (1, "reserve", 0, 1, ""),
+        row(1, "reserve", 0, 1, ""),
         order(1, 0, 4, due=6),
         arrive(2, 1),
         backorder(2, 1),
@@ -525,14 +538,14 @@ def test_partial_shipments() -> None:
     assert run.trace == [
         arrive(1, 0, 3),
         backorder(1, 0, 3),
-        (1, "ship", 0, 1, "partial shipment"),
+        row(1, "ship", 0, 1, "partial shipment"),
         order(1, 0, 4, due=6),
         arrive(2, 1, 3),
         backorder(2, 1, 3),
         order(2, 1, 4, due=7),
         deliver(6, 0, 4),
         after_wait(6, 0, 2, 5),
-        (6, "ship", 1, 2, "partial shipment"),
+        row(6, "ship", 1, 2, "partial shipment"),
         deliver(7, 1, 4),
         after_wait(7, 1, 1, 5),
     ]
@@ -565,7 +578,7 @@ def test_balking_when_u_at_least_accept() -> None:
     )
     assert run.trace == [
         arrive(1, 0),
-        (1, "lost", 0, 1, "balked"),
+        row(1, "lost", 0, 1, "balked"),
         arrive(2, 1),
         backorder(2, 1),
     ]
@@ -585,8 +598,8 @@ def test_store_refuses_when_backorder_queue_full() -> None:
         arrive(1, 0),
         backorder(1, 0),
         arrive(2, 1),
-        (2, "lost", 1, 1, "refused: backorder queue full"),
-        (3, "cancel", 0, 1, ""),
+        row(2, "lost", 1, 1, "refused: backorder queue full"),
+        row(3, "cancel", 0, 1, ""),
         arrive(4, 2),
         backorder(4, 2),
     ]
@@ -620,7 +633,7 @@ def test_balking_when_quote_exceeds_max_wait() -> None:
     assert run.trace == [
         order(0, 0, 2, due=4),
         arrive(1, 0),
-        (1, "lost", 0, 1, "balked: quote 3 > max_wait 2"),
+        row(1, "lost", 0, 1, "balked: quote 3 > max_wait 2"),
         arrive(2, 1),
         backorder(2, 1),
         arrive(3, 2),
@@ -647,7 +660,7 @@ def test_quote_walks_outstanding_orders_then_assumes_new_order_now() -> None:
         [probe(1), probe(1, 3), cust(2, 2), probe(3), probe(3, 3), probe(4.5)],
         horizon=5,
     )
-    assert [row[4] for row in run.events("lost")] == [
+    assert [row.note for row in run.events("lost")] == [
         "balked: quote 3 > max_wait -1",
         "balked: quote 4 > max_wait -1",
         "balked: quote 3 > max_wait -1",
@@ -671,7 +684,7 @@ def test_quote_with_quoted_lead_time() -> None:
         [probe(1), probe(1, 3), probe(3.5), cust(3.5, max_wait=0)],
         horizon=5,
     )
-    assert [row[4] for row in run.events("lost")] == [
+    assert [row.note for row in run.events("lost")] == [
         "balked: quote 2 > max_wait -1",
         "balked: quote 3 > max_wait -1",
         "balked: quote 0 > max_wait -1",
@@ -695,7 +708,7 @@ def test_quote_periodic_new_order_at_next_review() -> None:
     at the next review, t=10, and arrives at 14 → quote 13. t=5: nothing outstanding, 2
     on hand (delivered at 4); 3 units → need 1 → order at the review at 10 → 10 + 4 − 5 = 9."""
     run = run_script(PERIODIC_QUOTES, [probe(1), probe(1, 3), probe(5, 3)], horizon=6)
-    assert [row[4] for row in run.events("lost")] == [
+    assert [row.note for row in run.events("lost")] == [
         "balked: quote 3 > max_wait -1",
         "balked: quote 13 > max_wait -1",
         "balked: quote 9 > max_wait -1",
@@ -710,7 +723,7 @@ def test_quote_periodic_arrival_at_a_review_instant_waits_for_the_next_review() 
     order that the review at 10 has already declined to place.)"""
     run = run_script(PERIODIC_QUOTES, [probe(10, 3)], horizon=11)
     assert run.events("review") == [review(0, 0), review(10, 2)]
-    assert [row[4] for row in run.events("lost")] == ["balked: quote 14 > max_wait -1"]
+    assert [row.note for row in run.events("lost")] == ["balked: quote 14 > max_wait -1"]
 
 
 def test_store_refuses_quote_above_max_quoted_wait() -> None:
@@ -735,11 +748,11 @@ def test_store_refuses_quote_above_max_quoted_wait() -> None:
     assert run.trace == [
         order(0, 0, 2, due=4),
         arrive(0.5, 0),
-        (0.5, "lost", 0, 1, "refused: quote 3.5 > 3"),
+        row(0.5, "lost", 0, 1, "refused: quote 3.5 > 3"),
         arrive(1, 1),
         backorder(1, 1),
         arrive(2, 2, 2),
-        (2, "lost", 2, 2, "refused: quote 4 > 3"),
+        row(2, "lost", 2, 2, "refused: quote 4 > 3"),
         deliver(4, 0, 2),
         after_wait(4, 1, 1, 3),
     ]
@@ -762,11 +775,11 @@ def test_cancellation_releases_reserved_units_to_next_customer() -> None:
     assert run.trace == [
         arrive(1, 0, 3),
         backorder(1, 0, 3),
-        (1, "reserve", 0, 2, ""),
+        row(1, "reserve", 0, 2, ""),
         arrive(2, 1),
         backorder(2, 1),
-        (3, "cancel", 0, 3, ""),
-        (3, "release", 0, 2, ""),
+        row(3, "cancel", 0, 3, ""),
+        row(3, "release", 0, 2, ""),
         after_wait(3, 1, 1, 1),
     ]
     c = run.c
@@ -788,10 +801,10 @@ def test_store_expiry_and_tie_with_patience() -> None:
         horizon=6,
     )
     assert run.events("cancel", "expire") == [
-        (3, "expire", 0, 1, ""),
-        (3.5, "cancel", 1, 1, ""),
-        (3.5, "cancel", 3, 1, ""),
-        (4, "expire", 2, 1, ""),
+        row(3, "expire", 0, 1, ""),
+        row(3.5, "cancel", 1, 1, ""),
+        row(3.5, "cancel", 3, 1, ""),
+        row(4, "expire", 2, 1, ""),
     ]
     c = run.c
     assert outcomes(c) == only(cancelled=2, expired=2)
@@ -865,11 +878,11 @@ def test_arrival_before_cancellation_at_same_instant() -> None:
     assert run.trace == [
         arrive(1, 0, 2),
         backorder(1, 0, 2),
-        (1, "reserve", 0, 1, ""),
+        row(1, "reserve", 0, 1, ""),
         arrive(3, 1),
         backorder(3, 1),
-        (3, "cancel", 0, 2, ""),
-        (3, "release", 0, 1, ""),
+        row(3, "cancel", 0, 2, ""),
+        row(3, "release", 0, 1, ""),
         after_wait(3, 1, 1, 0),
     ]
     assert outcomes(run.c) == only(cancelled=1, served_after_wait=1)
@@ -934,14 +947,14 @@ def test_warmup_window() -> None:
         order(1, 0, 2, due=5),
         arrive(1.5, 2),
         backorder(1.5, 2),
-        (2, "window starts", -1, 0, ""),
-        (2.5, "cancel", 2, 1, ""),
+        row(2, "window starts", -1, 0, ""),
+        row(2.5, "cancel", 2, 1, ""),
         arrive(3, 3, 2),
         backorder(3, 3, 2),
         order(3, 1, 2, due=7),
         deliver(5, 0, 2),
         after_wait(5, 1, 1, 4),
-        (5, "reserve", 3, 1, ""),
+        row(5, "reserve", 3, 1, ""),
     ]
     c = run.c
     assert outcomes(c) == only(pending=1)
@@ -987,7 +1000,7 @@ def test_warmup_comes_before_a_delivery_at_the_same_instant() -> None:
         warmup=4,
     )
     assert run.events("window starts", "deliver", "ship") == [
-        (4, "window starts", -1, 0, ""),
+        row(4, "window starts", -1, 0, ""),
         deliver(4, 0, 1),
         after_wait(4, 0, 1, 3),
         deliver(5, 1, 1),  # ordered at 1, when the backorder took IP to 0
@@ -1024,7 +1037,7 @@ def test_single_server_supplier_queues_orders() -> None:
         deliver(5, 0, 1),
         deliver(9, 1, 1),
     ]
-    assert [row[4] for row in run.events("lost")] == [
+    assert [row.note for row in run.events("lost")] == [
         "balked: quote 2 > max_wait -1",
         "balked: quote 6 > max_wait -1",
         "balked: quote 10 > max_wait -1",
@@ -1102,11 +1115,11 @@ def test_economics_by_hand() -> None:
         arrive(2, 1),
         backorder(2, 1),
         arrive(3, 2, 2),
-        (3, "lost", 2, 2, "balked"),
+        row(3, "lost", 2, 2, "balked"),
         arrive(4, 3),
         backorder(4, 3),
         order(4, 1, 2, due=8),
-        (4.5, "cancel", 3, 1, ""),
+        row(4.5, "cancel", 3, 1, ""),
         deliver(5, 0, 2),
         after_wait(5, 1, 1, 3),
         deliver(8, 1, 2),
@@ -1149,3 +1162,20 @@ def test_economics_by_hand() -> None:
         assert k[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
     rates = ("fill_rate", "lost_rate", "cancel_rate", "expire_rate", "served_after_wait_rate", "pending_rate")
     assert sum(k[r] for r in rates) == pytest.approx(1.0, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- the trace as a file
+
+
+def test_trace_csv_writes_typed_columns() -> None:
+    """The FIFO scenario above as CSV: event values as documented, ``wait`` numeric on the two
+    shipments after waiting (5 and 4) and empty elsewhere, the supplier on order and deliver rows."""
+    run = run_script(BACKORDER_FIFO, [cust(1, 3), cust(2)], horizon=8)
+    table = list(csv.DictReader(io.StringIO(trace_csv(run.trace))))
+    assert list(table[0]) == ["time", "event", "id", "qty", "wait", "note", "supplier"]
+    assert [r["event"] for r in table] == [row.event.value for row in run.trace]
+    assert [r["event"] for r in table][:3] == ["arrive", "backorder", "reserve"]
+    assert [float(r["time"]) for r in table] == [row.time for row in run.trace]
+    assert [(r["id"], r["wait"]) for r in table if r["wait"]] == [("0", "5.0"), ("1", "4.0")]
+    assert [r["note"] for r in table if r["wait"]] == ["served after waiting 5", "served after waiting 4"]
+    assert {r["event"]: r["supplier"] for r in table if r["supplier"]} == {"order": "supplier", "deliver": "supplier"}

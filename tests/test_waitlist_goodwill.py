@@ -19,10 +19,17 @@ from supplysim.analysis.indicators import KPIS, indicators, kpi_names
 from supplysim.scenario import ModelConfig, deep_merge
 from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
+from supplysim.sim.trace import NO_WAIT, Event, TraceRow
 
 INF = math.inf
 
-Row = tuple[float, str, int, int, str]
+Row = TraceRow
+
+
+def row(t: float, event: str, ident: int, qty: int, note: str = "", *, wait: float = NO_WAIT) -> Row:
+    """A trace row; "order" and "deliver" rows come from the default supplier."""
+    supplier = "supplier" if event in ("order", "deliver") else ""
+    return TraceRow(t, Event(event), ident, qty, wait, note, supplier)
 
 
 def model(text: str) -> ModelConfig:
@@ -54,6 +61,18 @@ def run(cfg: ModelConfig, customers: list[tuple[Any, ...]], *, horizon: float) -
 def rows(result: ReplicationResult, *events: str) -> list[Row]:
     assert result.trace is not None
     return [r for r in result.trace if not events or r[1] in events]
+
+
+def recovered_sales(result: ReplicationResult) -> list[Row]:
+    """The shipments to customers who had been lost: sales recovered through the waitlist."""
+    lost: set[int] = set()
+    out = []
+    for r in rows(result, "lost", "ship"):
+        if r.event == "lost":
+            lost.add(r.id)
+        elif r.id in lost:
+            out.append(r)
+    return out
 
 
 def same(a: float, b: float) -> bool:
@@ -135,13 +154,12 @@ def test_waitlist_without_converts_only_records_joins(name: str) -> None:
         differ = {k: (ka[k], kb[k]) for k in ka if not same(ka[k], kb[k])}
         assert not differ, differ
         assert kb["waitlist_recovered"] == 0.0
-        shown_out_of_stock = sum(
-            1
-            for r in rows(a, "lost")
-            if r[4] == "out of stock" or r[4].startswith("refused")
-            if warmup == 0 or r[0] >= warmup
-        )
-        assert kb["waitlist_joined"] == shown_out_of_stock > 0
+        # a join is logged right after its customer's "lost" row (same time, same customer)
+        lost_at = {(r.time, r.id) for r in rows(a, "lost")}
+        joins = [r for r in rows(b, "waitlist") if (r.time, r.id) in lost_at]
+        assert kb["waitlist_joined"] == sum(1 for r in joins if warmup == 0 or r.time >= warmup) > 0
+        if plain.store.stockout == "lost_sales":  # every lost customer was shown "out of stock"
+            assert len(joins) == len(lost_at)
         assert [r for r in rows(b) if r[1] != "waitlist"] == a.trace
 
 
@@ -160,12 +178,13 @@ def test_recovered_sales_are_counted_and_booked_as_revenue(name: str) -> None:
         k = all_kpis(res, listed)
         c = res.counters
         assert c.waitlist_recovered <= c.waitlist_joined
-        recovered_units = sum(r[3] for r in rows(res, "ship") if r[4] == "waitlist: recovered sale")
-        other_units = sum(r[3] for r in rows(res, "ship") if r[4] != "waitlist: recovered sale")
+        recovered = recovered_sales(res)
+        recovered_units = sum(r.qty for r in recovered)
+        other_units = sum(r.qty for r in rows(res, "ship")) - recovered_units
         assert recovered_units == c.recovered_units
         assert k["revenue"] == price * c.units_shipped
         assert k["revenue"] - price * other_units == pytest.approx(price * recovered_units, rel=1e-12, abs=1e-9)
-        assert k["waitlist_recovered"] == len([r for r in rows(res, "ship") if r[4] == "waitlist: recovered sale"])
+        assert k["waitlist_recovered"] == len(recovered)
         total_recovered += c.waitlist_recovered
         # recovered customers stay "lost" in the outcome identity
         outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
@@ -200,34 +219,34 @@ def test_waitlist_script() -> None:
     res = run(cfg, customers, horizon=10)
 
     def lost(t: float, cid: int) -> list[Row]:
-        return [(t, "arrive", cid, 1, "segment 0"), (t, "lost", cid, 1, "out of stock")]
+        return [row(t, "arrive", cid, 1, "segment 0"), row(t, "lost", cid, 1, "out of stock")]
 
     def joined(t: float, cid: int) -> list[Row]:
-        return [*lost(t, cid), (t, "waitlist", cid, 1, "joined")]
+        return [*lost(t, cid), row(t, "waitlist", cid, 1, "joined")]
 
     assert res.trace == [
-        (1, "arrive", 0, 1, "segment 0"),
-        (1, "ship", 0, 1, "served immediately"),
-        (1, "order", 0, 2, "due 5, promised 5"),
+        row(1, "arrive", 0, 1, "segment 0"),
+        row(1, "ship", 0, 1, "served immediately"),
+        row(1, "order", 0, 2, "due 5, promised 5"),
         *joined(2, 1),
         *lost(3, 2),
         *joined(3.5, 3),
         *joined(4, 4),
         *joined(4.25, 5),
-        (5, "deliver", 0, 2, ""),
-        (5, "ship", 1, 1, "waitlist: recovered sale"),
-        (5, "waitlist", 3, 1, "declined"),
-        (5, "waitlist", 4, 1, "left"),
-        (5, "ship", 5, 1, "waitlist: recovered sale"),
-        (5, "order", 1, 2, "due 9, promised 9"),
-        (9, "deliver", 1, 2, ""),
+        row(5, "deliver", 0, 2, ""),
+        row(5, "ship", 1, 1, "waitlist: recovered sale"),
+        row(5, "waitlist", 3, 1, "declined"),
+        row(5, "waitlist", 4, 1, "left"),
+        row(5, "ship", 5, 1, "waitlist: recovered sale"),
+        row(5, "order", 1, 2, "due 9, promised 9"),
+        row(9, "deliver", 1, 2, ""),
     ]
     c = res.counters
     assert (c.customers, c.served_immediately, c.lost) == (6, 1, 5)
     assert (c.waitlist_joined, c.waitlist_recovered, c.recovered_units) == (4, 2, 2)
     k = all_kpis(res, cfg)
     assert k["revenue"] == 10 * c.units_shipped == 10 * 3
-    not_waitlisted = sum(r[3] for r in rows(res, "ship") if r[4] != "waitlist: recovered sale")
+    not_waitlisted = sum(r.qty for r in rows(res, "ship")) - sum(r.qty for r in recovered_sales(res))
     assert k["revenue"] - 10 * not_waitlisted == 10 * c.recovered_units == 10 * 2
     assert k["lost_rate"] == 5 / 6  # a recovered customer stays lost at arrival
     assert (k["waitlist_joined"], k["waitlist_recovered"]) == (4, 2)
@@ -249,15 +268,15 @@ def test_waitlist_nobody_overtakes_the_head() -> None:
     )
     res = run(cfg, [cust(0.1), cust(0.2), cust(0.3), cust(0.5, 3), cust(0.6)], horizon=8)
     assert rows(res, "deliver", "ship", "order")[6:] == [
-        (2.1, "deliver", 0, 1, ""),
-        (2.2, "deliver", 1, 1, ""),
-        (2.3, "deliver", 2, 1, ""),
-        (2.3, "ship", 3, 3, "waitlist: recovered sale"),
-        (2.3, "order", 3, 3, "due 4.3, promised 4.3"),
-        (4.3, "deliver", 3, 3, ""),
-        (4.3, "ship", 4, 1, "waitlist: recovered sale"),
-        (4.3, "order", 4, 1, "due 6.3, promised 6.3"),
-        (6.3, "deliver", 4, 1, ""),
+        row(2.1, "deliver", 0, 1, ""),
+        row(2.2, "deliver", 1, 1, ""),
+        row(2.3, "deliver", 2, 1, ""),
+        row(2.3, "ship", 3, 3, "waitlist: recovered sale"),
+        row(2.3, "order", 3, 3, "due 4.3, promised 4.3"),
+        row(4.3, "deliver", 3, 3, ""),
+        row(4.3, "ship", 4, 1, "waitlist: recovered sale"),
+        row(4.3, "order", 4, 1, "due 6.3, promised 6.3"),
+        row(6.3, "deliver", 4, 1, ""),
     ]
     assert res.counters.waitlist_recovered == 2
 
@@ -279,13 +298,13 @@ def test_store_refusals_join_the_waitlist_but_balkers_do_not() -> None:
     )
     res = run(cfg, [cust(1), cust(2, u=0.9), cust(3), cust(4)], horizon=10)
     assert rows(res, "lost", "waitlist", "backorder", "ship") == [
-        (1, "ship", 0, 1, "served immediately"),
-        (2, "lost", 1, 1, "balked"),
-        (3, "backorder", 2, 1, ""),
-        (4, "lost", 3, 1, "refused: backorder queue full"),
-        (4, "waitlist", 3, 1, "joined"),
-        (5, "ship", 2, 1, "served after waiting 2"),
-        (7, "ship", 3, 1, "waitlist: recovered sale"),
+        row(1, "ship", 0, 1, "served immediately"),
+        row(2, "lost", 1, 1, "balked"),
+        row(3, "backorder", 2, 1, ""),
+        row(4, "lost", 3, 1, "refused: backorder queue full"),
+        row(4, "waitlist", 3, 1, "joined"),
+        row(5, "ship", 2, 1, "served after waiting 2", wait=2),
+        row(7, "ship", 3, 1, "waitlist: recovered sale"),
     ]
     c = res.counters
     assert (c.served_immediately, c.served_after_wait, c.lost) == (1, 1, 2)
@@ -304,10 +323,10 @@ def test_quote_refusals_join_the_waitlist() -> None:
     )
     res = run(cfg, [cust(1), cust(2)], horizon=10)
     assert rows(res, "lost", "waitlist", "ship") == [
-        (1, "ship", 0, 1, "served immediately"),
-        (2, "lost", 1, 1, "refused: quote 3 > 1"),
-        (2, "waitlist", 1, 1, "joined"),
-        (5, "ship", 1, 1, "waitlist: recovered sale"),
+        row(1, "ship", 0, 1, "served immediately"),
+        row(2, "lost", 1, 1, "refused: quote 3 > 1"),
+        row(2, "waitlist", 1, 1, "joined"),
+        row(5, "ship", 1, 1, "waitlist: recovered sale"),
     ]
 
 

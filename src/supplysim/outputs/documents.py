@@ -7,9 +7,9 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
@@ -119,13 +119,37 @@ def scenario_document(exp: Experiment) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def trace_csv(rows: list[tuple[float, str, int, int, str]]) -> str:
-    """A per-event trace as CSV: time, event, id, qty, note."""
+class TraceRecord(Protocol):
+    """A trace row as :func:`trace_csv` reads it (``supplysim.sim.trace.TraceRow``; files never run the model)."""
+
+    @property
+    def time(self) -> float: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def qty(self) -> int: ...
+    @property
+    def wait(self) -> float: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def supplier(self) -> str: ...
+
+
+def trace_csv(rows: Iterable[TraceRecord]) -> str:
+    """A per-event trace as CSV: time, event, id, qty, wait, note, supplier.
+
+    ``wait`` is empty except on the shipment that completes a backordered customer's order
+    (its time in the queue, full precision); ``supplier`` names the supplier of order and
+    deliver rows.
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["time", "event", "id", "qty", "note"])
-    for t, event, ident, qty, note in rows:
-        w.writerow([repr(float(t)), event, ident, qty, note])
+    w.writerow(["time", "event", "id", "qty", "wait", "note", "supplier"])
+    for row in rows:
+        w.writerow([repr(float(row.time)), str(row.event), row.id, row.qty, _cell(row.wait), row.note, row.supplier])
     return buf.getvalue()
 
 

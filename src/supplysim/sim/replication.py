@@ -19,9 +19,10 @@ from supplysim.sim.recorder import PathRecorder, PathWindow, StatePath
 from supplysim.sim.replenishment import PeriodicRule, build_rule
 from supplysim.sim.sourcing import Expedite, build_sourcing
 from supplysim.sim.stats import Counters, WaitSketch
-from supplysim.sim.store import Store, TraceRow, build_stockout
+from supplysim.sim.store import Store, build_stockout
 from supplysim.sim.streams import Streams
 from supplysim.sim.supplier import Supplier, build_supplier
+from supplysim.sim.trace import TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
 __all__ = ["Replication", "ReplicationResult", "SupplierStats", "simulate"]

@@ -31,11 +31,10 @@ from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.supplier import Order, Supplier
+from supplysim.sim.trace import NO_WAIT, Event, TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
-__all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "Store", "Waiting"]
-
-TraceRow = tuple[float, str, int, int, str]
+__all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "Store", "TraceRow", "Waiting"]
 
 
 class Waiting:
@@ -193,11 +192,11 @@ class Store:
         for supplier in self.suppliers:
             supplier.reset_window()
         self.measuring = True
-        self._log(now, "window starts", -1, 0, "")
+        self._log(now, Event.WINDOW_STARTS, -1, 0, "")
 
-    def _log(self, now: float, event: str, ident: int, qty: int, note: str) -> None:
+    def _log(self, now: float, event: Event, ident: int, qty: int, note: str) -> None:
         if self.trace is not None:
-            self.trace.append((now, event, ident, qty, note))
+            self.trace.append(TraceRow(now, event, ident, qty, NO_WAIT, note))
 
     # ------------------------------------------------------------------ customers
 
@@ -208,7 +207,7 @@ class Store:
         c = self.c
         trace = self.trace
         if trace is not None:
-            trace.append((now, "arrive", cid, qty, f"segment {customer[2]}"))
+            trace.append(TraceRow(now, Event.ARRIVE, cid, qty, NO_WAIT, f"segment {customer[2]}"))
         available = self.available
         if available >= qty:
             # Nobody waits (available > 0), so backordered = 0 and on_hand > 0:
@@ -222,7 +221,7 @@ class Store:
             c.served_immediately += 1
             c.immediate_units += qty
             if trace is not None:
-                trace.append((now, "ship", cid, qty, "served immediately"))
+                trace.append(TraceRow(now, Event.SHIP, cid, qty, NO_WAIT, "served immediately"))
             ip = on_hand + self.on_order
             if ip <= self.trigger:
                 self.replenish(now, ip)
@@ -233,7 +232,7 @@ class Store:
         """The customer leaves without ordering."""
         self.c.lost += 1
         self.c.lost_units += qty
-        self._log(now, "lost", cid, qty, why)
+        self._log(now, Event.LOST, cid, qty, why)
         if self.goodwill is not None:
             self.goodwill.disappoint(now)
 
@@ -251,7 +250,7 @@ class Store:
             self.arrive(customer, cid)
         else:
             self.c.goodwill_lost += 1
-            self._log(customer[0], "goodwill lost", cid, customer[1], "went to a competitor")
+            self._log(customer[0], Event.GOODWILL_LOST, cid, customer[1], "went to a competitor")
 
     def ship_recovered(self, now: float, cid: int, qty: int, counted: bool) -> None:
         """A waitlisted customer buys ``qty`` units from available stock."""
@@ -262,7 +261,7 @@ class Store:
         c.recovered_units += qty
         if counted:
             c.waitlist_recovered += 1
-        self._log(now, "ship", cid, qty, "waitlist: recovered sale")
+        self._log(now, Event.SHIP, cid, qty, "waitlist: recovered sale")
         ip = self.on_hand + self.on_order - self.backordered
         if ip <= self.trigger:
             self.replenish(now, ip)
@@ -278,7 +277,7 @@ class Store:
         self.backordered += qty
         self.waiting += 1
         self.queue.append(entry)
-        self._log(now, "backorder", cid, qty, "")
+        self._log(now, Event.BACKORDER, cid, qty, "")
         a = self.available
         if a > 0:  # the queue was empty: the available units go to this customer
             self.available = 0
@@ -287,10 +286,10 @@ class Store:
                 entry.owed -= a
                 self.backordered -= a
                 c.partial_units += a
-                self._log(now, "ship", cid, a, "partial shipment")
+                self._log(now, Event.SHIP, cid, a, "partial shipment")
             else:
                 entry.reserved = a
-                self._log(now, "reserve", cid, a, "")
+                self._log(now, Event.RESERVE, cid, a, "")
         if patience <= self.expire_after:
             if patience < math.inf:
                 Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
@@ -319,12 +318,12 @@ class Store:
             else:
                 c.expired += 1
                 c.expired_units += entry.owed
-        self._log(now, "cancel" if cancelled else "expire", entry.id, entry.owed, "")
+        self._log(now, Event.CANCEL if cancelled else Event.EXPIRE, entry.id, entry.owed, "")
         if self.goodwill is not None:
             self.goodwill.disappoint(now)
         if entry.reserved:
             self.available += entry.reserved
-            self._log(now, "release", entry.id, entry.reserved, "")
+            self._log(now, Event.RELEASE, entry.id, entry.reserved, "")
             entry.reserved = 0
             self.allocate(now)
         ip = self.on_hand + self.on_order - self.backordered
@@ -348,14 +347,14 @@ class Store:
                 self.backordered -= n
                 c.shipped_from_queue += n
                 if head.owed:
-                    self._log(now, "ship", head.id, n, "partial shipment")
+                    self._log(now, Event.SHIP, head.id, n, "partial shipment")
                     return
                 shipped = n
             else:
                 need = head.owed - head.reserved
                 if self.available < need:
                     head.reserved += self.available
-                    self._log(now, "reserve", head.id, self.available, "")
+                    self._log(now, Event.RESERVE, head.id, self.available, "")
                     self.available = 0
                     return
                 shipped = head.owed
@@ -372,7 +371,8 @@ class Store:
                 c.served_after_wait += 1
                 self.waits.add(now - head.arrived)
             if self.trace is not None:
-                self._log(now, "ship", head.id, shipped, f"served after waiting {now - head.arrived:g}")
+                wait = now - head.arrived
+                self.trace.append(TraceRow(now, Event.SHIP, head.id, shipped, wait, f"served after waiting {wait:g}"))
         while queue and not queue[0].alive:
             queue.popleft()
 
@@ -431,7 +431,8 @@ class Store:
         self.c.total_received += received
         del order.supplier.outstanding[order.id]
         if self.trace is not None:
-            self._log(now, "deliver", order.id, received, "" if received == order.qty else f"{order.qty} ordered")
+            note = "" if received == order.qty else f"{order.qty} ordered"
+            self.trace.append(TraceRow(now, Event.DELIVER, order.id, received, NO_WAIT, note, order.supplier.name))
         if self.queue:
             self.allocate(now)
         if self.waitlist is not None and self.available > 0:
@@ -443,7 +444,7 @@ class Store:
 
     def review(self, now: float) -> None:
         """A periodic review epoch."""
-        self._log(now, "review", -1, self.inventory_position, "")
+        self._log(now, Event.REVIEW, -1, self.inventory_position, "")
         self.replenish(now, self.inventory_position)
 
     # ------------------------------------------------------------------ end

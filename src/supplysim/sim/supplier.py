@@ -35,6 +35,8 @@ from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.scenario.distributions import ContinuousDistribution
 from supplysim.sim.clock import DELIVERY, Clock
 from supplysim.sim.outages import OutageSchedule
+from supplysim.sim.trace import NO_WAIT, TraceRow
+from supplysim.sim.trace import Event as TraceEvent
 
 __all__ = ["Order", "ResidualLeadTime", "Supplier", "UnlimitedSupplier", "build_supplier"]
 
@@ -171,7 +173,7 @@ class Supplier:
         """Orders placed and not yet delivered, in order of placement."""
         self._env: Clock | None = None
         self._on_delivery: Callable[[Order], None] | None = None
-        self.trace: list[tuple[float, str, int, int, str]] | None = None
+        self.trace: list[TraceRow] | None = None
         self.reset_window()
 
     def reset_window(self) -> None:
@@ -185,9 +187,7 @@ class Supplier:
         self.lead_sum = 0.0
         """Sum of the realised lead times (arrival − placement) of the window's orders [time]."""
 
-    def connect(
-        self, env: Clock, on_delivery: Callable[[Order], None], trace: list[tuple[float, str, int, int, str]] | None
-    ) -> None:
+    def connect(self, env: Clock, on_delivery: Callable[[Order], None], trace: list[TraceRow] | None) -> None:
         """Deliver orders on ``env`` to ``on_delivery`` (the store's receiving dock)."""
         self._env = env
         self._on_delivery = on_delivery
@@ -254,7 +254,7 @@ class Supplier:
         if order.received != order.qty:
             note += f", {order.received} of {order.qty} will arrive"
         assert self.trace is not None
-        self.trace.append((order.placed, "order", order.id, order.qty, note))
+        self.trace.append(TraceRow(order.placed, TraceEvent.ORDER, order.id, order.qty, NO_WAIT, note, self.name))
 
     @property
     def cost(self) -> float:

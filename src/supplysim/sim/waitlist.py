@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from supplysim.scenario import Goodwill as GoodwillConfig
 from supplysim.scenario import Waitlist as WaitlistConfig
+from supplysim.sim.trace import Event
 
 if TYPE_CHECKING:
     from supplysim.sim.store import Store
@@ -52,7 +53,7 @@ class Waitlist:
         if counted:
             store.c.waitlist_joined += 1
         self.entries.append(_Entry(cid, qty, now + patience, u_convert < self.convert_p, counted))
-        store._log(now, "waitlist", cid, qty, "joined")
+        store._log(now, Event.WAITLIST, cid, qty, "joined")
 
     def notify(self, store: Store, now: float) -> None:
         """Stock has returned: serve interested buyers in order while stock allows."""
@@ -61,7 +62,7 @@ class Waitlist:
             head = entries[0]
             if head.deadline < now or not head.converts:
                 entries.popleft()
-                store._log(now, "waitlist", head.cid, head.qty, "left" if head.deadline < now else "declined")
+                store._log(now, Event.WAITLIST, head.cid, head.qty, "left" if head.deadline < now else "declined")
                 continue
             if store.available < head.qty:
                 return
