@@ -19,7 +19,8 @@ from supplysim.sim.recorder import PathRecorder, PathWindow, StatePath
 from supplysim.sim.replenishment import PeriodicRule, build_rule
 from supplysim.sim.sourcing import Expedite, build_sourcing
 from supplysim.sim.stats import Counters, WaitSketch
-from supplysim.sim.store import Store, build_stockout
+from supplysim.sim.stockout import build_stockout
+from supplysim.sim.store import Store
 from supplysim.sim.streams import Streams
 from supplysim.sim.supplier import Supplier, build_supplier
 from supplysim.sim.trace import TraceRow

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 
 import numpy as np
 
@@ -30,11 +29,12 @@ from supplysim.sim.customers import Customer
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
+from supplysim.sim.stockout import StockoutPolicy
 from supplysim.sim.supplier import Order, Supplier
 from supplysim.sim.trace import NO_WAIT, Event, TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
-__all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "Store", "TraceRow", "Waiting"]
+__all__ = ["Store", "TraceRow", "Waiting"]
 
 
 class Waiting:
@@ -54,67 +54,6 @@ class Waiting:
         """False once served, cancelled or expired."""
         self.counted = counted
         """Arrived inside the measured window."""
-
-
-class SegmentRule:
-    """A segment's reaction to a backorder offer."""
-
-    __slots__ = ("accept", "has_max_wait", "name")
-
-    def __init__(self, name: str, accept: float, has_max_wait: bool) -> None:
-        self.name = name
-        self.accept = accept
-        self.has_max_wait = has_max_wait
-
-
-class StockoutPolicy:
-    """What a customer sees when available stock cannot cover the request."""
-
-    def on_shortage(self, store: Store, customer: Customer, cid: int) -> None:
-        raise NotImplementedError
-
-
-class LostSales(StockoutPolicy):
-    """ "Out of stock" is shown: the customer cannot order and is lost."""
-
-    def on_shortage(self, store: Store, customer: Customer, cid: int) -> None:
-        store.turn_away(customer, cid, "out of stock")
-
-
-class Backorder(StockoutPolicy):
-    """The store offers a backorder with a quoted wait; the customer may accept.
-
-    The store refuses when ``max_backorders`` customers already wait or the quote
-    exceeds ``max_quoted_wait`` (the hybrid policy). The customer accepts with its
-    segment's probability and only when the quote is within its own ``max_wait``.
-    """
-
-    def __init__(self, max_backorders: int | None, max_quoted_wait: float | None, segments: list[SegmentRule]) -> None:
-        self.max_backorders = max_backorders
-        self.max_quoted_wait = max_quoted_wait
-        self.segments = segments
-
-    def on_shortage(self, store: Store, customer: Customer, cid: int) -> None:
-        now, qty, seg, u, patience, max_wait = customer[:6]
-        if self.max_backorders is not None and store.waiting >= self.max_backorders:
-            store.turn_away(customer, cid, "refused: backorder queue full")
-            return
-        rule = self.segments[seg]
-        quote = math.nan
-        if self.max_quoted_wait is not None or rule.has_max_wait:
-            quote = store.quote(now, qty)
-            if self.max_quoted_wait is not None and quote > self.max_quoted_wait:
-                why = f"refused: quote {quote:g} > {self.max_quoted_wait:g}" if store.trace is not None else ""
-                store.turn_away(customer, cid, why)
-                return
-        if u >= rule.accept:
-            store.lose(now, cid, qty, "balked")
-            return
-        if quote > max_wait:  # NaN compares False: no limit
-            why = f"balked: quote {quote:g} > max_wait {max_wait:g}" if store.trace is not None else ""
-            store.lose(now, cid, qty, why)
-            return
-        store.backorder(now, cid, qty, patience)
 
 
 class Store:
@@ -149,6 +88,8 @@ class Store:
         self.c = counters
         self.waits = waits
         self.trace = trace
+        self.tracing = trace is not None
+        """True when the replication records a trace."""
         self.partial = cfg.store.partial_shipments
         self.expire_after = cfg.store.expire_after if cfg.store.expire_after is not None else math.inf
         self.initial_stock = cfg.initial_stock
@@ -192,9 +133,10 @@ class Store:
         for supplier in self.suppliers:
             supplier.reset_window()
         self.measuring = True
-        self._log(now, Event.WINDOW_STARTS, -1, 0, "")
+        self.log(now, Event.WINDOW_STARTS, -1, 0, "")
 
-    def _log(self, now: float, event: Event, ident: int, qty: int, note: str) -> None:
+    def log(self, now: float, event: Event, ident: int, qty: int, note: str = "") -> None:
+        """Append a trace row (nothing happens without a trace)."""
         if self.trace is not None:
             self.trace.append(TraceRow(now, event, ident, qty, NO_WAIT, note))
 
@@ -232,7 +174,7 @@ class Store:
         """The customer leaves without ordering."""
         self.c.lost += 1
         self.c.lost_units += qty
-        self._log(now, Event.LOST, cid, qty, why)
+        self.log(now, Event.LOST, cid, qty, why)
         if self.goodwill is not None:
             self.goodwill.disappoint(now)
 
@@ -250,7 +192,7 @@ class Store:
             self.arrive(customer, cid)
         else:
             self.c.goodwill_lost += 1
-            self._log(customer[0], Event.GOODWILL_LOST, cid, customer[1], "went to a competitor")
+            self.log(customer[0], Event.GOODWILL_LOST, cid, customer[1], "went to a competitor")
 
     def ship_recovered(self, now: float, cid: int, qty: int, counted: bool) -> None:
         """A waitlisted customer buys ``qty`` units from available stock."""
@@ -261,10 +203,14 @@ class Store:
         c.recovered_units += qty
         if counted:
             c.waitlist_recovered += 1
-        self._log(now, Event.SHIP, cid, qty, "waitlist: recovered sale")
+        self.log(now, Event.SHIP, cid, qty, "waitlist: recovered sale")
         ip = self.on_hand + self.on_order - self.backordered
         if ip <= self.trigger:
             self.replenish(now, ip)
+
+    def count_waitlist_join(self) -> None:
+        """A customer of the window joined the "notify me" list."""
+        self.c.waitlist_joined += 1
 
     def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
         """The customer joins the backorder queue (shipping what it can now, if partial)."""
@@ -277,7 +223,7 @@ class Store:
         self.backordered += qty
         self.waiting += 1
         self.queue.append(entry)
-        self._log(now, Event.BACKORDER, cid, qty, "")
+        self.log(now, Event.BACKORDER, cid, qty, "")
         a = self.available
         if a > 0:  # the queue was empty: the available units go to this customer
             self.available = 0
@@ -286,10 +232,10 @@ class Store:
                 entry.owed -= a
                 self.backordered -= a
                 c.partial_units += a
-                self._log(now, Event.SHIP, cid, a, "partial shipment")
+                self.log(now, Event.SHIP, cid, a, "partial shipment")
             else:
                 entry.reserved = a
-                self._log(now, Event.RESERVE, cid, a, "")
+                self.log(now, Event.RESERVE, cid, a, "")
         if patience <= self.expire_after:
             if patience < math.inf:
                 Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
@@ -318,12 +264,12 @@ class Store:
             else:
                 c.expired += 1
                 c.expired_units += entry.owed
-        self._log(now, Event.CANCEL if cancelled else Event.EXPIRE, entry.id, entry.owed, "")
+        self.log(now, Event.CANCEL if cancelled else Event.EXPIRE, entry.id, entry.owed, "")
         if self.goodwill is not None:
             self.goodwill.disappoint(now)
         if entry.reserved:
             self.available += entry.reserved
-            self._log(now, Event.RELEASE, entry.id, entry.reserved, "")
+            self.log(now, Event.RELEASE, entry.id, entry.reserved, "")
             entry.reserved = 0
             self.allocate(now)
         ip = self.on_hand + self.on_order - self.backordered
@@ -347,14 +293,14 @@ class Store:
                 self.backordered -= n
                 c.shipped_from_queue += n
                 if head.owed:
-                    self._log(now, Event.SHIP, head.id, n, "partial shipment")
+                    self.log(now, Event.SHIP, head.id, n, "partial shipment")
                     return
                 shipped = n
             else:
                 need = head.owed - head.reserved
                 if self.available < need:
                     head.reserved += self.available
-                    self._log(now, Event.RESERVE, head.id, self.available, "")
+                    self.log(now, Event.RESERVE, head.id, self.available, "")
                     self.available = 0
                     return
                 shipped = head.owed
@@ -444,7 +390,7 @@ class Store:
 
     def review(self, now: float) -> None:
         """A periodic review epoch."""
-        self._log(now, Event.REVIEW, -1, self.inventory_position, "")
+        self.log(now, Event.REVIEW, -1, self.inventory_position, "")
         self.replenish(now, self.inventory_position)
 
     # ------------------------------------------------------------------ end
@@ -491,16 +437,3 @@ class Store:
             )
         if self.on_order != sum(o.qty for s in self.suppliers for o in s.outstanding.values()):
             raise AssertionError("on-order bookkeeping broken")
-
-
-def build_stockout(cfg: ModelConfig) -> StockoutPolicy:
-    """The stockout policy object for a model."""
-    kinds: dict[str, Callable[[], StockoutPolicy]] = {
-        "lost_sales": LostSales,
-        "backorder": lambda: Backorder(
-            cfg.store.max_backorders,
-            cfg.store.max_quoted_wait,
-            [SegmentRule(s.name, s.accept_backorder, s.max_wait is not None) for s in cfg.segments],
-        ),
-    }
-    return kinds[cfg.store.stockout]()

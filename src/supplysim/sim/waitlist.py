@@ -1,17 +1,18 @@
-"""The "notify me" waitlist and goodwill: what happens after a customer is disappointed."""
+"""What happens after a customer is disappointed? The "notify me" waitlist and goodwill.
+
+The waitlist sees the store through :class:`~supplysim.sim.ports.StoreView`;
+goodwill is told of each disappointment by the store and thins the arrivals.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING
 
 from supplysim.scenario import Goodwill as GoodwillConfig
 from supplysim.scenario import Waitlist as WaitlistConfig
+from supplysim.sim.ports import StoreView
 from supplysim.sim.trace import Event
-
-if TYPE_CHECKING:
-    from supplysim.sim.store import Store
 
 __all__ = ["Goodwill", "Waitlist"]
 
@@ -44,25 +45,25 @@ class Waitlist:
         self.entries: deque[_Entry] = deque()
 
     def offer(
-        self, store: Store, now: float, cid: int, qty: int, u_join: float, u_convert: float, patience: float
+        self, store: StoreView, now: float, cid: int, qty: int, u_join: float, u_convert: float, patience: float
     ) -> None:
         """A customer was shown "out of stock": it may join."""
         if u_join >= self.join_p:
             return
         counted = store.measuring
         if counted:
-            store.c.waitlist_joined += 1
+            store.count_waitlist_join()
         self.entries.append(_Entry(cid, qty, now + patience, u_convert < self.convert_p, counted))
-        store._log(now, Event.WAITLIST, cid, qty, "joined")
+        store.log(now, Event.WAITLIST, cid, qty, "joined")
 
-    def notify(self, store: Store, now: float) -> None:
+    def notify(self, store: StoreView, now: float) -> None:
         """Stock has returned: serve interested buyers in order while stock allows."""
         entries = self.entries
         while entries and store.available > 0:
             head = entries[0]
             if head.deadline < now or not head.converts:
                 entries.popleft()
-                store._log(now, Event.WAITLIST, head.cid, head.qty, "left" if head.deadline < now else "declined")
+                store.log(now, Event.WAITLIST, head.cid, head.qty, "left" if head.deadline < now else "declined")
                 continue
             if store.available < head.qty:
                 return
