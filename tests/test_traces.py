@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
 
 from supplysim.analysis.indicators import indicators
@@ -34,6 +35,7 @@ from supplysim.scenario import ModelConfig
 from supplysim.scenario.load import parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.customers import CustomerSource
+from supplysim.sim.quotes import Outlook, quoted_wait
 from supplysim.sim.stats import Counters
 from supplysim.sim.store import Store
 from supplysim.sim.streams import Streams
@@ -644,6 +646,24 @@ def test_balking_when_quote_exceeds_max_wait() -> None:
         after_wait(4, 2, 1, 1),
     ]
     assert outcomes(run.c) == only(lost=1, served_after_wait=2)
+
+
+def test_quoted_wait_walks_every_suppliers_orders_by_arrival() -> None:
+    """The pure function: two suppliers' outstanding orders merged by estimated arrival (a tie keeps
+    the listed order), the quote is the arrival of the order bringing the need-th unit minus now;
+    beyond them, the new order's arrival; nothing needed, nothing to wait for."""
+    a = Outlook(np.array([9.0, 5.0]), np.array([2, 1]), new_arrival=20.0)
+    b = Outlook(np.array([7.0, 5.0]), np.array([3, 1]), new_arrival=12.0)
+    now = 4.0
+    # by arrival: 5 (a, 1 unit), 5 (b, 1), 7 (b, 3), 9 (a, 2) → cumulative 1, 2, 5, 7
+    expected = {1: 1.0, 2: 1.0, 3: 3.0, 5: 3.0, 6: 5.0, 7: 5.0}
+    for need, wait in expected.items():
+        assert quoted_wait(now, need, [a, b], new_arrival=15.0) == wait, need
+    assert quoted_wait(now, 8, [a, b], new_arrival=15.0) == 11.0
+    assert quoted_wait(now, 0, [a, b], new_arrival=15.0) == 0.0
+    assert quoted_wait(now, -3, [], new_arrival=15.0) == 0.0
+    empty = Outlook(np.empty(0), np.empty(0, dtype=np.int64), new_arrival=6.5)
+    assert quoted_wait(now, 1, [empty], new_arrival=empty.new_arrival) == 2.5
 
 
 def test_quote_walks_outstanding_orders_then_assumes_new_order_now() -> None:

@@ -21,11 +21,10 @@ from __future__ import annotations
 import math
 from collections import deque
 
-import numpy as np
-
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.customers import Customer
+from supplysim.sim.quotes import quoted_wait
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
@@ -325,29 +324,15 @@ class Store:
     # ------------------------------------------------------------------ quotes
 
     def quote(self, now: float, qty: int) -> float:
-        """Quoted wait for a new customer wanting ``qty`` units [time].
-
-        The customer's last unit is the ``need``-th unit still to arrive, with
-        need = backordered + qty − on_hand (FIFO: everyone ahead is served
-        first). Walking the outstanding orders by estimated arrival
-        (:meth:`Supplier.expected_arrivals`), the quote is the estimated arrival
-        of the order that brings that unit, minus now. If the outstanding orders
-        cannot cover it, the rest is assumed to come with one order placed at
-        the replenishment rule's next opportunity (now for continuous review,
-        the next review epoch for periodic review).
-        """
+        """Quoted wait for a new customer wanting ``qty`` units [time] (:func:`~supplysim.sim.quotes.quoted_wait`)."""
         need = self.backordered + qty - self.on_hand
-        parts = [supplier.expected_arrivals(now) for supplier in self.suppliers]
-        times = np.concatenate([t for t, _ in parts]) if len(parts) > 1 else parts[0][0]
-        units = np.concatenate([u for _, u in parts]) if len(parts) > 1 else parts[0][1]
-        if need > 0 and len(times) and int(units.sum()) >= need:
-            order = np.argsort(times, kind="stable")
-            covered = np.cumsum(units[order])
-            return float(times[order[int(np.searchsorted(covered, need))]]) - now
         if need <= 0:
             return 0.0
-        new = self.sourcing.quote_supplier(now).expected_new_arrival(now, self.rule.next_order_time(now))
-        return new - now
+        when = self.rule.next_order_time(now)
+        suppliers = self.suppliers
+        outlooks = [supplier.outlook(now, when) for supplier in suppliers]
+        via = suppliers.index(self.sourcing.quote_supplier(now))
+        return quoted_wait(now, need, outlooks, outlooks[via].new_arrival)
 
     # ------------------------------------------------------------------ replenishment
 

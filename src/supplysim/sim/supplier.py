@@ -35,6 +35,7 @@ from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.scenario.distributions import ContinuousDistribution
 from supplysim.sim.clock import DELIVERY, Clock
 from supplysim.sim.outages import OutageSchedule
+from supplysim.sim.quotes import Outlook
 from supplysim.sim.trace import NO_WAIT, TraceRow
 from supplysim.sim.trace import Event as TraceEvent
 
@@ -261,10 +262,11 @@ class Supplier:
         """Ordering cost of the window's orders: order_cost per order + unit_cost × units ordered."""
         return self.order_cost * self.orders + self.unit_cost * self.units
 
-    def expected_arrivals(self, now: float) -> tuple[np.ndarray, np.ndarray]:
-        """Estimated arrival times and units of the outstanding orders (see the module docstring).
+    def outlook(self, now: float, when: float) -> Outlook:
+        """Estimated arrivals of the outstanding orders, and of a new order placed at ``when`` ≥ ``now``
+        (see the module docstring); a snapshot – the supplier keeps nothing of it.
 
-        Vectorised: a quote costs a few NumPy operations however many orders are out.
+        Vectorised: an outlook costs a few NumPy operations however many orders are out.
         """
         quoted = self.cfg.quoted_lead_time is not None
         residual = self._residual
@@ -281,30 +283,21 @@ class Supplier:
             times[started] = np.maximum(starts[started] + lead, now)
         else:
             times[started] = now + np.interp(now - starts[started], residual.ages, residual.values)
-        free: list[float] = []
-        if self._servers is not None:
+        if self._servers is None:
+            new = when + lead
+        else:
             free = times[started].tolist() + [now] * max(0, self._servers - int(started.sum()))
             heapq.heapify(free)
             for i in np.flatnonzero(~started).tolist():  # queued orders, in FIFO order
                 begin = heapq.heappop(free)
                 times[i] = begin + lead
                 heapq.heappush(free, times[i])
-        if self._no_crossing and n:
-            times = np.maximum.accumulate(np.maximum(times, now))
-        self._quote_free = free
-        self._quote_last = float(times[-1]) if (self._no_crossing and n) else now
-        return times, units
-
-    def expected_new_arrival(self, now: float, when: float) -> float:
-        """Estimated arrival of an order placed at ``when`` (call after :meth:`expected_arrivals`)."""
-        lead = self.promised_lead
-        if self._servers is None:
-            new = when + lead
-        else:
-            new = max(when, heapq.heappop(self._quote_free)) + lead
+            new = max(when, free[0]) + lead  # the new order waits for the earliest free server
         if self._no_crossing:
-            new = max(new, self._quote_last)
-        return new
+            if n:
+                times = np.maximum.accumulate(np.maximum(times, now))
+            new = max(new, float(times[-1]) if n else now)
+        return Outlook(times, units, new)
 
 
 class UnlimitedSupplier(Supplier):
