@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from supplysim.analysis.indicators import KPIS, indicators
 from supplysim.scenario import ModelConfig, deep_merge
 from supplysim.scenario.distributions import CONTINUOUS_KINDS
 from supplysim.scenario.load import parse_scenario
-from supplysim.sim import simulate
+from supplysim.sim import Replication, simulate
+from supplysim.sim.invariants import check_books
 
 PROPERTY_SETTINGS = settings(
     max_examples=50,
@@ -400,3 +402,54 @@ def test_empirical_lead_time_simulates() -> None:
     assert c.customers > 0 and c.orders_placed > 0
     assert c.backordered + c.lost > 0, "no stockout: no quote was made"
     assert cfg.initial_stock + c.total_received == c.total_shipped + res.final_on_hand
+
+
+# --------------------------------------------------------------------------- the identities themselves
+
+
+@pytest.mark.parametrize(
+    ("book", "message"),
+    [
+        ("arrivals", "outcome identity broken"),
+        ("on_hand", "units not conserved"),
+        ("waiting", "backorder queue bookkeeping broken"),
+        ("backordered", "backorder queue bookkeeping broken"),
+        ("available", "stock bookkeeping broken"),
+        ("on_order", "on-order bookkeeping broken"),
+    ],
+)
+def test_the_accounting_identities_catch_one_unit_off(book: str, message: str) -> None:
+    """A finished replication with customers still waiting and orders still out passes
+    :func:`check_books`; one unit (or arrival) more in any single book fails it, naming the identity."""
+    cfg = ModelConfig.model_validate(
+        {
+            "demand": {"rate": 3.0},
+            "segments": [{"accept_backorder": 0.9, "patience": {"dist": "exponential", "mean": 6.0}}],
+            "supplier": {"lead_time": {"dist": "exponential", "mean": 4.0}},
+            "store": {"stockout": "backorder"},
+            "replenishment": {"policy": "base_stock", "level": 6},
+        }
+    )
+    rep = Replication(cfg, seed=4, replication=1)
+    result = rep.run(60.0, 5.0)
+    store = rep.store
+    books = {
+        "counters": store.counters,
+        "initial_stock": store.initial_stock,
+        "on_hand": store.on_hand,
+        "available": store.available,
+        "backordered": store.backordered,
+        "on_order": store.on_order,
+        "waiting": store.waiting,
+        "queue": list(store.queue),
+        "suppliers": store.suppliers,
+    }
+    arrivals = result.counters.customers
+    assert store.waiting > 0 and store.on_order > 0, "precondition: customers waiting and orders out at the end"
+    check_books(SimpleNamespace(**books), arrivals)
+    if book == "arrivals":
+        arrivals += 1
+    else:
+        books[book] += 1
+    with pytest.raises(AssertionError, match=message):
+        check_books(SimpleNamespace(**books), arrivals)

@@ -24,6 +24,7 @@ from collections import deque
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.customers import Customer
+from supplysim.sim.invariants import check_books
 from supplysim.sim.quotes import quoted_wait
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.sourcing import SourcingRule
@@ -84,7 +85,7 @@ class Store:
         self.waitlist = waitlist
         self.goodwill = goodwill
         self.stockout = stockout
-        self.c = counters
+        self.counters = counters
         self.waits = waits
         self.trace = trace
         self.tracing = trace is not None
@@ -116,7 +117,7 @@ class Store:
         """Advance the time integrals of on-hand and backordered units to ``now``."""
         dt = now - self.t_last
         if dt > 0.0:
-            c = self.c
+            c = self.counters
             on_hand = self.on_hand
             c.area_on_hand += on_hand * dt
             c.area_backorders += self.backordered * dt
@@ -127,7 +128,7 @@ class Store:
     def start_window(self, now: float) -> None:
         """Begin measuring: discard everything counted during the warm-up."""
         self._integrate(now)
-        self.c.reset_window()
+        self.counters.reset_window()
         self.waits.reset()
         for supplier in self.suppliers:
             supplier.reset_window()
@@ -145,7 +146,7 @@ class Store:
         """Customer number ``cid`` arrives (the hot path); ``customer`` as made by the customer source."""
         now = customer[0]
         qty = customer[1]
-        c = self.c
+        c = self.counters
         trace = self.trace
         if trace is not None:
             trace.append(TraceRow(now, Event.ARRIVE, cid, qty, NO_WAIT, f"segment {customer[2]}"))
@@ -171,8 +172,8 @@ class Store:
 
     def lose(self, now: float, cid: int, qty: int, why: str) -> None:
         """The customer leaves without ordering."""
-        self.c.lost += 1
-        self.c.lost_units += qty
+        self.counters.lost += 1
+        self.counters.lost_units += qty
         self.log(now, Event.LOST, cid, qty, why)
         if self.goodwill is not None:
             self.goodwill.disappoint(now)
@@ -190,7 +191,7 @@ class Store:
         if self.goodwill.comes(customer[0], customer[9]):
             self.arrive(customer, cid)
         else:
-            self.c.goodwill_lost += 1
+            self.counters.goodwill_lost += 1
             self.log(customer[0], Event.GOODWILL_LOST, cid, customer[1], "went to a competitor")
 
     def ship_recovered(self, now: float, cid: int, qty: int, counted: bool) -> None:
@@ -198,7 +199,7 @@ class Store:
         self._integrate(now)
         self.available -= qty
         self.on_hand -= qty
-        c = self.c
+        c = self.counters
         c.recovered_units += qty
         if counted:
             c.waitlist_recovered += 1
@@ -209,12 +210,12 @@ class Store:
 
     def count_waitlist_join(self) -> None:
         """A customer of the window joined the "notify me" list."""
-        self.c.waitlist_joined += 1
+        self.counters.waitlist_joined += 1
 
     def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
         """The customer joins the backorder queue (shipping what it can now, if partial)."""
         self._integrate(now)
-        c = self.c
+        c = self.counters
         counted = self.measuring
         entry = Waiting(cid, now, qty, qty, counted)
         c.backordered += 1
@@ -256,7 +257,7 @@ class Store:
         self.waiting -= 1
         self.backordered -= entry.owed
         if entry.counted:
-            c = self.c
+            c = self.counters
             if cancelled:
                 c.cancelled += 1
                 c.cancelled_units += entry.owed
@@ -278,7 +279,7 @@ class Store:
     def allocate(self, now: float) -> None:
         """Give available units to waiting customers in FIFO order."""
         queue = self.queue
-        c = self.c
+        c = self.counters
         while queue and self.available > 0:
             head = queue[0]
             if not head.alive:
@@ -348,7 +349,7 @@ class Store:
         now = order.due  # the clock's time: this event fires at the order's due time
         dt = now - self.t_last
         if dt > 0.0:  # _integrate, inlined on this hot path
-            c = self.c
+            c = self.counters
             on_hand = self.on_hand
             c.area_on_hand += on_hand * dt
             c.area_backorders += self.backordered * dt
@@ -359,7 +360,7 @@ class Store:
         self.on_hand += received
         self.available += received
         self.on_order -= order.qty
-        self.c.total_received += received
+        self.counters.total_received += received
         del order.supplier.outstanding[order.id]
         if self.trace is not None:
             note = "" if received == order.qty else f"{order.qty} ordered"
@@ -383,7 +384,7 @@ class Store:
     def finish(self, now: float) -> None:
         """Close the window: integrals up to ``now``, pending customers counted, orders summed."""
         self._integrate(now)
-        c = self.c
+        c = self.counters
         c.orders_placed = sum(s.orders for s in self.suppliers)
         c.units_ordered = sum(s.units for s in self.suppliers)
         c.ordering_cost = sum(s.cost for s in self.suppliers)
@@ -393,32 +394,9 @@ class Store:
                 c.pending_units += entry.owed
 
     def check_invariants(self, arrivals: int) -> None:
-        """Raise :class:`AssertionError` if an accounting identity is broken.
+        """Raise :class:`AssertionError` if an accounting identity is broken (see :mod:`~supplysim.sim.invariants`).
 
         ``arrivals`` is the number of customers that arrived in the window, as
         counted by the driver loop (independently of the store's counters).
         """
-        c = self.c
-        outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
-        if not outcomes == c.customers == arrivals - c.goodwill_lost:
-            raise AssertionError(
-                f"outcome identity broken: {arrivals} arrivals ({c.goodwill_lost} lost to goodwill), "
-                f"{c.customers} customers, {outcomes} outcomes"
-            )
-        if c.waitlist_recovered > c.waitlist_joined:
-            raise AssertionError(f"{c.waitlist_recovered} waitlist recoveries for {c.waitlist_joined} joined")
-        if self.initial_stock + c.total_received != c.total_shipped + self.on_hand:
-            raise AssertionError(
-                f"units not conserved: initial {self.initial_stock} + received {c.total_received} != "
-                f"shipped {c.total_shipped} + on hand {self.on_hand}"
-            )
-        live = [e for e in self.queue if e.alive]
-        if len(live) != self.waiting or sum(e.owed for e in live) != self.backordered:
-            raise AssertionError("backorder queue bookkeeping broken")
-        reserved = sum(e.reserved for e in live)
-        if self.on_hand != self.available + reserved or self.available < 0 or (self.available and live):
-            raise AssertionError(
-                f"stock bookkeeping broken: on_hand {self.on_hand}, available {self.available}, reserved {reserved}"
-            )
-        if self.on_order != sum(o.qty for s in self.suppliers for o in s.outstanding.values()):
-            raise AssertionError("on-order bookkeeping broken")
+        check_books(self, arrivals)
