@@ -229,6 +229,62 @@ def test_script_driver_matches_simulate(name: str) -> None:
     assert (got.result.waits.count, got.result.waits.total) == (expected.waits.count, expected.waits.total)
 
 
+class SharedRoutinesStore(Store):
+    """The store with its hot paths' inlined copies replaced by the shared routines: ``_integrate``
+    runs first on arrivals and deliveries (the inlined copies then find nothing to integrate), and
+    ``review_position`` replaces the inlined reorder check of immediate service."""
+
+    def arrive(self, customer: Any, cid: int) -> None:
+        if self.available < customer[1]:  # not the inlined path
+            super().arrive(customer, cid)
+            return
+        now = customer[0]
+        self._integrate(now)
+        trigger, self.trigger = self.trigger, -INF  # switch the inlined reorder check off …
+        super().arrive(customer, cid)
+        self.trigger = trigger
+        self.review_position(now)  # … and run the shared one in its place
+
+    def _on_delivery(self, order: Any) -> None:
+        self._integrate(order.due)
+        super()._on_delivery(order)
+
+
+HOT_PATH_MODELS = {
+    **FAITHFUL_MODELS,
+    "base stock, short deliveries, waitlist": """
+        demand: {rate: 4, quantity: {dist: choice, values: [1, 2], weights: [0.7, 0.3]}}
+        supplier: {lead_time: {dist: exponential, mean: 1.5}, yield: {dist: uniform, low: 0.5, high: 1.2}}
+        store: {stockout: lost_sales, waitlist: {join: 0.5, convert: 0.8, patience: 3}}
+        replenishment: {policy: base_stock, level: 5}
+        """,
+    "sS, partial shipments, goodwill": """
+        demand: {rate: 3, goodwill: {churn: 0.2, memory: 5}}
+        segments: [{accept_backorder: 0.8, patience: {dist: exponential, mean: 2}}]
+        supplier: {lead_time: {dist: gamma, mean: 2, sd: 1}}
+        store: {partial_shipments: true}
+        replenishment: {policy: sS, reorder_point: 2, order_up_to: 7}
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOT_PATH_MODELS))
+def test_inlined_hot_paths_match_the_shared_routines(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrivals inline the reorder check and the time integrals, deliveries the integrals: a store
+    that uses ``review_position`` and ``_integrate`` there instead gives the same trace, counters and
+    waits, event by event."""
+    cfg = model(HOT_PATH_MODELS[name])
+    inlined = simulate(cfg, seed=5, replication=2, horizon=80.0, warmup=4.0, trace=True)
+    monkeypatch.setattr("supplysim.sim.replication.Store", SharedRoutinesStore)
+    shared = simulate(cfg, seed=5, replication=2, horizon=80.0, warmup=4.0, trace=True)
+    assert inlined.trace is not None and shared.trace is not None
+    assert sum(1 for r in inlined.trace if r.event == "order") > 20, "precondition: orders placed"
+    assert shared.trace == inlined.trace
+    assert shared.counters == inlined.counters
+    assert (shared.waits.count, shared.waits.total) == (inlined.waits.count, inlined.waits.total)
+    assert shared.final_on_hand == inlined.final_on_hand
+
+
 # --------------------------------------------------------------------------- immediate service, replenishment rules
 
 

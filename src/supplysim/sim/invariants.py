@@ -93,5 +93,5 @@ def check_books(books: Books, arrivals: int) -> None:
         raise AssertionError(
             f"stock bookkeeping broken: on_hand {books.on_hand}, available {available}, reserved {reserved}"
         )
-    if books.on_order != sum(o.qty for s in books.suppliers for o in s.outstanding.values()):
+    if books.on_order != sum(o.qty for s in books.suppliers for o in s.outstanding):
         raise AssertionError("on-order bookkeeping broken")

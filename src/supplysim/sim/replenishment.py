@@ -1,8 +1,11 @@
-"""Replenishment rules: when to order and how much, from the inventory position.
+"""When does the store order, and how much? The replenishment rules.
 
-One small base, tiny subclasses (compare SimPy's ``BaseResource``). Continuous
-rules expose a ``trigger``: the store asks for an order only when IP ≤ trigger,
-which keeps the per-customer path to one comparison. All quantities are units.
+One small base, tiny subclasses (compare SimPy's ``BaseResource``), chosen once
+from the configuration's type. Continuous rules expose a ``trigger``: the store
+asks for an order only when the inventory position IP ≤ trigger, which keeps the
+per-customer path to one comparison. A rule starts itself on the clock
+(:meth:`ReplenishmentRule.start`): a continuous rule checks the initial position,
+a periodic rule schedules its own reviews. All quantities are units.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from supplysim.scenario import RQ, SS, BaseStock, Periodic, Replenishment
+from supplysim.sim.clock import REVIEW, Clock, Timer
+from supplysim.sim.ports import ReviewedStore
 
 __all__ = ["BaseStockRule", "PeriodicRule", "RQRule", "ReplenishmentRule", "SSRule", "build_rule"]
 
@@ -20,6 +25,10 @@ class ReplenishmentRule:
     """Base of every rule. ``trigger`` is the highest IP at which a continuous review orders."""
 
     trigger: float = -math.inf
+
+    def start(self, env: Clock, store: ReviewedStore) -> None:
+        """Begin at time ``env.now``: continuous review checks the initial inventory position at once."""
+        store.review_position(env.now)
 
     def order_size(self, ip: int) -> int:
         """Units to order when the inventory position is ``ip`` (0 = none)."""
@@ -75,6 +84,18 @@ class PeriodicRule(ReplenishmentRule):
         self.s = reorder_point
         self.next_review = offset
         """Time of the next review not yet held (kept by the review events)."""
+
+    def start(self, env: Clock, store: ReviewedStore) -> None:
+        """Schedule the reviews at offset, offset + R, offset + 2R, … (nothing is checked in between)."""
+        period = self.review_period
+
+        def review(event: Timer) -> None:
+            self.next_review = env.now + period
+            store.review(env.now)
+            Timer(env, period, REVIEW, review)
+
+        self.next_review = self.review_offset
+        Timer(env, self.review_offset, REVIEW, review)
 
     def order_size(self, ip: int) -> int:
         if self.s is not None and ip > self.s:

@@ -8,21 +8,22 @@ identities → hand the counters to :mod:`supplysim.analysis.indicators`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.clock import REVIEW, WARMUP, Clock, Timer
+from supplysim.sim.clock import WARMUP, Clock, Timer
 from supplysim.sim.customers import Customer, CustomerSource
 from supplysim.sim.outages import OutageSchedule
+from supplysim.sim.ports import StoreView
 from supplysim.sim.recorder import PathRecorder, PathWindow, StatePath
-from supplysim.sim.replenishment import PeriodicRule, build_rule
-from supplysim.sim.sourcing import Expedite, build_sourcing
+from supplysim.sim.replenishment import build_rule
+from supplysim.sim.sourcing import SourcingRule, build_sourcing
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.stockout import build_stockout
 from supplysim.sim.store import Store
 from supplysim.sim.streams import Streams
-from supplysim.sim.supplier import Supplier, build_supplier
+from supplysim.sim.supplier import Order, Supplier, build_supplier
 from supplysim.sim.trace import TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
@@ -74,14 +75,32 @@ class Replication:
         lead_times: Iterator[float] | None = None,
     ) -> None:
         self.cfg = cfg
-        streams = self.streams = Streams(seed, replication)
+        self.streams = Streams(seed, replication)
         self.env = Clock()
-        self.counters = Counters()
-        self.waits = WaitSketch()
         self.rows: list[TraceRow] | None = [] if trace else None
-        self.suppliers: list[Supplier] = []
+        self._lead_times = lead_times
+        self.rule = build_rule(cfg.replenishment)
+        self.store = Store(
+            self.env,
+            cfg,
+            self.rule,
+            self._supply,
+            build_stockout(cfg),
+            trace=self.rows,
+            waitlist=Waitlist(cfg.store.waitlist) if cfg.store.waitlist is not None else None,
+            goodwill=Goodwill(cfg.demand.goodwill) if cfg.demand.goodwill is not None else None,
+        )
+        self.suppliers = self.store.suppliers
+        self.sourcing = self.store.sourcing
+        self.counters = self.store.counters
+        self.waits = self.store.waits
+
+    def _supply(self, store: StoreView, receive: Callable[[Order], None]) -> tuple[list[Supplier], SourcingRule]:
+        """The suppliers (delivering to ``receive``) and the sourcing rule over them (for ``store``)."""
+        cfg, streams = self.cfg, self.streams
+        suppliers: list[Supplier] = []
         for i, sc in enumerate(cfg.all_suppliers):
-            leads = lead_times if (i == 0 and lead_times is not None) else None
+            leads = self._lead_times if (i == 0 and self._lead_times is not None) else None
             if leads is None:
                 leads = streams.draws(f"lead_time/{sc.name}", sc.lead_time)
             yields = None if sc.perfect_yield else streams.draws(f"yield/{sc.name}", sc.yield_)
@@ -91,24 +110,8 @@ class Replication:
                 up = streams.draws(f"outage_up/{sc.name}", d.every) if d.every is not None else None
                 down = streams.draws(f"outage_down/{sc.name}", d.duration) if d.duration is not None else None
                 outages = OutageSchedule(d, up, down)
-            self.suppliers.append(build_supplier(sc, leads, yields, outages))
-        self.sourcing = build_sourcing(cfg.sourcing, self.suppliers)
-        self.rule = build_rule(cfg.replenishment)
-        self.store = Store(
-            self.env,
-            cfg,
-            self.rule,
-            self.suppliers,
-            self.sourcing,
-            build_stockout(cfg),
-            self.counters,
-            self.waits,
-            self.rows,
-            Waitlist(cfg.store.waitlist) if cfg.store.waitlist is not None else None,
-            Goodwill(cfg.demand.goodwill) if cfg.demand.goodwill is not None else None,
-        )
-        if isinstance(self.sourcing, Expedite):
-            self.sourcing.store = self.store
+            suppliers.append(build_supplier(sc, self.env, receive, leads, yields, outages, self.rows))
+        return suppliers, build_sourcing(cfg.sourcing, suppliers, store)
 
     def run(
         self,
@@ -137,20 +140,7 @@ class Replication:
         else:
             store.measuring = True
 
-        if isinstance(rule, PeriodicRule):
-            period = rule.review_period
-
-            def review(ev: Timer) -> None:
-                rule.next_review = env.now + period
-                store.review(env.now)
-                Timer(env, period, REVIEW, review)
-
-            rule.next_review = rule.review_offset
-            Timer(env, rule.review_offset, REVIEW, review)
-        else:
-            ip = store.inventory_position
-            if ip <= store.trigger:
-                store.replenish(0.0, ip)
+        rule.start(env, store)
 
         stream = iter(customers if customers is not None else CustomerSource(self.cfg, self.streams, end))
         # Two passes over the same stream, so the window's arrivals are counted

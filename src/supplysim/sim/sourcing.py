@@ -1,20 +1,20 @@
-"""Sourcing rules: which supplier gets a replenishment order (several suppliers).
+"""Which supplier gets a replenishment order? The sourcing rules (several suppliers).
 
 One small base, one subclass per rule, chosen once from the configuration's
 type. ``place`` sends an order of ``qty`` units; ``quote_supplier`` names the
-supplier whose lead time a quote assumes for an order not yet placed.
+supplier whose lead time a quote assumes for an order not yet placed. A rule
+that looks at the store (expedite) sees it through
+:class:`~supplysim.sim.ports.StoreView`, given at construction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from supplysim.scenario import ExpediteSourcing, FallbackSourcing, SingleSourcing, Sourcing, SplitSourcing
+from supplysim.sim.ports import StoreView
 from supplysim.sim.supplier import Supplier
-
-if TYPE_CHECKING:
-    from supplysim.sim.store import Store
 
 __all__ = ["Expedite", "Fallback", "Single", "SourcingRule", "SplitByOrders", "SplitByQuantity", "build_sourcing"]
 
@@ -121,18 +121,23 @@ class Expedite(SourcingRule):
     """Primary supplier, except while the backorder queue or the quoted wait is above its threshold."""
 
     def __init__(
-        self, primary: Supplier, fast: Supplier, backorders_above: int | None, quoted_wait_above: float | None
+        self,
+        primary: Supplier,
+        fast: Supplier,
+        backorders_above: int | None,
+        quoted_wait_above: float | None,
+        store: StoreView,
     ) -> None:
         self.primary = primary
         self.fast = fast
         self.backorders_above = backorders_above
         self.quoted_wait_above = quoted_wait_above
-        self.store: Store | None = None
+        self.store = store
+        """The store whose queue and quote decide."""
 
     def urgent(self, now: float) -> bool:
         """True when the next order should be expedited."""
         store = self.store
-        assert store is not None
         if self.backorders_above is not None and store.waiting > self.backorders_above:
             return True
         return self.quoted_wait_above is not None and store.quote(now, 1) > self.quoted_wait_above
@@ -144,8 +149,9 @@ class Expedite(SourcingRule):
         return self.primary
 
 
-def build_sourcing(cfg: Sourcing, suppliers: Sequence[Supplier]) -> SourcingRule:
-    """The rule for a validated sourcing section, over the runtime suppliers (in listed order)."""
+def build_sourcing(cfg: Sourcing, suppliers: Sequence[Supplier], store: StoreView) -> SourcingRule:
+    """The rule for a validated sourcing section, over the runtime suppliers (in listed order),
+    for the store that will place the orders."""
     by_name = {s.name: s for s in suppliers}
     builders: dict[type, Callable[[Any], SourcingRule]] = {
         SingleSourcing: lambda c: Single(by_name[c.supplier] if c.supplier else suppliers[0]),
@@ -154,7 +160,7 @@ def build_sourcing(cfg: Sourcing, suppliers: Sequence[Supplier]) -> SourcingRule
         ),
         FallbackSourcing: lambda c: Fallback([by_name[n] for n in c.order] if c.order else suppliers),
         ExpediteSourcing: lambda c: Expedite(
-            by_name[c.primary], by_name[c.expedite_to], c.backorders_above, c.quoted_wait_above
+            by_name[c.primary], by_name[c.expedite_to], c.backorders_above, c.quoted_wait_above, store
         ),
     }
     return builders[type(cfg)](cfg)

@@ -1,4 +1,11 @@
-"""The store: stock, the backorder queue, and what a customer experiences.
+"""What happens to stock and customers in the store? Stock, the backorder queue, receiving.
+
+The store owns its state and its counters and changes them on four kinds of
+event: an arrival (:meth:`Store.arrive`, the hot path), a delivery, a customer
+giving up, and a review. What a customer is offered when the shelf is empty is
+the stockout policy's (:mod:`~supplysim.sim.stockout`), what the store promises
+is :mod:`~supplysim.sim.quotes`, when to order is the replenishment rule's, and
+the identities its books satisfy are :mod:`~supplysim.sim.invariants`.
 
 State (all in units):
 
@@ -20,21 +27,23 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.customers import Customer
 from supplysim.sim.invariants import check_books
+from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import quoted_wait
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.stockout import StockoutPolicy
 from supplysim.sim.supplier import Order, Supplier
-from supplysim.sim.trace import NO_WAIT, Event, TraceRow
+from supplysim.sim.trace import NO_WAIT, Event, Trace, TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
-__all__ = ["Store", "TraceRow", "Waiting"]
+__all__ = ["Store", "Supply", "TraceRow", "Waiting"]
 
 
 class Waiting:
@@ -56,37 +65,42 @@ class Waiting:
         """Arrived inside the measured window."""
 
 
+Supply = Callable[[StoreView, Callable[[Order], None]], tuple[list[Supplier], SourcingRule]]
+"""Builds the suppliers, delivering to the given receiving dock, and the sourcing rule over them,
+placing orders for the given store (see :class:`Store`)."""
+
+
 class Store:
-    """Stock, backorder queue, and the handling of arrivals, deliveries and cancellations."""
+    """Stock, backorder queue, and the handling of arrivals, deliveries and cancellations.
+
+    The store is built whole: ``supply`` is called once, during construction, with the
+    store's view and its receiving dock, and returns the suppliers and the sourcing rule.
+    The store owns its :class:`~supplysim.sim.stats.Counters` and
+    :class:`~supplysim.sim.stats.WaitSketch`; its collaborators only state intents
+    (:class:`~supplysim.sim.ports.StoreView`).
+    """
 
     def __init__(
         self,
         env: Clock,
         cfg: ModelConfig,
         rule: ReplenishmentRule,
-        suppliers: list[Supplier],
-        sourcing: SourcingRule,
+        supply: Supply,
         stockout: StockoutPolicy,
-        counters: Counters,
-        waits: WaitSketch,
-        trace: list[TraceRow] | None = None,
+        *,
+        trace: Trace | None = None,
         waitlist: Waitlist | None = None,
         goodwill: Goodwill | None = None,
     ) -> None:
         self.env = env
         self.rule = rule
         self.trigger = rule.trigger
-        self.suppliers = suppliers
-        for supplier in suppliers:
-            supplier.connect(env, self._on_delivery, trace)
-        self.sourcing = sourcing
-        self._place = sourcing.place
         self._order_size = rule.order_size
+        self.stockout = stockout
         self.waitlist = waitlist
         self.goodwill = goodwill
-        self.stockout = stockout
-        self.counters = counters
-        self.waits = waits
+        self.counters = Counters()
+        self.waits = WaitSketch()
         self.trace = trace
         self.tracing = trace is not None
         """True when the replication records a trace."""
@@ -105,6 +119,8 @@ class Store:
         events count unconditionally; only outcomes of customers who arrived
         before the window (``Waiting.counted`` false) are kept out."""
         self.t_last = 0.0
+        self.suppliers, self.sourcing = supply(self, self._on_delivery)
+        self._place = self.sourcing.place
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -153,7 +169,7 @@ class Store:
         available = self.available
         if available >= qty:
             # Nobody waits (available > 0), so backordered = 0 and on_hand > 0:
-            # only the on-hand integral moves.
+            # only the on-hand integral moves (_integrate, inlined on this hot path).
             dt = now - self.t_last
             if dt > 0.0:
                 c.area_on_hand += self.on_hand * dt
@@ -164,7 +180,7 @@ class Store:
             c.immediate_units += qty
             if trace is not None:
                 trace.append(TraceRow(now, Event.SHIP, cid, qty, NO_WAIT, "served immediately"))
-            ip = on_hand + self.on_order
+            ip = on_hand + self.on_order  # review_position, inlined on this hot path (backordered = 0 here)
             if ip <= self.trigger:
                 self.replenish(now, ip)
             return
@@ -204,9 +220,7 @@ class Store:
         if counted:
             c.waitlist_recovered += 1
         self.log(now, Event.SHIP, cid, qty, "waitlist: recovered sale")
-        ip = self.on_hand + self.on_order - self.backordered
-        if ip <= self.trigger:
-            self.replenish(now, ip)
+        self.review_position(now)
 
     def count_waitlist_join(self) -> None:
         """A customer of the window joined the "notify me" list."""
@@ -241,9 +255,7 @@ class Store:
                 Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
         else:
             Timer(self.env, self.expire_after, CANCEL, self._on_give_up, (entry, False))
-        ip = self.on_hand + self.on_order - self.backordered
-        if ip <= self.trigger:
-            self.replenish(now, ip)
+        self.review_position(now)
 
     def _on_give_up(self, event: Timer) -> None:
         entry: Waiting
@@ -272,9 +284,7 @@ class Store:
             self.log(now, Event.RELEASE, entry.id, entry.reserved, "")
             entry.reserved = 0
             self.allocate(now)
-        ip = self.on_hand + self.on_order - self.backordered
-        if ip <= self.trigger:
-            self.replenish(now, ip)
+        self.review_position(now)
 
     def allocate(self, now: float) -> None:
         """Give available units to waiting customers in FIFO order."""
@@ -337,6 +347,17 @@ class Store:
 
     # ------------------------------------------------------------------ replenishment
 
+    def review_position(self, now: float) -> None:
+        """The continuous-review check: order when IP = on_hand + on_order − backordered ≤ trigger.
+
+        Called after every change that may lower the inventory position; :meth:`arrive`
+        inlines it on the immediate-service path (``tests/test_traces.py`` pins the two
+        to the same result). Periodic rules have trigger −∞: they order only at reviews.
+        """
+        ip = self.on_hand + self.on_order - self.backordered
+        if ip <= self.trigger:
+            self.replenish(now, ip)
+
     def replenish(self, now: float, ip: int) -> None:
         """Ask the rule for an order at inventory position ``ip`` and place it."""
         qty = self._order_size(ip)
@@ -361,7 +382,6 @@ class Store:
         self.available += received
         self.on_order -= order.qty
         self.counters.total_received += received
-        del order.supplier.outstanding[order.id]
         if self.trace is not None:
             note = "" if received == order.qty else f"{order.qty} ordered"
             self.trace.append(TraceRow(now, Event.DELIVER, order.id, received, NO_WAIT, note, order.supplier.name))
@@ -370,14 +390,13 @@ class Store:
         if self.waitlist is not None and self.available > 0:
             self.waitlist.notify(self, now)
         if received != order.qty:  # a short delivery lowers the inventory position
-            ip = self.on_hand + self.on_order - self.backordered
-            if ip <= self.trigger:
-                self.replenish(now, ip)
+            self.review_position(now)
 
     def review(self, now: float) -> None:
-        """A periodic review epoch."""
-        self.log(now, Event.REVIEW, -1, self.inventory_position, "")
-        self.replenish(now, self.inventory_position)
+        """A periodic review epoch: order what the rule asks for at the current inventory position."""
+        ip = self.inventory_position
+        self.log(now, Event.REVIEW, -1, ip)
+        self.replenish(now, ip)
 
     # ------------------------------------------------------------------ end
 

@@ -1,4 +1,4 @@
-"""A supplier: when an order placed now will arrive, and what the store can promise.
+"""When will an order arrive? A supplier's orders, capacity, outages and estimates.
 
 Three capacity models (``docs/model.md``):
 
@@ -9,8 +9,11 @@ Three capacity models (``docs/model.md``):
   recursion for FIFO multi-server queues), so one event per order suffices;
 * ``no_crossing``: arrival = max(own arrival, previous order's arrival).
 
-For quotes the supplier estimates when each outstanding order will arrive,
-given what the store can see at that moment (``docs/model.md``, "Quoted wait"):
+A supplier is built whole: the clock, the store's receiving dock and the trace
+are given to its constructor. For quotes it returns one :class:`Outlook
+<supplysim.sim.quotes.Outlook>` snapshot (:meth:`Supplier.outlook`): when each
+outstanding order, and one more order, is estimated to arrive, given what the
+store can see at that moment (``docs/model.md``, "Quoted wait"):
 
 * with ``quoted_lead_time`` set, the supplier's promise: placement (or service
   start) + quoted lead time, and "any moment now" once overdue;
@@ -36,7 +39,7 @@ from supplysim.scenario.distributions import ContinuousDistribution
 from supplysim.sim.clock import DELIVERY, Clock
 from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.quotes import Outlook
-from supplysim.sim.trace import NO_WAIT, TraceRow
+from supplysim.sim.trace import NO_WAIT, Trace, TraceRow
 from supplysim.sim.trace import Event as TraceEvent
 
 __all__ = ["Order", "ResidualLeadTime", "Supplier", "UnlimitedSupplier", "build_supplier"]
@@ -110,6 +113,7 @@ class Order(Event):
     def __init__(
         self,
         env: Clock,
+        forget: Callable[[Order], None],
         on_delivery: Callable[[Order], None],
         supplier: Supplier,
         id: int,
@@ -119,9 +123,10 @@ class Order(Event):
         start: float,
         due: float,
     ) -> None:
-        # Inlined from Event.__init__, as simpy.Timeout does, for speed.
+        # Inlined from Event.__init__, as simpy.Timeout does, for speed. On arrival the
+        # supplier forgets the order (a C call, no Python frame), then the store receives it.
         self.env = env
-        self.callbacks = [on_delivery]
+        self.callbacks = [forget, on_delivery]
         self._value = None
         self._ok = True
         env.schedule(self, DELIVERY, due - placed)  # type: ignore[arg-type]
@@ -151,9 +156,12 @@ class Supplier:
     def __init__(
         self,
         cfg: SupplierConfig,
+        env: Clock,
+        on_delivery: Callable[[Order], None],
         lead_times: Iterator[float],
         yields: Iterator[float] | None = None,
         outages: OutageSchedule | None = None,
+        trace: Trace | None = None,
     ) -> None:
         self.cfg = cfg
         self.name = cfg.name
@@ -161,6 +169,10 @@ class Supplier:
         self.order_cost = cfg.order_cost
         self.promised_lead = cfg.promised_lead_time
         self.outages = outages
+        self._env = env
+        self._on_delivery = on_delivery
+        """The store's receiving dock: called with each order when it arrives."""
+        self.trace = trace
         self._lead = lead_times
         self._yields = yields
         self._servers = cfg.servers
@@ -170,11 +182,10 @@ class Supplier:
         self._next_id = 0
         self._residual: ResidualLeadTime | None = None
         """Built on the first quote (scenarios without quotes never need it)."""
-        self.outstanding: dict[int, Order] = {}
-        """Orders placed and not yet delivered, in order of placement."""
-        self._env: Clock | None = None
-        self._on_delivery: Callable[[Order], None] | None = None
-        self.trace: list[TraceRow] | None = None
+        self.outstanding: dict[Order, None] = {}
+        """Orders placed and not yet delivered, in order of placement (a dict as an ordered set)."""
+        self._forget: Callable[[Order], None] = self.outstanding.pop
+        """Removes an arrived order from :attr:`outstanding` (the first callback of every order)."""
         self.reset_window()
 
     def reset_window(self) -> None:
@@ -187,12 +198,6 @@ class Supplier:
         """Orders placed in the window whose arrival an outage postponed."""
         self.lead_sum = 0.0
         """Sum of the realised lead times (arrival − placement) of the window's orders [time]."""
-
-    def connect(self, env: Clock, on_delivery: Callable[[Order], None], trace: list[TraceRow] | None) -> None:
-        """Deliver orders on ``env`` to ``on_delivery`` (the store's receiving dock)."""
-        self._env = env
-        self._on_delivery = on_delivery
-        self.trace = trace
 
     def is_down(self, now: float) -> bool:
         """True while an outage stops the supplier (``now``: the current time)."""
@@ -230,9 +235,10 @@ class Supplier:
     def _record(self, now: float, qty: int, received: int, start: float, due: float) -> Order:
         ident = self._next_id
         self._next_id = ident + 1
-        order = self.outstanding[ident] = Order(
-            self._env,  # type: ignore[arg-type]
-            self._on_delivery,  # type: ignore[arg-type]
+        order = Order(
+            self._env,
+            self._forget,
+            self._on_delivery,
             self,
             ident,
             qty,
@@ -241,6 +247,7 @@ class Supplier:
             start,
             due,
         )
+        self.outstanding[order] = None
         self.orders += 1
         self.units += qty
         self.lead_sum += due - now
@@ -273,7 +280,7 @@ class Supplier:
         if residual is None:
             residual = self._residual = residual_lead_time(self.cfg.lead_time)
         lead = self.promised_lead
-        orders = list(self.outstanding.values())
+        orders = list(self.outstanding)
         n = len(orders)
         starts = np.fromiter((o.start for o in orders), float, n)
         units = np.fromiter((o.received for o in orders), np.int64, n)
@@ -312,9 +319,10 @@ class UnlimitedSupplier(Supplier):
         ident = self._next_id
         self._next_id = ident + 1
         due = now + next(self._lead)
-        order = self.outstanding[ident] = Order(
-            self._env,  # type: ignore[arg-type]
-            self._on_delivery,  # type: ignore[arg-type]
+        order = Order(
+            self._env,
+            self._forget,
+            self._on_delivery,
             self,
             ident,
             qty,
@@ -323,6 +331,7 @@ class UnlimitedSupplier(Supplier):
             now,
             due,
         )
+        self.outstanding[order] = None
         self.orders += 1
         self.units += qty
         self.lead_sum += due - now
@@ -333,11 +342,15 @@ class UnlimitedSupplier(Supplier):
 
 def build_supplier(
     cfg: SupplierConfig,
+    env: Clock,
+    on_delivery: Callable[[Order], None],
     lead_times: Iterator[float],
     yields: Iterator[float] | None = None,
     outages: OutageSchedule | None = None,
+    trace: Trace | None = None,
 ) -> Supplier:
-    """The runtime supplier for a configuration (chosen by what it needs)."""
+    """The runtime supplier for a configuration (chosen by what it needs), delivering on ``env`` to
+    ``on_delivery`` (the store's receiving dock) and logging its orders to ``trace``."""
     if cfg.servers is None and not cfg.no_crossing and yields is None and outages is None:
-        return UnlimitedSupplier(cfg, lead_times)
-    return Supplier(cfg, lead_times, yields, outages)
+        return UnlimitedSupplier(cfg, env, on_delivery, lead_times, trace=trace)
+    return Supplier(cfg, env, on_delivery, lead_times, yields, outages, trace)
