@@ -26,7 +26,7 @@ from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import load_scenario, with_overrides
-from supplysim.sim.store import TraceRow
+from supplysim.sim.trace import TraceRow
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -12,7 +12,7 @@ from supplysim.analysis.indicators import kpi_names
 from supplysim.analysis.intervals import Difference, Interval, paired_difference, summarize
 from supplysim.analysis.samples import PolicySample
 from supplysim.scenario import Scenario
-from supplysim.sim.store import TraceRow
+from supplysim.sim.trace import TraceRow
 
 __all__ = ["Experiment"]
 

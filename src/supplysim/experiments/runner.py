@@ -17,7 +17,7 @@ from supplysim.experiments.executors import Executor, LocalPool
 from supplysim.scenario import ModelConfig, Scenario
 from supplysim.sim.recorder import PathWindow
 from supplysim.sim.replication import simulate
-from supplysim.sim.store import TraceRow
+from supplysim.sim.trace import TraceRow
 
 __all__ = ["ReplicationError", "run_experiment", "run_many"]
 
