@@ -11,7 +11,7 @@ Every figure is a ratio against a reference measured in the same run:
    supplysim"`` and ``supplysim --help`` against the same reference.
 2. **The report.** ``supplysim run`` with its report (``plots/`` and
    ``report.html``) against the same run with ``--no-report`` (target ≤ 1.3),
-   on (a) the flagship scenario, ``--workers 1``, and (b) the reference model
+   on (a) the flagship scenario, ``--workers 1``, and (b) the benchmark model
    of ``benchmarks/throughput.py`` (its ``SCENARIO_YAML``) at 40,000 days, one
    replication, ``--workers 1``.
 3. **Memory.** Peak RSS of the run (b) with its report at 40,000 days against
@@ -70,9 +70,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = "scenarios/backorder_vs_out_of_stock.yaml"
 """The flagship scenario, relative to :data:`ROOT`."""
 LONG_HORIZON = 40_000.0
-"""Days of the long run of the reference model."""
+"""Days of the long run of the benchmark model."""
 SHORT_HORIZON = 1_000.0
-"""Days of the short run of the reference model (the memory reference)."""
+"""Days of the short run of the benchmark model (the memory reference)."""
 QUICK_LONG_HORIZON = 4_000.0
 """Days of the long run with ``--quick``."""
 REPEATS = 3
@@ -292,7 +292,7 @@ def _measure_all(cmds: list[Command], tmp: Path, repeats: int, *, warm: bool) ->
 def _header(cmds: list[Command], repeats: int, long_horizon: float, *, warm: bool) -> None:
     print(f"Python {platform.python_version()}, {platform.machine()}, {_cpus()} CPU(s), commit {_commit()}")
     print(
-        f"{repeats} repeat(s){', after a warm-up pass' if warm else ''}; reference model at "
+        f"{repeats} repeat(s){', after a warm-up pass' if warm else ''}; benchmark model at "
         f"{long_horizon:g} and {SHORT_HORIZON:g} days; this process's peak RSS {own_peak_rss():.1f} MiB "
         "(the floor of every RSS figure)"
     )

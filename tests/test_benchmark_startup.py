@@ -55,7 +55,7 @@ def test_measure_reports_a_failing_command(bench: ModuleType, tmp_path: Path) ->
 
 def test_reference_yaml_is_the_throughput_scenario(bench: ModuleType) -> None:
     text = bench.reference_yaml()
-    assert text.startswith("name: throughput-reference\n")
+    assert text.startswith("name: throughput-benchmark\n")
     assert "policy: base_stock" in text
 
 
