@@ -292,15 +292,17 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
         ctx = err.get("ctx") or {}
         if etype == "unknown_key":
             loc = loc + (ctx["key"],)
-        if ctx.get("at"):
-            loc = loc + (ctx["at"],)
+        at = ctx.get("at")
+        if at:
+            loc = loc + (tuple(at) if isinstance(at, tuple | list) else (at,))
         path, found_value, exists = _walk(view, loc)
         # An error inside policies.<name> whose value comes from the base is reported at the base.
         shown = path
         if len(path) >= 2 and path[0] == "policies":
             inner = path[2:]
             body = src.positions
-            if ("policies", path[1]) + inner not in body and inner and inner[0] in MODEL_SECTIONS:
+            written = ("policies", path[1]) + inner in body or any(p in src.overridden for p in _prefixes(path))
+            if not written and inner and inner[0] in MODEL_SECTIONS:
                 shown = inner
         where = src.where(shown, key=etype in ("unknown_key", "missing"))
         key = (shown, err["msg"])
@@ -314,6 +316,16 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: unknown key {ctx['key']!r}")
         elif etype == "missing":
             lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: required key is missing")
+        elif etype == "inert_key":
+            stockout = src.where((*path[:-1], "stockout"))
+            lines.append(f"{where}: {_fmt_path(shown)}: cannot act under stockout: {ctx['stockout']} ({stockout})")
+            lines.append(f"  why:   {ctx['why']}")
+            lines.append(f"  found: {_short(found_value)}")
+            remove = "remove it"
+            if not any(p in src.overridden for p in _prefixes(path)):
+                remove += f" (or add --set {'.'.join(map(str, path))}={ctx['unset']})" if src.overridden else ""
+            lines.append(f"  hint:  {remove}, or use stockout: backorder")
+            continue
         elif etype == "union_tag_invalid":
             key_name = str(ctx.get("discriminator", "dist")).strip("'")
             tags = str(ctx.get("expected_tags", "")).replace("'", "")

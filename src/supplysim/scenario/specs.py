@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,6 +36,9 @@ from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies
 __all__ = [
     "RQ",
     "SS",
+    "STOCKOUT_KEYS",
+    "STOCKOUT_RULES",
+    "BackorderRules",
     "BaseStock",
     "Demand",
     "DemandEvent",
@@ -43,6 +46,7 @@ __all__ = [
     "ExpediteSourcing",
     "FallbackSourcing",
     "Goodwill",
+    "LostSalesRules",
     "ModelConfig",
     "ModelSections",
     "Periodic",
@@ -54,6 +58,7 @@ __all__ = [
     "SingleSourcing",
     "Sourcing",
     "SplitSourcing",
+    "StockoutRules",
     "Store",
     "Supplier",
     "SweepRange",
@@ -303,8 +308,59 @@ class Waitlist(Frozen):
     """How long a customer stays interested [time]; none = forever."""
 
 
+class BackorderRules(Frozen):
+    """``stockout: backorder``: a customer the shelf cannot serve may wait for a backorder.
+
+    The typed stockout spec of a :class:`Store` (see :attr:`Store.rules`). Its fields
+    are the store keys that act only while customers wait; :class:`LostSalesRules`
+    has none of them, and a scenario that sets one under ``lost_sales`` is refused
+    (see :meth:`Scenario._inert_store_keys`).
+    """
+
+    stockout: Literal["backorder"] = "backorder"
+
+    idle_because: ClassVar[str] = "customers wait"
+    """Why the keys of the other specs cannot act under this one."""
+
+    max_backorders: NonNegativeInt | None = Field(
+        default=None, description="refuses new backorders while this many customers wait"
+    )
+    max_quoted_wait: NonNegativeFloat | None = Field(
+        default=None, description="refuses a backorder whose quoted wait is longer than this"
+    )
+    expire_after: PositiveFloat | None = Field(default=None, description="cancels backorders older than this")
+    partial_shipments: bool = Field(default=False, description="ships the units on hand at once when a customer waits")
+
+
+class LostSalesRules(Frozen):
+    """``stockout: lost_sales``: a customer the shelf cannot serve is shown "out of stock".
+
+    No customer ever waits, so none of the keys of :class:`BackorderRules` can act.
+    """
+
+    stockout: Literal["lost_sales"] = "lost_sales"
+
+    idle_because: ClassVar[str] = 'no customer ever waits (one the shelf cannot serve is shown "out of stock")'
+    """Why the keys of the other specs cannot act under this one."""
+
+
+StockoutRules = Annotated[BackorderRules | LostSalesRules, Field(discriminator="stockout")]
+"""The typed stockout spec: what the store does when the shelf cannot cover a request."""
+
+STOCKOUT_RULES: dict[str, type[BackorderRules] | type[LostSalesRules]] = {
+    "backorder": BackorderRules,
+    "lost_sales": LostSalesRules,
+}
+"""Each ``stockout:`` value and its spec."""
+
+STOCKOUT_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(k for rules in STOCKOUT_RULES.values() for k in rules.model_fields if k != "stockout")
+)
+"""The store keys that act only under some stockouts (the fields of the specs)."""
+
+
 class Store(Frozen):
-    """The store's stock and its stockout rules."""
+    """The store's stock and its stockout rules (the flat keys of ``store:``; typed in :attr:`rules`)."""
 
     initial_stock: NonNegativeInt | None = None
     """Units on hand at time 0; none = the replenishment policy's order-up-to level."""
@@ -320,6 +376,17 @@ class Store(Frozen):
     """Ship what is on hand now and backorder the rest."""
     waitlist: Waitlist | None = None
     """A "notify me" list for customers shown "out of stock"."""
+
+    @property
+    def rules(self) -> BackorderRules | LostSalesRules:
+        """The typed stockout spec: :class:`BackorderRules` with its keys, or :class:`LostSalesRules`."""
+        spec = STOCKOUT_RULES[self.stockout]
+        return spec.model_construct(**{k: getattr(self, k) for k in spec.model_fields if k != "stockout"})
+
+    def inert_keys(self) -> list[str]:
+        """The stockout keys set here (not at their default) that cannot act under :attr:`stockout`."""
+        acting = STOCKOUT_RULES[self.stockout].model_fields
+        return [k for k in STOCKOUT_KEYS if k not in acting and getattr(self, k) != Store.model_fields[k].default]
 
 
 class SingleSourcing(Frozen):
@@ -599,6 +666,19 @@ class _Settings(Frozen):
     seed: NonNegativeInt = 0
 
 
+def _inert_error(at: tuple[str, ...], store: Store) -> PydanticCustomError:
+    """A stockout key that cannot act under ``store.stockout``, located at key path ``at``."""
+    key = at[-1]
+    purpose = BackorderRules.model_fields[key].description
+    unset = "false" if BackorderRules.model_fields[key].default is False else "null"
+    why = f"{key} {purpose}, but under {store.stockout} {STOCKOUT_RULES[store.stockout].idle_because}"
+    return PydanticCustomError(
+        "inert_key",
+        "{key} cannot act under stockout: {stockout}: {why}",
+        {"key": key, "stockout": store.stockout, "why": why, "at": at, "unset": unset},
+    )
+
+
 class Scenario(ModelSections, _Settings):
     """A scenario: experiment settings, a base model and the policies to compare."""
 
@@ -684,6 +764,28 @@ class Scenario(ModelSections, _Settings):
                 f"demand.weekly gives one factor per day, but time_unit is {self.time_unit!r}; "
                 "express the scenario in days (time_unit: day)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _inert_store_keys(self) -> Scenario:
+        """Refuse a stockout key written where it cannot act (the rule of ``scenarios.md#store``).
+
+        The base's ``store:`` may not set a key its own stockout ignores; a policy that
+        changes the stockout may not give such a key a value of its own (one that differs
+        from the base's). Keys a policy inherits from the base are kept and have no effect,
+        so a policy can vary the stockout alone; and the resolved ``scenario.yaml``, whose
+        policies are complete, validates as well.
+        """
+        base = self.store
+        for key in base.inert_keys():
+            raise _inert_error(("store", key), base)
+        for name, model in self.policies.items():
+            store = model.store
+            if store.stockout == base.stockout:
+                continue
+            for key in store.inert_keys():
+                if getattr(store, key) != getattr(base, key):
+                    raise _inert_error(("policies", name, "store", key), store)
         return self
 
     @property
