@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from scenario_texts import TINY
 from supplysim.scenario import MODEL_SECTIONS, ModelConfig, ModelSections, Scenario
+from supplysim.scenario.json_schema import scenario_schema
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_scenario
 from supplysim.scenario.specs import STOCKOUT_KEYS, BackorderRules, LostSalesRules, Store
 
@@ -171,3 +172,14 @@ def test_the_shipped_scenarios_still_validate() -> None:
 def test_no_message_template_is_left_unformatted() -> None:
     msg = error_of(mutate("store: {stockout: lost_sales}", "store: {stockout: lost_sales, expire_after: 3}"))
     assert not re.search(r"\{\w+(!r)?\}", msg), msg
+
+
+def test_the_schema_command_prints_the_schema_of_json_schema_py() -> None:
+    import json
+
+    from supplysim.cli.app import app
+
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads(json.dumps(scenario_schema()))
+    assert scenario_schema()["properties"]["policies"]["additionalProperties"] == {"$ref": "#/$defs/PolicyOverrides"}
