@@ -7,7 +7,10 @@ same input gives exit code 2 and no traceback through ``supplysim validate``.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from typer.testing import CliRunner
 from scenario_texts import TINY
 from supplysim.scenario import MODEL_SECTIONS, ModelConfig, ModelSections, Scenario
 from supplysim.scenario.json_schema import scenario_schema
-from supplysim.scenario.load import ScenarioError, load_scenario, parse_scenario
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_override, parse_scenario
 from supplysim.scenario.specs import STOCKOUT_KEYS, BackorderRules, LostSalesRules, Store
 
 
@@ -59,6 +62,7 @@ def validate_cli(tmp_path: Path, text: str, *args: str) -> str:
 
 BACKORDER_KEYS = {"max_backorders": "5", "max_quoted_wait": "7", "expire_after": "9", "partial_shipments": "true"}
 LOST_BASE = mutate("  stockout: backorder\n", "  stockout: lost_sales\n")
+DESCRIPTION = "description: a small, fast scenario for the tests"
 
 
 def test_the_stockout_specs_name_the_backorder_keys() -> None:
@@ -172,6 +176,271 @@ def test_the_shipped_scenarios_still_validate() -> None:
 def test_no_message_template_is_left_unformatted() -> None:
     msg = error_of(mutate("store: {stockout: lost_sales}", "store: {stockout: lost_sales, expire_after: 3}"))
     assert not re.search(r"\{\w+(!r)?\}", msg), msg
+
+
+# --------------------------------------------------------------------------- the reader: YAML
+
+
+def test_an_alias_bomb_fails_at_once_at_its_line(tmp_path: Path) -> None:
+    """Nine levels of nine aliases ("billion laughs") would expand to 9⁹ values."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    text = mutate("description: a small, fast scenario for the tests", "description: *a9").replace(
+        "name: tiny\n", "name: tiny\n" + "\n".join(f"x-{line}" for line in lines) + "\n"
+    )
+    text = text.replace("x-a", "a")  # the anchors sit under unknown top-level keys, refused later anyway
+    start = time.perf_counter()
+    msg = error_of(text)
+    assert time.perf_counter() - start < 2.0
+    assert "holds more than 500,000 values with its aliases expanded" in msg, msg
+    assert re.match(r"bad\.yaml:\d+:\d+: ", msg), msg
+    assert "aliases of aliases grow exponentially" in msg
+    assert validate_cli(tmp_path, text).startswith("error: ")
+
+
+def test_too_many_aliases_are_refused() -> None:
+    text = mutate("seed: 5", "seed: &s 5\nx: [" + ", ".join(["*s"] * 1001) + "]")
+    msg = error_of(text)
+    assert f"bad.yaml:{line_of(text, 'x: [')}:" in msg and "more than 1,000 aliases" in msg, msg
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ["[" * 100_000 + "]" * 100_000, "\n".join(" " * i + "k:" for i in range(2_000)) + " 1"],
+    ids=["flow-100000", "block-2000"],
+)
+def test_deep_nesting_is_refused_without_recursion_error(nested: str, tmp_path: Path) -> None:
+    text = mutate(
+        "description: a small, fast scenario for the tests", "description:\n  " + nested.replace("\n", "\n  ")
+    )
+    msg = error_of(text)
+    assert "nested more than 50 deep" in msg, msg
+    assert re.match(r"bad\.yaml:\d+:\d+: ", msg), msg
+    assert len(msg) < 300
+    validate_cli(tmp_path, text)
+
+
+def test_deep_nesting_in_a_set_value_is_refused() -> None:
+    with pytest.raises(ScenarioError, match="nested more than 50 deep"):
+        parse_override("description=" + "[" * 5_000 + "]" * 5_000)
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("!!int abc", "cannot read 'abc' as an integer"),
+        ("!!float garbage", "cannot read 'garbage' as a number"),
+        ("9" * 5_000, "it has 5,000 digits"),
+        ("2024-13-45", "cannot read '2024-13-45' as a date"),
+    ],
+    ids=["int-tag-on-text", "float-tag-on-text", "5000-digit-integer", "month-13"],
+)
+def test_a_scalar_its_tag_cannot_read_is_located(value: str, needle: str, tmp_path: Path) -> None:
+    text = mutate("seed: 5", f"seed: {value}")
+    msg = error_of(text)
+    assert msg.startswith(f"bad.yaml:{line_of(text, 'seed: ')}:7: "), msg
+    assert needle in msg and len(msg) < 200, msg
+    validate_cli(tmp_path, text)
+
+
+# --------------------------------------------------------------------------- the reader: files
+
+
+def test_a_scenario_larger_than_10_mb_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(TINY + ("# padding\n" * 1_100_000), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert str(info.value) == f"{path}: larger than 10 MB (11.0 MB)"
+    with pytest.raises(ScenarioError, match="larger than 10 MB"):
+        parse_scenario(path.read_text(encoding="utf-8"))
+
+
+def _in_thread(call: Any, *args: Any) -> BaseException | None:
+    """Run ``call(*args)`` in a thread; fail if it blocks (a FIFO would block ``open`` forever)."""
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            call(*args)
+            outcome.append(None)
+        except BaseException as exc:  # returned to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert outcome, "blocked reading the file"
+    return outcome[0]
+
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+
+
+@needs_fifo
+def test_a_fifo_scenario_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    exc = _in_thread(load_scenario, fifo)
+    assert isinstance(exc, ScenarioError) and str(exc) == f"{fifo}: a named pipe (FIFO), not a regular file"
+
+
+def test_special_files_and_symlink_loops_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    cases = {tmp_path: "a folder, not a regular file", tmp_path / "loop.yaml": "a loop of symbolic links"}
+    if Path("/dev/zero").exists():
+        (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+        cases[tmp_path / "zero.yaml"] = "a device, not a regular file"
+    for path, why in cases.items():
+        exc = _in_thread(load_scenario, path)
+        assert isinstance(exc, ScenarioError) and str(exc) == f"{path}: {why}", exc
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(TINY.replace("a small, fast", "a sm\xe4ll").encode("latin-1"))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert str(info.value) == f"{path}: not UTF-8 text (line 2 holds the byte 0xe4)"
+
+
+# --------------------------------------------------------------------------- data files
+
+CSV_LEAD = mutate(
+    "  lead_time: {dist: uniform, low: 1, high: 4}", "  lead_time: {dist: empirical, file: FILE, column: days}"
+)
+
+
+def _with_csv(tmp_path: Path, content: str | bytes, file: str = "data/leads.csv") -> Path:
+    """``tmp_path/shop.yaml`` whose lead time reads ``file`` (written with ``content`` under tmp_path)."""
+    target = tmp_path / file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        target.write_bytes(content)
+    else:
+        target.write_text(content, encoding="utf-8")
+    scenario = tmp_path / "shop.yaml"
+    scenario.write_text(CSV_LEAD.replace("FILE", file), encoding="utf-8")
+    return scenario
+
+
+def _error_loading(path: Path, **kwargs: Any) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, **kwargs)
+    return str(info.value)
+
+
+def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path: Path) -> None:
+    sc = load_scenario(_with_csv(tmp_path, "\ufeffdays,qty\n2,1\n3,1\n5,2\n".encode()))
+    assert sc.supplier is not None and list(sc.supplier.lead_time.values) == [2.0, 3.0, 5.0]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("cells", "line", "why"),
+    [
+        (["2", "n/a"], 3, "'n/a' is not a number"),
+        (["2", "3", "-1"], 4, "'-1' is negative (durations are ≥ 0)"),
+        (["nan"], 2, "'nan' is not a finite number"),
+        (["inf"], 2, "'inf' is not a finite number"),
+    ],
+)
+def test_a_bad_csv_cell_names_file_line_and_column(tmp_path: Path, cells: list[str], line: int, why: str) -> None:
+    msg = _error_loading(_with_csv(tmp_path, "days\n" + "\n".join(cells) + "\n"))
+    assert f"data/leads.csv, line {line}, column 'days': {why}" in msg, msg
+
+
+def test_a_quantity_csv_needs_whole_numbers(tmp_path: Path) -> None:
+    (tmp_path / "orders.csv").write_text("units\n1\n2.5\n", encoding="utf-8")
+    text = mutate(
+        "{dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}",
+        "{dist: empirical, file: orders.csv, column: units}",
+    )
+    (tmp_path / "shop.yaml").write_text(text, encoding="utf-8")
+    msg = _error_loading(tmp_path / "shop.yaml")
+    assert "orders.csv, line 3, column 'units': '2.5' is not a whole number" in msg, msg
+
+
+def test_a_csv_field_beyond_the_csv_limit_is_refused_clearly(tmp_path: Path) -> None:
+    msg = _error_loading(_with_csv(tmp_path, "days\n1\n" + "9" * 200_000 + "\n"))
+    assert "data/leads.csv, line 3: not a CSV file this reader can read (field larger than field limit" in msg, msg
+    assert "9" * 100 not in msg
+
+
+def test_a_csv_is_read_once_per_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supplysim.scenario import yaml_source
+
+    reads: list[str] = []
+    real = yaml_source.read_text
+
+    def counting(path: Any, *args: Any) -> str:
+        reads.append(str(path))
+        return real(path, *args)
+
+    monkeypatch.setattr(yaml_source, "read_text", counting)
+    sc = load_scenario(_with_csv(tmp_path, "days\n2\n3\n"))
+    assert len(sc.policies) == 3
+    assert [p for p in reads if p.endswith(".csv")] == [str(tmp_path / "data" / "leads.csv")]
+
+
+def test_a_data_file_outside_the_scenarios_folder_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "leads.csv").write_text("days\n2\n3\n", encoding="utf-8")
+    (project / "shop.yaml").write_text(CSV_LEAD.replace("FILE", "../leads.csv"), encoding="utf-8")
+    msg = _error_loading(project / "shop.yaml")
+    line = line_of(CSV_LEAD, "lead_time:")
+    assert msg.startswith(f"{project / 'shop.yaml'}:{line}:14: supplier.lead_time\n"), msg
+    assert f"../leads.csv leads outside the scenario's folder {project}" in msg, msg
+    assert msg.endswith(
+        "hint: move the file into that folder, or, if you trust this scenario, pass --allow-data-outside"
+    )
+    sc = load_scenario(project / "shop.yaml", allow_data_outside=True)
+    assert sc.supplier is not None and sc.supplier.lead_time.mean == 2.5
+
+
+def test_a_symlink_leading_outside_counts_as_outside(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (tmp_path / "leads.csv").write_text("days\n2\n3\n", encoding="utf-8")
+    (project / "data" / "leads.csv").symlink_to(tmp_path / "leads.csv")
+    (project / "shop.yaml").write_text(CSV_LEAD.replace("FILE", "data/leads.csv"), encoding="utf-8")
+    msg = _error_loading(project / "shop.yaml")
+    assert f"(through a symbolic link, to {tmp_path / 'leads.csv'})" in msg, msg
+    assert load_scenario(project / "shop.yaml", allow_data_outside=True).supplier is not None
+
+
+def test_the_cli_option_allows_data_outside(tmp_path: Path) -> None:
+    from supplysim.cli.app import app
+
+    (tmp_path / "leads.csv").write_text("days\n2\n3\n", encoding="utf-8")
+    (tmp_path / "p").mkdir()
+    text = CSV_LEAD.replace("FILE", "../leads.csv")
+    assert "outside the scenario's folder" in validate_cli(tmp_path / "p", text)
+    result = CliRunner().invoke(app, ["validate", "--allow-data-outside", str(tmp_path / "p" / "bad.yaml")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_a_message_never_echoes_a_files_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cr3t-" + "x" * 40
+    monkeypatch.setenv("SUPPLYSIM_TEST_SECRET", secret)
+    (tmp_path / "shop.yaml").write_text(CSV_LEAD.replace("FILE", "/proc/self/environ"), encoding="utf-8")
+    for allow in (False, True):
+        msg = _error_loading(tmp_path / "shop.yaml", allow_data_outside=allow)
+        assert secret not in msg and "s3cr3t" not in msg, msg
+        assert all(len(line) <= 300 and line.isprintable() for line in msg.splitlines()), msg
+    assert "outside the scenario's folder" in _error_loading(tmp_path / "shop.yaml")
+
+
+@needs_fifo
+def test_a_data_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    scenario = _with_csv(tmp_path, "days\n1\n", file="data/x.csv")
+    (tmp_path / "data" / "x.csv").unlink()
+    os.mkfifo(tmp_path / "data" / "x.csv")
+    exc = _in_thread(load_scenario, scenario)
+    assert isinstance(exc, ScenarioError) and "cannot read data/x.csv: a named pipe (FIFO), not a regular file" in str(
+        exc
+    ), exc
 
 
 def test_the_schema_command_prints_the_schema_of_json_schema_py() -> None:

@@ -50,12 +50,17 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _load(path: Path, overrides: list[str], **header: Any) -> Scenario:
+AllowDataOutside = Annotated[
+    bool, typer.Option("--allow-data-outside", help="read data files (file:) outside the scenario's folder too")
+]
+
+
+def _load(path: Path, overrides: list[str], allow_data_outside: bool = False, **header: Any) -> Scenario:
     pairs: list[tuple[Any, ...]] = [parse_override(o) for o in overrides]
     for key, value in header.items():
         if value is not None:
             pairs.append((key, value, f"--{key} {value}"))
-    return load_scenario(path, pairs)
+    return load_scenario(path, pairs, allow_data_outside=allow_data_outside)
 
 
 def _executor(kind: str, workers: int | None, address: str | None) -> Executor:
@@ -188,6 +193,7 @@ def run(
         bool, typer.Option(help="also write traces/<policy>.csv: every event of replication 0 (for teaching)")
     ] = False,
     report: Annotated[bool, typer.Option(help="write plots/ and report.html in the results folder")] = True,
+    allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Run every policy of SCENARIO, print the comparison table, write the results folder.
 
@@ -209,7 +215,15 @@ def run(
     if format_ not in ("table", "json"):
         _fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
     try:
-        sc = _load(scenario, set_ or [], replications=replications, seed=seed, horizon=horizon, warmup=warmup)
+        sc = _load(
+            scenario,
+            set_ or [],
+            allow_data_outside,
+            replications=replications,
+            seed=seed,
+            horizon=horizon,
+            warmup=warmup,
+        )
         if policy:
             unknown = [p for p in policy if p not in sc.policies]
             if unknown:
@@ -265,6 +279,7 @@ def validate(
     set_: Annotated[
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key: PATH=VALUE (repeatable)")
     ] = None,
+    allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Check scenarios without running them; exit 2 if any is invalid.
 
@@ -276,7 +291,7 @@ def validate(
     bad = 0
     for path in scenarios:
         try:
-            sc = _load(path, set_ or [])
+            sc = _load(path, set_ or [], allow_data_outside)
         except ScenarioError as exc:
             sys.stderr.write(f"error: {exc}\n")
             bad += 1
@@ -316,6 +331,7 @@ def check(
         int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
     ] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="print every indicator, not only the changed ones")] = False,
+    allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Re-run benchmark scenarios and compare every indicator with its baseline.
 
@@ -341,6 +357,7 @@ def check(
         json_out=json_out,
         workers=workers,
         all_rows=all_rows,
+        allow_data_outside=allow_data_outside,
     )
     raise typer.Exit(code)
 
@@ -375,6 +392,7 @@ def sweep(
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     plots: Annotated[bool, typer.Option(help="write plots/<indicator>.png")] = True,
+    allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Run every point of a parameter grid × every policy, write sweep.csv and plots, print the answer.
 
@@ -397,7 +415,7 @@ def sweep(
     from supplysim.outputs.folders import ResultsFolderError, check_destination
 
     try:
-        sc = _load(scenario, set_ or [], replications=replications)
+        sc = _load(scenario, set_ or [], allow_data_outside, replications=replications)
         if policy:
             unknown = [p for p in policy if p not in sc.policies]
             if unknown:
@@ -477,6 +495,7 @@ def optimize(
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Find the best integer parameters by simulation: grid screening, then selection of the best.
 
@@ -506,7 +525,7 @@ def optimize(
         if (maximize is None) == (minimize is None):
             raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
         objective = maximize or minimize or "profit"
-        sc = _load(scenario, set_ or [])
+        sc = _load(scenario, set_ or [], allow_data_outside)
         known = kpi_names(sc.policies.values())
         constraints = [parse_constraint(c) for c in (subject_to or [])]
         for k in [objective, *(c.kpi for c in constraints)]:

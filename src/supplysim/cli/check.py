@@ -42,11 +42,12 @@ def run_check(
     json_out: Path,
     workers: int | None,
     all_rows: bool,
+    allow_data_outside: bool = False,
 ) -> int:
     """Run the check; returns the exit code (0 within noise, 1 regression, 2 bad input)."""
     err = sys.stderr
     try:
-        scenarios = load_benchmarks(paths, overrides)
+        scenarios = load_benchmarks(paths, overrides, allow_data_outside=allow_data_outside)
     except ScenarioError as exc:
         err.write(f"error: {exc}\n")
         return 2

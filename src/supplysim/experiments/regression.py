@@ -60,7 +60,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_benchmarks(paths: list[Path], overrides: list[str]) -> list[Scenario]:
+def load_benchmarks(paths: list[Path], overrides: list[str], *, allow_data_outside: bool = False) -> list[Scenario]:
     """The benchmark scenarios of ``paths`` with ``--set`` overrides applied.
 
     Raises:
@@ -71,7 +71,7 @@ def load_benchmarks(paths: list[Path], overrides: list[str]) -> list[Scenario]:
     if not files:
         raise ScenarioError(f"no scenario files in {', '.join(map(str, paths))}")
     pairs = [parse_override(o) for o in overrides]
-    scenarios = [load_scenario(f, pairs) for f in files]
+    scenarios = [load_scenario(f, pairs, allow_data_outside=allow_data_outside) for f in files]
     names = [s.name for s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:

@@ -15,10 +15,7 @@ integer values. A plain number in a scenario means a constant.
 
 from __future__ import annotations
 
-import csv
-import difflib
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import (
@@ -33,6 +30,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from supplysim.scenario.limits import MAX_VALUES
+from supplysim.scenario.yaml_source import OutsideFolder, read_column
 
 if TYPE_CHECKING:
     import numpy as np
@@ -482,48 +482,31 @@ class Weibull(_Dist):
         return stats.weibull_min(self.shape, scale=self.scale)
 
 
-def read_column(file: str, column: str, base_dir: Path | None) -> list[float]:
-    """The numbers of ``column`` in the CSV ``file`` (relative paths from ``base_dir``, the scenario's folder)."""
-    path = Path(file)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is None or column not in reader.fieldnames:
-                found = ", ".join(reader.fieldnames or []) or "none"
-                close = difflib.get_close_matches(column, reader.fieldnames or [], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ValueError(f"{file} has no column {column!r} (its columns: {found}){hint}")
-            values = []
-            for row in reader:
-                cell = (row.get(column) or "").strip()
-                if not cell:
-                    continue
-                try:
-                    values.append(float(cell))
-                except ValueError:
-                    raise ValueError(
-                        f"{file}, line {reader.line_num}, column {column!r}: {cell!r} is not a number"
-                    ) from None
-    except FileNotFoundError:
-        raise ValueError(f"cannot read {file}: no such file (looked for {path})") from None
-    except IsADirectoryError:
-        raise ValueError(f"cannot read {file}: it is a folder (looked for {path})") from None
-    if not values:
-        raise ValueError(f"{file}, column {column!r}: no values")
-    return values
+def _inline_file(data: Any, info: ValidationInfo, whole: bool) -> Any:
+    """``file`` + ``column`` → ``values`` (the resolved scenario then carries the data itself).
 
-
-def _inline_file(data: Any, info: ValidationInfo) -> Any:
-    """``file`` + ``column`` → ``values`` (the resolved scenario then carries the data itself)."""
+    The file is read through :func:`~supplysim.scenario.yaml_source.read_column`: inside the
+    scenario's folder (``base_dir`` of the validation context) unless the context allows
+    ``allow_data_outside``, and once per validation (the context's ``data_files`` cache).
+    """
     if isinstance(data, dict) and data.get("file") is not None:
         if data.get("values") is not None:
             raise ValueError("give either `values` or `file` with `column`, not both")
         if not data.get("column"):
             raise ValueError("`file` needs `column`: the name of the CSV column to read")
-        base = (info.context or {}).get("base_dir")
-        values = read_column(str(data["file"]), str(data["column"]), Path(base) if base else None)
+        context = info.context if isinstance(info.context, dict) else None
+        options = context or {}
+        try:
+            values = read_column(
+                str(data["file"]),
+                str(data["column"]),
+                options.get("base_dir"),
+                whole=whole,
+                allow_outside=bool(options.get("allow_data_outside", False)),
+                cache=None if context is None else context.setdefault("data_files", {}),
+            )
+        except OutsideFolder as exc:
+            raise PydanticCustomError("data_outside", "{message}", {"message": str(exc)}) from None
         data = {k: v for k, v in data.items() if k not in ("file", "column")}
         data["values"] = values
     elif isinstance(data, dict) and data.get("column") is not None and data.get("file") is None:
@@ -531,18 +514,26 @@ def _inline_file(data: Any, info: ValidationInfo) -> Any:
     return data
 
 
+def _inline_durations(data: Any, info: ValidationInfo) -> Any:
+    return _inline_file(data, info, whole=False)
+
+
+def _inline_whole_numbers(data: Any, info: ValidationInfo) -> Any:
+    return _inline_file(data, info, whole=True)
+
+
 class EmpiricalContinuous(_Dist):
     """Resamples observed durations ``values`` (or a CSV ``file``'s ``column``) with optional ``weights``."""
 
     dist: Literal["empirical"]
-    values: list[NonNegativeFloat]
-    weights: list[NonNegativeFloat] | None = None
+    values: list[NonNegativeFloat] = Field(max_length=MAX_VALUES)
+    weights: list[NonNegativeFloat] | None = Field(default=None, max_length=MAX_VALUES)
     file: str | None = None
     """A CSV file (relative to the scenario file) to read the values from; inlined when loaded."""
     column: str | None = None
     """The column of ``file`` holding the values."""
 
-    _file = model_validator(mode="before")(_inline_file)
+    _file = model_validator(mode="before")(_inline_durations)
 
     @model_validator(mode="after")
     def _weights(self) -> EmpiricalContinuous:
@@ -662,13 +653,13 @@ class Choice(_Dist):
     """One of ``values`` with probabilities proportional to ``weights``."""
 
     dist: Literal["choice", "empirical"]
-    values: list[int]
-    weights: list[NonNegativeFloat] | None = None
+    values: list[int] = Field(max_length=MAX_VALUES)
+    weights: list[NonNegativeFloat] | None = Field(default=None, max_length=MAX_VALUES)
     file: str | None = None
     """(``empirical``) a CSV file (relative to the scenario file) to read whole numbers from."""
     column: str | None = None
 
-    _file = model_validator(mode="before")(_inline_file)
+    _file = model_validator(mode="before")(_inline_whole_numbers)
 
     @model_validator(mode="after")
     def _weights(self) -> Choice:

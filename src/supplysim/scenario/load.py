@@ -1,150 +1,56 @@
 """Loading scenarios from YAML, with errors a person can act on.
 
 Every problem – a YAML syntax error, a duplicate or unknown key, a value out of
-range – becomes one :class:`ScenarioError` whose message names the file, line and
-column, the key path, what was expected, what was found and, where possible, a hint.
+range, a limit of the reader crossed – becomes one :class:`ScenarioError` whose
+message names the file, line and column, the key path, what was expected, what
+was found and, where possible, a hint. Files are read by
+:mod:`~supplysim.scenario.yaml_source`; messages quote values only as short excerpts.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from supplysim.scenario.errors import ScenarioError, clip, excerpt, fmt_path
+from supplysim.scenario.limits import MAX_POLICIES
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
 from supplysim.scenario.specs import Scenario
+from supplysim.scenario.yaml_source import Path_, Source, UnreadableFile, read_text, read_value, read_yaml
 
-__all__ = ["ScenarioError", "apply_overrides", "load_scenario", "parse_override", "parse_scenario"]
-
-Path_ = tuple[str | int, ...]
-
-
-class ScenarioError(Exception):
-    """An invalid scenario or override. ``str(err)`` is the complete message."""
-
-
-@dataclass
-class _Source:
-    """Where each key path of a YAML document came from."""
-
-    file: str
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    overridden: dict[Path_, str] = field(default_factory=dict)
-    built: dict[int, Any] = field(default_factory=dict)
-    building: set[int] = field(default_factory=set)
-
-    def where(self, path: Path_, key: bool = False) -> str:
-        for p in _prefixes(path):
-            if p in self.overridden:
-                return f"{self.overridden[p]} (command line)"
-            table = self.key_positions if key else self.positions
-            if p in table:
-                line, col = table[p]
-                return f"{self.file}:{line}:{col}"
-            if p in self.positions:
-                line, col = self.positions[p]
-                return f"{self.file}:{line}:{col}"
-        return self.file
+__all__ = [
+    "ScenarioError",
+    "apply_overrides",
+    "load_scenario",
+    "parse_override",
+    "parse_scenario",
+    "scenario_source",
+    "with_overrides",
+]
 
 
-def _prefixes(path: Path_) -> Iterable[Path_]:
-    for n in range(len(path), -1, -1):
-        yield path[:n]
-
-
-_SCALARS = yaml.SafeLoader("")
-"""Resolves scalar nodes (numbers, booleans, null, strings) exactly as ``yaml.safe_load``."""
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, first: yaml.Mark, second: yaml.Mark) -> None:
-        super().__init__(key)
-        self.key, self.first, self.second = key, first, second
-
-
-def _construct(node: yaml.Node, path: Path_, src: _Source) -> Any:
-    """Build Python data from a YAML node, recording each path's position.
-
-    A node reached again through an alias is built once and shared (as
-    ``yaml.safe_load`` does), so alias bombs stay small; an alias that contains
-    itself is an error.
-    """
-    src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    key = id(node)
-    if key in src.building:
-        raise ScenarioError(f"{src.file}:{node.start_mark.line + 1}: a YAML anchor refers to itself (recursive alias)")
-    if key in src.built:
-        return src.built[key]
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-        src.building.add(key)
-        try:
-            value = _construct_collection(node, path, src)
-        finally:
-            src.building.discard(key)
-        src.built[key] = value
-        return value
-    return _SCALARS.construct_object(node)
-
-
-def _construct_collection(node: yaml.Node, path: Path_, src: _Source) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        seen: dict[Any, yaml.Mark] = {}
-        for key_node, value_node in node.value:
-            key = _construct(key_node, path + ("<key>",), src)
-            if isinstance(key, list | dict):
-                raise ScenarioError(f"{src.file}:{key_node.start_mark.line + 1}: a mapping key must be a plain name")
-            if key in seen:
-                raise _DuplicateKey(str(key), seen[key], key_node.start_mark)
-            seen[key] = key_node.start_mark
-            child = path + (key,)
-            src.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _construct(value_node, child, src)
-        src.positions.pop(path + ("<key>",), None)
-        return out
-    return [_construct(item, path + (i,), src) for i, item in enumerate(node.value)]
-
-
-def _read_yaml(text: str, file: str) -> tuple[Any, _Source]:
-    src = _Source(file)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-        raise ScenarioError(
-            f"{where}: this is not valid YAML: {exc.problem}"
-            + (f" ({exc.context})" if exc.context else "")
-            + "\n  hint: check the indentation and that every `key: value` pair has a space after the colon"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{file}: this is not valid YAML: {exc}") from None
-    if node is None:
+def _read_yaml(text: str, file: str) -> tuple[dict[str, Any], Source]:
+    """The top-level mapping of scenario ``text`` and the positions of its keys."""
+    data, src = read_yaml(text, file)
+    if data is None:
         raise ScenarioError(
             f"{file}: the file is empty; a scenario needs at least name, horizon, demand, supplier and replenishment"
         )
-    try:
-        data = _construct(node, (), src)
-    except _DuplicateKey as dup:
-        raise ScenarioError(
-            f"{file}:{dup.second.line + 1}:{dup.second.column + 1}: key {dup.key!r} appears twice "
-            f"(first at line {dup.first.line + 1})\n"
-            "  hint: YAML would silently keep only the last one; remove or merge them"
-        ) from None
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        raise ScenarioError(f"{file}:{mark.line + 1 if mark else '?'}: {exc.problem}") from None
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{file}:1:1: a scenario must be a mapping of keys (name, horizon, demand, …), found {type(data).__name__}"
         )
     return data, src
+
+
+def _parts(dotted: str) -> list[str | int]:
+    """A dotted key path's parts; a part of digits only is a list index."""
+    return [int(p) if p.isdecimal() else p for p in dotted.split(".")]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -156,27 +62,27 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not path or any(not part for part in path.split(".")):
         raise ScenarioError(f"--set {text}: the key path {path!r} is empty or has an empty part")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ScenarioError(f"--set {text}: the value {raw!r} is not valid YAML") from None
+        value = read_value(raw, f"--set {clip(text, 100)}") if raw.strip() else None
+    except ScenarioError as exc:
+        if "not valid YAML" not in str(exc):
+            raise
+        raise ScenarioError(f"--set {clip(text, 100)}: the value {excerpt(raw)} is not valid YAML") from None
     return path, value
 
 
 def apply_overrides(
-    data: dict[str, Any], overrides: Sequence[tuple[Any, ...]], src: _Source | None = None
+    data: dict[str, Any], overrides: Sequence[tuple[Any, ...]], src: Source | None = None
 ) -> dict[str, Any]:
     """Return a copy of ``data`` with each ``(dotted.path, value)`` set (creating mappings).
 
     An override may carry a third element, the label naming it in messages
     (default ``--set PATH=VALUE``).
     """
-    import copy
-
     out = copy.deepcopy(data)
     for item in overrides:
         dotted, value = item[0], item[1]
-        label = str(item[2]) if len(item) > 2 else f"--set {dotted}={value!r}"
-        parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        label = str(item[2]) if len(item) > 2 else f"--set {dotted}={excerpt(value)}"
+        parts = _parts(dotted)
         node: Any = out
         for i, part in enumerate(parts[:-1]):
             nxt = node[part] if isinstance(node, dict) and part in node else None
@@ -187,9 +93,8 @@ def apply_overrides(
                     raise ScenarioError(f"--set {dotted}: {'.'.join(map(str, parts[: i + 1]))} is not a mapping")
                 nxt = node[part] = {}
             if not isinstance(nxt, dict | list):
-                raise ScenarioError(
-                    f"--set {dotted}: {'.'.join(map(str, parts[: i + 1]))} holds a value ({nxt!r}), not a mapping"
-                )
+                above = ".".join(map(str, parts[: i + 1]))
+                raise ScenarioError(f"--set {dotted}: {above} holds a value ({excerpt(nxt)}), not a mapping")
             node = nxt
         last = parts[-1]
         if isinstance(node, list) and (not isinstance(last, int) or last >= len(node)):
@@ -238,13 +143,6 @@ def _expected(msg: str) -> str:
     return msg[0].lower() + msg[1:] if msg else msg
 
 
-def _fmt_path(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
     etype = err["type"]
     ctx = err.get("ctx") or {}
@@ -272,17 +170,29 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
         return f"add `{path[-1]}:` here; see docs/scenarios.md for its meaning and unit"
     if etype == "policy_key":
         return "put experiment settings (horizon, seed, …) at the top level, not inside a policy"
+    if etype == "too_long":
+        return "see the limits of the reader in docs/scenarios.md#limits-of-the-reader"
+    if etype == "data_outside":
+        return "move the file into that folder, or, if you trust this scenario, pass --allow-data-outside"
     return None
 
 
 def _resolved_view(data: dict[str, Any]) -> dict[str, Any]:
     """The data as the validator sees it: each policy body merged over the base."""
-    if "policies" in data and not isinstance(data["policies"], dict):
+    if "policies" in data and not isinstance(data["policies"], dict | None):
         return data
     return {**data, "policies": merged_policies(data)}
 
 
-def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source) -> str:
+def _location(ctx: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """The key path an error of a whole mapping points into (``ctx["at"]``: a key or a path)."""
+    at = ctx.get("at")
+    if not at:
+        return ()
+    return tuple(at) if isinstance(at, tuple | list) else (at,)
+
+
+def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) -> str:
     lines: list[str] = []
     seen: set[tuple[Path_, str]] = set()
     view = _resolved_view(data)
@@ -291,17 +201,14 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
         etype = err["type"]
         ctx = err.get("ctx") or {}
         if etype == "unknown_key":
-            loc = loc + (ctx["key"],)
-        at = ctx.get("at")
-        if at:
-            loc = loc + (tuple(at) if isinstance(at, tuple | list) else (at,))
+            loc = (*loc, ctx["key"])
+        loc = loc + _location(ctx)
         path, found_value, exists = _walk(view, loc)
         # An error inside policies.<name> whose value comes from the base is reported at the base.
         shown = path
         if len(path) >= 2 and path[0] == "policies":
             inner = path[2:]
-            body = src.positions
-            written = ("policies", path[1]) + inner in body or any(p in src.overridden for p in _prefixes(path))
+            written = ("policies", path[1], *inner) in src.positions or src.set_by_option(path)
             if not written and inner and inner[0] in MODEL_SECTIONS:
                 shown = inner
         where = src.where(shown, key=etype in ("unknown_key", "missing"))
@@ -313,55 +220,59 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: _Source)
         if shown != path and len(path) >= 2 and "policies" in data:
             policy_note = f" (in policy {path[1]!r})"
         if etype == "unknown_key":
-            lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: unknown key {ctx['key']!r}")
+            lines.append(f"{where}: {fmt_path(shown)}{policy_note}: unknown key {excerpt(ctx['key'])}")
         elif etype == "missing":
-            lines.append(f"{where}: {_fmt_path(shown)}{policy_note}: required key is missing")
+            lines.append(f"{where}: {fmt_path(shown)}{policy_note}: required key is missing")
         elif etype == "inert_key":
             stockout = src.where((*path[:-1], "stockout"))
-            lines.append(f"{where}: {_fmt_path(shown)}: cannot act under stockout: {ctx['stockout']} ({stockout})")
+            lines.append(f"{where}: {fmt_path(shown)}: cannot act under stockout: {ctx['stockout']} ({stockout})")
             lines.append(f"  why:   {ctx['why']}")
-            lines.append(f"  found: {_short(found_value)}")
+            lines.append(f"  found: {excerpt(found_value, 100)}")
             remove = "remove it"
-            if not any(p in src.overridden for p in _prefixes(path)):
-                remove += f" (or add --set {'.'.join(map(str, path))}={ctx['unset']})" if src.overridden else ""
+            if src.overridden and not src.set_by_option(path):
+                remove += f" (or add --set {'.'.join(map(str, path))}={ctx['unset']})"
             lines.append(f"  hint:  {remove}, or use stockout: backorder")
             continue
+        elif etype == "data_outside":
+            lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
+            lines.append("  expected: a data file inside the scenario's folder")
+            lines.append(f"  found:    {ctx['message']}")
         elif etype == "union_tag_invalid":
             key_name = str(ctx.get("discriminator", "dist")).strip("'")
             tags = str(ctx.get("expected_tags", "")).replace("'", "")
-            lines.append(f"{where}: {_fmt_path((*shown, key_name))}{policy_note}")
+            lines.append(f"{where}: {fmt_path((*shown, key_name))}{policy_note}")
             lines.append(f"  expected: one of {tags}")
-            lines.append(f"  found:    {ctx.get('tag')!r}")
+            lines.append(f"  found:    {excerpt(ctx.get('tag'))}")
         else:
-            lines.append(f"{where}: {_fmt_path(shown)}{policy_note}")
+            lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
             lines.append(f"  expected: {_expected(err['msg'])}")
             if exists:
-                lines.append(f"  found:    {_short(found_value)}")
+                lines.append(f"  found:    {excerpt(found_value, 100)}")
         hint = _hint(err, shown, found_value)
         if hint:
             lines.append(f"  hint: {hint}")
     return "\n".join(lines)
 
 
-def _check_policy_bodies(data: dict[str, Any], src: _Source) -> None:
+def _check_policy_bodies(data: dict[str, Any], src: Source) -> None:
     """Policies must be a mapping of name → mapping of model sections (located errors)."""
     bodies = data.get("policies")
     if bodies is None:
         return
-    if not isinstance(bodies, dict) or not bodies:
+    if not isinstance(bodies, dict) or not bodies or len(bodies) > MAX_POLICIES:
         raise ScenarioError(
             f"{src.where(('policies',))}: policies\n"
-            f"  expected: a non-empty mapping of policy name to overrides\n"
-            f"  found:    {_short(bodies)}\n"
+            f"  expected: a non-empty mapping of policy name to overrides, at most {MAX_POLICIES} policies\n"
+            f"  found:    {excerpt(bodies, 100) if not isinstance(bodies, dict) else f'{len(bodies):,} policies'}\n"
             "  hint: e.g. `policies: {backorder: {}, out_of_stock: {store: {stockout: lost_sales}}}`"
         )
     for name, body in bodies.items():
         path: Path_ = ("policies", name)
         if body is not None and not isinstance(body, dict):
             raise ScenarioError(
-                f"{src.where(path)}: {_fmt_path(path)}\n"
+                f"{src.where(path)}: {fmt_path(path)}\n"
                 "  expected: a mapping of overrides ({} for the base as written)\n"
-                f"  found:    {_short(body)}\n"
+                f"  found:    {excerpt(body, 100)}\n"
                 "  hint: e.g. `out_of_stock: {store: {stockout: lost_sales}}`"
             )
         for key in body or {}:
@@ -373,30 +284,52 @@ def _check_policy_bodies(data: dict[str, Any], src: _Source) -> None:
                     else "experiment settings (horizon, seed, …) belong at the top level; "
                 )
                 raise ScenarioError(
-                    f"{src.where((*path, key), key=True)}: {_fmt_path((*path, key))}: "
-                    f"a policy cannot override {key!r}\n"
+                    f"{src.where((*path, key), key=True)}: {fmt_path((*path, key))}: "
+                    f"a policy cannot override {excerpt(key)}\n"
                     f"  hint: {hint}a policy may override only {', '.join(MODEL_SECTIONS)}"
                 )
 
 
-def _short(value: Any, limit: int = 100) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# --------------------------------------------------------------------------- loading
 
 
-def parse_scenario(text: str, file: str = "<scenario>", overrides: Sequence[tuple[Any, ...]] = ()) -> Scenario:
-    """Validate scenario YAML ``text`` (``file`` names it in messages)."""
+def _validate(data: dict[str, Any], src: Source, base_dir: str | None, allow_data_outside: bool) -> Scenario:
+    _check_policy_bodies(data, src)
+    context = {"base_dir": base_dir, "allow_data_outside": allow_data_outside}
+    try:
+        scenario = Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ScenarioError(_errors_to_message(exc, data, src)) from None
+    scenario._origin = src.file
+    scenario._base_dir = base_dir
+    scenario._allow_data_outside = allow_data_outside
+    return scenario
+
+
+def parse_scenario(
+    text: str,
+    file: str = "<scenario>",
+    overrides: Sequence[tuple[Any, ...]] = (),
+    *,
+    allow_data_outside: bool = False,
+) -> Scenario:
+    """Validate scenario YAML ``text`` (``file`` names it in messages).
+
+    Args:
+        text: the YAML document.
+        file: its path (relative data files are read from its folder; for a name in
+            angle brackets such as ``<scenario>``, from the current directory).
+        overrides: ``(dotted.path, value[, label])`` applied before validation, like ``--set``.
+        allow_data_outside: read data files (``file:``) outside the scenario's folder too.
+
+    Raises:
+        ScenarioError: the one message for everything that is wrong.
+    """
     data, src = _read_yaml(text, file)
     if overrides:
         data = apply_overrides(data, overrides, src)
-    _check_policy_bodies(data, src)
     base_dir = str(Path(file).resolve().parent) if not file.startswith("<") else None
-    try:
-        scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
-    except ValidationError as exc:
-        raise ScenarioError(_errors_to_message(exc, data, src)) from None
-    scenario._origin = file
-    scenario._base_dir = base_dir
+    scenario = _validate(data, src, base_dir, allow_data_outside)
     return scenario
 
 
@@ -417,31 +350,23 @@ def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> 
     """``scenario`` re-validated with more ``(dotted.path, value)`` overrides (applied to the
     base model, before the policies are merged over it, like ``--set``)."""
     source = scenario_source(scenario)
-    src = _Source(scenario._origin)
+    src = Source(scenario._origin)
     data = apply_overrides(source, overrides, src)
-    _check_policy_bodies(data, src)
-    try:
-        out = Scenario.model_validate(data, context={"base_dir": scenario._base_dir})
-    except ValidationError as exc:
-        raise ScenarioError(_errors_to_message(exc, data, src)) from None
-    out._origin = scenario._origin
-    out._base_dir = scenario._base_dir
-    return out
+    return _validate(data, src, scenario._base_dir, scenario._allow_data_outside)
 
 
-def load_scenario(path: str | Path, overrides: Sequence[tuple[Any, ...]] = ()) -> Scenario:
-    """Read and validate the scenario at ``path``, applying ``--set`` style overrides."""
+def load_scenario(
+    path: str | Path, overrides: Sequence[tuple[Any, ...]] = (), *, allow_data_outside: bool = False
+) -> Scenario:
+    """Read and validate the scenario at ``path``, applying ``--set`` style overrides.
+
+    Only a regular file of at most 10 MB of UTF-8 text is read (see
+    :func:`~supplysim.scenario.yaml_source.read_text`); see :func:`parse_scenario`.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(
-            f"{p}: no such file\n  hint: check the path; scenarios usually live in scenarios/"
-        ) from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{p}: is a directory, expected a YAML scenario file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{p}: is not a UTF-8 text file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read it: {exc.strerror or exc}") from None
-    return parse_scenario(text, str(p), overrides)
+        text = read_text(p)
+    except UnreadableFile as exc:
+        hint = "\n  hint: check the path; scenarios usually live in scenarios/" if str(exc) == "no such file" else ""
+        raise ScenarioError(f"{p}: {exc}{hint}") from None
+    return parse_scenario(text, str(p), overrides, allow_data_outside=allow_data_outside)

@@ -692,6 +692,8 @@ class Scenario(ModelSections, _Settings):
     """The file it came from (set by the loader)."""
     _base_dir: str | None = PrivateAttr(default=None)
     """Folder that relative data files are read from (set by the loader)."""
+    _allow_data_outside: bool = PrivateAttr(default=False)
+    """Whether data files may lie outside that folder (set by the loader)."""
 
     def __eq__(self, other: object) -> bool:
         """Equal when every key is equal (where it was loaded from does not matter)."""
