@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import time
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ from typer.testing import CliRunner
 
 from scenario_texts import TINY
 from supplysim.scenario import MODEL_SECTIONS, ModelConfig, ModelSections, Scenario
+from supplysim.scenario.errors import excerpt
 from supplysim.scenario.json_schema import scenario_schema
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_override, parse_scenario
-from supplysim.scenario.specs import STOCKOUT_KEYS, BackorderRules, LostSalesRules, Store
+from supplysim.scenario.specs import STOCKOUT_KEYS, STOCKOUT_RULES, BackorderRules, LostSalesRules, Store
 
 
 def mutate(old: str, new: str, text: str = TINY) -> str:
@@ -62,13 +64,13 @@ def validate_cli(tmp_path: Path, text: str, *args: str) -> str:
 
 BACKORDER_KEYS = {"max_backorders": "5", "max_quoted_wait": "7", "expire_after": "9", "partial_shipments": "true"}
 LOST_BASE = mutate("  stockout: backorder\n", "  stockout: lost_sales\n")
-DESCRIPTION = "description: a small, fast scenario for the tests"
 
 
 def test_the_stockout_specs_name_the_backorder_keys() -> None:
     """The typed spec is the one list of keys that act only while customers wait."""
     assert set(STOCKOUT_KEYS) == set(BACKORDER_KEYS)
     assert set(LostSalesRules.model_fields) == {"stockout"}
+    assert set(typing.get_args(Store.model_fields["stockout"].annotation)) == set(STOCKOUT_RULES)
     for key in STOCKOUT_KEYS:  # the flat store key and the spec's field have the same type and default
         assert Store.model_fields[key].annotation == BackorderRules.model_fields[key].annotation, key
         assert Store.model_fields[key].default == BackorderRules.model_fields[key].default, key
@@ -241,6 +243,12 @@ def test_a_scalar_its_tag_cannot_read_is_located(value: str, needle: str, tmp_pa
     assert msg.startswith(f"bad.yaml:{line_of(text, 'seed: ')}:7: "), msg
     assert needle in msg and len(msg) < 200, msg
     validate_cli(tmp_path, text)
+
+
+def test_a_huge_unknown_key_is_quoted_briefly() -> None:
+    text = mutate("seed: 5", "seed: 5\n? " + "k" * 1_000_000 + "\n: 1")  # an explicit key: any length
+    msg = error_of(text)
+    assert "unknown key 'kkkk" in msg and len(msg) < 1_000, msg
 
 
 # --------------------------------------------------------------------------- the reader: files
@@ -441,6 +449,123 @@ def test_a_data_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     assert isinstance(exc, ScenarioError) and "cannot read data/x.csv: a named pipe (FIFO), not a regular file" in str(
         exc
     ), exc
+
+
+# --------------------------------------------------------------------------- strict types, names, null
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("  rate: 4", "  rate: true", "demand.rate"),
+        ("  initial_stock: 15", "  initial_stock: yes", "store.initial_stock"),
+        ("low: 1, high: 4", "low: 1, high: on", "supplier.lead_time.high"),
+        ("  rate: 4", "  rate: 4\n  weekly: [1, 1, 1, 1, 1, 1, true]", "demand.weekly[6]"),
+        ("  lead_time: {dist: uniform, low: 1, high: 4}", "  lead_time: false", "supplier.lead_time"),
+        ("seed: 5", "seed: true", "seed"),
+    ],
+)
+def test_booleans_are_not_numbers(old: str, new: str, path: str, tmp_path: Path) -> None:
+    text = mutate(old, new)
+    msg = error_of(text)
+    assert msg.startswith(f"bad.yaml:{line_of(text, new.splitlines()[-1])}:"), msg
+    assert f": {path}\n  expected: a number" in msg and "not a boolean" in msg, msg
+    assert "booleans in YAML" in msg
+    validate_cli(tmp_path, text)
+
+
+def test_whole_floats_still_count_as_integers() -> None:
+    sc = parse_scenario(mutate("seed: 5", "seed: 5.0"))
+    assert sc.seed == 5 and isinstance(sc.seed, int)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "why"),
+    [
+        ("name: tiny", 'name: "abc\\n"', "name", "name must start with a letter or digit"),
+        ("  - name: patient", '  - name: "pat\\tient"', "segments[0].name", "without control characters"),
+        ("  lead_time: {", '  name: "a\\e[31mred"\n  lead_time: {', "supplier.name", "without control characters"),
+        ("horizon: 30", 'time_unit: "day\\u2028"\nhorizon: 30', "time_unit", "without control characters"),
+        ("  backorder: {}", '  "back\\norder": {}', "policies", "simple identifiers"),
+    ],
+    ids=["scenario-name", "segment-name", "supplier-name", "time-unit", "policy-name"],
+)
+def test_names_with_control_characters_are_refused(old: str, new: str, path: str, why: str) -> None:
+    text = mutate(old, new)
+    msg = error_of(text)
+    assert msg.startswith(f"bad.yaml:{line_of(text, new.splitlines()[0])}:"), msg
+    assert f": {path}\n" in msg and why in msg, msg
+
+
+def test_a_description_may_span_lines() -> None:
+    sc = parse_scenario(mutate("description: a small, fast scenario for the tests", "description: |\n  one\n  two"))
+    assert sc.description == "one\ntwo\n"
+    assert "control characters" in error_of(mutate("description: a small", 'description: "bell\\a" #'))
+
+
+KEYS_WITH_DEFAULTS = [
+    ("  price: 10", "  price: null", "product.price"),
+    ("  quantity: {dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}", "  quantity: null", "demand.quantity"),
+    ("  unit_cost: 4", "  unit_cost: null", "supplier.unit_cost"),
+    ("  stockout: backorder", "  stockout: null", "store.stockout"),
+    ("seed: 5", "seed: null", "seed"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "path"), KEYS_WITH_DEFAULTS)
+def test_null_selects_the_default(old: str, new: str, path: str) -> None:
+    """docs/scenarios.md: `null` (or omitting the key) selects the default."""
+    assert parse_scenario(mutate(old, new)) == parse_scenario(mutate(old + "\n", ""))
+
+
+def test_null_for_policies_is_the_base_alone() -> None:
+    text = TINY[: TINY.index("policies:")] + "policies: null\n"
+    assert list(parse_scenario(text).policies) == ["base"]
+
+
+def test_null_for_a_required_key_is_an_error() -> None:
+    msg = error_of(mutate("  rate: 4", "  rate: null"))
+    assert msg.startswith(f"bad.yaml:{line_of(TINY, '  rate: 4')}:9: demand.rate\n  expected: a valid number"), msg
+
+
+# --------------------------------------------------------------------------- list maxima
+
+
+@pytest.mark.parametrize(
+    ("section", "item", "limit"),
+    [
+        ("segments", "  - {name: s{i}, share: 0.001}", 100),
+        ("events", "    - {name: e{i}, start: 1, end: 2, multiplier: 1}", 1000),
+    ],
+)
+def test_lists_have_documented_maxima(section: str, item: str, limit: int) -> None:
+    items = "\n".join(item.replace("{i}", str(i)) for i in range(limit + 1))
+    if section == "segments":
+        text = TINY[: TINY.index("segments:")] + "segments:\n" + items + "\n" + TINY[TINY.index("supplier:") :]
+    else:
+        text = mutate("  rate: 4", "  rate: 4\n  events:\n" + items)
+    msg = error_of(text)
+    assert f"at most {limit} items" in msg, msg
+
+
+def test_at_most_100_policies() -> None:
+    policies = "".join(f"  p{i}: {{}}\n" for i in range(101))
+    text = TINY[: TINY.index("policies:")] + "policies:\n" + policies
+    msg = error_of(text)
+    assert "at most 100 policies" in msg and "101 policies" in msg, msg
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+def test_excerpts_are_short_and_printable_whatever_they_quote() -> None:
+    big = list(range(10**6))
+    start = time.perf_counter()
+    out = excerpt({"a": big, "b": "x\n\x00\x1b"})
+    assert time.perf_counter() - start < 0.01
+    assert len(out) <= 60 and out.isprintable() and out.endswith("…")
+    assert excerpt({"dist": "poisson", "mean": 2}) == repr({"dist": "poisson", "mean": 2})
+    assert excerpt(10**5000).startswith("<an integer of about 5,000 digits")
 
 
 def test_the_schema_command_prints_the_schema_of_json_schema_py() -> None:

@@ -1,7 +1,10 @@
 """L0, the edge: YAML → frozen, typed, validated scenario models. Imports nothing else of supplysim.
 
 ``supplysim.scenario`` re-exports the scenario models (:mod:`.specs`), the merge of
-policy bodies (:mod:`.merge`) and the loader (:mod:`.load`).
+policy bodies (:mod:`.merge`) and the loader (:mod:`.load`). The loader reads through
+:mod:`.yaml_source` (files, YAML positions, CSV data) within the bounds of :mod:`.limits`;
+:mod:`.base` holds the rules every mapping obeys, :mod:`.errors` the error and its
+excerpts, :mod:`.json_schema` the schema of the format.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from supplysim.scenario.merge import KIND_TAGS, MODEL_SECTIONS, deep_merge, merg
 from supplysim.scenario.specs import (
     RQ,
     SS,
+    BackorderRules,
     BaseStock,
     Demand,
     DemandEvent,
@@ -18,6 +22,7 @@ from supplysim.scenario.specs import (
     ExpediteSourcing,
     FallbackSourcing,
     Goodwill,
+    LostSalesRules,
     ModelConfig,
     ModelSections,
     Periodic,
@@ -29,6 +34,7 @@ from supplysim.scenario.specs import (
     SingleSourcing,
     Sourcing,
     SplitSourcing,
+    StockoutRules,
     Store,
     Supplier,
     SweepRange,
@@ -41,6 +47,7 @@ __all__ = [
     "MODEL_SECTIONS",
     "RQ",
     "SS",
+    "BackorderRules",
     "BaseStock",
     "Demand",
     "DemandEvent",
@@ -48,6 +55,7 @@ __all__ = [
     "ExpediteSourcing",
     "FallbackSourcing",
     "Goodwill",
+    "LostSalesRules",
     "ModelConfig",
     "ModelSections",
     "Periodic",
@@ -60,6 +68,7 @@ __all__ = [
     "SingleSourcing",
     "Sourcing",
     "SplitSourcing",
+    "StockoutRules",
     "Store",
     "Supplier",
     "SweepRange",

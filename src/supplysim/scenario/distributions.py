@@ -19,9 +19,7 @@ import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
@@ -31,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from supplysim.scenario.base import Frozen
 from supplysim.scenario.limits import MAX_VALUES
 from supplysim.scenario.yaml_source import OutsideFolder, read_column
 
@@ -80,20 +79,8 @@ class Distribution(Protocol):
         ...
 
 
-class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = {field.alias or name for name, field in cls.model_fields.items()}
-            for key in data:
-                if key not in allowed:
-                    raise PydanticCustomError(
-                        "unknown_key", "unknown key {key!r}", {"key": str(key), "allowed": sorted(allowed)}
-                    )
-        return data
+class _Dist(Frozen):
+    """Base of every distribution: a frozen scenario model (see :class:`~supplysim.scenario.base.Frozen`)."""
 
     @property
     def is_constant(self) -> bool:
@@ -204,8 +191,6 @@ class Exponential(_Dist):
     dist: Literal["exponential"]
     mean_: PositiveFloat = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
     @property
     def mean(self) -> float:
         return float(self.mean_)
@@ -312,8 +297,6 @@ class Normal(_Dist):
     mu: float = Field(alias="mean")
     sigma: PositiveFloat = Field(alias="sd")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
     @model_validator(mode="after")
     def _mass(self) -> Normal:
         if _Phi(self.mu / self.sigma) < 1e-6:
@@ -357,8 +340,6 @@ class Lognormal(_Dist):
     mean_: PositiveFloat = Field(alias="mean")
     sd_: PositiveFloat = Field(alias="sd")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
     @property
     def mean(self) -> float:
         return float(self.mean_)
@@ -390,8 +371,6 @@ class Gamma(_Dist):
     sd_: PositiveFloat | None = Field(default=None, alias="sd")
     shape: PositiveFloat | None = None
     scale: PositiveFloat | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_form(self) -> Gamma:
@@ -437,8 +416,6 @@ class Erlang(_Dist):
     dist: Literal["erlang"]
     k: PositiveInt
     mean_: PositiveFloat = Field(alias="mean")
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -600,8 +577,6 @@ class Poisson(_Dist):
     mean_: PositiveFloat = Field(alias="mean")
     shift: int = Field(default=0, ge=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
     @model_validator(mode="after")
     def _shift(self) -> Poisson:
         if self.mean_ <= self.shift:
@@ -629,8 +604,6 @@ class Geometric(_Dist):
 
     dist: Literal["geometric"]
     mean_: float = Field(alias="mean", ge=1.0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -699,8 +672,6 @@ class NegativeBinomial(_Dist):
     sd_: PositiveFloat = Field(alias="sd")
     shift: int = Field(default=0, ge=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
     @model_validator(mode="after")
     def _overdispersed(self) -> NegativeBinomial:
         m = self.mean_ - self.shift
@@ -735,9 +706,9 @@ class NegativeBinomial(_Dist):
 
 
 def _number_is_constant(value: Any) -> Any:
-    """A plain number in a scenario means a constant distribution."""
+    """A plain number in a scenario means a constant distribution (a boolean is not a number)."""
     if isinstance(value, bool):
-        return value
+        raise PydanticCustomError("bool_not_number", "a number or a mapping with `dist:`, not a boolean", {})
     if isinstance(value, int | float):
         return {"dist": "constant", "value": value}
     return value

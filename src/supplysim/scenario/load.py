@@ -170,6 +170,8 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
         return f"add `{path[-1]}:` here; see docs/scenarios.md for its meaning and unit"
     if etype == "policy_key":
         return "put experiment settings (horizon, seed, …) at the top level, not inside a policy"
+    if etype == "bool_not_number":
+        return "true and false (and yes, no, on, off) are booleans in YAML; write the number you mean"
     if etype == "too_long":
         return "see the limits of the reader in docs/scenarios.md#limits-of-the-reader"
     if etype == "data_outside":

@@ -17,8 +17,6 @@ import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -30,7 +28,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from supplysim.scenario.base import Frozen, Label, Text
 from supplysim.scenario.distributions import Constant, DiscreteConstant, Duration, Quantity
+from supplysim.scenario.errors import excerpt
+from supplysim.scenario.limits import MAX_EVENTS, MAX_NAME, MAX_POLICIES, MAX_SEGMENTS, MAX_SUPPLIERS, MAX_WINDOWS
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies
 
 __all__ = [
@@ -67,28 +68,6 @@ __all__ = [
 ]
 
 
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys rejected with a hint."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = set()
-            for name, field in cls.model_fields.items():
-                allowed.add(field.alias or name)
-            for key in data:
-                if key not in allowed:
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key {key!r}",
-                        {"key": str(key), "allowed": sorted(allowed)},
-                    )
-        return data
-
-
 class Product(Frozen):
     """Product economics. Money is in any currency; time in the scenario's time unit."""
 
@@ -116,7 +95,7 @@ class Seasonal(Frozen):
 class DemandEvent(Frozen):
     """A named window [start, end) during which the rate is multiplied (a spike, a promotion)."""
 
-    name: str
+    name: Label
     start: NonNegativeFloat
     """Start of the window [time]."""
     end: PositiveFloat
@@ -162,7 +141,7 @@ class Demand(Frozen):
     """Seven day-of-week factors; day k of the week is [k, k+1) mod 7 (needs time_unit: day)."""
     seasonal: Seasonal | None = None
     """A smooth cycle (see :class:`Seasonal`)."""
-    events: list[DemandEvent] = Field(default_factory=list)
+    events: list[DemandEvent] = Field(default_factory=list, max_length=MAX_EVENTS)
     """Windows with a rate multiplier; overlapping windows multiply."""
     trend: float = 0.0
     """Linear growth of the rate per time unit, as a fraction of the base: factor max(0, 1 + trend·t)."""
@@ -198,7 +177,7 @@ class Demand(Frozen):
 class Segment(Frozen):
     """A class of customers and how it reacts to a stockout."""
 
-    name: str = "default"
+    name: Label = "default"
     share: float = Field(default=1.0, gt=0.0, le=1.0)
     """Probability that an arriving customer belongs to this segment."""
     accept_backorder: float = Field(default=1.0, ge=0.0, le=1.0)
@@ -236,7 +215,7 @@ class Disruptions(Frozen):
     """Up time between random outages [time] (an alternating renewal process)."""
     duration: Duration | None = None
     """Length of a random outage [time]."""
-    windows: list[Window] = Field(default_factory=list)
+    windows: list[Window] = Field(default_factory=list, max_length=MAX_WINDOWS)
     """Fixed outages, e.g. a known plant shutdown."""
     clock: Literal["continue", "pause"] = "continue"
     """Whether lead-time clocks keep running during an outage."""
@@ -255,7 +234,7 @@ class Disruptions(Frozen):
 class Supplier(Frozen):
     """One supplier: lead times, costs, capacity, reliability."""
 
-    name: str = "supplier"
+    name: Label = "supplier"
     lead_time: Duration
     """Lead time L of an order [time] (processing time when ``servers`` is set)."""
     unit_cost: NonNegativeFloat = 0.0
@@ -360,7 +339,7 @@ STOCKOUT_KEYS: tuple[str, ...] = tuple(
 
 
 class Store(Frozen):
-    """The store's stock and its stockout rules (the flat keys of ``store:``; typed in :attr:`rules`)."""
+    """The store's stock and its stockout rules."""
 
     initial_stock: NonNegativeInt | None = None
     """Units on hand at time 0; none = the replenishment policy's order-up-to level."""
@@ -379,7 +358,8 @@ class Store(Frozen):
 
     @property
     def rules(self) -> BackorderRules | LostSalesRules:
-        """The typed stockout spec: :class:`BackorderRules` with its keys, or :class:`LostSalesRules`."""
+        """The typed stockout spec of these flat keys: :class:`BackorderRules` with its keys, or
+        :class:`LostSalesRules`."""
         spec = STOCKOUT_RULES[self.stockout]
         return spec.model_construct(**{k: getattr(self, k) for k in spec.model_fields if k != "stockout"})
 
@@ -596,9 +576,9 @@ class ModelSections(Frozen):
 
     product: Product = Field(default_factory=Product)
     demand: Demand
-    segments: list[Segment] = Field(default_factory=_default_segments, min_length=1)
+    segments: list[Segment] = Field(default_factory=_default_segments, min_length=1, max_length=MAX_SEGMENTS)
     supplier: Supplier | None = None
-    suppliers: list[Supplier] | None = None
+    suppliers: Annotated[list[Supplier], Field(max_length=MAX_SUPPLIERS)] | None = None
     sourcing: Sourcing = Field(default_factory=SingleSourcing)
     store: Store = Field(default_factory=Store)
     replenishment: Replenishment
@@ -623,7 +603,8 @@ class ModelConfig(ModelSections):
     """One complete model: what a single policy simulates."""
 
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+"""A scenario or policy name (it names a folder): matched whole (``fullmatch``), so no trailing line break."""
 
 
 class SweepRange(Frozen):
@@ -655,8 +636,8 @@ class _Settings(Frozen):
 
     name: str
     """Identifier, used for the results folder."""
-    description: str = ""
-    time_unit: str = "day"
+    description: Text = ""
+    time_unit: Label = "day"
     """Label of the time unit every rate and duration uses."""
     horizon: PositiveFloat
     """Measured length of each replication [time]."""
@@ -706,32 +687,42 @@ class Scenario(ModelSections, _Settings):
     def _resolve_policies(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        bodies = data.get("policies", {"base": {}})
+        bodies = data.get("policies")
+        if bodies is None:  # null, like omitting it: the base alone
+            bodies = {"base": {}}
         if not isinstance(bodies, dict) or not bodies:
             raise PydanticCustomError(
                 "policies", "`policies` must be a non-empty mapping of policy name to overrides", {}
             )
+        if len(bodies) > MAX_POLICIES:
+            raise PydanticCustomError(
+                "policies", "at most {limit} policies, found {n}", {"limit": MAX_POLICIES, "n": len(bodies)}
+            )
         for name, body in bodies.items():
             if body is not None and not isinstance(body, dict):
                 raise PydanticCustomError(
-                    "policy_body", "policy '{name}' must be a mapping of overrides", {"name": str(name)}
+                    "policy_body", "policy '{name}' must be a mapping of overrides", {"name": str(name)[:MAX_NAME]}
                 )
             for key in body or {}:
                 if key not in MODEL_SECTIONS:
                     raise PydanticCustomError(
                         "policy_key",
                         "policy '{name}' overrides '{key}', but a policy may only override {allowed}",
-                        {"name": str(name), "key": str(key), "allowed": ", ".join(MODEL_SECTIONS)},
+                        {
+                            "name": str(name)[:MAX_NAME],
+                            "key": str(key)[:MAX_NAME],
+                            "allowed": ", ".join(MODEL_SECTIONS),
+                        },
                     )
         return {**data, "policies": merged_policies(data)}
 
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        if not _NAME.match(name):
+        if len(name) > MAX_NAME or not _NAME.fullmatch(name):
             raise ValueError(
                 "name must start with a letter or digit and contain only letters, digits, '-', '_' "
-                f"and '.', since it names the results folder; found {name!r}"
+                f"and '.' (at most {MAX_NAME} characters), since it names the results folder; found {excerpt(name)}"
             )
         return name
 
@@ -739,8 +730,8 @@ class Scenario(ModelSections, _Settings):
     @classmethod
     def _policy_names(cls, policies: dict[str, ModelConfig]) -> dict[str, ModelConfig]:
         for name in policies:
-            if not _NAME.match(str(name)):
-                raise ValueError(f"policy names must be simple identifiers, found {name!r}")
+            if len(str(name)) > MAX_NAME or not _NAME.fullmatch(str(name)):
+                raise ValueError(f"policy names must be simple identifiers, found {excerpt(name)}")
         return policies
 
     @model_validator(mode="after")
