@@ -528,7 +528,42 @@ def test_null_for_a_required_key_is_an_error() -> None:
     assert msg.startswith(f"bad.yaml:{line_of(TINY, '  rate: 4')}:9: demand.rate\n  expected: a valid number"), msg
 
 
-# --------------------------------------------------------------------------- list maxima
+# --------------------------------------------------------------------------- sweep key paths, list maxima
+
+
+@pytest.mark.parametrize(
+    ("key", "needle"),
+    [
+        ("store.max_qouted_wait", "unknown key 'max_qouted_wait' under store\n  hint: did you mean 'max_quoted_wait'?"),
+        ("replenishment.level", "unknown key 'level' under replenishment"),
+        ("segments.5.share", "segments is a list of 2: it has no item 5"),
+        ("demand.rate.mean", "demand.rate holds a value (4.0), not a mapping"),
+        ("strore.stockout", "unknown key 'strore' under (top level)\n  hint: did you mean 'store'?"),
+    ],
+)
+def test_a_misspelled_sweep_key_path_is_caught_by_validate(key: str, needle: str, tmp_path: Path) -> None:
+    text = mutate("seed: 5", f"seed: 5\nsweep:\n  {key}: [1, 2]")
+    msg = error_of(text)
+    assert msg.startswith(f"bad.yaml:{line_of(text, key)}:3: sweep: {key}: "), msg
+    assert needle in msg, msg
+    validate_cli(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "store.max_quoted_wait",
+        "supplier.lead_time.high",
+        "segments.1.patience.mean",
+        "demand.seasonal.amplitude",  # unset: followed through the types
+        "supplier.disruptions.every",
+        "policies.hybrid.store.max_quoted_wait",
+        "policies.new_one.store.stockout",  # an override adds a policy
+        "replications",
+    ],
+)
+def test_a_valid_sweep_key_path_passes(key: str) -> None:
+    assert parse_scenario(mutate("seed: 5", f"seed: 5\nsweep:\n  {key}: [1, 2]")).sweep is not None
 
 
 @pytest.mark.parametrize(

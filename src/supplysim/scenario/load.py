@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import copy
 import difflib
+import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from supplysim.scenario.errors import ScenarioError, clip, excerpt, fmt_path
 from supplysim.scenario.limits import MAX_POLICIES
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
-from supplysim.scenario.specs import Scenario
+from supplysim.scenario.specs import ModelConfig, Scenario
 from supplysim.scenario.yaml_source import Path_, Source, UnreadableFile, read_text, read_value, read_yaml
 
 __all__ = [
     "ScenarioError",
     "apply_overrides",
+    "key_path_problem",
     "load_scenario",
     "parse_override",
     "parse_scenario",
@@ -292,6 +294,96 @@ def _check_policy_bodies(data: dict[str, Any], src: Source) -> None:
                 )
 
 
+# --------------------------------------------------------------------------- key paths (sweep:)
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The model classes an annotation admits (through unions, optionals and annotations)."""
+    found: list[type[BaseModel]] = []
+    todo = [annotation]
+    while todo:
+        tp = todo.pop(0)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            found.append(tp)
+        elif typing.get_origin(tp) not in (list, dict):
+            todo.extend(typing.get_args(tp))
+    return found
+
+
+def _keys_of(model: type[BaseModel]) -> dict[str, str]:
+    """Key (alias or name) → field name of a model."""
+    return {(info.alias or name): name for name, info in model.model_fields.items()}
+
+
+def _unknown(part: str | int, allowed: Sequence[str], where: Sequence[str | int]) -> str:
+    close = difflib.get_close_matches(str(part), allowed, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? (allowed here: " if close else "(allowed here: "
+    return f"unknown key {excerpt(part)} under {fmt_path(where)}\n  hint: {hint}{', '.join(sorted(allowed))})"
+
+
+def key_path_problem(scenario: Scenario, dotted: str) -> str | None:
+    """Why the key path ``dotted`` (as ``--set`` and ``sweep:`` take it) names no key of ``scenario``, or None.
+
+    The path is followed through the scenario's values, and where a value is unset
+    (``null``) through the types of its keys; a new policy name under ``policies`` is
+    fine (an override adds that policy).
+    """
+    parts = _parts(dotted)
+    if any(p == "" for p in parts):
+        return "the key path is empty or has an empty part"
+    node: Any = scenario
+    annotation: Any = None
+    for i, part in enumerate(parts):
+        above = parts[:i]
+        if node is None and annotation is not None:  # an unset value: follow the types
+            models = _models_in(annotation)
+            origin = typing.get_origin(annotation)
+            if models:
+                allowed = sorted({k for m in models for k in _keys_of(m)})
+                owner = next((m for m in models if part in _keys_of(m)), None)
+                if owner is None:
+                    return _unknown(part, allowed, above)
+                annotation = owner.model_fields[_keys_of(owner)[str(part)]].annotation
+                continue
+            if origin is dict:
+                annotation = typing.get_args(annotation)[1]
+                continue
+            if origin is list:
+                return f"{fmt_path(above)} is not set: it has no list item {part}"
+            return f"{fmt_path(above)} holds a value, not a mapping"
+        if isinstance(node, BaseModel):
+            keys = _keys_of(type(node))
+            if not isinstance(part, str) or part not in keys:
+                return _unknown(part, list(keys), above)
+            annotation = type(node).model_fields[keys[part]].annotation
+            node = getattr(node, keys[part])
+        elif isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                return f"{fmt_path(above)} is a list of {len(node)}: it has no item {excerpt(part)}"
+            node, annotation = node[part], None
+        elif isinstance(node, dict):
+            if part in node:
+                node, annotation = node[part], None
+            elif above == ["policies"]:
+                node, annotation = None, ModelConfig  # a new policy
+            elif i == len(parts) - 1:
+                return None  # a new key of a mapping of names (e.g. split shares)
+            else:
+                return f"{fmt_path(above)} has no key {excerpt(part)}"
+        else:
+            return f"{fmt_path(above)} holds a value ({excerpt(node)}), not a mapping"
+    return None
+
+
+def _check_sweep(scenario: Scenario, src: Source) -> None:
+    """Every key path of ``sweep:`` names a key of the scenario (as ``--set`` would need)."""
+    for dotted in scenario.sweep or {}:
+        problem = key_path_problem(scenario, dotted)
+        if problem is not None:
+            where = src.where(("sweep", dotted), key=True)
+            raise ScenarioError(f"{where}: sweep: {clip(dotted, 100)}: {problem}")
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -332,6 +424,7 @@ def parse_scenario(
         data = apply_overrides(data, overrides, src)
     base_dir = str(Path(file).resolve().parent) if not file.startswith("<") else None
     scenario = _validate(data, src, base_dir, allow_data_outside)
+    _check_sweep(scenario, src)
     return scenario
 
 
