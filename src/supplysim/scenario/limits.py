@@ -32,7 +32,7 @@ MAX_DEPTH = 50
 MAX_ALIASES = 1_000
 """Most alias references (``*name``) in one YAML document."""
 
-MAX_NODES = 500_000
+MAX_NODES = 250_000
 """Most values (scalars, mappings and lists, aliases expanded) in one YAML document:
 stops an alias bomb ("billion laughs") before it is built."""
 

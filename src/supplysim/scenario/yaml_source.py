@@ -244,8 +244,14 @@ _TAG_NAMES = {
 }
 
 
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp"))
+"""Tags whose constructor builds a scalar directly (no generator, no recursion to track)."""
+
+
 def _scalar(node: yaml.ScalarNode, path: Path_, src: Source, located: bool) -> Any:
     try:
+        if node.tag in _PLAIN_TAGS:  # the fast path of construct_object for the common scalars
+            return src.scalars.yaml_constructors[node.tag](src.scalars, node)
         return src.scalars.construct_object(node)
     except (ValueError, OverflowError) as exc:  # !!int abc, !!float x, a 5,000-digit integer, month 13
         what = _TAG_NAMES.get(node.tag, f"`{node.tag}`")
