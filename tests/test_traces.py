@@ -34,7 +34,7 @@ from supplysim.outputs.documents import trace_csv
 from supplysim.scenario import ModelConfig
 from supplysim.scenario.load import parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
-from supplysim.sim.customers import CustomerSource
+from supplysim.sim.customers import QTY, TIME, CustomerSource
 from supplysim.sim.quotes import Outlook, quoted_wait
 from supplysim.sim.stats import Counters
 from supplysim.sim.store import Store
@@ -96,8 +96,8 @@ class Run:
 def _in_time_order(customers: Iterable[Customer]) -> Iterator[Customer]:
     last = -INF
     for customer in customers:
-        assert customer[0] >= last, "scripted customers must come in time order"
-        last = customer[0]
+        assert customer[TIME] >= last, "scripted customers must come in time order"
+        last = customer[TIME]
         yield customer
 
 
@@ -235,10 +235,10 @@ class SharedRoutinesStore(Store):
     ``review_position`` replaces the inlined reorder check of immediate service."""
 
     def arrive(self, customer: Any, cid: int) -> None:
-        if self.available < customer[1]:  # not the inlined path
+        if self.available < customer[QTY]:  # not the inlined path
             super().arrive(customer, cid)
             return
-        now = customer[0]
+        now = customer[TIME]
         self._integrate(now)
         trigger, self.trigger = self.trigger, -INF  # switch the inlined reorder check off …
         super().arrive(customer, cid)

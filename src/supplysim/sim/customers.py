@@ -1,4 +1,4 @@
-"""The customer source: arrival times and every per-customer random attribute.
+"""Who arrives, when, wanting what? The customer source and the customer record.
 
 Each customer consumes exactly one draw from each of its sources whatever the
 policy (quantity, segment, acceptance, its segment's patience and maximum wait),
@@ -19,12 +19,47 @@ from supplysim.scenario import ModelConfig
 from supplysim.sim.arrivals import arrival_blocks
 from supplysim.sim.streams import Streams
 
-__all__ = ["CustomerSource"]
+__all__ = [
+    "ACCEPT_U",
+    "CONVERT_U",
+    "GOODWILL_U",
+    "JOIN_U",
+    "MAX_WAIT",
+    "PATIENCE",
+    "QTY",
+    "SEGMENT",
+    "TIME",
+    "WAITLIST_PATIENCE",
+    "Customer",
+    "CustomerSource",
+]
 
 Customer = tuple[Any, ...]
-"""(arrival time, units wanted, segment index, acceptance uniform, patience, max wait), followed,
-when the model has a waitlist or goodwill, by (waitlist join uniform, waitlist convert uniform,
-waitlist patience, goodwill uniform). The short form keeps the common case fast."""
+"""One customer: a plain tuple read by the index constants below (``customer[QTY]``), as fast as
+literal indices on the hot path (a NamedTuple costs a Python call per customer to build). The
+short form holds TIME … MAX_WAIT; when the model has a waitlist or goodwill, the long form adds
+JOIN_U … GOODWILL_U. The short form keeps the common case fast."""
+
+TIME = 0
+"""Arrival time [time]."""
+QTY = 1
+"""Units wanted."""
+SEGMENT = 2
+"""Index of the customer's segment in the model's segment list."""
+ACCEPT_U = 3
+"""Uniform draw on [0, 1): accepts a backorder offer iff below the segment's ``accept_backorder``."""
+PATIENCE = 4
+"""How long it waits in the backorder queue before cancelling [time]; ∞ without patience."""
+MAX_WAIT = 5
+"""Longest quoted wait it accepts [time]; ∞ without a limit."""
+JOIN_U = 6
+"""(long form) Uniform draw: joins the "notify me" list iff below the waitlist's ``join``."""
+CONVERT_U = 7
+"""(long form) Uniform draw: buys when notified iff below the waitlist's ``convert``."""
+WAITLIST_PATIENCE = 8
+"""(long form) How long it stays interested on the waitlist [time]."""
+GOODWILL_U = 9
+"""(long form) Uniform draw: comes iff below exp(−churn · D) (goodwill)."""
 
 
 class CustomerSource:
@@ -88,7 +123,7 @@ class CustomerSource:
                 patience.tolist(),
                 max_wait.tolist(),
             ]
-            if waitlist is not None or goodwill is not None:  # the long form (see ``Customer``)
+            if waitlist is not None or goodwill is not None:  # the long form, JOIN_U … GOODWILL_U
                 if waitlist is not None:
                     joins = self._waitlist.random((2, n))
                     columns += [joins[0].tolist(), joins[1].tolist()]

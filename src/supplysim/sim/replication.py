@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import WARMUP, Clock, Timer
-from supplysim.sim.customers import Customer, CustomerSource
+from supplysim.sim.customers import TIME, Customer, CustomerSource
 from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.ports import StoreView
 from supplysim.sim.recorder import PathRecorder, PathWindow, StatePath
@@ -149,7 +149,7 @@ class Replication:
 
         def before_window() -> Iterator[Customer]:
             for customer in stream:
-                if customer[0] >= warmup:
+                if customer[TIME] >= warmup:
                     boundary.append(customer)
                     return
                 yield customer

@@ -22,7 +22,7 @@ import math
 from typing import ClassVar
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.customers import Customer
+from supplysim.sim.customers import ACCEPT_U, MAX_WAIT, PATIENCE, QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 
 __all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "build_stockout"]
@@ -90,11 +90,12 @@ class Backorder(StockoutPolicy):
         )
 
     def on_shortage(self, store: StoreView, customer: Customer, cid: int) -> None:
-        now, qty, seg, u, patience, max_wait = customer[:6]
+        now = customer[TIME]
+        qty = customer[QTY]
         if self.max_backorders is not None and store.waiting >= self.max_backorders:
             store.turn_away(customer, cid, "refused: backorder queue full")
             return
-        rule = self.segments[seg]
+        rule = self.segments[customer[SEGMENT]]
         quote = math.nan
         if self.max_quoted_wait is not None or rule.has_max_wait:
             quote = store.quote(now, qty)
@@ -102,14 +103,15 @@ class Backorder(StockoutPolicy):
                 why = f"refused: quote {quote:g} > {self.max_quoted_wait:g}" if store.tracing else ""
                 store.turn_away(customer, cid, why)
                 return
-        if u >= rule.accept:
+        if customer[ACCEPT_U] >= rule.accept:
             store.lose(now, cid, qty, "balked")
             return
+        max_wait = customer[MAX_WAIT]
         if quote > max_wait:  # NaN compares False: no limit
             why = f"balked: quote {quote:g} > max_wait {max_wait:g}" if store.tracing else ""
             store.lose(now, cid, qty, why)
             return
-        store.backorder(now, cid, qty, patience)
+        store.backorder(now, cid, qty, customer[PATIENCE])
 
 
 _POLICIES: dict[str, type[StockoutPolicy]] = {policy.kind: policy for policy in (LostSales, Backorder)}

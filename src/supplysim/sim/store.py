@@ -31,7 +31,16 @@ from collections.abc import Callable
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import CANCEL, Clock, Timer
-from supplysim.sim.customers import Customer
+from supplysim.sim.customers import (
+    CONVERT_U,
+    GOODWILL_U,
+    JOIN_U,
+    QTY,
+    SEGMENT,
+    TIME,
+    WAITLIST_PATIENCE,
+    Customer,
+)
 from supplysim.sim.invariants import check_books
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import quoted_wait
@@ -160,12 +169,12 @@ class Store:
 
     def arrive(self, customer: Customer, cid: int) -> None:
         """Customer number ``cid`` arrives (the hot path); ``customer`` as made by the customer source."""
-        now = customer[0]
-        qty = customer[1]
+        now = customer[TIME]
+        qty = customer[QTY]
         c = self.counters
         trace = self.trace
         if trace is not None:
-            trace.append(TraceRow(now, Event.ARRIVE, cid, qty, NO_WAIT, f"segment {customer[2]}"))
+            trace.append(TraceRow(now, Event.ARRIVE, cid, qty, NO_WAIT, f"segment {customer[SEGMENT]}"))
         available = self.available
         if available >= qty:
             # Nobody waits (available > 0), so backordered = 0 and on_hand > 0:
@@ -196,19 +205,20 @@ class Store:
 
     def turn_away(self, customer: Customer, cid: int, why: str) -> None:
         """The store shows "out of stock": the customer is lost, and may join the waitlist."""
-        now = customer[0]
-        self.lose(now, cid, customer[1], why)
+        now = customer[TIME]
+        qty = customer[QTY]
+        self.lose(now, cid, qty, why)
         if self.waitlist is not None:
-            self.waitlist.offer(self, now, cid, customer[1], customer[6], customer[7], customer[8])
+            self.waitlist.offer(self, now, cid, qty, customer[JOIN_U], customer[CONVERT_U], customer[WAITLIST_PATIENCE])
 
     def arrive_if_goodwill(self, customer: Customer, cid: int) -> None:
         """Goodwill thinning: a potential customer comes only with probability exp(−churn·D)."""
         assert self.goodwill is not None
-        if self.goodwill.comes(customer[0], customer[9]):
+        if self.goodwill.comes(customer[TIME], customer[GOODWILL_U]):
             self.arrive(customer, cid)
         else:
             self.counters.goodwill_lost += 1
-            self.log(customer[0], Event.GOODWILL_LOST, cid, customer[1], "went to a competitor")
+            self.log(customer[TIME], Event.GOODWILL_LOST, cid, customer[QTY], "went to a competitor")
 
     def ship_recovered(self, now: float, cid: int, qty: int, counted: bool) -> None:
         """A waitlisted customer buys ``qty`` units from available stock."""
@@ -368,9 +378,9 @@ class Store:
 
     def _on_delivery(self, order: Order) -> None:
         now = order.due  # the clock's time: this event fires at the order's due time
+        c = self.counters
         dt = now - self.t_last
         if dt > 0.0:  # _integrate, inlined on this hot path
-            c = self.counters
             on_hand = self.on_hand
             c.area_on_hand += on_hand * dt
             c.area_backorders += self.backordered * dt
@@ -381,7 +391,7 @@ class Store:
         self.on_hand += received
         self.available += received
         self.on_order -= order.qty
-        self.counters.total_received += received
+        c.total_received += received
         if self.trace is not None:
             note = "" if received == order.qty else f"{order.qty} ordered"
             self.trace.append(TraceRow(now, Event.DELIVER, order.id, received, NO_WAIT, note, order.supplier.name))

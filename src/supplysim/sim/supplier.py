@@ -190,8 +190,8 @@ class Supplier:
 
     def reset_window(self) -> None:
         """Zero the window statistics (at the end of the warm-up)."""
-        self.orders = 0
-        """Orders placed in the window."""
+        self._first_in_window = self._next_id
+        """Number of the first order placed in the window (orders are numbered in order of placement)."""
         self.units = 0
         """Units ordered in the window."""
         self.delayed = 0
@@ -248,7 +248,6 @@ class Supplier:
             due,
         )
         self.outstanding[order] = None
-        self.orders += 1
         self.units += qty
         self.lead_sum += due - now
         if self.trace is not None:
@@ -263,6 +262,11 @@ class Supplier:
             note += f", {order.received} of {order.qty} will arrive"
         assert self.trace is not None
         self.trace.append(TraceRow(order.placed, TraceEvent.ORDER, order.id, order.qty, NO_WAIT, note, self.name))
+
+    @property
+    def orders(self) -> int:
+        """Orders placed in the window (derived from the order numbers: nothing to count per order)."""
+        return self._next_id - self._first_in_window
 
     @property
     def cost(self) -> float:
@@ -332,7 +336,6 @@ class UnlimitedSupplier(Supplier):
             due,
         )
         self.outstanding[order] = None
-        self.orders += 1
         self.units += qty
         self.lead_sum += due - now
         if self.trace is not None:
