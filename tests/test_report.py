@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +32,7 @@ from supplysim.report import html as report
 from supplysim.scenario import BaseStock, Periodic
 from supplysim.scenario.load import load_scenario
 from supplysim.sim.replication import Replication, simulate
+from supplysim.sim.trace import TraceRow
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"
@@ -176,14 +176,14 @@ class StockPath:
         return self.on_hand[k], self.backordered[k]
 
 
-def _stock_path(rows: list[Any], initial_stock: int) -> StockPath:
+def _stock_path(rows: list[TraceRow], initial_stock: int) -> StockPath:
     """An independent account of the stock: on hand falls at every shipment and rises at
     deliveries; units owed rise at backorders and fall at the shipments of waiting customers
     and at cancellations and expiries."""
     times, on_hand, back = [0.0], [initial_stock], [0]
     oh, bo = initial_stock, 0
     for row in rows:
-        t, event, qty, note = row[0], str(getattr(row[1], "value", row[1])), row[3], row[-1]
+        t, event, qty, note = row.time, str(row.event.value), row.qty, row.note
         if event == "ship":
             oh -= qty
             if note == "partial shipment" or note.startswith("served after waiting"):

@@ -38,6 +38,7 @@ from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import parse_scenario
 from supplysim.sim import simulate
+from supplysim.sim.trace import TraceRow
 
 CONFIDENCE = 0.9999
 """Two-sided confidence level of every interval (t_{0.99995, 29} ≈ 4.5)."""
@@ -385,9 +386,7 @@ def test_rq_backorders_matches_uniform_inventory_position() -> None:
     )
 
 
-def inventory_position_shares(
-    trace: list[tuple[float, str, int, int, str]], initial: int, start: float, end: float
-) -> dict[int, float]:
+def inventory_position_shares(trace: list[TraceRow], initial: int, start: float, end: float) -> dict[int, float]:
     """Time share of each inventory-position value over [start, end), rebuilt from a trace.
 
     IP starts at the initial stock (nothing on order or backordered at time 0), falls
@@ -397,7 +396,8 @@ def inventory_position_shares(
     ip = initial
     shares: dict[int, float] = {}
     t_prev = 0.0
-    for time, event, _ident, qty, note in [*trace, (end, "end", -1, 0, "")]:
+    rows = [(r.time, r.event, r.id, r.qty, r.note) for r in trace]
+    for time, event, _ident, qty, note in [*rows, (end, "end", -1, 0, "")]:
         lo, hi = max(t_prev, start), min(time, end)
         if hi > lo:
             shares[ip] = shares.get(ip, 0.0) + (hi - lo)
