@@ -40,6 +40,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from statcheck import poisson_check
 from supplysim.scenario import Demand, ModelConfig
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_scenario
 from supplysim.sim import simulate
@@ -214,30 +215,6 @@ def window_counts(profile: Profile, reps: int, seed: int) -> np.ndarray:
         t = arrival_times(demand, profile.end, seed, r)
         counts[r] = np.searchsorted(t, hi, side="left") - np.searchsorted(t, lo, side="left")
     return counts
-
-
-def poisson_check(counts: np.ndarray, expected: float, alpha: float, what: str) -> list[str]:
-    """Problems with the mean and the variance of ``counts`` as a sample of Poisson(``expected``)."""
-    n = len(counts)
-    if expected == 0.0:
-        return [] if not counts.any() else [f"{what}: Λ = 0 but {int(counts.sum())} arrivals"]
-    problems = []
-    mean = float(counts.mean())
-    var = float(counts.var(ddof=1))
-    z = float(stats.norm.isf(alpha / 2))
-    half = z * math.sqrt(var / n)
-    if abs(mean - expected) > half:
-        problems.append(f"{what}: mean count {mean:.5g} vs Λ = {expected:.5g} (±{half:.3g} at α = {alpha:.1g})")
-    # S²/σ² ≈ χ²(ν)/ν with ν matched to Var(S²)/σ⁴ = 2/(n − 1) + κ/n, κ = 1/Λ (Poisson excess kurtosis)
-    nu = 2.0 / (2.0 / (n - 1) + 1.0 / (n * expected))
-    low = float(stats.chi2.ppf(alpha / 2, nu)) / nu
-    high = float(stats.chi2.isf(alpha / 2, nu)) / nu
-    ratio = var / expected
-    if not low <= ratio <= high:
-        problems.append(
-            f"{what}: variance {var:.5g} vs Λ = {expected:.5g}: ratio {ratio:.4f} outside [{low:.4f}, {high:.4f}]"
-        )
-    return problems
 
 
 # --------------------------------------------------------------------------- the integrated rate itself

@@ -21,11 +21,10 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
 import pytest
 from pydantic import TypeAdapter
-from scipy import stats
 
+from statcheck import assert_mean
 from supplysim.analysis.indicators import indicators, kpi_names
 from supplysim.scenario import ModelConfig
 from supplysim.scenario.distributions import Duration
@@ -559,15 +558,6 @@ def test_down_fraction_is_exact_for_constant_outages(
 # --------------------------------------------------------------------------- disruptions: statistics
 
 
-def _check_mean(values: Sequence[float], theory: float, what: str, precision: float) -> None:
-    """|mean − theory| within a Student-t interval at 99.99 %, and that interval narrower than ``precision``."""
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    half = float(stats.t.isf(0.5e-4, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
-    assert half < precision, f"{what}: interval ±{half:.3g} too wide to test anything"
-    assert abs(float(x.mean()) - theory) <= half, f"{what}: mean {x.mean():.5f} vs theory {theory:.5f} (±{half:.3g})"
-
-
 @pytest.mark.slow
 def test_down_fraction_matches_renewal_theory_exponential() -> None:
     """Exponential up (mean 8) and down (mean 2) times, starting up at 0: P(down at t) =
@@ -587,7 +577,7 @@ def test_down_fraction_matches_renewal_theory_exponential() -> None:
     p = a / (a + b)
     theory = p - p * (1 - math.exp(-(a + b) * H)) / ((a + b) * H)
     values = [kpis(simulate(cfg, seed=4, replication=r, horizon=H), cfg)["down_fraction@supplier"] for r in range(200)]
-    _check_mean(values, theory, "down fraction (exponential)", precision=0.01)
+    assert_mean(values, theory, "down fraction (exponential)", precision=0.01)
 
 
 @pytest.mark.slow
@@ -607,7 +597,7 @@ def test_down_fraction_matches_renewal_theory_general_laws() -> None:
         kpis(simulate(cfg, seed=8, replication=r, horizon=1000.0, warmup=400.0), cfg)["down_fraction@supplier"]
         for r in range(200)
     ]
-    _check_mean(values, 0.25, "down fraction (gamma/uniform)", precision=0.01)
+    assert_mean(values, 0.25, "down fraction (gamma/uniform)", precision=0.01)
 
 
 # --------------------------------------------------------------------------- disruptions: nothing ships while down

@@ -3,7 +3,7 @@
 Every test builds a scenario from YAML, runs independent replications (seed, replication
 index → independent streams) after a warm-up that removes the initial transient, and
 compares the mean of the per-replication indicators with a closed form. The tolerance
-is a Student-t confidence half-width over the replications at :data:`CONFIDENCE`
+is a Student-t confidence half-width over the replications at :data:`statcheck.CONFIDENCE`
 (≈ 4.5 standard errors for 30 replications) plus, where the estimator itself is only
 asymptotically unbiased, an explicitly justified slack. Each check also requires the
 half-width to be below a stated precision, so a test cannot pass merely because the
@@ -28,20 +28,18 @@ from __future__ import annotations
 import functools
 import math
 import textwrap
-from collections.abc import Sequence
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from statcheck import assert_all
+from statcheck import mean_check as check
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import parse_scenario
 from supplysim.sim import simulate
 from supplysim.sim.trace import TraceRow
-
-CONFIDENCE = 0.9999
-"""Two-sided confidence level of every interval (t_{0.99995, 29} ≈ 4.5)."""
 
 REPLICATIONS = 30
 RATE = 10.0
@@ -51,47 +49,6 @@ Rows = list[dict[str, float]]
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def check(
-    values: Sequence[float],
-    theory: float,
-    what: str,
-    *,
-    precision: float,
-    slack: float = 1e-12,
-    confidence: float = CONFIDENCE,
-) -> str | None:
-    """Compare the mean of replication values with a theoretical value.
-
-    Passes when |mean − theory| ≤ t_{1−α/2, n−1}·s/√n + ``slack`` and the half-width
-    t·s/√n is at most ``precision`` (the test has power). Returns ``None`` on success,
-    else a message with every number needed to judge the failure.
-    """
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    if n < 2 or not np.all(np.isfinite(x)):
-        return f"{what}: need ≥ 2 finite replication values, got {x.tolist()}"
-    mean = float(x.mean())
-    se = float(x.std(ddof=1)) / math.sqrt(n)
-    half = float(stats.t.ppf(1 - (1 - confidence) / 2, n - 1)) * se
-    tol = half + slack
-    diff = mean - theory
-    summary = (
-        f"{what}: replication mean {mean:.6g} vs theory {theory:.6g} (diff {diff:+.3g}); "
-        f"{confidence:.2%} t half-width {half:.3g} (n={n}, se={se:.3g}) + slack {slack:.3g}"
-    )
-    if abs(diff) > tol:
-        return f"{summary} -> |diff| > tolerance {tol:.3g}"
-    if half > precision:
-        return f"{summary} -> half-width above the required precision {precision:.3g} (too little power)"
-    return None
-
-
-def assert_all(failures: Sequence[str | None]) -> None:
-    """Fail with every failed check listed (not just the first)."""
-    bad = [f for f in failures if f is not None]
-    assert not bad, "\n".join(bad)
 
 
 def scenario(text: str) -> Scenario:
