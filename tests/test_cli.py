@@ -1,9 +1,13 @@
-"""The command line, end to end: ``python -m supplysim`` in a subprocess, in a temporary folder.
+"""The command line: the contract of ``cli.md``.
 
-Checks the contract of ``cli.md``: exit codes, the comparison table, the results folder,
-``--format json`` printing exactly ``summary.json``, reproducibility (any ``--workers``,
-re-running the resolved scenario), the options, and one clear located message with exit
-code 2 and no traceback for every kind of invalid input.
+Exit codes, the comparison table, the results folder, ``--format json`` printing exactly
+``summary.json``, reproducibility (any ``--workers``, re-running the resolved scenario),
+the options, and one clear located message with exit code 2 and no traceback for every
+kind of invalid input.
+
+Most runs go through typer's test runner in this process (:func:`clirun.cli`), with
+``--no-report`` unless the report is the subject. The smoke tests at the end run each
+command once as a user would, ``python -m supplysim`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -11,9 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,39 +22,18 @@ import pytest
 import yaml
 from scipy import stats
 
+from clirun import SCRIPT, assert_one_clear_message, cli, cli_subprocess, ok
 from scenario_texts import TINY
 from supplysim.analysis.indicators import KPIS
 from supplysim.scenario.load import load_scenario
 
 BASE = TINY
 POLICIES = ["backorder", "out_of_stock", "hybrid"]
-RESULT_FILES = {
-    "summary.json",
-    "summary.csv",
-    "replications.csv",
-    "scenario.yaml",
-    ".supplysim-results",
-    "plots",
-    "report.html",
-}
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "supplysim", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-
-
-def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc
+DATA_FILES = {"summary.json", "summary.csv", "replications.csv", "scenario.yaml", ".supplysim-results"}
+"""A results folder written with ``--no-report``."""
+RESULT_FILES = DATA_FILES | {"plots", "report.html"}
+"""A results folder with the report (the default)."""
+COMMANDS = ("run", "validate", "check", "sweep", "optimize", "schema")
 
 
 def mutate(old: str, new: str, text: str = BASE) -> str:
@@ -69,55 +49,16 @@ def line_of(text: str, snippet: str) -> int:
 
 
 @pytest.fixture
-def scenario(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(BASE, encoding="utf-8")
-    return path
+def scenario(tiny_file: Path) -> Path:
+    return tiny_file
 
 
 def run_json(cwd: Path, *args: str) -> tuple[str, dict[str, Any]]:
-    proc = ok(cli(cwd, "run", *args, "--format", "json", "--quiet"))
+    proc = ok(cli(cwd, "run", *args, "--format", "json", "--quiet", "--no-report"))
     return proc.stdout, json.loads(proc.stdout)
 
 
 # --------------------------------------------------------------------------- run
-
-
-def test_run_prints_the_table_and_writes_the_results_folder(scenario: Path) -> None:
-    tmp = scenario.parent
-    proc = ok(cli(tmp, "run", "tiny.yaml", "--workers", "1"))
-    for name in [*POLICIES, "fill_rate", "profit"]:
-        assert name in proc.stdout
-    folder = tmp / "results" / "tiny"
-    assert {p.name for p in folder.iterdir()} == RESULT_FILES
-    assert "results/tiny" in proc.stdout
-
-    with (folder / "summary.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert list(rows[0]) == [
-        "policy",
-        "kpi",
-        "mean",
-        "sd",
-        "ci95_half_width",
-        "n",
-        "diff_vs_baseline",
-        "diff_ci95_low",
-        "diff_ci95_high",
-    ]
-    assert [(r["policy"], r["kpi"]) for r in rows] == [(p, k) for p in POLICIES for k in KPIS]
-    assert all(r["diff_vs_baseline"] == "" for r in rows if r["policy"] == "backorder")
-    assert all(r["diff_vs_baseline"] != "" for r in rows if r["policy"] != "backorder" and r["kpi"] == "customers")
-
-    with (folder / "replications.csv").open(newline="") as f:
-        reps = list(csv.DictReader(f))
-    assert list(reps[0]) == ["policy", "replication", *KPIS]
-    assert [(r["policy"], int(r["replication"])) for r in reps] == [(p, i) for p in POLICIES for i in range(3)]
-
-    # the resolved scenario is a complete, valid scenario equal to the one we wrote
-    resolved = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-    assert resolved["seed"] == 5 and list(resolved["policies"]) == POLICIES
-    assert load_scenario(folder / "scenario.yaml") == load_scenario(scenario)
 
 
 def test_format_json_prints_exactly_summary_json(scenario: Path) -> None:
@@ -196,7 +137,7 @@ def test_options_override_the_scenario(scenario: Path) -> None:
     picks = ["--policy", "hybrid", "--policy", "backorder"]
     out, doc = run_json(tmp, "tiny.yaml", *args, *sets, *picks, "--out", "custom", "--workers", "1")
     assert not (tmp / "results").exists(), "--out must replace the default folder"
-    assert {p.name for p in (tmp / "custom").iterdir()} == RESULT_FILES
+    assert {p.name for p in (tmp / "custom").iterdir()} == DATA_FILES
     assert (tmp / "custom" / "summary.json").read_text(encoding="utf-8") == out
     assert (doc["seed"], doc["replications"], doc["horizon"], doc["warmup"]) == (11, 2, 20, 0)
     assert set(doc["policies"]) == {"backorder", "hybrid"}
@@ -247,12 +188,6 @@ def test_unknown_format_exits_2(scenario: Path) -> None:
 # --------------------------------------------------------------------------- validate, schema
 
 
-def test_validate_accepts_a_good_scenario(scenario: Path) -> None:
-    proc = ok(cli(scenario.parent, "validate", "tiny.yaml"))
-    assert proc.stdout.startswith("ok: tiny.yaml")
-    assert proc.stderr == ""
-
-
 def test_validate_reports_every_bad_file(scenario: Path) -> None:
     bad = scenario.parent / "bad.yaml"
     bad.write_text(mutate("  rate: 4", "  rate: -4"), encoding="utf-8")
@@ -261,16 +196,6 @@ def test_validate_reports_every_bad_file(scenario: Path) -> None:
     assert proc.stdout.startswith("ok: tiny.yaml")
     assert f"error: bad.yaml:{line_of(BASE, '  rate: 4')}:" in proc.stderr
     assert "demand.rate" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_schema_is_json_schema_of_the_scenario(tmp_path: Path) -> None:
-    proc = ok(cli(tmp_path, "schema"))
-    doc = json.loads(proc.stdout)
-    assert isinstance(doc["properties"], dict)
-    for key in ("demand", "supplier", "replenishment", "segments", "store", "policies", "horizon"):
-        assert key in doc["properties"], key
-    assert {"name", "horizon", "demand", "replenishment"} <= set(doc["required"])
-    assert "policies" not in doc["required"]
 
 
 # --------------------------------------------------------------------------- invalid input
@@ -421,26 +346,13 @@ INVALID = [
 ]
 
 
-def _assert_one_clear_message(proc: subprocess.CompletedProcess[str]) -> None:
-    err = proc.stderr
-    assert proc.returncode == 2, (proc.returncode, err)
-    assert proc.stdout == ""
-    assert err.startswith("error: "), err
-    assert err.count("error:") == 1, err
-    assert "Traceback" not in err
-    # "one clear message": a few short lines, not a dump of the document
-    assert len(err.splitlines()) <= 6, err
-    assert all(len(line) <= 300 for line in err.splitlines()), err
-    assert "{" + "name!r}" not in err and "{key!r}" not in err, "unformatted message template"
-
-
 @pytest.mark.parametrize(("text", "line", "needles", "args"), INVALID)
 def test_invalid_input_gives_one_located_message(
     tmp_path: Path, text: str, line: int | None, needles: tuple[str, ...], args: tuple[str, ...]
 ) -> None:
     (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
     proc = cli(tmp_path, "run", "bad.yaml", *args, "--workers", "1", "--quiet")
-    _assert_one_clear_message(proc)
+    assert_one_clear_message(proc)
     if line is not None:
         assert f"bad.yaml:{line}:" in proc.stderr, proc.stderr
     for needle in needles:
@@ -453,7 +365,7 @@ def test_shares_error_points_at_the_base_not_at_a_policy(tmp_path: Path) -> None
     text = mutate("    share: 0.4", "    share: 0.3")
     (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
     proc = cli(tmp_path, "run", "bad.yaml", "--quiet")
-    _assert_one_clear_message(proc)
+    assert_one_clear_message(proc)
     assert f"bad.yaml:{line_of(BASE, 'segments:')}:" in proc.stderr or (
         f"bad.yaml:{line_of(BASE, '  - name: patient')}:" in proc.stderr
     ), proc.stderr
@@ -462,7 +374,7 @@ def test_shares_error_points_at_the_base_not_at_a_policy(tmp_path: Path) -> None
 
 def test_nonexistent_file(tmp_path: Path) -> None:
     proc = cli(tmp_path, "run", "missing.yaml", "--quiet")
-    _assert_one_clear_message(proc)
+    assert_one_clear_message(proc)
     assert "missing.yaml" in proc.stderr and "no such file" in proc.stderr
 
 
@@ -501,7 +413,7 @@ def test_a_policy_switching_kind_works_or_says_where(tmp_path: Path, override: s
     proc = cli(tmp_path, "validate", "bad.yaml")
     if proc.returncode == 0:
         return
-    _assert_one_clear_message(proc)
+    assert_one_clear_message(proc)
     assert f"bad.yaml:{line_of(text, snippet)}:" in proc.stderr, proc.stderr
 
 
@@ -521,7 +433,79 @@ def test_out_never_replaces_a_folder_or_file_supplysim_did_not_write(tmp_path: P
     assert a_file.read_text() == "keep me"
     # a folder supplysim wrote is replaced as a whole
     out = tmp_path / "mine"
-    assert cli(tmp_path, "run", str(scenario), "--out", str(out), "--quiet").returncode == 0
+    ok(cli(tmp_path, "run", str(scenario), "--out", str(out), "--quiet", "--no-report"))
     (out / "stale.txt").write_text("old")
-    assert cli(tmp_path, "run", str(scenario), "--out", str(out), "--quiet").returncode == 0
+    ok(cli(tmp_path, "run", str(scenario), "--out", str(out), "--quiet", "--no-report"))
     assert not (out / "stale.txt").exists()
+
+
+# --------------------------------------------------------------------------- smoke tests (subprocess)
+# One per command, as a user runs it; check, sweep and optimize have theirs in their own files.
+
+
+def test_run_prints_the_table_and_writes_the_results_folder(scenario: Path) -> None:
+    """Smoke test of ``run``: the table, and the results folder with the report."""
+    tmp = scenario.parent
+    proc = ok(cli_subprocess(tmp, "run", "tiny.yaml", "--workers", "1"))
+    for name in [*POLICIES, "fill_rate", "profit"]:
+        assert name in proc.stdout
+    folder = tmp / "results" / "tiny"
+    assert {p.name for p in folder.iterdir()} == RESULT_FILES
+    assert "results/tiny" in proc.stdout
+
+    with (folder / "summary.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "policy",
+        "kpi",
+        "mean",
+        "sd",
+        "ci95_half_width",
+        "n",
+        "diff_vs_baseline",
+        "diff_ci95_low",
+        "diff_ci95_high",
+    ]
+    assert [(r["policy"], r["kpi"]) for r in rows] == [(p, k) for p in POLICIES for k in KPIS]
+    assert all(r["diff_vs_baseline"] == "" for r in rows if r["policy"] == "backorder")
+    assert all(r["diff_vs_baseline"] != "" for r in rows if r["policy"] != "backorder" and r["kpi"] == "customers")
+
+    with (folder / "replications.csv").open(newline="") as f:
+        reps = list(csv.DictReader(f))
+    assert list(reps[0]) == ["policy", "replication", *KPIS]
+    assert [(r["policy"], int(r["replication"])) for r in reps] == [(p, i) for p in POLICIES for i in range(3)]
+
+    # the resolved scenario is a complete, valid scenario equal to the one we wrote
+    resolved = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    assert resolved["seed"] == 5 and list(resolved["policies"]) == POLICIES
+    assert load_scenario(folder / "scenario.yaml") == load_scenario(scenario)
+
+
+def test_validate_accepts_a_good_scenario(scenario: Path) -> None:
+    """Smoke test of ``validate``."""
+    proc = ok(cli_subprocess(scenario.parent, "validate", "tiny.yaml"))
+    assert proc.stdout.startswith("ok: tiny.yaml")
+    assert proc.stderr == ""
+
+
+def test_schema_is_json_schema_of_the_scenario(tmp_path: Path) -> None:
+    """Smoke test of ``schema``: the JSON Schema of the scenario format."""
+    proc = ok(cli_subprocess(tmp_path, "schema"))
+    doc = json.loads(proc.stdout)
+    assert isinstance(doc["properties"], dict)
+    for key in ("demand", "supplier", "replenishment", "segments", "store", "policies", "horizon"):
+        assert key in doc["properties"], key
+    assert {"name", "horizon", "demand", "replenishment"} <= set(doc["required"])
+    assert "policies" not in doc["required"]
+
+
+def test_module_and_console_script_list_every_command(tmp_path: Path) -> None:
+    """``python -m supplysim`` and the installed ``supplysim`` script both list every command."""
+    by_module = ok(cli_subprocess(tmp_path, "--help"))
+    by_script = ok(cli_subprocess(tmp_path, "--help", program=SCRIPT))
+    for res in (by_module, by_script):
+        for command in COMMANDS:
+            assert f" {command} " in res.stdout, (command, res.stdout)
+    # without a command: the usage on stderr and exit code 2, like any usage error
+    bare = cli(tmp_path)
+    assert bare.returncode == 2 and "Usage:" in bare.stderr and "Traceback" not in bare.stderr

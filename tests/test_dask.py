@@ -8,13 +8,11 @@ per-replication values, and the CLI a byte-identical ``summary.json``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from clirun import cli
 from scenario_texts import tiny
 from supplysim.api import run
 from supplysim.experiments.executors import DaskExecutor, InProcess, LocalPool, make_executor
@@ -36,13 +34,6 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     p = tmp_path_factory.mktemp("dask") / "tiny.yaml"
     p.write_text(TINY, encoding="utf-8")
     return p
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "supplysim", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
-    )
 
 
 def assert_same_files(a: Path, b: Path) -> None:

@@ -1,4 +1,4 @@
-"""Sweeps: ``parse_param``, ``run_sweep`` and ``supplysim sweep``.
+"""Sweeps: ``parse_param``, ``run_sweep`` and ``supplysim sweep`` (in this process, one smoke test in a subprocess).
 
 A sweep point must be exactly the run one would get with ``--set`` of that value;
 replication i sees the same customers at every point (common random numbers); a
@@ -14,9 +14,6 @@ import io
 import itertools
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +21,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from clirun import cli, cli_subprocess, invalid, ok
 from scenario_texts import tiny, without_policy
 from supplysim.analysis.kpis import HEADLINE
 from supplysim.api import SweepResults, run_sweep
@@ -39,26 +37,6 @@ VALUES = [1, 4]
 TINY = without_policy(tiny(replications=4), "out_of_stock")
 POLICIES = ["backorder", "hybrid"]
 TABLE_COLUMNS = [KEY, "policy", "kpi", "mean", "sd", "ci95_half_width", "ci95_low", "ci95_high", "n"]
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "supplysim", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
-    )
-
-
-def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc
-
-
-def invalid(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
-    assert proc.stderr.startswith("error: "), proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc.stderr
 
 
 @pytest.fixture(scope="module")
@@ -263,8 +241,13 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_cli_uses_the_sweep_block_and_writes_plots(tmp_path: Path) -> None:
+    """Smoke test of ``sweep``, in a subprocess."""
     (tmp_path / "tiny.yaml").write_text(TINY + f"sweep:\n  {KEY}: [1, 4]\n", encoding="utf-8")
-    proc = ok(cli(tmp_path, "sweep", "tiny.yaml", "--replications", "2", "--out", "out", "--quiet", "--workers", "1"))
+    proc = ok(
+        cli_subprocess(
+            tmp_path, "sweep", "tiny.yaml", "--replications", "2", "--out", "out", "--quiet", "--workers", "1"
+        )
+    )
     out = tmp_path / "out"
     rows = _csv(out / "sweep.csv")
     assert list(rows[0])[:3] == [KEY, "policy", "kpi"]
@@ -348,6 +331,7 @@ def test_cli_without_parameters_exits_2(tmp_path: Path) -> None:
 
 
 def test_headline_question_gets_an_answer(tmp_path: Path) -> None:
+    """The flagship's question, answered by a sweep (plots are checked in the smoke test above)."""
     proc = ok(
         cli(
             tmp_path,
@@ -362,6 +346,7 @@ def test_headline_question_gets_an_answer(tmp_path: Path) -> None:
             "--out",
             "flag",
             "--quiet",
+            "--no-plots",
         )
     )
     answer = [line for line in proc.stdout.splitlines() if line.startswith("Best profit:")]
@@ -371,4 +356,3 @@ def test_headline_question_gets_an_answer(tmp_path: Path) -> None:
     assert sorted(table[KEY].unique()) == [0, 7, 14, 21, 28]
     assert sorted(table["policy"].unique()) == ["backorder", "hybrid_7", "out_of_stock"]
     assert set(table[table["kpi"] == "profit"]["n"]) == {3}
-    assert {p.name for p in (tmp_path / "flag" / "plots").iterdir()} == {f"{k}.png" for k in HEADLINE}
