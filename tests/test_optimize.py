@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from clirun import cli, cli_subprocess
 from supplysim.analysis.experiment import Experiment
 from supplysim.experiments.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
 from supplysim.experiments.runner import run_many
@@ -48,13 +46,6 @@ supplier: {lead_time: {dist: uniform, low: 1, high: 3}, unit_cost: 5, order_cost
 store: {stockout: backorder}
 replenishment: {policy: rQ, reorder_point: 8, order_quantity: 10}
 """
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "supplysim", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
-    )
 
 
 # ------------------------------------------------------------------ parsing
@@ -180,11 +171,46 @@ def check_gaps(res: OptimizeResult, brute: dict[int, Experiment], objective: str
     assert res.sure == all(g["low"] > 0 for g in res.gaps if g["feasible"])
 
 
+BEATS = "It beats every other feasible finalist with ≥95% simultaneous confidence"
+TIED = "Statistically tied with (simultaneous 95% interval of the difference includes 0): "
+ONLY = "It was the only feasible finalist."
+
+
+def confidence_sentence(text: str, sure: bool, tied: list[str]) -> str:
+    """The sentence on the selection's confidence in ``text``: the one for the outcome that happened.
+
+    ``sure``: the chosen point beats every other feasible finalist; ``tied``: the labels of
+    the feasible finalists it does not beat (empty when it was the only feasible one). Line
+    breaks count as spaces (the terminal wraps long lines). Returns which sentence it was:
+    "beats", "tied" or "only".
+    """
+    flat = " ".join(text.split())
+    said = {name for name, sentence in (("beats", BEATS), ("tied", TIED), ("only", ONLY)) if sentence in flat}
+    assert len(said) == 1, (said, text)
+    (outcome,) = said
+    if sure:
+        assert outcome in ("beats", "only"), text
+    else:
+        assert outcome == "tied" and tied, text
+        listed = flat.split(TIED, 1)[1].split(". Any of them", 1)[0]
+        assert listed.split("; ") == tied, (listed, tied)
+    return outcome
+
+
+def check_sentence(res: OptimizeResult) -> str:
+    """:func:`confidence_sentence` of ``res.lines()``, against the gaps (see :func:`check_gaps`)."""
+    feasible = [g for g in res.gaps if g["feasible"]]
+    outcome = confidence_sentence("\n".join(res.lines()), res.sure, [g["label"] for g in feasible if g["low"] <= 0])
+    assert (outcome == "only") == (not feasible)
+    return outcome
+
+
 def test_maximize_profit_subject_to_fill_rate(scenario: Scenario, brute: dict[int, Experiment]) -> None:
     constraints = [Constraint("fill_rate", ">=", 0.85)]
     res = optimize(scenario, [(RP, RANGE)], objective="profit", constraints=constraints, n1=N1, n2=N2, workers=2)
     check_against_brute_force(res, brute, "profit", "max", constraints)
     check_gaps(res, brute, "profit", "max")
+    check_sentence(res)
     assert 1 < res.evaluated < len(RANGE)  # coarse grid, then unit steps around its best point
     assert all(c.experiment.summary("base", "profit").n == N2 for c in res.finalists)
     for c in res.finalists:
@@ -201,6 +227,19 @@ def test_maximize_profit_unconstrained(scenario: Scenario, brute: dict[int, Expe
     res = optimize(scenario, [(RP, RANGE)], objective="profit", n1=N1, n2=N2, workers=2)
     check_against_brute_force(res, brute, "profit", "max", [])
     check_gaps(res, brute, "profit", "max")
+    check_sentence(res)
+
+
+def test_a_clear_winner_is_said_to_beat_the_others(scenario: Scenario, brute: dict[int, Experiment]) -> None:
+    """Holding cost without a constraint: each unit of reorder point adds about one unit on hand
+    for the whole run (0.5 × 60 ≈ 30 a replication), far more than the noise of a paired difference
+    under common random numbers, so r = 2 wins with confidence and the report says it beats the rest."""
+    res = optimize(scenario, [(RP, RANGE)], objective="holding_cost", sense="min", n1=N1, n2=N2, workers=2)
+    assert check_against_brute_force(res, brute, "holding_cost", "min", []) == RANGE[0]
+    check_gaps(res, brute, "holding_cost", "min")
+    assert res.sure
+    assert check_sentence(res) == "beats"
+    assert any(line.startswith("Note: ") and "edge of its range" in line for line in res.lines())
 
 
 def test_minimize(scenario: Scenario, brute: dict[int, Experiment]) -> None:
@@ -218,6 +257,7 @@ def test_minimize(scenario: Scenario, brute: dict[int, Experiment]) -> None:
     assert res.sense == "min"
     chosen = check_against_brute_force(res, brute, "holding_cost", "min", constraints)
     check_gaps(res, brute, "holding_cost", "min")
+    check_sentence(res)
     # with a minimum, the chosen mean is the lowest among the feasible finalists
     assert all(
         _mean(brute[chosen], "holding_cost") <= _mean(c.experiment, "holding_cost")
@@ -245,7 +285,8 @@ def test_infeasible_everywhere(scenario: Scenario) -> None:
 
 
 def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
-    proc = cli(
+    """Smoke test of ``optimize``, in a subprocess."""
+    proc = cli_subprocess(
         tmp_path,
         "optimize",
         str(small),
@@ -288,6 +329,8 @@ def test_cli_minimize_matches_the_api(small: Path, scenario: Scenario, tmp_path:
     assert doc["chosen"]["point"] == res.chosen.point
     assert doc["chosen"]["holding_cost"]["mean"] == res.chosen.mean("base", "holding_cost")
     assert f"{RP} = {res.chosen.point[RP]}" in proc.stdout
+    tied = [g["label"] for g in doc["gaps_to_other_finalists"] if g["feasible"] and g["low"] <= 0]
+    confidence_sentence(proc.stdout, doc["best_with_95pct_confidence"], tied)
 
 
 @pytest.mark.parametrize(
@@ -341,5 +384,6 @@ def test_cli_flagship_meets_the_fill_rate(tmp_path: Path) -> None:
     assert isinstance(doc["best_with_95pct_confidence"], bool)
     best_line = [line for line in proc.stdout.splitlines() if line.startswith("Best for backorder:")]
     assert len(best_line) == 1 and f"{RP} = {chosen['point'][RP]}" in best_line[0]
-    # the selection confidence is stated
-    assert "95%" in proc.stdout and ("beats every other finalist" in proc.stdout or "tied" in proc.stdout)
+    # the selection confidence is stated, in the sentence for the outcome
+    tied = [g["label"] for g in doc["gaps_to_other_finalists"] if g["feasible"] and g["low"] <= 0]
+    confidence_sentence(proc.stdout, doc["best_with_95pct_confidence"], tied)
