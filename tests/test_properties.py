@@ -223,14 +223,12 @@ def test_every_customer_has_exactly_one_outcome(model: dict[str, Any], run: Run)
     cfg = ModelConfig.model_validate(model)
     res = _simulate(cfg, run, trace=True)
     c = res.counters
-    outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
-    assert outcomes == c.customers
+    # (the totals' identity is Store.check_invariants'; here: customer by customer, from the trace)
     assert min(c.served_immediately, c.served_after_wait, c.lost, c.cancelled, c.expired, c.pending) >= 0
-    assert c.backordered == c.served_after_wait + c.cancelled + c.expired + c.pending
     if cfg.store.stockout == "lost_sales":
         assert c.backordered == 0
 
-    # The same, customer by customer, from the event trace.
+    # Customer by customer, from the event trace.
     rows = res.trace
     assert rows is not None
     start = 0
@@ -308,8 +306,8 @@ def test_units_are_conserved(model: dict[str, Any], run: Run) -> None:
     cfg = ModelConfig.model_validate(model)
     res = _simulate(cfg, run, trace=True)
     c = res.counters
+    # (initial + received = shipped + on hand is Store.check_invariants'; here: the counters against the trace)
     assert res.final_on_hand >= 0
-    assert cfg.initial_stock + c.total_received == c.total_shipped + res.final_on_hand
     rows = res.trace
     assert rows is not None
     assert sum(r[3] for r in rows if r[1] == "deliver") == c.total_received
@@ -404,7 +402,6 @@ def test_empirical_lead_time_simulates() -> None:
     c = res.counters
     assert c.customers > 0 and c.orders_placed > 0
     assert c.backordered + c.lost > 0, "no stockout: no quote was made"
-    assert cfg.initial_stock + c.total_received == c.total_shipped + res.final_on_hand
 
 
 # --------------------------------------------------------------------------- the identities themselves

@@ -36,7 +36,7 @@ from supplysim.analysis.indicators import indicators
 from supplysim.scenario import ModelConfig, Store
 from supplysim.scenario.load import parse_scenario
 from supplysim.sim import ReplicationResult, simulate
-from trace_walk import kind, walk
+from trace_walk import kind, outcomes, walk
 
 POLICIES: dict[str, dict[str, Any]] = {
     "backorder": {"stockout": "backorder"},
@@ -85,33 +85,6 @@ def result(policy: str, seed: int) -> tuple[ModelConfig, ReplicationResult]:
     return cfg, simulate(cfg, seed=seed, replication=0, horizon=HORIZON, trace=True)
 
 
-def fates(res: ReplicationResult) -> dict[int, list[str]]:
-    """Every customer's outcome events, in order, from the trace."""
-    out: dict[int, list[str]] = {}
-    for row in res.trace or []:
-        k = kind(row)
-        if k == "arrive":
-            assert row[2] not in out, f"customer {row[2]} arrives twice"
-            out[row[2]] = []
-        elif k in ("serve", "lost", "backorder", "serve_waited", "cancel", "expire"):
-            out[row[2]].append(k)
-    return out
-
-
-def outcome(events: list[str]) -> str:
-    """The one outcome a customer's events describe (fails on any other sequence)."""
-    allowed = {
-        ("serve",): "served_immediately",
-        ("lost",): "lost",
-        ("backorder",): "pending",
-        ("backorder", "serve_waited"): "served_after_wait",
-        ("backorder", "cancel"): "cancelled",
-        ("backorder", "expire"): "expired",
-    }
-    assert tuple(events) in allowed, f"not one outcome: {events}"
-    return allowed[tuple(events)]
-
-
 CASES = [pytest.param(p, seed, id=f"{p}-{seed}") for p in POLICIES for seed in SEEDS]
 
 
@@ -132,7 +105,7 @@ def test_the_battery_lists_every_policy() -> None:
 def test_every_customer_has_one_outcome(policy: str, seed: int) -> None:
     """Lost customers never wait and waiting customers are never lost: each has one outcome."""
     _, res = result(policy, seed)
-    tally = Counter(outcome(events) for events in fates(res).values())
+    tally = outcomes(res.trace or [])
     c = res.counters
     assert tally == Counter(
         served_immediately=c.served_immediately,

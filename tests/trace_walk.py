@@ -18,11 +18,12 @@ are not supported: the row does not carry the ordered quantity.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OrderBatch", "State", "kind", "order_batches", "supplier_of", "walk"]
+__all__ = ["OrderBatch", "State", "in_window", "kind", "order_batches", "outcomes", "supplier_of", "walk"]
 
 Row = tuple[Any, ...]
 """(time, event, id, qty, note), as in ``ReplicationResult.trace``."""
@@ -34,8 +35,9 @@ def kind(row: Row) -> str:
     ``arrive``, ``serve`` (from the shelf at arrival), ``partial`` (part of a request
     shipped to a waiting customer), ``serve_waited`` (the last units of a waiting
     customer), ``recover`` (a waitlisted customer buys), ``lost``, ``backorder``,
-    ``cancel``, ``expire``, ``reserve``, ``release``, ``order``, ``deliver``, ``review``,
-    ``window`` (the measured window begins), ``waitlist``, ``goodwill_lost``.
+    ``cancel``, ``expire``, ``reserve``, ``release``, ``order``, ``deliver`` (complete),
+    ``short_delivery``, ``review``, ``window`` (the measured window begins), ``waitlist_join``,
+    ``waitlist_leave`` (left or declined), ``goodwill_lost``.
     """
     event, note = str(row[1]), str(row[4])
     if event == "ship":
@@ -49,7 +51,9 @@ def kind(row: Row) -> str:
             return "serve_waited"
         raise AssertionError(f"unknown shipment {row}")
     if event == "deliver" and note:
-        raise AssertionError(f"short delivery {row}: not supported by the trace walk")
+        return "short_delivery"
+    if event == "waitlist":
+        return "waitlist_join" if note == "joined" else "waitlist_leave"
     return {"window starts": "window", "goodwill lost": "goodwill_lost"}.get(event, event)
 
 
@@ -57,6 +61,56 @@ def supplier_of(row: Row) -> str:
     """The supplier of an ``order`` row (``supplier``, the default name, when the note names none)."""
     head = str(row[4]).split(":", 1)[0]
     return "supplier" if head.startswith("due ") else head
+
+
+def in_window(rows: Sequence[Row]) -> Sequence[Row]:
+    """The rows from the start of the measured window on (all of them without a warm-up)."""
+    start = next((i for i, r in enumerate(rows) if kind(r) == "window"), 0)
+    return rows[start:]
+
+
+OUTCOMES = {
+    ("serve",): "served_immediately",
+    ("lost",): "lost",
+    ("backorder",): "pending",
+    ("backorder", "serve_waited"): "served_after_wait",
+    ("backorder", "cancel"): "cancelled",
+    ("backorder", "expire"): "expired",
+}
+"""A customer's outcome from its sequence of decisive events."""
+
+
+def outcomes(rows: Sequence[Row]) -> Counter[str]:
+    """How many customers of the measured window had each outcome, counted customer by customer.
+
+    Keys are the names of the counters (``served_immediately``, ``served_after_wait``,
+    ``lost``, ``cancelled``, ``expired``, ``pending``).
+
+    Raises:
+        AssertionError: if a customer arrives twice, has an event before it arrived, or a
+            sequence of events that is not exactly one outcome (e.g. lost, then waiting).
+    """
+    events: dict[int, list[str]] = {}
+    counted: set[int] = set()
+    window = not any(kind(r) == "window" for r in rows)  # no warm-up: every customer counts
+    for row in rows:
+        k = kind(row)
+        if k == "window":
+            window = True
+        elif k == "arrive":
+            assert row[2] not in events, f"customer {row[2]} arrives twice"
+            events[row[2]] = []
+            if window:
+                counted.add(row[2])
+        elif k in ("serve", "lost", "backorder", "serve_waited", "cancel", "expire"):
+            assert row[2] in events, f"{row} before the customer arrived"
+            events[row[2]].append(k)
+    tally: Counter[str] = Counter()
+    for cid in counted:
+        seq = tuple(events[cid])
+        assert seq in OUTCOMES, f"customer {cid} has not exactly one outcome: {seq}"
+        tally[OUTCOMES[seq]] += 1
+    return tally
 
 
 _IP_STEP = {"serve": -1, "backorder": -1, "recover": -1, "cancel": 1, "expire": 1, "order": 1}
@@ -88,6 +142,7 @@ def walk(rows: Sequence[Row], initial_stock: int) -> Iterator[State]:
     on_order = owed = waiting = 0
     for row in rows:
         k = kind(row)
+        assert k != "short_delivery", f"{row}: the walk needs complete deliveries (yield 1)"
         qty = int(row[3])
         ip += _IP_STEP.get(k, 0) * qty
         if k in ("serve", "partial", "serve_waited", "recover"):
