@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -44,6 +45,7 @@ from supplysim.scenario.load import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "scenarios" / "benchmarks"
 BASELINES = ROOT / "results" / "baselines"
+GOLDEN = ROOT / "tests" / "golden" / "summaries"
 STOCKOUT = "stockout_policies.yaml"
 STOCKOUT_NAME = "bm-stockout-policies"
 SMALL = "ss_single_server.yaml"  # the quickest benchmark
@@ -320,13 +322,17 @@ def test_reports_write_the_verdicts_as_words() -> None:
 
 @pytest.mark.golden
 def test_unchanged_model_passes(work: Path) -> None:
-    """Golden: the whole benchmark set against the committed baselines, every indicator identical.
+    """Golden: the quickest benchmark against its committed baseline, every indicator identical.
 
-    Smoke test of ``check``, in a subprocess.
+    Smoke test of ``check``, in a subprocess. The other benchmarks: a fresh run reproduces
+    its golden snapshot (``test_golden.py``), which is its committed baseline
+    (:func:`test_committed_baselines_are_the_golden_snapshots`).
     """
-    res = run_check(work, "bench", "--baseline", "bl", "--json", "check.json", "--junit", "check.xml", subprocess=True)
+    res = run_check(
+        work, f"bench/{SMALL}", "--baseline", "bl", "--json", "check.json", "--junit", "check.xml", subprocess=True
+    )
     assert res.returncode == 0, res.stdout + res.stderr
-    expected = sum(indicator_count(p) for p in (work / "bl").glob("*/summary.json"))
+    expected = indicator_count(work / "bl" / SMALL_NAME / "summary.json")
     doc = report(work / "check.json")
     assert len(doc["comparisons"]) == expected
     assert {c["verdict"] for c in doc["comparisons"]} == {"identical"}
@@ -337,34 +343,53 @@ def test_unchanged_model_passes(work: Path) -> None:
 
     root = ET.parse(work / "check.xml").getroot()
     assert root.tag == "testsuites"
-    names = sorted(s.get("name", "") for s in root.findall("testsuite"))
-    assert names == sorted(p.parent.name for p in (work / "bl").glob("*/summary.json"))
+    assert [s.get("name", "") for s in root.findall("testsuite")] == [SMALL_NAME]
     assert int(root.get("tests", "-1")) == expected
     assert root.get("failures") == "0" and root.get("errors") == "0"
     assert root.findall(".//failure") == [] and root.findall(".//error") == []
 
 
+@pytest.mark.golden
+@pytest.mark.parametrize("scenario", sorted(p.name for p in BENCHMARKS.glob("*.yaml")))
+def test_committed_baselines_are_the_golden_snapshots(scenario: str) -> None:
+    """Golden: each committed baseline holds the numbers of the scenario's golden snapshot.
+
+    With ``test_golden.py`` (a fresh run reproduces the snapshot byte for byte), the unchanged
+    model reproduces every committed baseline exactly, without simulating the set again here.
+    """
+    name = load_scenario(BENCHMARKS / scenario).name
+    snapshot = report(GOLDEN / f"scenarios_benchmarks_{Path(scenario).stem}.json")
+    baseline = report(BASELINES / name / "summary.json")
+    snapshot.pop("provenance", None)
+    baseline.pop("provenance", None)
+    assert baseline == snapshot
+
+
 @pytest.fixture(scope="module")
-def perturbed(tmp_path_factory: pytest.TempPathFactory) -> tuple[CliResult, Path]:
-    """bm-stockout-policies with the supplier's mean lead time 5.0 → 5.5 (+10 %)."""
-    tmp = tmp_path_factory.mktemp("perturbed")
-    shutil.copytree(BENCHMARKS, tmp / "bench")
-    shutil.copytree(BASELINES, tmp / "bl")
-    base = yaml_lead_time_mean(tmp / "bench" / STOCKOUT)
-    assert base == 5.0  # the perturbation below is +10 % of it
-    res = run_check(
-        tmp,
-        f"bench/{STOCKOUT}",
-        "--baseline",
-        "bl",
-        "--set",
-        "supplier.lead_time.mean=5.5",
-        "--json",
-        "check.json",
-        "--junit",
-        "check.xml",
-    )
-    return res, tmp
+def perturbed(once: Callable[[str, Callable[[Path], Any]], Any]) -> tuple[CliResult, Path]:
+    """bm-stockout-policies with the supplier's mean lead time 5.0 → 5.5 (+10 %), checked once per session."""
+
+    def check(tmp: Path) -> tuple[CliResult, Path]:
+        shutil.copytree(BENCHMARKS, tmp / "bench")
+        shutil.copytree(BASELINES, tmp / "bl")
+        base = yaml_lead_time_mean(tmp / "bench" / STOCKOUT)
+        assert base == 5.0  # the perturbation below is +10 % of it
+        res = run_check(
+            tmp,
+            f"bench/{STOCKOUT}",
+            "--baseline",
+            "bl",
+            "--set",
+            "supplier.lead_time.mean=5.5",
+            "--json",
+            "check.json",
+            "--junit",
+            "check.xml",
+        )
+        return res, tmp
+
+    result: tuple[CliResult, Path] = once("perturbed-check", check)
+    return result
 
 
 def yaml_lead_time_mean(path: Path) -> float:
@@ -478,9 +503,17 @@ def test_junit_file_is_valid(perturbed: tuple[CliResult, Path]) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_other_seed_is_within_noise(work: Path, seed: int) -> None:
     """Same settings, another seed: every change is noise, so the check passes (false-alarm rate ≤ alpha)."""
-    res = run_check(work, "bench", "--baseline", "bl", "--set", f"seed={seed}", "--json", "check.json")
+    res = run_check(
+        work, "bench", "--baseline", "bl", "--set", f"seed={seed}", "--json", "check.json", "--junit", "check.xml"
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     doc = report(work / "check.json")
+    # one JUnit suite per scenario, one case per indicator, none failed
+    root = ET.parse(work / "check.xml").getroot()
+    names = sorted(s.get("name", "") for s in root.findall("testsuite"))
+    assert names == sorted(p.parent.name for p in (work / "bl").glob("*/summary.json"))
+    assert int(root.get("tests", "-1")) == len(doc["comparisons"])
+    assert root.get("failures") == "0" and root.get("errors") == "0"
     verdicts = [c["verdict"] for c in doc["comparisons"]]
     assert "regression" not in verdicts and "missing" not in verdicts
     # the seed did take effect: the statistical path was exercised, not the exact one

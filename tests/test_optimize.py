@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -120,9 +122,26 @@ def scenario(small: Path) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def brute(scenario: Scenario) -> dict[int, Experiment]:
-    scs = [with_overrides(scenario, [(RP, r), ("replications", N2)]) for r in RANGE]
-    return dict(zip(RANGE, run_many(scs, workers=2), strict=True))
+def brute(scenario: Scenario, once: Callable[[str, Callable[[Path], Any]], Any]) -> dict[int, Experiment]:
+    """Every point of the range with replications 0..N2-1 (once per session)."""
+
+    def enumerate_all(_: Path) -> dict[int, Experiment]:
+        scs = [with_overrides(scenario, [(RP, r), ("replications", N2)]) for r in RANGE]
+        return dict(zip(RANGE, run_many(scs, workers=2), strict=True))
+
+    result: dict[int, Experiment] = once("optimize-brute-force", enumerate_all)
+    return result
+
+
+MINIMIZE = [Constraint("fill_rate", ">=", 0.8)]
+
+
+@pytest.fixture(scope="module")
+def minimized(scenario: Scenario) -> OptimizeResult:
+    """Least holding cost subject to fill_rate ≥ 0.8 (n1 = N1, n2 = N2: the command line's defaults)."""
+    return optimize(
+        scenario, [(RP, RANGE)], objective="holding_cost", sense="min", constraints=MINIMIZE, n1=N1, n2=N2, workers=2
+    )
 
 
 def _mean(exp: Experiment, kpi: str) -> float:
@@ -242,27 +261,17 @@ def test_a_clear_winner_is_said_to_beat_the_others(scenario: Scenario, brute: di
     assert any(line.startswith("Note: ") and "edge of its range" in line for line in res.lines())
 
 
-def test_minimize(scenario: Scenario, brute: dict[int, Experiment]) -> None:
-    constraints = [Constraint("fill_rate", ">=", 0.8)]
-    res = optimize(
-        scenario,
-        [(RP, RANGE)],
-        objective="holding_cost",
-        sense="min",
-        constraints=constraints,
-        n1=N1,
-        n2=N2,
-        workers=2,
-    )
+def test_minimize(minimized: OptimizeResult, brute: dict[int, Experiment]) -> None:
+    res = minimized
     assert res.sense == "min"
-    chosen = check_against_brute_force(res, brute, "holding_cost", "min", constraints)
+    chosen = check_against_brute_force(res, brute, "holding_cost", "min", MINIMIZE)
     check_gaps(res, brute, "holding_cost", "min")
     check_sentence(res)
     # with a minimum, the chosen mean is the lowest among the feasible finalists
     assert all(
         _mean(brute[chosen], "holding_cost") <= _mean(c.experiment, "holding_cost")
         for c in res.finalists
-        if all(k.holds(_mean(c.experiment, k.kpi)) for k in constraints)
+        if all(k.holds(_mean(c.experiment, k.kpi)) for k in MINIMIZE)
     )
 
 
@@ -310,21 +319,14 @@ def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "o" / "optimize.json").read_text())["chosen"] is None
 
 
-def test_cli_minimize_matches_the_api(small: Path, scenario: Scenario, tmp_path: Path) -> None:
+def test_cli_minimize_matches_the_api(small: Path, minimized: OptimizeResult, tmp_path: Path) -> None:
     args = ["--minimize", "holding_cost", "--subject-to", "fill_rate>=0.8", "--over", f"{RP}=2:16"]
     proc = cli(tmp_path, "optimize", str(small), *args, "--out", "o", "--quiet", "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "o" / "optimize.json").read_text())
     assert doc["sense"] == "min" and doc["objective"] == "holding_cost"
     assert doc["constraints"] == ["fill_rate >= 0.8"]
-    res = optimize(
-        scenario,
-        [(RP, RANGE)],
-        objective="holding_cost",
-        sense="min",
-        constraints=[Constraint("fill_rate", ">=", 0.8)],
-        workers=2,
-    )
+    res = minimized
     assert res.chosen is not None
     assert doc["chosen"]["point"] == res.chosen.point
     assert doc["chosen"]["holding_cost"]["mean"] == res.chosen.mean("base", "holding_cost")
