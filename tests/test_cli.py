@@ -499,11 +499,12 @@ def test_schema_is_json_schema_of_the_scenario(tmp_path: Path) -> None:
     assert "policies" not in doc["required"]
 
 
-def test_module_and_console_script_list_every_command(tmp_path: Path) -> None:
-    """``python -m supplysim`` and the installed ``supplysim`` script both list every command."""
-    by_module = ok(cli_subprocess(tmp_path, "--help"))
+def test_console_script_lists_every_command(tmp_path: Path) -> None:
+    """Smoke test of the installed ``supplysim`` script (``main``); ``python -m supplysim`` is the
+    entry point of every other smoke test."""
     by_script = ok(cli_subprocess(tmp_path, "--help", program=SCRIPT))
-    for res in (by_module, by_script):
+    here = ok(cli(tmp_path, "--help"))
+    for res in (by_script, here):
         for command in COMMANDS:
             assert f" {command} " in res.stdout, (command, res.stdout)
     # without a command: the usage on stderr and exit code 2, like any usage error

@@ -94,8 +94,9 @@ def test_dask_cluster_gives_the_local_numbers(path: Path, tmp_path: Path) -> Non
 
 
 def test_cli_dask_starts_its_own_cluster(path: Path, tmp_path: Path) -> None:
+    """Without --address the command starts a local cluster (of one worker process: enough to show it)."""
     common = ["run", str(path), "--quiet", "--no-report"]
-    d = cli(tmp_path, *common, "--executor", "dask", "--workers", "2", "--out", "on_dask")
+    d = cli(tmp_path, *common, "--executor", "dask", "--workers", "1", "--out", "on_dask")
     assert d.returncode == 0, d.stderr
     local = cli(tmp_path, *common, "--workers", "1", "--out", "local")
     assert local.returncode == 0, local.stderr
