@@ -224,6 +224,7 @@ def two_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_precision_target_is_met_and_reproducible(two_policies: Path, tmp_path: Path) -> None:
     first = 10
     r = run(two_policies, replications=first, precision=0.02, precision_kpis=["profit"], workers=2)

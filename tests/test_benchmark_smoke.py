@@ -59,6 +59,7 @@ def test_reference_outcomes_add_up(bench: ModuleType) -> None:
     assert counts.served_after_wait > 0 and counts.cancelled > 0 and counts.lost > 0  # every path was taken
 
 
+@pytest.mark.slow
 def test_fill_rates_agree(bench: ModuleType) -> None:
     cfg = bench.benchmark_config()
     sim = [bench.run_simulator(cfg, 17, HORIZON, replication=r).fill_rate for r in range(REPLICATIONS)]

@@ -224,6 +224,7 @@ def check_sentence(res: OptimizeResult) -> str:
     return outcome
 
 
+@pytest.mark.slow
 def test_maximize_profit_subject_to_fill_rate(scenario: Scenario, brute: dict[int, Experiment]) -> None:
     constraints = [Constraint("fill_rate", ">=", 0.85)]
     res = optimize(scenario, [(RP, RANGE)], objective="profit", constraints=constraints, n1=N1, n2=N2, workers=2)
@@ -241,6 +242,7 @@ def test_maximize_profit_subject_to_fill_rate(scenario: Scenario, brute: dict[in
     assert doc["chosen"]["replications"] == N2
 
 
+@pytest.mark.slow
 def test_maximize_profit_unconstrained(scenario: Scenario, brute: dict[int, Experiment]) -> None:
     # the profit curve is flat near its top (r ≈ 6..7): the choice must be the best or tied with it
     res = optimize(scenario, [(RP, RANGE)], objective="profit", n1=N1, n2=N2, workers=2)
@@ -249,6 +251,7 @@ def test_maximize_profit_unconstrained(scenario: Scenario, brute: dict[int, Expe
     check_sentence(res)
 
 
+@pytest.mark.slow
 def test_a_clear_winner_is_said_to_beat_the_others(scenario: Scenario, brute: dict[int, Experiment]) -> None:
     """Holding cost without a constraint: each unit of reorder point adds about one unit on hand
     for the whole run (0.5 × 60 ≈ 30 a replication), far more than the noise of a paired difference
@@ -261,6 +264,7 @@ def test_a_clear_winner_is_said_to_beat_the_others(scenario: Scenario, brute: di
     assert any(line.startswith("Note: ") and "edge of its range" in line for line in res.lines())
 
 
+@pytest.mark.slow
 def test_minimize(minimized: OptimizeResult, brute: dict[int, Experiment]) -> None:
     res = minimized
     assert res.sense == "min"
