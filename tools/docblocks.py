@@ -146,10 +146,15 @@ class Block:
         return f"{self.page}:{self.line}"
 
 
+def _display_name(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def read_blocks(path: Path) -> list[Block]:
     """The fenced blocks of a Markdown page, with the directives written above each."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+    name = _display_name(path)
     out: list[Block] = []
     i = 0
     last_stop = -10
@@ -408,6 +413,19 @@ def _shorten(target: Path) -> None:
         raise DocError(f"could not rewrite the shortened baselines:\n{out.stdout}{out.stderr}")
 
 
+_SHORTENED: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _shortened() -> Path:
+    """The shortened copy of the inputs, made once per process (pages copy it)."""
+    if not _SHORTENED:
+        _SHORTENED.append(tempfile.TemporaryDirectory(prefix="supplysim-docs-fast-"))
+        root = Path(_SHORTENED[0].name)
+        _copy_tree(root)
+        _shorten(root)
+    return Path(_SHORTENED[0].name)
+
+
 def run_supplysim(args: list[str]) -> Outcome:
     """``supplysim ARGS`` in-process, through typer's test runner.
 
@@ -558,9 +576,7 @@ class PageRun:
     def fast(self) -> Path:
         if self._fast is None:
             self._fast = self.tmp / "fast"
-            self._fast.mkdir()
-            _copy_tree(self._fast)
-            _shorten(self._fast)
+            shutil.copytree(_shortened(), self._fast)
             for name, text in self.files.items():
                 _write(self._fast / name, text)
         return self._fast
@@ -645,7 +661,7 @@ class PageRun:
 
     def run(self) -> Report:
         blocks = read_blocks(self.page)
-        report = Report(blocks[0].page if blocks else str(self.page))
+        report = Report(_display_name(self.page))
         consumed: set[int] = set()
         for n, block in enumerate(blocks):
             if n in consumed:
