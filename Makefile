@@ -18,13 +18,13 @@ run: $(STAMP)  ## run the flagship scenario: backorders vs out-of-stock
 
 test: $(STAMP)  ## the whole suite (statistical tests included), then lint, types and the import contracts
 	$(BIN)/python -m pytest -n 2 -q
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

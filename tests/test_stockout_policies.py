@@ -73,8 +73,10 @@ replenishment: {policy: sS, reorder_point: 4, order_up_to: 12}
 
 
 def model(store: dict[str, Any], text: str = MODEL) -> ModelConfig:
-    """The only policy of the scenario ``text`` with the store keys ``store`` (plus an expiry)."""
-    body = yaml.safe_dump({"store": {"expire_after": 8, **store}}, sort_keys=False)
+    """The only policy of the scenario ``text`` with the store keys ``store`` (plus an expiry,
+    which only a store that takes backorders may have: under lost sales it could not act)."""
+    expiry = {} if store.get("stockout") == "lost_sales" else {"expire_after": 8}
+    body = yaml.safe_dump({"store": {**expiry, **store}}, sort_keys=False)
     sc = parse_scenario(text + body, file="<battery>")
     return sc.policies[sc.baseline]
 

@@ -39,7 +39,7 @@ def kind(row: Row) -> str:
     ``short_delivery``, ``review``, ``window`` (the measured window begins), ``waitlist_join``,
     ``waitlist_leave`` (left or declined), ``goodwill_lost``.
     """
-    event, note = str(row[1]), str(row[4])
+    event, note = str(row[1]), str(row[5])
     if event == "ship":
         if note == "served immediately":
             return "serve"
@@ -59,7 +59,7 @@ def kind(row: Row) -> str:
 
 def supplier_of(row: Row) -> str:
     """The supplier of an ``order`` row (``supplier``, the default name, when the note names none)."""
-    head = str(row[4]).split(":", 1)[0]
+    head = str(row[5]).split(":", 1)[0]
     return "supplier" if head.startswith("due ") else head
 
 
