@@ -5,7 +5,8 @@
   (``cli_subprocess``), and the checks of its exit codes and messages;
 * :mod:`statcheck` – comparison of replication means with theory (t-intervals);
 * :mod:`trace_walk` – the store's state rebuilt from an event trace, for the batteries;
-* :mod:`battery` – what the conformance batteries share (the members of a rule union).
+* :mod:`battery` – what the conformance batteries share (the members of a rule union);
+* :mod:`shared` – expensive results computed once per session, shared by xdist workers.
 
 Markers (``pyproject.toml``): ``slow`` for long statistical validations, ``golden`` for
 comparisons with numbers of an earlier run (snapshots and committed baselines).
@@ -13,18 +14,13 @@ comparisons with numbers of an earlier run (snapshots and committed baselines).
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pickle
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+import shared
 from scenario_texts import TINY
-
-Once = Callable[[str, Callable[[Path], Any]], Any]
 
 
 @pytest.fixture
@@ -35,32 +31,12 @@ def tiny_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def once(tmp_path_factory: pytest.TempPathFactory) -> Once:
-    """``once(name, compute)``: ``compute(folder)`` run once per test session, its result shared.
-
-    With pytest-xdist every worker process builds its own module fixtures, so an expensive
-    one used by tests that land on both workers would run twice. Here the first worker to
-    ask computes (in a folder of the session's temporary root, shared by the workers) while
-    the others wait on a lock, then read the pickled result. Without xdist it is a plain
-    cache for the session.
-    """
+@pytest.fixture(scope="session", autouse=True)
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder :func:`shared.once` keeps its results in: the session's temporary root,
+    the same for every pytest-xdist worker (each worker's own ``basetemp`` is inside it)."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER") is not None:
-        root = root.parent  # the session's root, above each worker's own folder
-
-    def get(name: str, compute: Callable[[Path], Any]) -> Any:
-        folder = root / f"once-{name}"
-        done = folder / "result.pickle"
-        with (root / f"once-{name}.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not done.exists():
-                folder.mkdir(exist_ok=True)
-                value = compute(folder)
-                partial = done.with_suffix(".partial")
-                partial.write_bytes(pickle.dumps(value))
-                partial.replace(done)
-                return value
-        return pickle.loads(done.read_bytes())
-
-    return get
+        root = root.parent
+    shared.ROOT = root
+    return root

@@ -26,7 +26,6 @@ import hashlib
 import json
 import math
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -37,6 +36,7 @@ from scipy import stats
 
 import supplysim
 from clirun import CliResult, cli, cli_subprocess
+from shared import once
 from supplysim.analysis.regression import Comparison, Verdict, compare, welch
 from supplysim.outputs.baselines import check_json, junit_xml, read_baseline
 from supplysim.outputs.documents import scenario_fingerprint
@@ -366,7 +366,7 @@ def test_committed_baselines_are_the_golden_snapshots(scenario: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def perturbed(once: Callable[[str, Callable[[Path], Any]], Any]) -> tuple[CliResult, Path]:
+def perturbed() -> tuple[CliResult, Path]:
     """bm-stockout-policies with the supplier's mean lead time 5.0 → 5.5 (+10 %), checked once per session."""
 
     def check(tmp: Path) -> tuple[CliResult, Path]:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from clirun import cli, cli_subprocess
+from shared import once
 from supplysim.analysis.experiment import Experiment
 from supplysim.experiments.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
 from supplysim.experiments.runner import run_many
@@ -122,7 +121,7 @@ def scenario(small: Path) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def brute(scenario: Scenario, once: Callable[[str, Callable[[Path], Any]], Any]) -> dict[int, Experiment]:
+def brute(scenario: Scenario) -> dict[int, Experiment]:
     """Every point of the range with replications 0..N2-1 (once per session)."""
 
     def enumerate_all(_: Path) -> dict[int, Experiment]:

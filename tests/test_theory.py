@@ -26,6 +26,7 @@ References:
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import textwrap
 
@@ -33,6 +34,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from shared import once
 from statcheck import assert_all
 from statcheck import mean_check as check
 from supplysim.experiments.runner import run_experiment
@@ -57,10 +59,11 @@ def scenario(text: str) -> Scenario:
 
 @functools.cache
 def replications(text: str) -> tuple[Scenario, Rows]:
-    """Indicators of every replication of the (single-policy) scenario ``text`` (cached per process)."""
+    """Indicators of every replication of the (single-policy) scenario ``text`` (once per test session)."""
     sc = scenario(text)
-    exp = run_experiment(sc, workers=2)
-    return sc, exp.values[sc.baseline]
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    rows: Rows = once(f"theory-{key}", lambda _: run_experiment(sc, workers=2).values[sc.baseline])
+    return sc, rows
 
 
 def column(rows: Rows, kpi: str) -> list[float]:
