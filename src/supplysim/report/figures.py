@@ -59,6 +59,11 @@ def _style(fig: Figure) -> None:
     fig.set_facecolor("white")
 
 
+def _caption(fig: Figure, text: str) -> None:
+    """The figure's caption line, top left, in the light grey of every figure."""
+    fig.suptitle(text, fontsize=9, color="#555555", x=0.01, y=0.995, va="top", ha="left")
+
+
 def _new_figure(
     width: float,
     height: float,
@@ -202,14 +207,9 @@ def indicators_figure(results: Outcome, kpis: Sequence[str] = HEADLINE_KPIS) -> 
         elif kpi in {"profit", "revenue", "lost_revenue"} or kpi.endswith("_cost"):
             ax.yaxis.set_major_formatter(FuncFormatter(_money))
         ax.set_title(_label(kpi, sc.time_unit), fontsize=10, loc="left", color="#111111")
-    fig.suptitle(
+    _caption(
+        fig,
         f"Mean over {exp.summary(sc.baseline, kpis[0]).n if kpis else 0} replications, with 95% confidence intervals",
-        fontsize=9,
-        color="#555555",
-        x=0.01,
-        y=0.995,
-        va="top",
-        ha="left",
     )
     return fig
 
@@ -307,15 +307,10 @@ def trajectories_figure(results: Outcome, days: float | None = None, start: floa
         ax.set_title(title, fontsize=10, loc="left", color="#111111")
         ax.legend(loc="upper right", fontsize=7.5, frameon=False, ncol=3)
     axes[-1].set_xlabel(f"time [{sc.time_unit}s]", fontsize=9, color="#444444")
-    fig.suptitle(
+    _caption(
+        fig,
         f"Units on the shelf and units owed to waiting customers — replication {exp.first}, "
         f"{sc.time_unit}s {t0:g} to {t1:g}",
-        fontsize=9,
-        color="#555555",
-        x=0.01,
-        y=0.995,
-        va="top",
-        ha="left",
     )
     return fig
 
@@ -385,14 +380,9 @@ def waits_figure(results: Outcome) -> Figure:
         )
         ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_ylabel("customers", fontsize=8.5, color="#444444")
-    fig.suptitle(
+    _caption(
+        fig,
         f"How long backordered customers waited — replication {exp.first}, measured window",
-        fontsize=9,
-        color="#555555",
-        x=0.01,
-        y=0.995,
-        va="top",
-        ha="left",
     )
     return fig
 
@@ -446,14 +436,9 @@ def tradeoff_figure(results: Outcome, x_kpi: str = "fill_rate", y_kpi: str = "pr
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
     ax.set_xlabel(_label(x_kpi, sc.time_unit), fontsize=9, color="#444444")
     ax.set_ylabel(_label(y_kpi, sc.time_unit), fontsize=9, color="#444444")
-    fig.suptitle(
+    _caption(
+        fig,
         "Each dot is one replication; crosses are means with 95% confidence intervals — up and right is better",
-        fontsize=9,
-        color="#555555",
-        x=0.01,
-        y=0.995,
-        va="top",
-        ha="left",
     )
     return fig
 
