@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["TINY", "tiny", "without_policy"]
+__all__ = ["SUMMARY_COLUMNS", "TINY", "tiny", "without_policy"]
 
 TINY = """\
 name: tiny
@@ -69,3 +69,17 @@ def without_policy(text: str, policy: str) -> str:
     out = re.sub(rf"^  {policy}:\n    .*\n", "", text, count=1, flags=re.M)
     assert out != text, policy
     return out
+
+
+SUMMARY_COLUMNS = [
+    "policy",
+    "kpi",
+    "mean",
+    "sd",
+    "ci95_half_width",
+    "n",
+    "diff_vs_baseline",
+    "diff_ci95_low",
+    "diff_ci95_high",
+]
+"""Columns of ``summary.csv`` and of ``Results.summary()`` (the contract's cli.md)."""

@@ -20,24 +20,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from scenario_texts import tiny, without_policy
+from scenario_texts import SUMMARY_COLUMNS, tiny, without_policy
 from supplysim.api import Results, run
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario.load import load_scenario
 
 TINY = tiny(replications=5)
 POLICIES = ["backorder", "out_of_stock", "hybrid"]
-SUMMARY_COLUMNS = [
-    "policy",
-    "kpi",
-    "mean",
-    "sd",
-    "ci95_half_width",
-    "n",
-    "diff_vs_baseline",
-    "diff_ci95_low",
-    "diff_ci95_high",
-]
 
 
 @pytest.fixture(scope="module")

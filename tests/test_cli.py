@@ -23,7 +23,7 @@ import yaml
 from scipy import stats
 
 from clirun import SCRIPT, assert_one_clear_message, cli, cli_subprocess, ok
-from scenario_texts import TINY
+from scenario_texts import SUMMARY_COLUMNS, TINY
 from supplysim.analysis.indicators import KPIS
 from supplysim.scenario.load import load_scenario
 
@@ -455,17 +455,7 @@ def test_run_prints_the_table_and_writes_the_results_folder(scenario: Path) -> N
 
     with (folder / "summary.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == [
-        "policy",
-        "kpi",
-        "mean",
-        "sd",
-        "ci95_half_width",
-        "n",
-        "diff_vs_baseline",
-        "diff_ci95_low",
-        "diff_ci95_high",
-    ]
+    assert list(rows[0]) == SUMMARY_COLUMNS
     assert [(r["policy"], r["kpi"]) for r in rows] == [(p, k) for p in POLICIES for k in KPIS]
     assert all(r["diff_vs_baseline"] == "" for r in rows if r["policy"] == "backorder")
     assert all(r["diff_vs_baseline"] != "" for r in rows if r["policy"] != "backorder" and r["kpi"] == "customers")

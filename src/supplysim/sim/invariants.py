@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from supplysim.sim.ports import StockState
 from supplysim.sim.stats import Counters
 from supplysim.sim.supplier import Supplier
 
@@ -40,23 +41,16 @@ class QueueEntry(Protocol):
     def reserved(self) -> int: ...
 
 
-class Books(Protocol):
-    """The store's state and counters, read-only."""
+class Books(StockState, Protocol):
+    """The store's state and counters, read-only (on hand, backordered, on order and
+    waiting as in :class:`~supplysim.sim.ports.StockState`)."""
 
     @property
     def counters(self) -> Counters: ...
     @property
     def initial_stock(self) -> int: ...
     @property
-    def on_hand(self) -> int: ...
-    @property
     def available(self) -> int: ...
-    @property
-    def backordered(self) -> int: ...
-    @property
-    def on_order(self) -> int: ...
-    @property
-    def waiting(self) -> int: ...
     @property
     def queue(self) -> Iterable[QueueEntry]: ...
     @property

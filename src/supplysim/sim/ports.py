@@ -16,7 +16,7 @@ from typing import Protocol
 from supplysim.sim.customers import Customer
 from supplysim.sim.trace import Event
 
-__all__ = ["ReviewedStore", "StoreView"]
+__all__ = ["ReviewedStore", "StockState", "StoreView"]
 
 
 class StoreView(Protocol):
@@ -82,3 +82,16 @@ class ReviewedStore(Protocol):
     def review_position(self, now: float) -> None:
         """The continuous-review check: order if the inventory position is at or below the trigger."""
         ...
+
+
+class StockState(Protocol):
+    """What the recorder reads of the store [units]."""
+
+    @property
+    def on_hand(self) -> int: ...
+    @property
+    def backordered(self) -> int: ...
+    @property
+    def on_order(self) -> int: ...
+    @property
+    def waiting(self) -> int: ...

@@ -16,13 +16,13 @@ replication as an unrecorded one (tested).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from supplysim.sim.clock import SAMPLE, Clock, Timer
+from supplysim.sim.ports import StockState
 
-__all__ = ["PathRecorder", "PathWindow", "StatePath", "StockState"]
+__all__ = ["PathRecorder", "PathWindow", "StatePath"]
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,6 @@ class PathWindow:
     start: float
     end: float
     points: int = 2000
-
-
-class StockState(Protocol):
-    """What the recorder reads of the store [units]."""
-
-    @property
-    def on_hand(self) -> int: ...
-    @property
-    def backordered(self) -> int: ...
-    @property
-    def on_order(self) -> int: ...
-    @property
-    def waiting(self) -> int: ...
 
 
 @dataclass(frozen=True)
