@@ -16,12 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from supplysim.analysis.experiment import Experiment
 from supplysim.experiments import sweep
 from supplysim.experiments.executors import Executor
-from supplysim.experiments.optimize import optimize
 from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
@@ -29,6 +26,7 @@ from supplysim.scenario.load import load_scenario, with_overrides
 from supplysim.sim.trace import TraceRow
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = ["Precision", "Results", "SweepResults", "load_scenario", "optimize", "run", "run_sweep"]
@@ -103,6 +101,8 @@ class Results:
                     d = exp.difference(policy, kpi)
                     row.update(diff_vs_baseline=d.diff, diff_ci95_low=d.ci95_low, diff_ci95_high=d.ci95_high)
                 rows.append(row)
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
     def replications(self) -> pd.DataFrame:
@@ -113,6 +113,8 @@ class Results:
             for policy, values in exp.values.items()
             for i, row in enumerate(values)
         ]
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=["policy", "replication", *self.kpis])
 
     def compare(self, kpi: str = "profit") -> pd.DataFrame:
@@ -138,6 +140,8 @@ class Results:
                     "significant": d.significant,
                 }
             )
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
     def verdict(self, kpi: str = "profit") -> list[str]:
@@ -183,7 +187,6 @@ class Results:
 def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str | bytes]:
     """Traces, plots and the HTML report of a results folder, by relative path."""
     from supplysim.outputs.documents import trace_csv
-    from supplysim.report import html as report
 
     files: dict[str, str | bytes] = {}
     if plots:
@@ -192,6 +195,8 @@ def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str 
         for name, rows in results.traces().items():
             files[f"traces/{name}.csv"] = trace_csv(rows)
     if plots:
+        from supplysim.report import html as report
+
         files.update(report.figures_and_report(results))
     return files
 
@@ -283,3 +288,16 @@ class SweepResults(sweep.SweepResults):
 run_sweep = SweepResults.run
 """Run the full-factorial grid of ``parameters`` (key path → values) for every policy, as
 :meth:`supplysim.experiments.sweep.SweepResults.run`; the result can also write its folder."""
+
+
+if TYPE_CHECKING:
+    from supplysim.experiments.optimize import optimize
+else:
+
+    def __getattr__(name: str) -> Any:
+        """``optimize`` is imported on first use: its statistics are not needed by a plain run."""
+        if name == "optimize":
+            from supplysim.experiments.optimize import optimize
+
+            return optimize
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from scipy import stats
+from scipy import special
 
 __all__ = ["SETTINGS", "Comparison", "Verdict", "compare", "welch"]
 
@@ -78,7 +78,7 @@ def welch(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> tuple
     num = v * v
     den = (s0**4 / (n0 * n0 * (n0 - 1)) if n0 > 1 else 0.0) + (s1**4 / (n1 * n1 * (n1 - 1)) if n1 > 1 else 0.0)
     df = num / den if den > 0 else max(n0 + n1 - 2, 1)
-    return float(2 * stats.t.sf(abs(t), df)), t
+    return float(2 * special.stdtr(df, -abs(t))), t
 
 
 def _finite(x: Any) -> float | None:

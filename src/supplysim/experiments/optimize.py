@@ -31,10 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy import stats
-
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.intervals import paired_difference
+from supplysim.analysis.intervals import paired_difference, t_quantile
 from supplysim.analysis.kpis import format_value
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
@@ -315,8 +313,8 @@ def optimize(
                 continue
             d = paired_difference([sign * x for x in mine], [sign * x for x in c.experiment.series(policy, objective)])
             s = d.ci95_high - d.diff  # 95% half-width; rescale to the Bonferroni level
-            t95 = stats.t.ppf(0.975, d.n - 1) if d.n > 1 else math.inf
-            tb = stats.t.ppf(1 - (1 - level) / 2, d.n - 1) if d.n > 1 else math.inf
+            t95 = t_quantile(0.975, d.n - 1) if d.n > 1 else math.inf
+            tb = t_quantile(1 - (1 - level) / 2, d.n - 1) if d.n > 1 else math.inf
             hw = s / t95 * tb if math.isfinite(s) and t95 > 0 else math.inf
             gaps.append(
                 {

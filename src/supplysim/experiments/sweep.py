@@ -12,9 +12,8 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 
@@ -25,6 +24,9 @@ from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario, SweepRange
 from supplysim.scenario.load import ScenarioError, with_overrides
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SweepResults", "parse_param", "run_sweep", "scenario_parameters"]
 
@@ -89,6 +91,8 @@ class SweepResults:
                             "n": s.n,
                         }
                     )
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
     def affected(self, kpi: str = "profit") -> list[str]:

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -28,6 +27,7 @@ from supplysim.report.outcome import Outcome, experiment_of
 from supplysim.scenario import BaseStock, ModelConfig, Periodic
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
 __all__ = [
@@ -456,7 +456,9 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str) -> Figure:
         kpi: the indicator on the y axis.
     """
     rows = table[table["kpi"] == kpi]
-    numeric = pd.api.types.is_numeric_dtype(rows[parameter])
+    from pandas.api.types import is_numeric_dtype
+
+    numeric = is_numeric_dtype(rows[parameter])
     categories = list(dict.fromkeys(rows[parameter].astype(str)))  # in sweep order, for text values
     policies = list(dict.fromkeys(rows["policy"]))
     colors = policy_colors(policies)
