@@ -1,0 +1,126 @@
+"""What every command shares: messages and exit codes, loading with overrides, executors, progress."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from supplysim.scenario.load import load_scenario, parse_override
+from supplysim.scenario.specs import Scenario
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from supplysim.experiments.executors import Executor
+
+
+def err() -> Console:
+    """Standard error as a rich console (progress bars)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(code)
+
+
+AllowDataOutside = Annotated[
+    bool, typer.Option("--allow-data-outside", help="read data files (file:) outside the scenario's folder too")
+]
+
+
+def load(path: Path, overrides: list[str], allow_data_outside: bool = False, **header: Any) -> Scenario:
+    pairs: list[tuple[Any, ...]] = [parse_override(o) for o in overrides]
+    for key, value in header.items():
+        if value is not None:
+            pairs.append((key, value, f"--{key} {value}"))
+    return load_scenario(path, pairs, allow_data_outside=allow_data_outside)
+
+
+def executor(kind: str, workers: int | None, address: str | None) -> Executor:
+    from supplysim.experiments.executors import make_executor
+
+    if kind not in ("local", "dask"):
+        fail(f"--executor must be 'local' or 'dask', found {kind!r}", 2)
+    try:
+        return make_executor(kind, workers, address)
+    except (ValueError, RuntimeError) as exc:
+        fail(str(exc), 2)
+    except OSError as exc:
+        fail(f"cannot reach the Dask scheduler at {address}: {exc}", 2)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def close(executor: Executor) -> None:
+    close = getattr(executor, "close", None)
+    if close is not None:
+        close()
+
+
+@contextlib.contextmanager
+def running(
+    kind: str, workers: int | None, address: str | None, show: bool, label: str
+) -> Iterator[tuple[Executor, Callable[[int, int], None] | None]]:
+    """The executor for the options (closed afterwards) and a progress callback."""
+    from supplysim.experiments.runner import ReplicationError
+
+    runner = executor(kind, workers, address)
+    try:
+        with Bar(show, label) as bar:
+            yield runner, bar
+    except ReplicationError as exc:
+        fail(f"a replication failed: {exc}", 1)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        raise typer.Exit(130) from None
+    finally:
+        close(runner)
+
+
+def stdout_console() -> Console:
+    """Standard output; wide enough for the tables when it is not a terminal."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+class Bar:
+    """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = (
+            Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err(),
+                transient=True,
+                auto_refresh=False,
+            )
+            if enabled
+            else None
+        )
+        self.label = label
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        self.progress.__enter__()
+        self.task = self.progress.add_task(self.label, total=None)
+        bar = self.progress
+        return lambda done, total: bar.update(self.task, completed=done, total=total, refresh=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)

@@ -1,0 +1,133 @@
+"""``supplysim optimize``: the best point of a grid for one objective, subject to bounds."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.scenario.load import ScenarioError
+
+
+def optimize(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
+    over: Annotated[
+        list[str],
+        typer.Option(metavar="PATH=LOW:HIGH[:STEP]", help="an integer parameter to search (repeatable)"),
+    ],
+    maximize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to maximise")] = None,
+    minimize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to minimise")] = None,
+    subject_to: Annotated[
+        list[str] | None,
+        typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a mean (repeatable)"),
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option(metavar="NAME", help="policy to optimise (default: the baseline)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
+    ] = None,
+    screen_replications: Annotated[
+        int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2)
+    ] = 10,
+    select_replications: Annotated[
+        int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2)
+    ] = 40,
+    finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-optimize/)")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
+    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    allow_data_outside: AllowDataOutside = False,
+) -> None:
+    """Find the best integer parameters by simulation: grid screening, then selection of the best.
+
+    Quote constraints: the shell reads > as a redirection.
+
+    Examples:
+
+    \b
+      supplysim optimize scenarios/backorder_vs_out_of_stock.yaml \\
+        --maximize profit --subject-to 'fill_rate>=0.95' \\
+        --over replenishment.reorder_point=100:700
+
+    \b
+      supplysim optimize my.yaml --minimize holding_cost \\
+        --subject-to 'fill_rate>=0.9' --over replenishment.reorder_point=10:80 \\
+        --over replenishment.order_quantity=50:200:25
+    """
+    from rich.table import Table
+
+    from supplysim.analysis.indicators import kpi_names
+    from supplysim.analysis.kpis import format_value
+    from supplysim.experiments.optimize import optimize as run_optimize
+    from supplysim.experiments.optimize import parse_constraint, parse_over
+    from supplysim.outputs.folders import ResultsFolderError, check_destination, write_folder
+
+    try:
+        if (maximize is None) == (minimize is None):
+            raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
+        objective = maximize or minimize or "profit"
+        sc = load(scenario, set_ or [], allow_data_outside)
+        known = kpi_names(sc.policies.values())
+        constraints = [parse_constraint(c) for c in (subject_to or [])]
+        for k in [objective, *(c.kpi for c in constraints)]:
+            if k not in known:
+                close = difflib.get_close_matches(k, known, n=1)
+                raise ScenarioError(f"{k!r} is not an indicator" + (f"; did you mean {close[0]!r}?" if close else ""))
+        ranges = [parse_over(o) for o in over]
+        folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
+        check_destination(folder)
+    except (ScenarioError, ResultsFolderError) as exc:
+        fail(str(exc), 2)
+        return
+    show = not quiet and err().is_terminal
+    with running(executor, workers, address, show, f"optimising {sc.name}") as (runner, bar):
+        try:
+            res = run_optimize(
+                sc,
+                ranges,
+                objective=objective,
+                sense="max" if maximize else "min",
+                constraints=constraints,
+                policy=policy,
+                n1=screen_replications,
+                n2=select_replications,
+                finalists=finalists,
+                executor=runner,
+                progress=bar,
+            )
+        except ScenarioError as exc:
+            fail(str(exc), 2)
+    try:
+        write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
+    except OSError as exc:
+        fail(f"cannot write the report to {folder}: {exc.strerror or exc}", 1)
+    console = stdout_console()
+    if res.finalists:
+        table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")
+        for name in res.finalists[0].point:
+            table.add_column(name, justify="right")
+        for k in [objective, *(c.kpi for c in constraints)]:
+            table.add_column(k, justify="right")
+        table.add_column("n", justify="right")
+        for c in res.finalists:
+            row = [str(v) for v in c.point.values()]
+            for k in [objective, *(x.kpi for x in constraints)]:
+                s = c.experiment.summary(res.policy, k)
+                row.append(f"{format_value(k, s.mean)} ± {format_value(k, s.ci95_half_width)}")
+            row.append(str(c.experiment.summary(res.policy, objective).n))
+            table.add_row(*row, style="bold" if c is res.chosen else None)
+        console.print(table)
+    for line in res.lines():
+        console.print(line, highlight=False)
+    console.print(f"{res.evaluated} grid points screened; report in {folder}/optimize.json", style="dim")
+    if res.chosen is None:
+        raise typer.Exit(1)

@@ -1,0 +1,140 @@
+"""``supplysim run``: every policy of a scenario, the comparison table and the results folder."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.scenario.load import ScenarioError
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
+    replications: Annotated[
+        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(metavar="S", help="override the scenario's seed", min=0)] = None,
+    horizon: Annotated[
+        float | None, typer.Option(metavar="H", help="override the measured length of a replication")
+    ] = None,
+    warmup: Annotated[float | None, typer.Option(metavar="W", help="override the warm-up length")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="PATH=VALUE",
+            help="override any key: PATH=VALUE, e.g. replenishment.reorder_point=40 (repeatable)",
+        ),
+    ] = None,
+    policy: Annotated[list[str] | None, typer.Option(metavar="NAME", help="run only this policy (repeatable)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="results folder (default results/<scenario name>/)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1)
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(metavar="local|dask", help="where replications run: local process pool or Dask")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler (default: start a local cluster)")
+    ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(metavar="R", help="add replications until every --kpi is known to ±R relative (95%)", min=1e-6),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="indicator(s) --precision applies to (default profit)")
+    ] = None,
+    max_replications: Annotated[int, typer.Option(metavar="N", help="upper limit for --precision", min=2)] = 1000,
+    format_: Annotated[
+        str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
+    ] = "table",
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    trace: Annotated[
+        bool, typer.Option(help="also write traces/<policy>.csv: every event of replication 0 (for teaching)")
+    ] = False,
+    report: Annotated[bool, typer.Option(help="write plots/ and report.html in the results folder")] = True,
+    allow_data_outside: AllowDataOutside = False,
+) -> None:
+    """Run every policy of SCENARIO, print the comparison table, write the results folder.
+
+    Examples:
+
+    \b
+      supplysim run scenarios/backorder_vs_out_of_stock.yaml
+      supplysim run scenarios/backorder_vs_out_of_stock.yaml --replications 50 --workers 2
+      supplysim run my.yaml --set store.max_quoted_wait=7 --policy backorder --format json
+      supplysim run my.yaml --precision 0.01 --kpi profit --kpi fill_rate
+      supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
+    """
+    from supplysim import api
+    from supplysim.analysis.indicators import kpi_names
+    from supplysim.outputs.documents import summary_json
+    from supplysim.outputs.folders import ResultsFolderError, check_destination
+    from supplysim.report.terminal import comparison_table
+
+    if format_ not in ("table", "json"):
+        fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
+    try:
+        sc = load(
+            scenario,
+            set_ or [],
+            allow_data_outside,
+            replications=replications,
+            seed=seed,
+            horizon=horizon,
+            warmup=warmup,
+        )
+        if policy:
+            unknown = [p for p in policy if p not in sc.policies]
+            if unknown:
+                raise ScenarioError(
+                    f"{scenario}: --policy {unknown[0]!r} is not a policy of this scenario; "
+                    f"its policies are: {', '.join(sc.policies)}"
+                )
+            sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in sc.policies if p in policy}})
+        kpis = kpi or ["profit"]
+        known = kpi_names(sc.policies.values())
+        for k in kpis:
+            if k not in known:
+                close = difflib.get_close_matches(k, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ScenarioError(f"--kpi {k!r} is not an indicator of this scenario{hint}")
+    except ScenarioError as exc:
+        fail(str(exc), 2)
+        return
+    folder = out if out is not None else Path("results") / sc.name
+    try:
+        check_destination(folder)
+    except ResultsFolderError as exc:
+        fail(str(exc), 2)
+    show = not quiet and format_ == "table" and err().is_terminal
+    with running(executor, workers, address, show, f"simulating {sc.name}") as (runner, bar):
+        res = api.run(
+            sc,
+            executor=runner,
+            precision=precision,
+            precision_kpis=kpis,
+            max_replications=max_replications,
+            progress=bar,
+            record=report,
+            trace=trace,
+        )
+    try:
+        res.to_folder(folder, trace=trace, plots=report)
+    except OSError as exc:
+        fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
+    if format_ == "json":
+        sys.stdout.write(summary_json(res.experiment))
+        return
+    console = stdout_console()
+    console.print(comparison_table(res.experiment))
+    for line in res.verdict():
+        console.print(line, highlight=False)
+    console.print(f"results written to {folder}/", style="dim", highlight=False)

@@ -1,0 +1,110 @@
+"""``supplysim sweep``: every policy at every point of a grid of parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.scenario.load import ScenarioError
+
+
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="PATH=A:B:STEP",
+            help="a swept key: PATH=FROM:TO:STEP (inclusive) or PATH=V1,V2,… (repeatable; full factorial)",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1)
+    ] = None,
+    policy: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="sweep only this policy (repeatable)")
+    ] = None,
+    kpi: Annotated[str, typer.Option(metavar="NAME", help="the indicator the summary optimises")] = "profit",
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-sweep/)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
+    ] = None,
+    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
+    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    plots: Annotated[bool, typer.Option(help="write plots/<indicator>.png")] = True,
+    allow_data_outside: AllowDataOutside = False,
+) -> None:
+    """Run every point of a parameter grid × every policy, write sweep.csv and plots, print the answer.
+
+    Parameters come from --param or from the scenario's `sweep:` block.
+
+    Examples:
+
+    \b
+      supplysim sweep scenarios/backorder_vs_out_of_stock.yaml \\
+        --param store.max_quoted_wait=0:28:7
+      supplysim sweep my.yaml --param replenishment.reorder_point=40:80:10 \\
+        --param store.stockout=backorder,lost_sales
+    """
+    from rich.table import Table
+
+    from supplysim.analysis.indicators import kpi_names
+    from supplysim.analysis.kpis import format_value
+    from supplysim.api import run_sweep
+    from supplysim.experiments.sweep import parse_param, scenario_parameters
+    from supplysim.outputs.folders import ResultsFolderError, check_destination
+
+    try:
+        sc = load(scenario, set_ or [], allow_data_outside, replications=replications)
+        if policy:
+            unknown = [p for p in policy if p not in sc.policies]
+            if unknown:
+                raise ScenarioError(
+                    f"--policy {unknown[0]!r} is not a policy of this scenario: {', '.join(sc.policies)}"
+                )
+            keep = [p for p in sc.policies if p in policy]
+            sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in keep}})
+        params = [parse_param(p) for p in param] if param else scenario_parameters(sc)
+        if kpi not in kpi_names(sc.policies.values()):
+            raise ScenarioError(f"--kpi {kpi!r} is not an indicator of this scenario")
+        folder = out if out is not None else Path("results") / f"{sc.name}-sweep"
+        check_destination(folder)
+    except (ScenarioError, ResultsFolderError) as exc:
+        fail(str(exc), 2)
+        return
+    with running(executor, workers, address, not quiet and err().is_terminal, f"sweeping {sc.name}") as (runner, bar):
+        try:
+            res = run_sweep(sc, params, executor=runner, progress=bar)
+        except ScenarioError as exc:
+            fail(str(exc), 2)
+    try:
+        res.to_folder(folder, plots=plots)
+    except OSError as exc:
+        fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
+    console = stdout_console()
+    table = Table(title=f"{sc.name}: sweep of {', '.join(res.parameters)} ({sc.replications} replications per point)")
+    for name in res.parameters:
+        table.add_column(name, justify="right")
+    shown = list(dict.fromkeys([kpi, "fill_rate"]))
+    for p in sc.policies:
+        for k in shown:
+            table.add_column(f"{p}\n{k}", justify="right")
+    for point, exp in zip(res.points, res.experiments, strict=True):
+        row = [str(v) for v in point.values()]
+        for p in sc.policies:
+            for k in shown:
+                s = exp.summary(p, k)
+                row.append(f"{format_value(k, s.mean)} ± {format_value(k, s.ci95_half_width)}")
+        table.add_row(*row)
+    console.print(table)
+    for line in res.summary_lines(kpi):
+        console.print(line, highlight=False)
+    console.print(f"sweep written to {folder}/ (sweep.csv, plots/)", style="dim", highlight=False)
