@@ -37,7 +37,8 @@ from scipy import stats
 import supplysim
 from clirun import CliResult, cli, cli_subprocess
 from shared import once
-from supplysim.analysis.regression import Comparison, Verdict, compare, welch
+from supplysim.analysis.kpis import lookup
+from supplysim.analysis.regression import Comparison, FailOn, Verdict, compare, welch
 from supplysim.outputs.baselines import check_json, junit_xml, read_baseline
 from supplysim.outputs.documents import scenario_fingerprint
 from supplysim.scenario.load import load_scenario
@@ -188,8 +189,8 @@ def test_significant_but_small_change_is_within_noise() -> None:
     assert c.p_value is not None and c.p_value < 1e-20
     assert c.relative == pytest.approx(0.005)
     assert c.verdict == "within noise" and not c.failed
-    # with a smaller tolerance the same change is a regression
-    assert one((100.0, 0.1, 30), (100.5, 0.1, 30), rtol=0.001).verdict == "regression"
+    # with a smaller tolerance the same change is real ("k" has no better direction: "changed")
+    assert one((100.0, 0.1, 30), (100.5, 0.1, 30), rtol=0.001).verdict == "changed"
 
 
 def test_large_but_insignificant_change_is_within_noise() -> None:
@@ -200,11 +201,47 @@ def test_large_but_insignificant_change_is_within_noise() -> None:
     assert c.verdict == "within noise" and not c.failed
 
 
-def test_large_and_significant_change_is_a_regression() -> None:
+def test_large_and_significant_change_is_a_real_change() -> None:
     c = one((100.0, 1.0, 30), (110.0, 1.0, 30))
     assert c.change == pytest.approx(10.0) and c.relative == pytest.approx(0.1)
     assert c.p_value is not None and c.p_value < 1e-30
-    assert c.verdict == "regression" and c.failed
+    assert c.verdict == "changed" and c.failed and c.real_change
+
+
+@pytest.mark.parametrize(
+    ("kpi", "change", "verdict"),
+    [
+        ("profit", +10.0, "better"),  # higher is better
+        ("profit", -10.0, "worse"),
+        ("lost_rate", +10.0, "worse"),  # lower is better
+        ("holding_cost", -10.0, "better"),
+        ("orders_placed", +10.0, "changed"),  # no direction: moves with volume
+        ("units@overseas", -10.0, "changed"),  # a per-supplier pattern without a direction
+        ("not_an_indicator", +10.0, "changed"),  # an indicator of another version
+    ],
+)
+def test_a_real_change_is_worse_better_or_changed_by_the_registry(kpi: str, change: float, verdict: str) -> None:
+    (c,) = compare(
+        "s", summary({kpi: (100.0, 1.0, 30)}), summary({kpi: (100.0 + change, 1.0, 30)}), rtol=0.01, level=0.001
+    )
+    assert c.verdict == verdict
+    # --fail-on change fails on every real change; --fail-on worse only on the worse ones
+    assert c.fails(FailOn.CHANGE)
+    assert c.fails(FailOn.WORSE) == (verdict == "worse")
+
+
+def test_missing_fails_under_both_rules_and_new_under_neither() -> None:
+    rows = compare("s", summary({"a": (1.0, 0.1, 30)}), summary({"b": (1.0, 0.1, 30)}), rtol=0.01, level=0.001)
+    by = {r.kpi: r for r in rows}
+    assert by["a"].verdict is Verdict.MISSING and by["b"].verdict is Verdict.NEW
+    for rule in FailOn:
+        assert by["a"].fails(rule) and not by["b"].fails(rule)
+
+
+def test_a_subset_of_indicators_is_compared_alone() -> None:
+    base = summary({"profit": (100.0, 1.0, 30), "fill_rate": (0.9, 0.01, 30)})
+    now = summary({"profit": (100.0, 1.0, 30), "fill_rate": (0.5, 0.01, 30)})
+    assert [c.kpi for c in compare("s", base, now, rtol=0.01, level=0.001, kpis={"profit"})] == ["profit"]
 
 
 def test_significance_uses_the_level_given() -> None:
@@ -213,14 +250,14 @@ def test_significance_uses_the_level_given() -> None:
     p, _ = welch(*base, *now)
     assert 1e-4 < p < 1e-2
     assert one(base, now, level=1e-4).verdict == "within noise"
-    assert one(base, now, level=1e-2).verdict == "regression"
+    assert one(base, now, level=1e-2).verdict == "changed"
 
 
 def test_change_from_zero() -> None:
     """A baseline of exactly 0 (e.g. a rate that never happened) that becomes positive."""
     c = one((0.0, 0.0, 30), (0.2, 0.05, 30))
     assert c.relative is None  # infinite: not representable
-    assert c.verdict == "regression"
+    assert c.verdict == "changed"
 
 
 @pytest.mark.parametrize(
@@ -228,11 +265,11 @@ def test_change_from_zero() -> None:
     [((0.5, 0.1, 30), (None, None, 30)), ((None, None, 30), (0.5, 0.1, 30))],
     ids=["now undefined", "baseline undefined"],
 )
-def test_undefined_on_one_side_is_a_regression(
+def test_undefined_on_one_side_is_a_change(
     base: tuple[float | None, float | None, int], now: tuple[float | None, float | None, int]
 ) -> None:
     c = one(base, now)
-    assert c.verdict == "regression" and c.failed
+    assert c.verdict == "changed" and c.failed
     assert "only one of the runs" in c.note
 
 
@@ -241,10 +278,10 @@ def test_undefined_on_one_side_is_a_regression(
     [((0.5, 0.1, 30), (math.nan, math.nan, 30)), ((math.nan, math.nan, 30), (0.5, 0.1, 30))],
     ids=["now NaN", "baseline NaN"],
 )
-def test_nan_on_one_side_is_a_regression(base: tuple[float, float, int], now: tuple[float, float, int]) -> None:
+def test_nan_on_one_side_is_a_change(base: tuple[float, float, int], now: tuple[float, float, int]) -> None:
     """NaN means "undefined" like null (json.loads accepts a NaN literal in a baseline file)."""
     c = one(base, now)
-    assert c.verdict == "regression" and c.failed
+    assert c.verdict == "changed" and c.failed
 
 
 def test_missing_indicator_and_policy() -> None:
@@ -298,23 +335,23 @@ def test_a_committed_baseline_without_provenance_reads_and_matches(path: Path) -
 
 
 def test_reports_write_the_verdicts_as_words() -> None:
-    """check.json and the JUnit XML say "within noise", "regression"…, with the fields they always had."""
+    """check.json and the JUnit XML say "within noise", "worse"…, with the fields they always had."""
     rows = compare(
         "s",
-        summary({"a": (1.0, 0.1, 30), "b": (100.0, 1.0, 30), "c": (5.0, 1.0, 30)}),
-        summary({"a": (1.0, 0.1, 30), "b": (110.0, 1.0, 30), "d": (5.0, 1.0, 30)}),
+        summary({"a": (1.0, 0.1, 30), "profit": (100.0, 1.0, 30), "c": (5.0, 1.0, 30)}),
+        summary({"a": (1.0, 0.1, 30), "profit": (90.0, 1.0, 30), "d": (5.0, 1.0, 30)}),
         rtol=0.01,
         level=0.001,
     )
-    assert [r.verdict for r in rows] == [Verdict.IDENTICAL, Verdict.REGRESSION, Verdict.MISSING, Verdict.NEW]
+    assert [r.verdict for r in rows] == [Verdict.IDENTICAL, Verdict.WORSE, Verdict.MISSING, Verdict.NEW]
     doc = json.loads(check_json(rows, {}, rtol=0.01, alpha=0.01, level=0.001, scenarios=["s"]))
-    assert [c["verdict"] for c in doc["comparisons"]] == ["identical", "regression", "missing", "new"]
+    assert [c["verdict"] for c in doc["comparisons"]] == ["identical", "worse", "missing", "new"]
     assert set(doc["comparisons"][0]) == {
         "scenario", "policy", "kpi", "baseline", "now", "change", "relative", "p_value", "verdict", "note"
     }  # fmt: skip
-    assert doc["regressions"] == 1
+    assert (doc["fail_on"], doc["failures"], doc["worse"], doc["better"], doc["changed"]) == ("change", 2, 1, 0, 0)
     root = ET.fromstring(junit_xml(rows, {}))
-    assert [f.get("type") for f in root.iter("failure")] == ["regression", "missing"]
+    assert [f.get("type") for f in root.iter("failure")] == ["worse", "missing"]
 
 
 # --------------------------------------------------------------------------- the command
@@ -336,9 +373,12 @@ def test_unchanged_model_passes(work: Path) -> None:
     doc = report(work / "check.json")
     assert len(doc["comparisons"]) == expected
     assert {c["verdict"] for c in doc["comparisons"]} == {"identical"}
-    assert doc["regressions"] == 0 and doc["errors"] == {}
+    assert doc["failures"] == 0 and doc["errors"] == {}
     assert doc["per_indicator_level"] == pytest.approx(0.01 / expected)
-    assert f"{expected} indicators: {expected} identical, 0 within noise, 0 regressions, 0 missing" in res.stdout
+    assert (
+        f"{expected} indicators: {expected} identical, 0 within noise, 0 worse, 0 better, 0 changed, 0 missing"
+        in res.stdout
+    )
     assert table_rows(res.stdout) == []  # only failures are printed
 
     root = ET.parse(work / "check.xml").getroot()
@@ -410,9 +450,10 @@ def test_perturbed_model_fails_on_what_it_moves(perturbed: tuple[CliResult, Path
     # longer lead times: more stockouts, so fewer customers served at once, more lost, less profit
     for kpi, sign in [("fill_rate", -1), ("lost_rate", +1), ("profit", -1)]:
         c = r[STOCKOUT_NAME, "backorder", kpi]
-        assert c["verdict"] == "regression", c
+        assert c["verdict"] == "worse", c  # each moves in its worse direction
         assert math.copysign(1, c["change"]) == sign, c
-    assert doc["regressions"] == sum(c["verdict"] == "regression" for c in doc["comparisons"]) > 0
+    real = ("worse", "better", "changed", "missing")
+    assert doc["failures"] == sum(c["verdict"] in real for c in doc["comparisons"]) > 0
 
 
 @pytest.mark.golden
@@ -429,7 +470,7 @@ def test_perturbed_model_keeps_the_demand_side_identical(perturbed: tuple[CliRes
 
 
 def test_perturbed_report_follows_the_rule(perturbed: tuple[CliResult, Path]) -> None:
-    """Every row of check.json obeys: regression ⇔ p < alpha/m and |relative change| > rtol."""
+    """Every row of check.json obeys: a real change ⇔ p < alpha/m and |relative change| > rtol."""
     _, tmp = perturbed
     doc = report(tmp / "check.json")
     level, rtol = doc["per_indicator_level"], doc["rtol"]
@@ -439,24 +480,28 @@ def test_perturbed_report_follows_the_rule(perturbed: tuple[CliResult, Path]) ->
         if c["verdict"] == "identical":
             assert c["baseline"] == c["now"]
             continue
-        assert c["verdict"] in ("regression", "within noise"), c
+        assert c["verdict"] in ("worse", "better", "changed", "within noise"), c
         significant = c["p_value"] is not None and c["p_value"] < level
         relevant = c["relative"] is None or abs(c["relative"]) > rtol
-        assert (c["verdict"] == "regression") == (significant and relevant), c
+        assert (c["verdict"] != "within noise") == (significant and relevant), c
+        if c["verdict"] in ("worse", "better"):
+            better = lookup(c["kpi"]).better.value
+            assert (c["verdict"] == "better") == (c["change"] * better > 0), c
         if c["relative"] is not None and c["baseline"]:
             assert c["relative"] == pytest.approx(c["change"] / abs(c["baseline"]))
         assert c["change"] == pytest.approx(c["now"] - c["baseline"])
-    assert {"within noise", "regression"} <= verdicts  # both sides of the rule were judged
+    assert {"within noise", "worse"} <= verdicts  # both sides of the rule were judged
 
 
 def test_perturbed_table_lists_the_failures(perturbed: tuple[CliResult, Path]) -> None:
     res, tmp = perturbed
     doc = report(tmp / "check.json")
-    failed = {(c["policy"], c["kpi"]) for c in doc["comparisons"] if c["verdict"] in ("regression", "missing")}
+    failing = ("worse", "better", "changed", "missing")
+    failed = {(c["policy"], c["kpi"]) for c in doc["comparisons"] if c["verdict"] in failing}
     body = table_rows(res.stdout)
     assert all(len(row) == 7 for row in body)
     assert {(row[1], row[2]) for row in body} == failed  # default: failures only
-    assert all(row[0] == STOCKOUT_NAME and row[6] == "regression" for row in body)
+    assert all(row[0] == STOCKOUT_NAME and row[6] in failing for row in body)
     header = next(line for line in res.stdout.splitlines() if line.startswith("┃"))
     assert [h.strip() for h in header.strip("┃").split("┃")] == [
         "scenario",
@@ -467,7 +512,7 @@ def test_perturbed_table_lists_the_failures(perturbed: tuple[CliResult, Path]) -
         "change",
         "verdict",
     ]
-    assert f"{doc['regressions']} regressions" in res.stdout
+    assert f"{doc['worse']} worse, {doc['better']} better, {doc['changed']} changed" in res.stdout
 
 
 def test_junit_file_is_valid(perturbed: tuple[CliResult, Path]) -> None:
@@ -492,7 +537,7 @@ def test_junit_file_is_valid(perturbed: tuple[CliResult, Path]) -> None:
     for row in doc["comparisons"]:
         case = by_name[f"{row['scenario']}.{row['policy']}", row["kpi"]]
         failure = case.find("failure")
-        flagged = row["verdict"] in ("regression", "missing")
+        flagged = row["verdict"] in ("worse", "better", "changed", "missing")
         assert (failure is not None) == flagged, row
         if failure is not None:
             assert failure.get("type") == row["verdict"]
@@ -526,7 +571,7 @@ def test_other_seed_is_within_noise(work: Path, seed: int, replications: int | N
     assert int(root.get("tests", "-1")) == len(doc["comparisons"])
     assert root.get("failures") == "0" and root.get("errors") == "0"
     verdicts = [c["verdict"] for c in doc["comparisons"]]
-    assert "regression" not in verdicts and "missing" not in verdicts
+    assert not {"worse", "better", "changed", "missing"} & set(verdicts)
     # the seed did take effect: the statistical path was exercised, not the exact one
     r = rows(doc)
     for name in ("bm-stockout-policies", "bm-periodic-review", "bm-ss-single-server", "bm-base-stock-partial"):
@@ -678,3 +723,77 @@ def test_two_scenarios_with_one_name(tmp_path: Path) -> None:
     res = run_check(tmp_path, "dup", "--baseline", str(BASELINES), "--json", "c.json")
     assert res.returncode == 2
     assert SMALL_NAME in res.stderr and "Traceback" not in res.stderr
+
+
+# --------------------------------------------------------------------------- --fail-on, --kpi, --quiet
+
+
+@pytest.fixture(scope="module")
+def improved() -> Path:
+    """bm-stockout-policies with the supplier's mean lead time 5.0 → 3.0: stock arrives sooner, so
+    the store is out of stock less often: fewer customers are turned away or wait. Checked on
+    fill_rate and lost_rate only, once per session; the report of each rule in its own file."""
+
+    def check(tmp: Path) -> Path:
+        shutil.copytree(BENCHMARKS, tmp / "bench")
+        shutil.copytree(BASELINES, tmp / "bl")
+        for rule in ("change", "worse"):
+            res = run_check(
+                tmp,
+                f"bench/{STOCKOUT}",
+                "--baseline",
+                "bl",
+                "--set",
+                "supplier.lead_time.mean=3.0",
+                "--kpi",
+                "fill_rate",
+                "--kpi",
+                "lost_rate",
+                "--fail-on",
+                rule,
+                "--json",
+                f"{rule}.json",
+            )
+            (tmp / f"{rule}.out").write_text(f"{res.returncode}\n{res.stdout}", encoding="utf-8")
+        return tmp
+
+    result: Path = once("improved-check", check)
+    return result
+
+
+def test_an_improvement_fails_on_change_and_passes_on_worse(improved: Path) -> None:
+    for rule, code in (("change", 1), ("worse", 0)):
+        doc = report(improved / f"{rule}.json")
+        assert {c["kpi"] for c in doc["comparisons"]} == {"fill_rate", "lost_rate"}  # the gate, nothing else
+        # the level is alpha over the gated indicators only (one per policy and indicator)
+        assert doc["per_indicator_level"] == pytest.approx(0.01 / len(doc["comparisons"]))
+        fill = rows(doc)[STOCKOUT_NAME, "backorder", "fill_rate"]
+        assert fill["verdict"] == "better" and fill["change"] > 0, fill
+        assert doc["worse"] == 0 and doc["better"] > 0
+        returncode, _, stdout = (improved / f"{rule}.out").read_text(encoding="utf-8").partition("\n")
+        assert int(returncode) == code, stdout
+        assert doc["fail_on"] == rule and (doc["failures"] > 0) == (code == 1)
+    stdout = (improved / "worse.out").read_text(encoding="utf-8")
+    assert "do not fail the run (--fail-on worse)" in stdout
+
+
+def test_quiet_prints_one_line(work: Path) -> None:
+    res = run_check(work, f"bench/{SMALL}", "--baseline", "bl", "--quiet", "--json", "check.json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert len(lines) == 1 and "identical" in lines[0] and "missing" in lines[0], res.stdout
+    assert report(work / "check.json")["failures"] == 0  # the report is written all the same
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kpi", "proft"], "--kpi 'proft' is not an indicator; did you mean 'profit'?"),
+        (["--fail-on", "worst"], "'worst' is not one of 'change', 'worse'"),
+    ],
+)
+def test_bad_gate_options_are_refused_before_running(work: Path, args: list[str], message: str) -> None:
+    res = run_check(work, f"bench/{SMALL}", "--baseline", "bl", *args, "--json", "check.json")
+    assert res.returncode == 2
+    assert message in res.stderr, res.stderr
+    assert not (work / "check.json").exists()

@@ -500,3 +500,29 @@ def test_console_script_lists_every_command(tmp_path: Path) -> None:
     # without a command: the usage on stderr and exit code 2, like any usage error
     bare = cli(tmp_path)
     assert bare.returncode == 2 and "Usage:" in bare.stderr and "Traceback" not in bare.stderr
+
+
+def test_version_is_the_installed_distributions(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    res = cli(tmp_path, "--version")
+    assert res.returncode == 0 and res.stdout == f"supplysim {version('supplysim')}\n"
+
+
+def test_the_license_file_is_the_one_the_metadata_names() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["license"]["text"]
+    assert (root / "LICENSE").read_text(encoding="utf-8").splitlines()[0] == f"{declared} License"
+
+
+def test_the_workflow_runs_the_suite_lint_and_types() -> None:
+    """The GitHub workflow runs `make test`, which holds the suite, ruff, mypy and the import contracts."""
+    root = Path(__file__).resolve().parents[1]
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8"))
+    steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert any(run.startswith("make test") for run in steps)
+    recipe = (root / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    for tool in ("pytest", "ruff check", "ruff format --check", "mypy", "lint-imports"):
+        assert tool in recipe, tool

@@ -5,43 +5,36 @@ The decision rule (``docs/check.md``):
 * same supplysim version, seed, replications, horizon and warm-up: the numbers
   must be identical; any difference is reported as a change of the
   simulation's random path (with a hint), and then judged like any other change;
-* an indicator **regresses** when its change is statistically real *and*
+* an indicator **really changes** when its change is statistically real *and*
   practically relevant: Welch's two-sample t-test on the replication means
   (mean, sd, n of both summaries; Welch 1947, Satterthwaite degrees of freedom)
   rejects "no change" at a Bonferroni-corrected level ``alpha / m`` over the
   ``m`` indicators compared in the run (family-wise error rate ≤ ``alpha``), and
-  the relative change exceeds ``rtol``.
+  the relative change exceeds ``rtol``; a real change is *worse* or *better* by the
+  indicator's direction in the KPI registry, or *changed* when it has none
+  (:class:`~supplysim.analysis.verdicts.Verdict`), and ``--fail-on``
+  (:class:`~supplysim.analysis.verdicts.FailOn`) says which fail a run.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from scipy import special
 
-__all__ = ["SETTINGS", "Comparison", "Verdict", "compare", "welch"]
+from supplysim.analysis.kpis import Better, lookup
+from supplysim.analysis.verdicts import FailOn, Verdict
+
+__all__ = ["SETTINGS", "Comparison", "FailOn", "Verdict", "compare", "welch"]
 
 SETTINGS = ("supplysim_version", "scenario_sha256", "seed", "replications", "horizon", "warmup")
 """The keys of a summary that fix the random path: equal settings must give equal numbers.
 Other keys (the ``provenance`` of the run among them) are not compared."""
 
 RANDOM_PATH_NOTE = "the random path changed (same version, scenario and seed; different numbers)"
-
-
-class Verdict(StrEnum):
-    """The outcome for one indicator; the value is the word written in the reports."""
-
-    IDENTICAL = "identical"
-    WITHIN_NOISE = "within noise"
-    REGRESSION = "regression"
-    MISSING = "missing"
-    """In the baseline, not in this run (a failure)."""
-    NEW = "new"
-    """In this run, not in the baseline (not a failure: ``--update`` records it)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +57,18 @@ class Comparison:
     """The numbers differ although version, scenario and seed are the baseline's (see :data:`SETTINGS`)."""
 
     @property
+    def real_change(self) -> bool:
+        """A change that is significant and larger than the tolerance, in any direction."""
+        return self.verdict in (Verdict.WORSE, Verdict.BETTER, Verdict.CHANGED)
+
+    @property
     def failed(self) -> bool:
-        return self.verdict in (Verdict.REGRESSION, Verdict.MISSING)
+        """Fails a run under the default ``--fail-on change``."""
+        return self.fails(FailOn.CHANGE)
+
+    def fails(self, fail_on: FailOn) -> bool:
+        """Whether this comparison fails a run under ``fail_on``."""
+        return fail_on.fails(self.verdict)
 
 
 def welch(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> tuple[float, float]:
@@ -92,14 +95,21 @@ def _stat(doc: Mapping[str, Any], policy: str, kpi: str) -> Mapping[str, Any] | 
 
 
 def compare(
-    scenario: str, baseline: Mapping[str, Any], now: Mapping[str, Any], *, rtol: float, level: float
+    scenario: str,
+    baseline: Mapping[str, Any],
+    now: Mapping[str, Any],
+    *,
+    rtol: float,
+    level: float,
+    kpis: Collection[str] | None = None,
 ) -> list[Comparison]:
-    """Compare every indicator of every policy; ``level`` is the per-indicator test level."""
+    """Compare every indicator of every policy (those in ``kpis`` when given); ``level`` is the
+    per-indicator test level."""
     same_path = all(baseline.get(k) == now.get(k) for k in SETTINGS)
     out: list[Comparison] = []
     policies = list(dict.fromkeys([*baseline.get("policies", {}), *now.get("policies", {})]))
     for policy in policies:
-        kpis = list(
+        names = list(
             dict.fromkeys(
                 [
                     *baseline.get("policies", {}).get(policy, {}).get("kpis", {}),
@@ -107,8 +117,9 @@ def compare(
                 ]
             )
         )
-        for kpi in kpis:
-            out.append(_compare_one(scenario, policy, kpi, baseline, now, same_path, rtol, level))
+        for kpi in names:
+            if kpis is None or kpi in kpis:
+                out.append(_compare_one(scenario, policy, kpi, baseline, now, same_path, rtol, level))
     return out
 
 
@@ -144,12 +155,20 @@ def _compare_one(
     note = RANDOM_PATH_NOTE if same_path else ""
     if m0 is None or m1 is None:
         note = "defined in only one of the runs" + (f"; {note}" if note else "")
-        return Comparison(scenario, policy, kpi, m0, m1, None, None, None, Verdict.REGRESSION, note, same_path)
+        return Comparison(scenario, policy, kpi, m0, m1, None, None, None, Verdict.CHANGED, note, same_path)
     change = m1 - m0
     relative = change / abs(m0) if m0 != 0 else (math.inf if change else 0.0)
     p, _ = welch(m0, b.get("sd") or 0.0, int(b.get("n") or 0), m1, c.get("sd") or 0.0, int(c.get("n") or 0))
     real = p < level
     relevant = abs(relative) > rtol
-    verdict = Verdict.REGRESSION if (real and relevant) else Verdict.WITHIN_NOISE
+    verdict = _direction(kpi, change) if (real and relevant) else Verdict.WITHIN_NOISE
     rel = None if math.isinf(relative) else relative
     return Comparison(scenario, policy, kpi, m0, m1, change, rel, p, verdict, note, same_path)
+
+
+def _direction(kpi: str, change: float) -> Verdict:
+    """WORSE or BETTER by the registry's better direction of ``kpi``; CHANGED when it has none."""
+    entry = lookup(kpi)
+    if entry.better is Better.NEITHER:
+        return Verdict.CHANGED
+    return Verdict.BETTER if change * entry.better.value > 0 else Verdict.WORSE

@@ -10,6 +10,7 @@ SciPy or Matplotlib).
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -23,6 +24,26 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="supplysim: take backorders, or show 'out of stock'? Simulate and compare stockout policies.",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from supplysim.analysis.provenance import supplysim_version
+
+        sys.stdout.write(f"supplysim {supplysim_version()}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """supplysim: take backorders, or show 'out of stock'? Simulate and compare stockout policies."""
+
+
 app.command()(run_command.run)
 app.command()(validate.validate)
 app.command()(check_command.check)

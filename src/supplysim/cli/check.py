@@ -8,10 +8,15 @@ The steps come from four layers: the scenarios are loaded, run and compared by
 from __future__ import annotations
 
 import contextlib
+import difflib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from supplysim.analysis.kpis import REGISTRY, lookup
+from supplysim.analysis.regression import FailOn
+from supplysim.cli.common import Bar
 from supplysim.experiments.regression import compare_all, compare_update, load_benchmarks, run_benchmark
 from supplysim.experiments.runner import ReplicationError
 from supplysim.outputs.baselines import (
@@ -43,14 +48,21 @@ def run_check(
     workers: int | None,
     all_rows: bool,
     allow_data_outside: bool = False,
+    fail_on: FailOn = FailOn.CHANGE,
+    kpis: Sequence[str] = (),
+    quiet: bool = False,
 ) -> int:
-    """Run the check; returns the exit code (0 within noise, 1 regression, 2 bad input)."""
+    """Run the check; returns the exit code (0 nothing fails under ``fail_on``, 1 something
+    does, 2 bad input). ``kpis`` limits the comparison to those indicators."""
     err = sys.stderr
     try:
         scenarios = load_benchmarks(paths, overrides, allow_data_outside=allow_data_outside)
+        _known_kpis(kpis)
     except ScenarioError as exc:
         err.write(f"error: {exc}\n")
         return 2
+    gate = set(kpis) or None
+    show = not quiet and sys.stderr.isatty()
 
     errors: dict[str, str] = {}
     docs: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
@@ -64,7 +76,8 @@ def run_check(
                 errors[sc.name] = str(exc)
                 continue
         try:
-            exp = run_benchmark(sc, workers=workers)
+            with Bar(show, f"checking {sc.name}") as bar:
+                exp = run_benchmark(sc, workers=workers, progress=bar)
         except ReplicationError as exc:
             err.write(f"error: {sc.name}: a replication failed: {exc}\n")
             return 1
@@ -86,17 +99,38 @@ def run_check(
     if update:
         return 0
 
-    result = compare_all(docs, rtol=rtol, alpha=alpha)
-    print_check(result.comparisons, errors, all_rows=all_rows, rtol=rtol, level=result.level)
+    result = compare_all(docs, rtol=rtol, alpha=alpha, kpis=gate)
+    print_check(
+        result.comparisons, errors, all_rows=all_rows, rtol=rtol, level=result.level, fail_on=fail_on, quiet=quiet
+    )
     try:
         names = [sc.name for sc in scenarios]
         write_file(
             json_out,
-            check_json(result.comparisons, errors, rtol=rtol, alpha=alpha, level=result.level, scenarios=names),
+            check_json(
+                result.comparisons,
+                errors,
+                rtol=rtol,
+                alpha=alpha,
+                level=result.level,
+                scenarios=names,
+                fail_on=fail_on,
+            ),
         )
         if junit is not None:
-            write_file(junit, junit_xml(result.comparisons, errors))
+            write_file(junit, junit_xml(result.comparisons, errors, fail_on))
     except OSError as exc:
         err.write(f"error: cannot write the report: {exc}\n")
         return 2
-    return result.exit_code(errors)
+    return result.exit_code(errors, fail_on)
+
+
+def _known_kpis(kpis: Sequence[str]) -> None:
+    """Every ``--kpi`` must name an indicator of the registry (``orders@NAME`` patterns included)."""
+    known = [k.name for k in REGISTRY]
+    for name in kpis:
+        if lookup(name) in REGISTRY:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; the indicators are: {', '.join(known)}"
+        raise ScenarioError(f"--kpi {name!r} is not an indicator{hint}")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from supplysim.analysis.verdicts import FailOn
 from supplysim.cli.common import AllowDataOutside
 
 
@@ -39,17 +40,32 @@ def check(
         int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
     ] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="print every indicator, not only the changed ones")] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="change: any real change fails (the model moved); worse: only changes in the indicator's "
+            "worse direction fail",
+        ),
+    ] = FailOn.CHANGE,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KPI", help="compare only this indicator (repeatable), e.g. --kpi profit"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar, no table: the errors and a one-line count")] = False,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Re-run benchmark scenarios and compare every indicator with its baseline.
 
-    Exit 0: all within noise; 1: a regression; 2: bad input or a missing baseline.
+    Exit 0: nothing fails; 1: a real change (with --fail-on worse: a change for the worse)
+    or a missing indicator; 2: bad input or a missing baseline.
 
     Examples:
 
     \b
       supplysim check scenarios/benchmarks/ --baseline results/baselines/
       supplysim check scenarios/benchmarks/ --junit results/check.xml
+      supplysim check scenarios/benchmarks/ --fail-on worse --kpi profit --kpi fill_rate
       supplysim check scenarios/benchmarks/ --update
     """
     from supplysim.cli.check import run_check
@@ -66,5 +82,8 @@ def check(
         workers=workers,
         all_rows=all_rows,
         allow_data_outside=allow_data_outside,
+        fail_on=fail_on,
+        kpis=kpi or [],
+        quiet=quiet,
     )
     raise typer.Exit(code)

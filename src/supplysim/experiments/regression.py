@@ -8,13 +8,13 @@ printing is :mod:`supplysim.report.terminal`'s; the command line composes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.regression import Comparison, Verdict, compare
+from supplysim.analysis.regression import Comparison, FailOn, compare
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
@@ -38,15 +38,15 @@ class CheckResult:
     level: float
     """``alpha / m`` over the ``m`` indicators of the baselines compared (Bonferroni)."""
 
-    @property
-    def regressions(self) -> int:
-        return sum(c.verdict is Verdict.REGRESSION for c in self.comparisons)
+    def failures(self, fail_on: FailOn = FailOn.CHANGE) -> int:
+        """How many comparisons fail the run under ``fail_on``."""
+        return sum(c.fails(fail_on) for c in self.comparisons)
 
-    def exit_code(self, errors: Mapping[str, str]) -> int:
-        """2 when a scenario had no usable baseline, 1 when an indicator failed, else 0."""
+    def exit_code(self, errors: Mapping[str, str], fail_on: FailOn = FailOn.CHANGE) -> int:
+        """2 when a scenario had no usable baseline, 1 when an indicator fails under ``fail_on``, else 0."""
         if errors:
             return 2
-        return 1 if any(c.failed for c in self.comparisons) else 0
+        return 1 if self.failures(fail_on) else 0
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:
@@ -79,24 +79,34 @@ def load_benchmarks(paths: list[Path], overrides: list[str], *, allow_data_outsi
     return scenarios
 
 
-def run_benchmark(scenario: Scenario, *, workers: int | None) -> Experiment:
-    """Every replication of every policy, as the scenario says (no precision rule, no subset)."""
-    return run_experiment(scenario, workers=workers)
+def run_benchmark(
+    scenario: Scenario, *, workers: int | None, progress: Callable[[int, int], None] | None = None
+) -> Experiment:
+    """Every replication of every policy, as the scenario says (no precision rule, no subset);
+    ``progress(done, total)`` after each replication."""
+    return run_experiment(scenario, workers=workers, progress=progress)
 
 
-def indicator_count(doc: Mapping[str, Any]) -> int:
-    """How many (policy, indicator) pairs a summary holds."""
-    return sum(len(entry.get("kpis", {})) for entry in doc.get("policies", {}).values())
+def indicator_count(doc: Mapping[str, Any], kpis: Collection[str] | None = None) -> int:
+    """How many (policy, indicator) pairs a summary holds (only indicators in ``kpis`` when given)."""
+    return sum(
+        sum(1 for k in entry.get("kpis", {}) if kpis is None or k in kpis) for entry in doc.get("policies", {}).values()
+    )
 
 
 def compare_all(
-    docs: Mapping[str, tuple[Mapping[str, Any], Mapping[str, Any]]], *, rtol: float, alpha: float
+    docs: Mapping[str, tuple[Mapping[str, Any], Mapping[str, Any]]],
+    *,
+    rtol: float,
+    alpha: float,
+    kpis: Collection[str] | None = None,
 ) -> CheckResult:
-    """Compare each scenario's (baseline, now) summaries, at ``alpha`` over all baseline indicators."""
-    level = alpha / max(1, sum(indicator_count(base) for base, _ in docs.values()))
+    """Compare each scenario's (baseline, now) summaries, at ``alpha`` over all baseline indicators
+    (over those in ``kpis`` when given: a gate on a subset is tested over that subset only)."""
+    level = alpha / max(1, sum(indicator_count(base, kpis) for base, _ in docs.values()))
     comparisons: list[Comparison] = []
     for name, (base, now) in docs.items():
-        comparisons += compare(name, base, now, rtol=rtol, level=level)
+        comparisons += compare(name, base, now, rtol=rtol, level=level, kpis=kpis)
     return CheckResult(comparisons, level)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.regression import Comparison, Verdict
+from supplysim.analysis.regression import Comparison, FailOn, Verdict
 from supplysim.outputs.documents import summary_json
 from supplysim.outputs.folders import write_file
 
@@ -105,6 +105,7 @@ def check_json(
     alpha: float,
     level: float,
     scenarios: Sequence[str],
+    fail_on: FailOn = FailOn.CHANGE,
 ) -> str:
     """The machine-readable report of a check run (``--json``)."""
     report = {
@@ -113,19 +114,23 @@ def check_json(
         "per_indicator_level": level,
         "scenarios": list(scenarios),
         "errors": dict(errors),
-        "regressions": sum(c.verdict is Verdict.REGRESSION for c in comparisons),
+        "fail_on": fail_on.value,
+        "failures": sum(c.fails(fail_on) for c in comparisons),
+        "worse": sum(c.verdict is Verdict.WORSE for c in comparisons),
+        "better": sum(c.verdict is Verdict.BETTER for c in comparisons),
+        "changed": sum(c.verdict is Verdict.CHANGED for c in comparisons),
         "comparisons": [_record(c) for c in comparisons],
     }
     return json.dumps(report, indent=2) + "\n"
 
 
-def junit_xml(results: Sequence[Comparison], errors: Mapping[str, str]) -> str:
+def junit_xml(results: Sequence[Comparison], errors: Mapping[str, str], fail_on: FailOn = FailOn.CHANGE) -> str:
     """A JUnit XML report: one test suite per scenario, one test case per policy × indicator."""
     root = ET.Element("testsuites", name="supplysim check")
     scenarios = list(dict.fromkeys([r.scenario for r in results] + list(errors)))
     for scenario in scenarios:
         rows = [r for r in results if r.scenario == scenario]
-        failures = sum(r.failed for r in rows)
+        failures = sum(r.fails(fail_on) for r in rows)
         suite = ET.SubElement(
             root,
             "testsuite",
@@ -139,7 +144,7 @@ def junit_xml(results: Sequence[Comparison], errors: Mapping[str, str]) -> str:
             ET.SubElement(case, "error", message=errors[scenario]).text = errors[scenario]
         for r in rows:
             case = ET.SubElement(suite, "testcase", classname=f"{scenario}.{r.policy}", name=r.kpi)
-            if r.failed:
+            if r.fails(fail_on):
                 verdict = r.verdict.value
                 msg = f"{r.kpi}: baseline {r.baseline}, now {r.now} ({verdict}; p={r.p_value}) {r.note}".strip()
                 ET.SubElement(case, "failure", message=msg, type=verdict).text = msg

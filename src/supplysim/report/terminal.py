@@ -15,7 +15,7 @@ from rich.text import Text
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import format_value, grouped
-from supplysim.analysis.regression import Comparison, Verdict
+from supplysim.analysis.regression import Comparison, FailOn, Verdict
 
 __all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
 
@@ -80,7 +80,13 @@ def comparison_table(exp: Experiment) -> Table:
 
 # ---------------------------------------------------------------- supplysim check
 
-_VERDICT_STYLE = {Verdict.REGRESSION: "bold red", Verdict.MISSING: "bold red", Verdict.WITHIN_NOISE: "yellow"}
+_VERDICT_STYLE = {
+    Verdict.WORSE: "bold red",
+    Verdict.BETTER: "bold green",
+    Verdict.CHANGED: "bold yellow",
+    Verdict.MISSING: "bold red",
+    Verdict.WITHIN_NOISE: "yellow",
+}
 
 
 def _change(r: Comparison) -> str:
@@ -94,7 +100,11 @@ def _change(r: Comparison) -> str:
 
 def check_table(results: Sequence[Comparison], rtol: float, level: float) -> Table:
     """One row per comparison: scenario, policy, indicator, baseline, now, change, verdict."""
-    table = Table(title="supplysim check", caption=f"regression = Welch p < {level:.2g} and |change| > {rtol:.1%}")
+    table = Table(
+        title="supplysim check",
+        caption=f"a real change = Welch p < {level:.2g} and |change| > {rtol:.1%}; "
+        "worse / better by the indicator's direction, changed when it has none",
+    )
     for col in ("scenario", "policy", "indicator", "baseline", "now", "change", "verdict"):
         table.add_column(col, justify="right" if col in ("baseline", "now", "change") else "left")
     for r in results:
@@ -111,7 +121,7 @@ def check_table(results: Sequence[Comparison], rtol: float, level: float) -> Tab
     return table
 
 
-def check_notes(results: Sequence[Comparison], errors: Mapping[str, str]) -> list[str]:
+def check_notes(results: Sequence[Comparison], errors: Mapping[str, str], fail_on: FailOn = FailOn.CHANGE) -> list[str]:
     """What a check run means, in words: changed random paths, changed settings, the counts."""
     lines = []
     for name in sorted({r.scenario for r in results if r.random_path_changed}):
@@ -127,9 +137,15 @@ def check_notes(results: Sequence[Comparison], errors: Mapping[str, str]) -> lis
             "(overrides, edits or a new version), so changes are judged statistically."
         )
     by = {v: sum(r.verdict is v for r in results) for v in Verdict}
+    if fail_on is FailOn.WORSE and by[Verdict.BETTER] + by[Verdict.CHANGED]:
+        lines.append(
+            f"note: {by[Verdict.BETTER] + by[Verdict.CHANGED]} real change(s) not in the worse direction "
+            "do not fail the run (--fail-on worse); the model did change: review with --all."
+        )
     lines.append(
         f"{len(results)} indicators: {by[Verdict.IDENTICAL]} identical, {by[Verdict.WITHIN_NOISE]} within noise, "
-        f"{by[Verdict.REGRESSION]} regressions, {by[Verdict.MISSING]} missing"
+        f"{by[Verdict.WORSE]} worse, {by[Verdict.BETTER]} better, {by[Verdict.CHANGED]} changed, "
+        f"{by[Verdict.MISSING]} missing"
         + (f", {by[Verdict.NEW]} new (not in the baseline)" if by[Verdict.NEW] else "")
         + (f"; {len(errors)} scenario(s) without a usable baseline" if errors else "")
     )
@@ -137,17 +153,29 @@ def check_notes(results: Sequence[Comparison], errors: Mapping[str, str]) -> lis
 
 
 def print_check(
-    results: Sequence[Comparison], errors: Mapping[str, str], *, all_rows: bool, rtol: float, level: float
+    results: Sequence[Comparison],
+    errors: Mapping[str, str],
+    *,
+    all_rows: bool,
+    rtol: float,
+    level: float,
+    fail_on: FailOn = FailOn.CHANGE,
+    quiet: bool = False,
 ) -> None:
-    """The outcome of ``supplysim check``: errors to standard error; the failed rows (every row
-    with ``all_rows``) and the notes to standard output."""
+    """The outcome of ``supplysim check``: errors to standard error; the real changes and
+    missing indicators (every row with ``all_rows``) and the notes to standard output; with
+    ``quiet`` only the errors and the one-line count."""
     console = Console() if sys.stdout.isatty() else Console(width=160)
     for name, message in errors.items():
         sys.stderr.write(f"error: {name}: {message}\n")
-    shown = [r for r in results if all_rows or r.failed]
+    notes = check_notes(results, errors, fail_on)
+    if quiet:
+        console.print(notes[-1], highlight=False)
+        return
+    shown = [r for r in results if all_rows or r.real_change or r.verdict is Verdict.MISSING]
     if shown:
         console.print(check_table(shown, rtol, level))
-    for line in check_notes(results, errors):
+    for line in notes:
         console.print(line, highlight=False)
 
 
