@@ -53,8 +53,11 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 
 
-def indicators(result: ReplicationResult, cfg: ModelConfig, names: Iterable[str] = KPIS) -> dict[str, float]:
-    """The indicators ``names`` (see :func:`kpi_names`) of one replication.
+def indicators(
+    result: ReplicationResult, cfg: ModelConfig, names: Iterable[str] = KPIS, *, time_unit: str = "day"
+) -> dict[str, float]:
+    """The indicators ``names`` (see :func:`kpi_names`) of one replication; ``time_unit`` is the
+    scenario's (it converts an annual ``product.holding_rate`` into h per time unit).
 
     Undefined values (a rate with no customers, a wait with nobody served after
     waiting) are NaN and are left out of the interval estimates.
@@ -65,7 +68,7 @@ def indicators(result: ReplicationResult, cfg: ModelConfig, names: Iterable[str]
     n = c.customers
     lost_units = c.lost_units + c.cancelled_units + c.expired_units
     revenue = p.price * c.units_shipped
-    holding = p.holding_cost * c.area_on_hand
+    holding = cfg.holding_cost_per_time(time_unit) * c.area_on_hand
     backorder = p.backorder_cost * c.area_backorders
     lost_cost = p.lost_sale_cost * lost_units
     values = {

@@ -36,6 +36,8 @@ class Task:
     horizon: float
     warmup: float
     kpis: tuple[str, ...]
+    time_unit: str = "day"
+    """The scenario's time unit (an annual holding rate is converted with it)."""
     path: PathWindow | None = None
     """Record the stock path on this window (and keep the waits) for the figures."""
     trace: bool = False
@@ -55,7 +57,7 @@ def _task(t: Task) -> TaskResult:
     result = simulate(
         t.cfg, seed=t.seed, replication=t.replication, horizon=t.horizon, warmup=t.warmup, trace=t.trace, path=t.path
     )
-    values = indicators(result, t.cfg, t.kpis)
+    values = indicators(result, t.cfg, t.kpis, time_unit=t.time_unit)
     if t.path is None and not t.trace:
         return TaskResult(values)
     sample = policy_sample(result, t.replication, t.path) if t.path is not None else None
@@ -112,6 +114,7 @@ def run_many(
                         sc.horizon,
                         sc.warmup,
                         kpis,
+                        sc.time_unit,
                         path=window if first else None,
                         trace=trace and first,
                     )

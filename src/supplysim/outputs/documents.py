@@ -50,7 +50,7 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
     return {
         "supplysim_version": supplysim_version(),
         "scenario": sc.name,
-        "scenario_sha256": scenario_fingerprint(exp),
+        "scenario_sha256": scenario_fingerprint(exp.scenario),
         "seed": sc.seed,
         "replications": sc.replications,
         "horizon": sc.horizon,
@@ -61,9 +61,14 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
     }
 
 
-def scenario_fingerprint(exp: Experiment) -> str:
-    """SHA-256 of the resolved scenario (canonical JSON): equal fingerprints, equal models."""
-    model = exp.scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"})  # sweep: not part of a run
+def scenario_fingerprint(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario (canonical JSON): equal fingerprints, equal models.
+
+    Keys at their default values are left out, so a version that adds a key (with a default
+    that keeps the old behaviour) keeps the fingerprints of existing scenarios, and writing a
+    default explicitly does not change the fingerprint either."""
+    # sweep: not part of a run
+    model = scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"}, exclude_defaults=True)
     canonical = json.dumps(model, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

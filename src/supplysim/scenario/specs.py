@@ -68,17 +68,51 @@ __all__ = [
 ]
 
 
+PERIODS_PER_YEAR: dict[str, float] = {
+    "hour": 8760.0,
+    "day": 365.0,
+    "week": 365.0 / 7.0,
+    "month": 12.0,
+    "quarter": 4.0,
+    "year": 1.0,
+}
+"""Time units per year, for an annual ``holding_rate`` (a year of 365 days; plurals accepted)."""
+
+
+def periods_per_year(time_unit: str) -> float | None:
+    """How many ``time_unit`` make a year (``days`` as ``day``); None for a unit it does not know."""
+    unit = time_unit.strip().lower()
+    return PERIODS_PER_YEAR.get(unit, PERIODS_PER_YEAR.get(unit.removesuffix("s")))
+
+
 class Product(Frozen):
-    """Product economics. Money is in any currency; time in the scenario's time unit."""
+    """Product economics. Money is in the scenario's ``currency``; time in its time unit."""
 
     price: NonNegativeFloat = 0.0
     """Selling price per unit [money/unit]."""
     holding_cost: NonNegativeFloat = 0.0
     """Cost per unit on hand per time unit [money/(unit·time)] (h)."""
+    holding_rate: NonNegativeFloat | None = None
+    """Annual holding rate i [1/year] (cost of capital, storage, obsolescence as a share of the
+    unit's value): then h = i · c / (time units per year), c the suppliers' unit cost
+    (Axsäter, *Inventory Control*, §4.1; Zipkin §3.2). Exclusive with ``holding_cost``."""
     backorder_cost: NonNegativeFloat = 0.0
     """Cost per backordered unit per time unit [money/(unit·time)] (b)."""
     lost_sale_cost: NonNegativeFloat = 0.0
     """Penalty per unit lost, cancelled or expired [money/unit]."""
+    currency: Label = "money"
+    """The label of money amounts in tables, sentences and figures (``EUR``, ``$``, ``USD``);
+    a label only: no conversion."""
+
+    @model_validator(mode="after")
+    def _one_holding_cost(self) -> Product:
+        if self.holding_rate is not None and self.holding_cost != 0.0:
+            raise ValueError(
+                f"give holding_cost ({self.holding_cost:g} per unit and time unit) or holding_rate "
+                f"({self.holding_rate:g} per year, of the unit cost), not both; a policy that switches "
+                "from one to the other sets the other to null (holding_rate) or 0 (holding_cost)"
+            )
+        return self
 
 
 class Seasonal(Frozen):
@@ -591,6 +625,39 @@ class ModelSections(Frozen):
         """The suppliers, in the order listed (one for ``supplier:``)."""
         return list(self.suppliers) if self.suppliers is not None else [self.supplier]  # type: ignore[list-item]
 
+    def holding_cost_per_time(self, time_unit: str) -> float:
+        """h [money/(unit·time)]: ``product.holding_cost``, or ``holding_rate · c / periods per
+        year`` when an annual rate is given (c: the suppliers' common unit cost; the scenario's
+        validation has checked that c and the time unit are known)."""
+        rate = self.product.holding_rate
+        if rate is None:
+            return self.product.holding_cost
+        per_year = periods_per_year(time_unit)
+        assert per_year is not None, time_unit
+        return rate * self.all_suppliers[0].unit_cost / per_year
+
+    def holding_rate_problem(self, time_unit: str) -> str | None:
+        """Why ``product.holding_rate`` cannot be converted here, or None when it can (or is unset)."""
+        if self.product.holding_rate is None:
+            return None
+        if periods_per_year(time_unit) is None:
+            return (
+                f"product.holding_rate is per year, but time_unit {time_unit!r} is not one of "
+                f"{', '.join(PERIODS_PER_YEAR)}; give product.holding_cost per {time_unit} instead"
+            )
+        costs = sorted({s.unit_cost for s in self.all_suppliers})
+        if costs == [0.0]:
+            return (
+                "product.holding_rate is a share of the unit's value, but the unit cost is 0: "
+                "set supplier.unit_cost, or give product.holding_cost"
+            )
+        if len(costs) > 1:
+            return (
+                "product.holding_rate needs one unit value, but the suppliers' unit costs differ "
+                f"({', '.join(f'{c:g}' for c in costs)}); give product.holding_cost instead"
+            )
+        return None
+
     @property
     def initial_stock(self) -> int:
         """Units on hand at time 0 (the order-up-to level unless given)."""
@@ -668,6 +735,11 @@ class Scenario(ModelSections, _Settings):
     sweep: dict[str, list[Any] | SweepRange] | None = None
     """Parameters for ``supplysim sweep``: key path → list of values or {from, to, step}
     (full factorial; each point overrides the base model before the policies merge)."""
+
+    @property
+    def currency(self) -> str:
+        """The label of money amounts (``product.currency``, the same under every policy)."""
+        return next(iter(self.policies.values())).product.currency
 
     _origin: str = PrivateAttr(default="<scenario>")
     """The file it came from (set by the loader)."""
@@ -752,6 +824,16 @@ class Scenario(ModelSections, _Settings):
                     f"review_period {period:g} gives {self.end / period:.3g} reviews per replication{where}; "
                     "use a longer review period"
                 )
+        for name, m in self.policies.items():
+            problem = m.holding_rate_problem(self.time_unit)
+            if problem is not None:
+                raise ValueError(problem + ("" if len(self.policies) == 1 else f" (policy {name!r})"))
+        currencies = list(dict.fromkeys(m.product.currency for m in self.policies.values()))
+        if len(currencies) > 1:
+            raise ValueError(
+                f"product.currency must be the same under every policy (the tables compare their money), "
+                f"found {', '.join(map(repr, currencies))}"
+            )
         if self.time_unit != "day" and any(m.demand.weekly is not None for m in self.policies.values()):
             raise ValueError(
                 f"demand.weekly gives one factor per day, but time_unit is {self.time_unit!r}; "
