@@ -72,23 +72,29 @@ def outcome_sentence(exp: Experiment, policy: str) -> str | None:
 
 def why_sentence(b: ProfitBreakdown) -> str:
     """Where a profit difference comes from: each component's contribution (sign as in profit),
-    largest first, with the reason in words and the units sold."""
-    items = []
+    the real ones (interval excludes 0) first, largest first, with the reason in words and the
+    units sold; then those within the noise. Components that round to 0 are left out."""
+    real, noise = [], []
     for part in sorted(b.parts, key=lambda p: -abs(p.diff.diff) if math.isfinite(p.diff.diff) else 0.0):
         x = part.diff.diff
         if not math.isfinite(x) or format_value("profit", abs(x)) == "0":
+            continue
+        amount = f"{part.component.label} {format_value('profit', x, signed=True)}"
+        if not part.diff.significant:
+            noise.append(amount)
             continue
         up, down = _WHY_WORDS[part.component.kpi]
         reason = up if x > 0 else down
         u = b.units_sold.diff
         if part.component.kpi == "revenue" and math.isfinite(u) and round(u):
             reason = f"{abs(u):,.0f} {'more' if u > 0 else 'fewer'} units sold"
-        noise = "" if part.diff.significant else ", within the noise"
-        items.append(f"{part.component.label} {format_value('profit', x, signed=True)} ({reason}{noise})")
-    total = format_value("profit", b.profit.diff, signed=True)
-    if not items:
-        return f"{b.policy}'s profit difference ({total}) has no component larger than 1."
-    return f"Where {b.policy}'s profit difference ({total}) comes from: " + ", ".join(items) + "."
+        real.append(f"{amount} ({reason})")
+    head = f"Where {b.policy}'s profit difference ({format_value('profit', b.profit.diff, signed=True)}) comes from: "
+    if not real and not noise:
+        return head + "no component differs by 1 or more."
+    if not real:
+        return head + f"no component differs beyond the noise ({', '.join(noise)})."
+    return head + ", ".join(real) + (f"; within the noise: {', '.join(noise)}" if noise else "") + "."
 
 
 def verdict_lines(
