@@ -268,8 +268,10 @@ def test_the_outcome_sentences_name_every_outcome_and_add_to_100(five_exp: Exper
         assert round(sum(shares), 6) == 100.0, sentence
         means = {k: five_exp.summary(policy, k).mean for k, _ in OUTCOMES}
         assert sum(means.values()) == pytest.approx(1.0, abs=1e-9)  # the identity the shares rest on
-        assert ("expire" in sentence) == (means["expire_rate"] > 0)
-        assert ("still waiting" in sentence) == (means["pending_rate"] > 0)
+        pct = dict(zip(means, largest_remainder(list(means.values())), strict=True))
+        assert ("expire" in sentence) == (pct["expire_rate"] > 0)  # named when its share is 0.1% or more
+        assert ("still waiting" in sentence) == (pct["pending_rate"] > 0)
+        assert all(abs(pct[k] - 100 * means[k]) < 0.1 + 1e-9 for k in means)
         seen_expired |= means["expire_rate"] > 0
         seen_pending |= means["pending_rate"] > 0
     assert seen_expired and seen_pending, "precondition: some policy has expired and pending customers"
@@ -300,15 +302,21 @@ def _expected(exp: Experiment) -> tuple[list[str], int]:
                 continue
             d = exp.difference(p, kpi)
             if d.n and math.isfinite(d.diff):
-                numbers.append(format_value(kpi, d.diff, signed=True) + (" *" if d.significant else ""))
+                numbers.append(format_value(kpi, d.diff, signed=True))
+                if math.isfinite(d.ci95_high):
+                    hw = format_value(kpi, (d.ci95_high - d.ci95_low) / 2)
+                    numbers.append(f"± {hw}" + (" *" if d.significant else ""))
                 marks += d.significant
     for p in list(exp.scenario.policies)[1:]:
         b = profit_breakdown(exp, p)
-        for d in (b.profit, *(part.diff for part in b.parts)):
-            numbers.append(format_value("profit", d.diff, signed=True) + (" *" if d.significant else ""))
+        for kpi, d in (
+            ("profit", b.profit),
+            *(("profit", part.diff) for part in b.parts),
+            ("units_ordered", b.units_sold),
+        ):
+            numbers.append(format_value(kpi, d.diff, signed=True))
+            numbers.append(f"± {format_value(kpi, (d.ci95_high - d.ci95_low) / 2)}" + (" *" if d.significant else ""))
             marks += d.significant
-        numbers.append(format_value("units_ordered", b.units_sold.diff, signed=True))
-        marks += b.units_sold.significant
     return numbers, marks
 
 
@@ -325,7 +333,7 @@ def test_the_table_never_cuts_a_number(five_exp: Experiment, width: int, policie
     for number in numbers:
         assert number in text, (number, width, policies)
     assert len(re.findall(r"[\d%] \*", text)) == marks
-    assert "Where the profit difference comes from" in text
+    assert "Where Δ profit comes from" in text
 
 
 def test_a_wide_console_keeps_one_line_per_indicator(five_exp: Experiment) -> None:

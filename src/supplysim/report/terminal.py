@@ -39,10 +39,9 @@ class _Cell:
     style: str = ""
 
     def render(self, wrapped: bool) -> Text:
-        first = self.value + (f" {self.mark}" if self.mark else "")
-        if not self.pm:
-            return Text(first, style=self.style)
-        return Text(first + ("\n" if wrapped else " ") + self.pm, style=self.style)
+        """``value ± pm *`` on one line, or ``value`` over ``± pm *`` (the mark ends the cell)."""
+        text = self.value + (("\n" if wrapped else " ") + self.pm if self.pm else "")
+        return Text(text + (f" {self.mark}" if self.mark else ""), style=self.style)
 
 
 def _cell(kpi: str, s: Interval) -> _Cell:
@@ -181,7 +180,7 @@ def comparison_table(exp: Experiment, width: int | None = None, notes: Sequence[
     if why is not None:
         parts += _titled(
             _fit(why, [[i] for i in range(len(why.columns))], width),
-            "Where the profit difference comes from (contributions to Δ profit; they add up to it)",
+            "Where Δ profit comes from (the rows below it add up to it)",
             None,
         )
     for note in diagnose(exp) if notes is None else notes:

@@ -26,7 +26,7 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 (``docs/indicators.md``, Identities), and how the sentence says it."""
 
 _ALWAYS = frozenset({"fill_rate", "served_after_wait_rate", "cancel_rate", "lost_rate"})
-"""Outcomes named even at 0% (expired and pending customers are named when there are some)."""
+"""Outcomes named even at 0.0% (expired and pending customers are named when their share rounds to 0.1% or more)."""
 
 _WHY_WORDS = {
     "revenue": ("more sales", "fewer sales"),
@@ -63,8 +63,8 @@ def outcome_sentence(exp: Experiment, policy: str) -> str | None:
         return None
     shown = [
         (pct, words)
-        for pct, mean, (kpi, words) in zip(largest_remainder(means), means, OUTCOMES, strict=True)
-        if kpi in _ALWAYS or mean > 0
+        for pct, (kpi, words) in zip(largest_remainder(means), OUTCOMES, strict=True)
+        if kpi in _ALWAYS or pct > 0
     ]
     parts = [f"{pct:.1f}% {words}" for pct, words in shown]
     return f"Under {policy}: " + ", ".join(parts[:-1]) + f" and {parts[-1]}."
