@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from clirun import cli, ok
 from scenario_texts import TINY, tiny
 from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
 from supplysim.analysis.diagnostics import (
@@ -347,3 +349,16 @@ def test_the_table_shows_the_notes(five_exp: Experiment) -> None:
     text = _shown(five_exp, 120)
     for note in diagnose(five_exp):
         assert f"note: {note.short}" in " ".join(text.split())
+
+
+def test_run_prints_the_notes_under_the_table_and_in_the_verdict(tmp_path: Path) -> None:
+    (tmp_path / "five.yaml").write_text(_five(2), encoding="utf-8")
+    proc = ok(cli(tmp_path, "run", "five.yaml", "--workers", "1", "--no-report"))
+    out = " ".join(proc.stdout.split())
+    assert "note: 2 replications: the intervals are unreliable" in out
+    assert "Only 2 replications: the intervals are unreliable" in out
+    assert "Where Δ profit comes from" in out
+    assert "…" not in proc.stdout
+    table_end = out.index("Where Δ profit comes from")
+    assert out.index("note: 2 replications") > table_end  # the notes follow the tables, the verdict follows them
+    assert out.index("Only 2 replications") > out.index("note: 2 replications")
