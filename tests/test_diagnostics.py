@@ -94,7 +94,7 @@ def test_a_threshold_that_never_binds_is_named(five_exp: Experiment) -> None:
     note = notes[0]
     assert note.keys == ("store.max_quoted_wait",)
     assert "hybrid_never gave the baseline's numbers in every replication (6)" in note.text
-    assert "store.max_quoted_wait never acts" in note.text
+    assert "its store.max_quoted_wait (10000) never acts" in note.text
     # the precondition: identical numbers, replication by replication
     assert five_exp.values["hybrid_never"] == five_exp.values["backorder"] or all(
         all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
@@ -109,7 +109,7 @@ def test_an_expedite_rule_that_never_fires_is_named() -> None:
     exp = _run(DUAL)
     notes = same_as_baseline(exp)
     assert [(n.policy, n.keys) for n in notes] == [("expedite_never", ("sourcing.rule",))]
-    assert "its sourcing.rule never acts" in notes[0].text
+    assert "its sourcing.rule (expedite) never acts" in notes[0].text
     assert exp.values["expedite"] != exp.values["single"], "precondition: the other expedite rule acts"
 
 
@@ -235,7 +235,7 @@ def test_the_verdict_says_where_the_difference_comes_from(five_exp: Experiment) 
 def test_the_page_has_the_breakdown_and_the_notes(five_exp: Experiment) -> None:
     page = report.report_html(five_exp, {})
     assert '<section id="why">' in page and 'id="why-table"' in page
-    assert "store.max_quoted_wait never acts" in page
+    assert "store.max_quoted_wait (10000) never acts" in page
     section = page[page.index('<section id="why">') : page.index("</section>", page.index('<section id="why">'))]
     assert section.count('<th scope="row"') == len(COMPONENTS) + 2  # Δ profit, components, units sold
     assert section.count("<td") == (len(COMPONENTS) + 2) * (len(five_exp.scenario.policies) - 1)

@@ -142,8 +142,19 @@ def _identical(rows: list[dict[str, float]], base: list[dict[str, float]]) -> bo
     )
 
 
-def _listing(keys: tuple[str, ...], limit: int = 3) -> str:
-    shown = ", ".join(keys[:limit])
+def _listing(keys: tuple[str, ...], model: ModelConfig, limit: int = 3) -> str:
+    """``a.b (value), c.d (value) and N more``: the keys, with the policy's value when it is a plain one."""
+    values = dict(_leaves(model.model_dump(by_alias=True, mode="json")))
+
+    def one(key: str) -> str:
+        v = values.get(key, _ABSENT)
+        if isinstance(v, bool) or v is None:
+            return f"{key} ({'not set' if v is None else str(v).lower()})"
+        if isinstance(v, int | float | str):
+            return f"{key} ({v:g})" if isinstance(v, float) else f"{key} ({v})"
+        return key
+
+    shown = ", ".join(one(k) for k in keys[:limit])
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
 
 
@@ -164,10 +175,10 @@ def same_as_baseline(exp: Experiment) -> list[Note]:
         else:
             verb = "never acts" if len(keys) == 1 else "never act"
             text = (
-                f"{name} gave the baseline's numbers {every}: its {_listing(keys)} {verb} in this run "
+                f"{name} gave the baseline's numbers {every}: its {_listing(keys, model)} {verb} in this run "
                 f"(the situation it reacts to never arose), so its difference of 0 says nothing about the rule."
             )
-            short = f"{name} = {sc.baseline} in every replication: its {_listing(keys)} {verb}"
+            short = f"{name} = {sc.baseline} in every replication: its {_listing(keys, model)} {verb}"
         notes.append(Note(NoteKind.SAME_AS_BASELINE, text, short, name, keys))
     return notes
 
