@@ -134,7 +134,7 @@ def run(
         sys.stdout.write(summary_json(res.experiment))
         return
     console = stdout_console()
-    console.print(comparison_table(res.experiment))
+    console.print(comparison_table(res.experiment, width=console.width))
     for line in res.verdict():
         console.print(line, highlight=False)
     console.print(f"results written to {folder}/", style="dim", highlight=False)

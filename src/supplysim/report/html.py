@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, grouped, lookup
 from supplysim.analysis.provenance import supplysim_version
@@ -300,6 +301,43 @@ def _comparison(results: Outcome) -> str:
     )
 
 
+def _why(results: Outcome) -> str:
+    """Where each policy's profit difference from the baseline comes from: one column per policy,
+    one row per component of profit (signed as in profit, so the rows add up to Δ profit), with
+    paired 95% intervals; empty when there is nothing to compare."""
+    exp = experiment_of(results)
+    others = [p for p in exp.scenario.policies if p != exp.baseline]
+    if not others or "profit" not in exp.kpis:
+        return ""
+    parts = [profit_breakdown(exp, p) for p in others]
+    head = '<th scope="col" class="ind">Contribution to Δ profit</th>' + "".join(
+        f'<th scope="col" class="num delta">Δ {_e(p)}<span class="sub">vs {_e(exp.baseline)}</span></th>'
+        for p in others
+    )
+    rows = ['<tr><th scope="row" class="ind">Δ profit</th>' + "".join(_delta("profit", b.profit) for b in parts)]
+    for i, c in enumerate(COMPONENTS):
+        label = _e(c.label) + ("" if c.sign > 0 else f' <span class="unit">(− {_e(display_name(c.kpi))})</span>')
+        rows.append(
+            f'<tr><th scope="row" class="ind">{label}</th>' + "".join(_delta("profit", b.parts[i].diff) for b in parts)
+        )
+    rows.append(
+        '<tr><th scope="row" class="ind">Units sold</th>'
+        + "".join(_delta("units_ordered", b.units_sold) for b in parts)
+    )
+    table = (
+        '<div class="table-wrap"><table class="comparison" id="why-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{'</tr>'.join(rows)}</tr></tbody></table></div>"
+    )
+    note = (
+        "Profit = revenue − purchases (ordering cost) − holding − waiting (backorder cost) − penalty (lost-sale "
+        "cost) in every replication, so the paired differences of the components add up to the profit "
+        "difference; each has its own paired 95% interval (those do not add up)."
+    )
+    return (
+        f'<section id="why"><h2>Where the profit difference comes from</h2>{table}<p class="note">{note}</p></section>'
+    )
+
+
 def _figure(name: str, data: bytes, title: str, caption: str) -> str:
     uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     return (
@@ -448,6 +486,7 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
         f'<section id="verdict"><h2>In short</h2><div class="verdict">{_verdict(results)}</div></section>',
         f'<section id="policies"><h2>Policies compared</h2>{_policies(results)}</section>',
         f'<section id="table"><h2>Comparison</h2>{_comparison(results)}<p class="note">{legend}</p></section>',
+        _why(results),
         f'<section id="figures"><h2>Figures</h2>{figures}</section>',
         f'<section id="settings"><h2>Model settings (baseline)</h2>{_settings(results)}</section>',
         "</main>",

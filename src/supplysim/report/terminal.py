@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
+from supplysim.analysis.diagnostics import Note, diagnose
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import format_value, grouped
@@ -20,62 +25,167 @@ from supplysim.analysis.regression import Comparison, FailOn, Verdict
 __all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
 
 
-def _cell(kpi: str, s: Interval) -> str:
+_PLAIN_CONSOLE = Console(width=100_000, file=io.StringIO())
+"""Measures a table's natural width (as wide as it wants)."""
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A number, its ± half-width and its significance mark, laid out on one line or two."""
+
+    value: str
+    pm: str = ""
+    mark: str = ""
+    style: str = ""
+
+    def render(self, wrapped: bool) -> Text:
+        """``value ± pm *`` on one line, or ``value`` over ``± pm *`` (the mark ends the cell)."""
+        text = self.value + (("\n" if wrapped else " ") + self.pm if self.pm else "")
+        return Text(text + (f" {self.mark}" if self.mark else ""), style=self.style)
+
+
+def _cell(kpi: str, s: Interval) -> _Cell:
     if s.n == 0:
-        return "–"
-    text = format_value(kpi, s.mean)
-    if math.isfinite(s.ci95_half_width):
-        hw = format_value(kpi, s.ci95_half_width)
-        text += f" ± {hw}"
-    return text
+        return _Cell("–")
+    hw = format_value(kpi, s.ci95_half_width) if math.isfinite(s.ci95_half_width) else ""
+    return _Cell(format_value(kpi, s.mean), f"± {hw}" if hw else "")
 
 
-def _diff(kpi: str, d: Difference) -> Text:
+def _diff(kpi: str, d: Difference) -> _Cell:
     if d.n == 0 or not math.isfinite(d.diff):
-        return Text("–", style="dim")
+        return _Cell("–", style="dim")
     hw = (d.ci95_high - d.ci95_low) / 2 if math.isfinite(d.ci95_high) else math.nan
-    text = format_value(kpi, d.diff, signed=True)
-    if math.isfinite(hw):
-        text += f" ± {format_value(kpi, hw)}"
+    pm = f"± {format_value(kpi, hw)}" if math.isfinite(hw) else ""
     if d.significant:
-        return Text(text + " *", style="bold")
-    return Text(text, style="dim")
+        return _Cell(format_value(kpi, d.diff, signed=True), pm, "*", "bold")
+    return _Cell(format_value(kpi, d.diff, signed=True), pm, style="dim")
 
 
-def comparison_table(exp: Experiment) -> Table:
-    """Indicators as rows, policies as columns (mean ± 95% half-width), Δ vs the baseline."""
+@dataclass(frozen=True)
+class _Grid:
+    """A table's content before layout: a heading column, data columns, rows of cells (or group headings)."""
+
+    head: str
+    columns: list[str]
+    rows: list[tuple[str, list[_Cell]] | str]
+    """(label, one cell per column), or a group heading."""
+
+
+def _table(grid: _Grid, cols: Sequence[int], wrapped: bool, fold: bool) -> Table:
+    table = Table(box=box.SIMPLE_HEAVY, show_lines=False)
+    table.add_column(grid.head, style="bold", no_wrap=not fold, overflow="fold")
+    for c in cols:
+        head = grid.columns[c].replace(" (", "\n(") if wrapped else grid.columns[c]
+        table.add_column(head, justify="right", no_wrap=not fold, overflow="fold")
+    for row in grid.rows:
+        if isinstance(row, str):
+            if table.row_count:
+                table.add_section()
+            table.add_row(Text(row, style="italic cyan"))
+            continue
+        label, cells = row
+        table.add_row(label, *(cells[c].render(wrapped) for c in cols))
+    return table
+
+
+def _natural_width(table: Table) -> int:
+    return Measurement.get(_PLAIN_CONSOLE, _PLAIN_CONSOLE.options, table).maximum
+
+
+def _fit(grid: _Grid, blocks: list[list[int]], width: int | None) -> list[Table]:
+    """The grid as few tables as fit in ``width`` columns, never cutting a number: all columns with
+    each number and its ± on one line; else the ± on a second line; else the column blocks
+    (e.g. a policy with its Δ) split over several stacked tables, as many blocks per table as
+    fit; else one block per table, folding long cells (only below ~50 columns)."""
+    if width is None:
+        return [_table(grid, [c for b in blocks for c in b], wrapped=False, fold=False)]
+    for wrapped in (False, True):
+        t = _table(grid, [c for b in blocks for c in b], wrapped, fold=False)
+        if _natural_width(t) <= width:
+            return [t]
+    for per in range(len(blocks) - 1, 0, -1):
+        chunks = [blocks[i : i + per] for i in range(0, len(blocks), per)]
+        tables = [_table(grid, [c for b in chunk for c in b], True, fold=False) for chunk in chunks]
+        if all(_natural_width(t) <= width for t in tables):
+            return tables
+    return [_table(grid, b, True, fold=True) for b in blocks]
+
+
+def _titled(tables: list[Table], title: str | None, caption: str | None) -> list[Table]:
+    if title is not None:
+        tables[0].title = title
+    if caption is not None:
+        tables[-1].caption = caption
+    return tables
+
+
+def _main_grid(exp: Experiment) -> tuple[_Grid, list[list[int]]]:
+    sc = exp.scenario
+    names = list(sc.policies)
+    columns: list[str] = []
+    blocks: list[list[int]] = []
+    for name in names:
+        block = [len(columns)]
+        columns.append(name + (" (baseline)" if name == sc.baseline else ""))
+        if name != sc.baseline:
+            block.append(len(columns))
+            columns.append(f"Δ {name}")
+        blocks.append(block)
+    rows: list[tuple[str, list[_Cell]] | str] = []
+    for group, kpis in grouped(exp.kpis):
+        rows.append(group.value)
+        for kpi in kpis:
+            cells: list[_Cell] = []
+            for name in names:
+                cells.append(_cell(kpi, exp.summary(name, kpi)))
+                if name != sc.baseline:
+                    cells.append(_diff(kpi, exp.difference(name, kpi)))
+            rows.append((kpi, cells))
+    return _Grid("indicator", columns, rows), blocks
+
+
+def _why_grid(exp: Experiment) -> _Grid | None:
+    others = [p for p in exp.scenario.policies if p != exp.baseline]
+    if not others or "profit" not in exp.kpis:
+        return None
+    parts = [profit_breakdown(exp, p) for p in others]
+    rows: list[tuple[str, list[_Cell]] | str] = [("Δ profit", [_diff("profit", b.profit) for b in parts])]
+    for i, c in enumerate(COMPONENTS):
+        label = c.label if c.sign > 0 else f"{c.label} (− {c.kpi})"
+        rows.append((label, [_diff("profit", b.parts[i].diff) for b in parts]))
+    rows.append(("units sold", [_diff("units_ordered", b.units_sold) for b in parts]))
+    return _Grid(f"vs {exp.baseline}", [f"Δ {p}" for p in others], rows)
+
+
+def comparison_table(exp: Experiment, width: int | None = None, notes: Sequence[Note] | None = None) -> Group:
+    """Indicators as rows, policies as columns (mean ± 95% half-width), Δ vs the baseline; then where
+    the profit difference comes from (:func:`~supplysim.analysis.breakdown.profit_breakdown`) and
+    the notes of :func:`~supplysim.analysis.diagnostics.diagnose` (``notes``, default: found here).
+
+    ``width`` (the console's) makes the tables fit it without cutting a number (see :func:`_fit`);
+    None lays each table out on one line per indicator, however wide.
+    """
     sc = exp.scenario
     title = f"{sc.name} — {sc.replications} replications × {sc.horizon:g} {sc.time_unit}s"
     if sc.warmup:
         title += f" after {sc.warmup:g} {sc.time_unit}s warm-up"
-    table = Table(
-        box=box.SIMPLE_HEAVY,
-        title=title,
-        caption=(
-            f"mean ± 95% CI half-width; Δ = paired difference vs {sc.baseline} (common random numbers), "
-            "* = interval excludes 0; time in "
-            f"{sc.time_unit}s"
-        ),
-        show_lines=False,
+    caption = (
+        f"mean ± 95% CI half-width; Δ = paired difference vs {sc.baseline} (common random numbers), "
+        "* = interval excludes 0; time in "
+        f"{sc.time_unit}s"
     )
-    table.add_column("indicator", style="bold", no_wrap=True)
-    names = list(sc.policies)
-    for name in names:
-        table.add_column(name + (" (baseline)" if name == sc.baseline else ""), justify="right", no_wrap=True)
-        if name != sc.baseline:
-            table.add_column(f"Δ {name}", justify="right", no_wrap=True)
-    for g, (group, kpis) in enumerate(grouped(exp.kpis)):
-        if g:
-            table.add_section()
-        table.add_row(Text(group.value, style="italic cyan"))
-        for kpi in kpis:
-            row: list[str | Text] = [kpi]
-            for name in names:
-                row.append(_cell(kpi, exp.summary(name, kpi)))
-                if name != sc.baseline:
-                    row.append(_diff(kpi, exp.difference(name, kpi)))
-            table.add_row(*row)
-    return table
+    grid, blocks = _main_grid(exp)
+    parts: list[RenderableType] = list(_titled(_fit(grid, blocks, width), title, caption))
+    why = _why_grid(exp)
+    if why is not None:
+        parts += _titled(
+            _fit(why, [[i] for i in range(len(why.columns))], width),
+            "Where Δ profit comes from (the rows below it add up to it)",
+            None,
+        )
+    for note in diagnose(exp) if notes is None else notes:
+        parts.append(Text(f"note: {note.short}", style="yellow"))
+    return Group(*parts)
 
 
 # ---------------------------------------------------------------- supplysim check
