@@ -94,3 +94,14 @@ def test_writing_a_default_does_not_change_the_fingerprint(tmp_path: Path) -> No
     explicit = load_scenario(_scenario(tmp_path, _with_product("  holding_cost: 0.1\n  currency: money\n"), "x.yaml"))
     other = load_scenario(_scenario(tmp_path, _with_product("  holding_cost: 0.2\n"), "y.yaml"))
     assert scenario_fingerprint(plain) == scenario_fingerprint(explicit) != scenario_fingerprint(other)
+
+
+def test_the_currency_is_shown_with_money(tmp_path: Path) -> None:
+    text = _with_product("  holding_cost: 0.1\n  currency: EUR\n")
+    res = cli(tmp_path, "run", str(_scenario(tmp_path, text)), "--workers", "1", "--no-report", "--out", "out")
+    assert res.returncode == 0, res.stderr
+    assert "money in EUR" in res.stdout  # the table's caption
+    profit_lines = [line for line in res.stdout.splitlines() if " profit than " in line or "profit differs" in line]
+    assert profit_lines and all(" EUR" in line for line in profit_lines), res.stdout
+    plain = cli(tmp_path, "run", str(_scenario(tmp_path, TINY, "plain.yaml")), "--workers", "1", "--no-report")
+    assert "money in" not in plain.stdout and " EUR" not in plain.stdout

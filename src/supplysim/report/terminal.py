@@ -172,7 +172,7 @@ def comparison_table(exp: Experiment, width: int | None = None, notes: Sequence[
     caption = (
         f"mean ± 95% CI half-width; Δ = paired difference vs {sc.baseline} (common random numbers), "
         "* = interval excludes 0; time in "
-        f"{sc.time_unit}s"
+        f"{sc.time_unit}s" + (f"; money in {sc.currency}" if sc.currency != "money" else "")
     )
     grid, blocks = _main_grid(exp)
     parts: list[RenderableType] = list(_titled(_fit(grid, blocks, width), title, caption))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from supplysim.analysis.breakdown import ProfitBreakdown, profit_breakdown
 from supplysim.analysis.diagnostics import Note, NoteKind, diagnose
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.kpis import Unit, lookup
 from supplysim.experiments.precision import Precision
 from supplysim.report.terminal import format_value
 
@@ -70,6 +71,12 @@ def outcome_sentence(exp: Experiment, policy: str) -> str | None:
     return f"Under {policy}: " + ", ".join(parts[:-1]) + f" and {parts[-1]}."
 
 
+def _currency(exp: Experiment, kpi: str) -> str:
+    """`` EUR`` after a money amount when the scenario names its currency (nothing for the default)."""
+    currency = exp.scenario.currency
+    return f" {currency}" if lookup(kpi).unit is Unit.MONEY and currency != "money" else ""
+
+
 def why_sentence(b: ProfitBreakdown) -> str:
     """Where a profit difference comes from: each component's contribution (sign as in profit),
     the real ones (interval excludes 0) first, largest first, with the reason in words and the
@@ -122,11 +129,12 @@ def verdict_lines(
             rel = f" ({d.diff / abs(base.mean) * 100:+.1f}% ± {hw / abs(base.mean) * 100:.1f}%)"
         if d.significant:
             word = "more" if d.diff > 0 else "less"
-            amount = format_value(kpi, abs(d.diff))
+            amount = format_value(kpi, abs(d.diff)) + _currency(exp, kpi)
             lines.append(f"{policy} earns {amount} {word} {kpi} than {exp.baseline}{rel}: a real difference.")
         else:
             lines.append(
-                f"{policy} vs {exp.baseline}: {kpi} differs by {format_value(kpi, d.diff, signed=True)}{rel}, "
+                f"{policy} vs {exp.baseline}: {kpi} differs by "
+                f"{format_value(kpi, d.diff, signed=True)}{_currency(exp, kpi)}{rel}, "
                 "within the noise (interval includes 0)."
             )
         if kpi == "profit":
