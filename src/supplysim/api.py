@@ -274,14 +274,17 @@ class SweepResults(sweep.SweepResults):
 
         return sweep_images(self.table(), self.parameters)
 
-    def to_folder(self, folder: str | Path, plots: bool = True) -> Path:
-        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ — atomically."""
+    def to_folder(self, folder: str | Path, plots: bool = True, kpi: str = "profit") -> Path:
+        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ and
+        report.html — atomically. ``kpi``: the indicator the summary and the page optimise."""
         from supplysim.outputs.documents import sweep_documents
         from supplysim.outputs.folders import write_folder
 
-        files: dict[str, str | bytes] = dict(sweep_documents(self.table(), self.summary_lines(), self.scenario))
+        files: dict[str, str | bytes] = dict(sweep_documents(self.table(), self.summary_lines(kpi), self.scenario))
         if plots:
-            files.update(self.figures())
+            from supplysim.report.html import sweep_files
+
+            files.update(sweep_files(self, kpi))
         return write_folder(Path(folder), files)
 
 
