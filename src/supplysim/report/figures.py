@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, paired_difference
@@ -201,13 +201,27 @@ def _label(kpi: str, time_unit: str | None = None) -> str:
     return literal(text)
 
 
-def _money(x: float, _pos: object = None) -> str:
-    a = abs(x)
-    if a >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if a >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:,.0f}"
+class _MoneyFormatter(Formatter):
+    """Money tick values in one style per axis: thousands ("45k") once a tick reaches 10,000,
+    millions from 1,000,000, whole numbers otherwise; ``signed`` puts "+" before gains."""
+
+    def __init__(self, signed: bool = False) -> None:
+        self.signed = signed
+        self._ticks: list[float] = []
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        self._ticks = [float(v) for v in locs]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        top = max((abs(v) for v in self._ticks), default=abs(x))
+        sign = "+" if self.signed and x > 0 else ""
+        if x == 0:
+            return "0"
+        if top >= 1e6:
+            return f"{sign}{x / 1e6:.1f}M"
+        if top >= 1e4:
+            return f"{sign}{x / 1e3:,.0f}k"
+        return f"{sign}{x:,.0f}"
 
 
 def _value_axis(ax: Axes, kpi: str, *, axis: str = "y", difference: bool = False) -> None:
@@ -222,7 +236,7 @@ def _value_axis(ax: Axes, kpi: str, *, axis: str = "y", difference: bool = False
         else:
             target.set_major_formatter(PercentFormatter(decimals=None))
     elif unit is Unit.MONEY:
-        target.set_major_formatter(FuncFormatter(lambda v, _pos: ("+" if difference and v > 0 else "") + _money(v)))
+        target.set_major_formatter(_MoneyFormatter(signed=difference))
     elif unit in (Unit.COUNT, Unit.UNITS) and not difference:
         target.set_major_locator(MaxNLocator(6, integer=True))
 
@@ -330,7 +344,7 @@ def _category_labels(names: Sequence[str], baseline: str | None, slot_width: flo
 def _policy_grid(panels: int, categories: int, labels_lines: int, *, axes_height: float = 2.2) -> _Grid:
     """A grid for one slot per category (policy) in every panel: slots at least 0.95 in wide
     (eleven characters of a tick label), the figure at most 12 in across."""
-    axes_width = max(2.4, 0.95 * categories)
+    axes_width = max(3.0, 0.95 * categories)
     ncols = max(1, min(3, panels, math.floor((12.0 - 1.1 + 0.85) / (axes_width + 0.85))))
     nrows = max(1, math.ceil(panels / ncols))
     label_height = 0.16 * labels_lines
@@ -517,6 +531,9 @@ def differences_figure(results: Outcome, kpis: Sequence[str] = HEADLINE_KPIS) ->
             )
             half = (d.ci95_high - d.ci95_low) / 2 if d.n > 1 and math.isfinite(d.ci95_low) else None
             text = _diff_text(kpi, d.diff, half)
+            base = exp.summary(sc.baseline, kpi).mean
+            if lookup(kpi).unit is Unit.MONEY and base and math.isfinite(base) and half is not None:
+                text += f"\n({d.diff / abs(base) * 100:+.1f}% ± {half / abs(base) * 100:.1f}%)"
             note = _n_note(d.n, total)
             if note:
                 text += f"\n{note}"
@@ -854,7 +871,7 @@ def _legend_right(ax: Axes, title: str | None = None) -> None:
 
 def _legend_room(labels: Sequence[str]) -> float:
     """Inches to the right of the axes for a legend of ``labels`` (8 pt)."""
-    return min(3.8, 0.7 + 0.068 * max((len(s) for s in labels), default=4))
+    return min(4.2, 0.95 + 0.075 * max((len(s) for s in labels), default=4))
 
 
 def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str, time_unit: str | None = None) -> Figure:
@@ -1128,7 +1145,7 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
     kpi = first.objective
     params = list(first.ranges)
     parameter = params[0]
-    gaps = [(r, gap) for r in results for gap in r.gaps]
+    gaps = [(r, gap) for r in results for gap in sorted(r.gaps, key=lambda g: tuple(g["point"].values()))]
     policies = [r.policy for r in results]
     colors = policy_colors(policies)
     labels: list[str] = []
@@ -1188,10 +1205,11 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
                 f"{literal(parameter)} = {r.chosen.point[parameter]}\n{format_value(kpi, s.mean)} "
                 f"± {format_value(kpi, s.ci95_half_width)} (n = {s.n})",
                 (float(r.chosen.point[parameter]), s.mean * scale),
-                xytext=(10, -6),
+                xytext=(0, 14),
                 textcoords="offset points",
                 fontsize=7.5,
-                va="top",
+                ha="center",
+                va="bottom",
                 color="#333333",
             )
     _value_axis(ax, kpi)
@@ -1242,7 +1260,8 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
         level = gaps[0][1].get("confidence", 0.95)
         sign = "chosen − finalist" if first.sense == "max" else "finalist − chosen"
         gx.set_title(
-            f"How much better the chosen point is ({sign}), simultaneous {level:.1%} interval",
+            f"How much better the chosen point is ({sign}): paired intervals at {level:.1%} each, "
+            "95% together (Bonferroni)",
             fontsize=10,
             loc="left",
         )
