@@ -365,3 +365,14 @@ def test_money_ticks_share_one_style(flagship: Results) -> None:
     assert len(labels) >= 3
     styles = {label.endswith("k") for label in labels if label != "0"}
     assert len(styles) == 1, labels
+
+
+def test_registry_bounds_of_the_drawn_quantities() -> None:
+    from supplysim.analysis.kpis import lookup
+
+    assert lookup("fill_rate").bounds == (0.0, 1.0)
+    assert lookup("mean_wait").bounds == (0.0, math.inf)
+    assert lookup("avg_on_hand").bounds == (0.0, math.inf)
+    assert lookup("orders@overseas").bounds == (0.0, math.inf)
+    assert lookup("profit").bounds == (-math.inf, math.inf)
+    assert lookup("not_an_indicator").bounds == (-math.inf, math.inf)
