@@ -88,8 +88,9 @@ read from the registry, :mod:`supplysim.analysis.kpis`."""
 FEW_REPLICATIONS = 5
 """Below this many replications an interval is labelled with its n (it is wide and rough)."""
 
-_PALETTE = ("#1f5a8c", "#d1742a", "#3a9a5b", "#8e4fa3", "#c23b4a", "#6b7d8f", "#b8902e", "#2d9aa6")
-"""Muted, colour-blind-tolerant qualitative palette; the baseline takes the first colour."""
+_PALETTE = ("#1f5a8c", "#d1742a", "#3a9a5b", "#8e4fa3", "#2d9aa6", "#6b7d8f", "#b8902e", "#c2639a")
+"""Muted, colour-blind-tolerant qualitative palette; the baseline takes the first colour. No
+red: red is kept for units owed to waiting customers and for a difference that is worse."""
 
 _GOOD, _BAD, _NEUTRAL, _NOISE = "#1e7b45", "#b3261e", "#1f5a8c", "#8a949e"
 """Tones of a difference: better, worse, real but without a better direction, within the noise."""
