@@ -1203,7 +1203,7 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
                 label="chosen point" if r is results[0] else None,
             )
             ax.annotate(
-                f"{literal(parameter)} = {r.chosen.point[parameter]}\n{format_value(kpi, s.mean)} "
+                literal(", ".join(f"{k} = {v}" for k, v in r.chosen.point.items())) + f"\n{format_value(kpi, s.mean)} "
                 f"± {format_value(kpi, s.ci95_half_width)} (n = {s.n})",
                 (float(r.chosen.point[parameter]), s.mean * scale),
                 xytext=(0, 14),
@@ -1268,10 +1268,12 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
         )
     n1 = min((c.experiment.summary(r.policy, kpi).n for r in results for c in (r.screened or r.finalists)), default=0)
     n2 = max((c.experiment.summary(r.policy, kpi).n for r in results for c in r.finalists), default=0)
-    constraints = " and ".join(str(c) for c in first.constraints) or "none"
+    constraints = (
+        "subject to " + " and ".join(str(c) for c in first.constraints) if first.constraints else "with no constraint"
+    )
     _caption(
         fig,
-        f"{'Maximise' if first.sense == 'max' else 'Minimise'} {literal(kpi)} subject to {literal(constraints)}: "
+        f"{'Maximise' if first.sense == 'max' else 'Minimise'} {literal(kpi)} {literal(constraints)}: "
         f"mean and 95% t-interval of every screened point ({n1} replications; finalists {n2})\n"
         "Paired comparisons use the same replications at every point (common random numbers)",
     )
