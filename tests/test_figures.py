@@ -128,6 +128,11 @@ def test_difference_colours_follow_the_registry(flagship: Results) -> None:
     assert checked == 3
 
 
+def test_results_plot_differences(flagship: Results) -> None:
+    assert len(flagship.plot_differences().axes) == len(plots.HEADLINE_KPIS)
+    assert len(flagship.plot_differences(["profit"]).axes) == 1
+
+
 def test_one_policy_has_no_difference_chart(flagship: Results) -> None:
     sc = flagship.scenario
     alone = sc.model_copy(update={"policies": {sc.baseline: sc.policies[sc.baseline]}})

@@ -156,6 +156,13 @@ class Results:
 
         return plots.indicators_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
 
+    def plot_differences(self, kpis: Sequence[str] | None = None) -> Figure:
+        """Every policy minus the baseline with its 95% paired interval, one panel per indicator
+        (default: the headline ones) — the comparison the verdict tests."""
+        from supplysim.report import figures as plots
+
+        return plots.differences_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
+
     def plot_trajectories(self, days: float | None = None, start: float | None = None) -> Figure:
         """On-hand and backordered units over time in replication 0, one panel per policy."""
         from supplysim.report import figures as plots
