@@ -280,6 +280,7 @@ def test_run_records_the_first_replication_and_presentation_never_simulates(
 def test_files_and_pngs(files: dict[str, bytes | str]) -> None:
     assert set(files) == {
         "plots/indicators.png",
+        "plots/differences.png",
         "plots/trajectories.png",
         "plots/waits.png",
         "plots/tradeoff.png",
@@ -298,7 +299,7 @@ def test_report_is_self_contained_and_complete(results: Results, files: dict[str
         assert forbidden not in lower, forbidden
     embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert [base64.b64decode(b) for b in embedded] == [
-        files[f"plots/{n}.png"] for n in ("indicators", "trajectories", "waits", "tradeoff")
+        files[f"plots/{n}.png"] for n in ("indicators", "differences", "trajectories", "waits", "tradeoff")
     ]
     for policy in results.policies:
         assert f">{policy}" in page
@@ -336,6 +337,7 @@ def test_to_folder_writes_plots_and_report(results: Results, tmp_path: Path) -> 
     out = results.to_folder(tmp_path / "with")
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in (out / "plots").iterdir()) == [
+        "differences.png",
         "indicators.png",
         "tradeoff.png",
         "trajectories.png",
@@ -398,7 +400,7 @@ def test_report_renders_in_headless_chromium(results: Results, files: dict[str, 
     assert 'id="comparison"' in dom.stdout
     for policy in results.policies:
         assert f">{policy}" in dom.stdout
-    assert dom.stdout.count("<img ") == 4
+    assert dom.stdout.count("<img ") == 5
     assert "In short" in dom.stdout
 
     shot = tmp_path / "shot.png"

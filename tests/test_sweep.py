@@ -254,7 +254,9 @@ def test_cli_uses_the_sweep_block_and_writes_plots(tmp_path: Path) -> None:
     assert sorted({int(r[KEY]) for r in rows}) == VALUES
     assert {r["n"] for r in rows if r["kpi"] == "profit"} == {"2"}
     pngs = {p.name for p in (out / "plots").iterdir()}
-    assert pngs == {f"{k}.png" for k in HEADLINE}
+    several = len(load_scenario(tmp_path / "tiny.yaml").policies) > 1
+    assert pngs == {f"{k}.png" for k in HEADLINE} | {"vs_best.png"} | ({"differences.png"} if several else set())
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     for name in pngs:
         assert (out / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.txt").read_text()

@@ -156,6 +156,13 @@ class Results:
 
         return plots.indicators_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
 
+    def plot_differences(self, kpis: Sequence[str] | None = None) -> Figure:
+        """Every policy minus the baseline with its 95% paired interval, one panel per indicator
+        (default: the headline ones) — the comparison the verdict tests."""
+        from supplysim.report import figures as plots
+
+        return plots.differences_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
+
     def plot_trajectories(self, days: float | None = None, start: float | None = None) -> Figure:
         """On-hand and backordered units over time in replication 0, one panel per policy."""
         from supplysim.report import figures as plots
@@ -274,14 +281,17 @@ class SweepResults(sweep.SweepResults):
 
         return sweep_images(self.table(), self.parameters)
 
-    def to_folder(self, folder: str | Path, plots: bool = True) -> Path:
-        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ — atomically."""
+    def to_folder(self, folder: str | Path, plots: bool = True, kpi: str = "profit") -> Path:
+        """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ and
+        report.html — atomically. ``kpi``: the indicator the summary and the page optimise."""
         from supplysim.outputs.documents import sweep_documents
         from supplysim.outputs.folders import write_folder
 
-        files: dict[str, str | bytes] = dict(sweep_documents(self.table(), self.summary_lines(), self.scenario))
+        files: dict[str, str | bytes] = dict(sweep_documents(self.table(), self.summary_lines(kpi), self.scenario))
         if plots:
-            files.update(self.figures())
+            from supplysim.report.html import sweep_files
+
+            files.update(sweep_files(self, kpi))
         return write_folder(Path(folder), files)
 
 

@@ -113,6 +113,8 @@ class Kpi:
     """None for the standard indicators every scenario reports."""
     headline: int | None = None
     """Position among the headline indicators (figures, sweeps), 1 first; None if not one."""
+    signed: bool = False
+    """True when a value can be negative (profit); the others are shares in [0, 1] or amounts ≥ 0."""
 
     @property
     def kind(self) -> str:
@@ -122,6 +124,14 @@ class Kpi:
     @property
     def per_supplier(self) -> bool:
         return "@" in self.name
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range a value (and so an interval drawn for it) can take: [0, 1] for a share,
+        [0, ∞) for amounts, counts and times, unbounded for signed indicators and unknown names."""
+        if self.signed or self.group is Group.OTHER:
+            return (-math.inf, math.inf)
+        return (0.0, 1.0) if self.unit is Unit.FRACTION else (0.0, math.inf)
 
     @property
     def format(self) -> NumberFormat:
@@ -159,7 +169,7 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("holding_cost", "Holding cost", _M, _MONEY, _LO),
     Kpi("backorder_cost", "Backorder cost", _M, _MONEY, _LO),
     Kpi("lost_sale_cost", "Lost-sale penalty", _M, _MONEY, _LO),
-    Kpi("profit", "Profit", _M, _MONEY, _HI, headline=1),
+    Kpi("profit", "Profit", _M, _MONEY, _HI, headline=1, signed=True),
     Kpi("waitlist_joined", "Joined the waitlist", _C, _EXTRA, _NO, Feature.WAITLIST),
     Kpi("waitlist_recovered", "Recovered from the waitlist", _C, _EXTRA, _HI, Feature.WAITLIST),
     Kpi("goodwill_lost", "Lost to bad reputation", _C, _EXTRA, _LO, Feature.GOODWILL),

@@ -45,6 +45,7 @@ def optimize(
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    report: Annotated[bool, typer.Option(help="write plots/objective.png and report.html")] = True,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Find the best integer parameters by simulation: grid screening, then selection of the best.
@@ -107,7 +108,12 @@ def optimize(
         except ScenarioError as exc:
             fail(str(exc), 2)
     try:
-        write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
+        files: dict[str, str | bytes] = {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"}
+        if report:
+            from supplysim.report.html import optimize_files
+
+            files.update(optimize_files(res, sc))
+        write_folder(folder, files)
     except OSError as exc:
         fail(f"cannot write the report to {folder}: {exc.strerror or exc}", 1)
     console = stdout_console()
@@ -128,6 +134,7 @@ def optimize(
         console.print(table)
     for line in res.lines():
         console.print(line, highlight=False)
-    console.print(f"{res.evaluated} grid points screened; report in {folder}/optimize.json", style="dim")
+    written = "optimize.json, plots/, report.html" if report else "optimize.json"
+    console.print(f"{res.evaluated} grid points screened; written to {folder}/ ({written})", style="dim")
     if res.chosen is None:
         raise typer.Exit(1)

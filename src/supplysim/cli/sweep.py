@@ -39,7 +39,7 @@ def sweep(
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
-    plots: Annotated[bool, typer.Option(help="write plots/<indicator>.png")] = True,
+    plots: Annotated[bool, typer.Option(help="write plots/ and report.html")] = True,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Run every point of a parameter grid × every policy, write sweep.csv and plots, print the answer.
@@ -86,7 +86,7 @@ def sweep(
         except ScenarioError as exc:
             fail(str(exc), 2)
     try:
-        res.to_folder(folder, plots=plots)
+        res.to_folder(folder, plots=plots, kpi=kpi)
     except OSError as exc:
         fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
     console = stdout_console()
@@ -107,4 +107,5 @@ def sweep(
     console.print(table)
     for line in res.summary_lines(kpi):
         console.print(line, highlight=False)
-    console.print(f"sweep written to {folder}/ (sweep.csv, plots/)", style="dim", highlight=False)
+    written = "sweep.csv, plots/, report.html" if plots else "sweep.csv"
+    console.print(f"sweep written to {folder}/ ({written})", style="dim", highlight=False)

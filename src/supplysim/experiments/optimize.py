@@ -117,6 +117,9 @@ class OptimizeResult:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     ranges: dict[str, list[int]] = field(default_factory=dict)
     """For each other finalist: paired difference chosen − other, simultaneous interval."""
+    screened: list[Candidate] = field(default_factory=list)
+    """Every grid point run (coarse and fine), in the order run; finalists carry their stage-2
+    replications (for the objective-versus-parameter figure)."""
 
     @property
     def sure(self) -> bool:
@@ -280,7 +283,18 @@ def optimize(
     ranked = sorted((c for c in evaluated.values() if feasible(c)), key=score, reverse=True)
     final = ranked[:finalists]
     if not final:
-        return OptimizeResult(objective, sense, policy, list(constraints), None, [], len(evaluated), [], dict(over))
+        return OptimizeResult(
+            objective,
+            sense,
+            policy,
+            list(constraints),
+            None,
+            [],
+            len(evaluated),
+            [],
+            dict(over),
+            list(evaluated.values()),
+        )
     # stage 2: more replications for the finalists, same indices → common random numbers
     extra = (
         run_many(
@@ -328,4 +342,15 @@ def optimize(
                 }
             )
     final.sort(key=score, reverse=True)
-    return OptimizeResult(objective, sense, policy, list(constraints), chosen, final, len(evaluated), gaps, dict(over))
+    return OptimizeResult(
+        objective,
+        sense,
+        policy,
+        list(constraints),
+        chosen,
+        final,
+        len(evaluated),
+        gaps,
+        dict(over),
+        list(evaluated.values()),
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
-from supplysim.analysis.intervals import Difference, Interval
+from supplysim.analysis.intervals import Difference, Interval, paired_difference
 from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, grouped, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import figures as plots
@@ -27,12 +27,25 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from supplysim.experiments.optimize import OptimizeResult
+    from supplysim.experiments.sweep import SweepResults
     from supplysim.scenario import Scenario
 
-__all__ = ["FIGURES", "figures_and_report", "png_bytes", "report_html", "sweep_images"]
+__all__ = [
+    "FIGURES",
+    "figures_and_report",
+    "optimize_files",
+    "optimize_html",
+    "png_bytes",
+    "report_html",
+    "sweep_files",
+    "sweep_html",
+    "sweep_images",
+]
 
-FIGURES: tuple[str, ...] = ("indicators", "trajectories", "waits", "tradeoff")
-"""The figures of a run, written as ``plots/<name>.png``."""
+FIGURES: tuple[str, ...] = ("indicators", "differences", "trajectories", "waits", "tradeoff")
+"""The figures of a run, written as ``plots/<name>.png`` (``differences`` only with two or more
+policies: it draws every policy's paired difference from the baseline)."""
 
 _DPI = 110
 
@@ -46,8 +59,10 @@ def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
 
 def figures_and_report(results: Outcome) -> dict[str, bytes | str]:
     """PNG files ``plots/<figure>.png`` and ``report.html``, by path relative to the results folder."""
-    figures: dict[str, Figure] = {
-        "indicators": plots.indicators_figure(results),
+    figures: dict[str, Figure] = {"indicators": plots.indicators_figure(results)}
+    if len(experiment_of(results).scenario.policies) > 1:
+        figures["differences"] = plots.differences_figure(results)
+    figures |= {
         "trajectories": plots.trajectories_figure(results),
         "waits": plots.waits_figure(results),
         "tradeoff": plots.tradeoff_figure(results),
@@ -358,8 +373,21 @@ def _captions(results: Outcome) -> dict[str, tuple[str, str]]:
     return {
         "indicators": (
             "Headline indicators",
-            f"Each bar is the mean over {n} replications and its whisker the 95% confidence interval; "
-            "the hatched bar is the baseline. Rates are shares of customers who arrived in the measured period.",
+            f"Each bar is the mean over {n} replications and its whisker the 95% t-interval of that mean, "
+            "clipped to the range the quantity can take (rates 0–100%, waits and amounts ≥ 0); the hatched "
+            "bar is the baseline; n is written next to an interval that fewer than "
+            f"{plots.FEW_REPLICATIONS} replications define. These are each policy's own intervals: two "
+            "whiskers may overlap while the paired difference below is real. Rates are shares of customers "
+            "who arrived in the measured period.",
+        ),
+        "differences": (
+            f"Differences from {sc.baseline}",
+            f"Each marker is a policy's mean difference from the baseline over {n} replications (policy − "
+            f"baseline) and its whisker the 95% paired t-interval: paired, because replication i of every "
+            "policy sees the same customers and supplier delays (common random numbers). This is the "
+            "interval the verdict and the Δ columns of the table test. Filled when it excludes 0 (a real "
+            "difference): green when better for the shop, red when worse, blue for indicators without a "
+            "better direction; hollow grey when within the noise. Rates are in percentage points.",
         ),
         "trajectories": (
             "Stock over time",
@@ -378,7 +406,8 @@ def _captions(results: Outcome) -> dict[str, tuple[str, str]]:
         "tradeoff": (
             "Profit against service",
             "Each faint dot is one replication of one policy; the crosses are the means with their 95% "
-            "confidence intervals. Up is more profit, right is more customers served at once.",
+            f"t-intervals over {n} replications (each policy's own, clipped to 0–100% for the fill rate). "
+            "Up is more profit, right is more customers served at once.",
         ),
     }
 
@@ -504,13 +533,14 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
 # ---------------------------------------------------------------- sweeps
 
 
-def sweep_images(table: pd.DataFrame, parameters: Sequence[str]) -> dict[str, bytes]:
+def sweep_images(table: pd.DataFrame, parameters: Sequence[str], time_unit: str | None = None) -> dict[str, bytes]:
     """A sweep's figures, ``plots/<indicator>.png``: each headline indicator against the first
     swept parameter, one line per policy (and per combination of the other parameters, if any).
 
     Args:
         table: the sweep's tidy table (:meth:`supplysim.experiments.sweep.SweepResults.table`).
         parameters: the swept key paths, in the order given.
+        time_unit: the scenario's time unit (the axis of the waits).
     """
     param = parameters[0]
     others = list(parameters[1:])
@@ -523,8 +553,271 @@ def sweep_images(table: pd.DataFrame, parameters: Sequence[str]) -> dict[str, by
     for kpi in HEADLINE:
         if kpi not in set(table["kpi"]):
             continue
-        fig = plots.sweep_figure(table, param, kpi)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        out[f"plots/{kpi}.png"] = buf.getvalue()
+        out[f"plots/{kpi}.png"] = png_bytes(plots.sweep_figure(table, param, kpi, time_unit))
     return out
+
+
+def _shell(
+    title: str,
+    eyebrow: str,
+    description: str | None,
+    facts: Sequence[tuple[str, str]],
+    sections: Sequence[tuple[str, str, str]],
+    footer: str,
+) -> str:
+    """A page in the report's style: header with facts, then ``(id, heading, html)`` sections.
+
+    ``title``, ``eyebrow``, ``description`` and the facts are plain text (escaped here); the
+    sections and the footer are HTML built by the caller (with their text escaped)."""
+    desc = f'<p class="desc">{_e(description)}</p>' if description else ""
+    cells = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
+    body = "".join(f'<section id="{_e(i)}"><h2>{_e(h)}</h2>{content}</section>' for i, h, content in sections)
+    parts = (
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)} — supplysim {_e(eyebrow.lower())}</title>",
+        f"<style>{_CSS}</style></head><body><div class='page'>",
+        f'<header class="top"><p class="eyebrow">{_e(eyebrow)}</p>',
+        f'<h1>{_e(title)}</h1>{desc}<dl class="facts">{cells}</dl></header>',
+        f"<main>{body}</main>",
+        f"<footer>{footer}</footer></div></body></html>",
+    )
+    return "\n".join(parts)
+
+
+def _lines_html(lines: Sequence[str]) -> str:
+    if not lines:
+        return "<p>Nothing to report.</p>"
+    head, rest = lines[0], lines[1:]
+    out = f'<div class="verdict"><ul class="verdict-main"><li>{_e(head)}</li></ul>'
+    if rest:
+        out += '<ul class="verdict-more">' + "".join(f"<li>{_e(s.strip())}</li>" for s in rest) + "</ul>"
+    return out + "</div>"
+
+
+def _pm(kpi: str, mean: float, half: float) -> str:
+    if not math.isfinite(mean):
+        return '<td class="num na">–</td>'
+    text = _e(format_value(kpi, mean))
+    if math.isfinite(half):
+        text += f' <span class="pm">± {_e(format_value(kpi, half))}</span>'
+    return f'<td class="num">{text}</td>'
+
+
+def _diff_cell(kpi: str, d: Difference) -> str:
+    if d.n == 0 or not math.isfinite(d.diff):
+        return '<td class="num delta na">–</td>'
+    text = _e(format_value(kpi, d.diff, signed=True))
+    if math.isfinite(d.ci95_low):
+        text += f' <span class="pm">± {_e(format_value(kpi, (d.ci95_high - d.ci95_low) / 2))}</span>'
+    if d.significant:
+        return f'<td class="num delta sig neutral">{text}</td>'
+    return f'<td class="num delta noise">{text}</td>'
+
+
+_FOOTER_INTERVALS = (
+    "<p>Simulated with supplysim {version}. Intervals are 95% Student-t intervals over replications; "
+    "differences are paired-t intervals: replication <i>i</i> uses the same customers and supplier "
+    "delays at every point and under every policy (common random numbers; Law 2015, <i>Simulation "
+    "Modeling and Analysis</i>, §4.5 and §10.2). A point's own interval (the bands) says how well its "
+    "mean is known; whether two points differ is read from the paired difference.</p>"
+)
+
+
+def sweep_files(sweep: SweepResults, kpi: str = "profit") -> dict[str, bytes | str]:
+    """A sweep's figures and page, by path relative to its folder: ``plots/<indicator>.png``
+    (each headline indicator against the first swept parameter, unpaired bands),
+    ``plots/vs_best.png`` (every point minus the best, paired: the summary's test),
+    ``plots/differences.png`` (every policy minus the baseline at each point, paired; with two
+    or more policies) and ``report.html``."""
+    parameter = sweep.parameters[0]
+    files: dict[str, bytes | str] = dict(sweep_images(sweep.table(), sweep.parameters, sweep.scenario.time_unit))
+    figures: dict[str, bytes] = {}
+    best = sweep.best(kpi)
+    figures["vs_best"] = png_bytes(
+        plots.sweep_best_figure(sweep.points, sweep.experiments, parameter, kpi, best, sweep.affected(kpi) or [best[1]])
+    )
+    if len(sweep.scenario.policies) > 1:
+        figures["differences"] = png_bytes(plots.sweep_differences_figure(sweep.points, sweep.experiments, parameter))
+    files.update({f"plots/{name}.png": data for name, data in figures.items()})
+    images = dict(figures)
+    for name in HEADLINE:
+        data = files.get(f"plots/{name}.png")
+        if isinstance(data, bytes):
+            images[f"kpi:{name}"] = data
+    files["report.html"] = sweep_html(sweep, images, kpi)
+    return files
+
+
+def _point_label(point: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {describe(v)}" for k, v in point.items())
+
+
+def sweep_html(sweep: SweepResults, images: Mapping[str, bytes], kpi: str = "profit") -> str:
+    """The sweep's page: the summary in words, a table of every point, the figures.
+
+    ``images``: ``vs_best``, ``differences`` and ``kpi:<indicator>`` PNGs (any may be missing)."""
+    sc = sweep.scenario
+    n = sc.replications
+    exps = sweep.experiments
+    k, top = sweep.best(kpi)
+    reference = exps[k].series(top, kpi)
+    shown = list(dict.fromkeys([kpi, "fill_rate"]))
+    head = "".join(f'<th scope="col">{_e(p)}</th>' for p in sweep.parameters)
+    for p in sc.policies:
+        for x in shown:
+            head += f'<th scope="col" class="num">{_e(p)}<span class="sub">{_e(display_name(x))}</span></th>'
+        head += f'<th scope="col" class="num delta">Δ {_e(p)}<span class="sub">{_e(kpi)} vs the best</span></th>'
+    body = []
+    for j, (point, exp) in enumerate(zip(sweep.points, exps, strict=True)):
+        cells = "".join(f'<td class="num">{_e(describe(v))}</td>' for v in point.values())
+        for p in sc.policies:
+            for x in shown:
+                s = exp.summary(p, x)
+                cells += _pm(x, s.mean, s.ci95_half_width)
+            if (j, p) == (k, top):
+                cells += '<td class="num delta"><b>best</b></td>'
+            else:
+                cells += _diff_cell(kpi, paired_difference(exp.series(p, kpi), reference))
+        body.append(f"<tr>{cells}</tr>")
+    table = (
+        '<div class="table-wrap"><table class="comparison" id="points">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        f'<p class="note">Mean ± 95% t-interval half-width over {n} replications per point. Δ vs the best: the '
+        f"paired difference from the best point ({_e(top)} at {_e(_point_label(sweep.points[k]))}) "
+        "on the same replications; "
+        "<b>blue</b> when its 95% interval excludes 0, grey when the two are not distinguishable with "
+        f"{n} replications.</p>"
+    )
+    figs = []
+    if "vs_best" in images:
+        figs.append(
+            _figure(
+                "vs_best",
+                images["vs_best"],
+                f"{display_name(kpi)}: every point minus the best",
+                f"The paired difference of every point from the best one, over the same {n} replications (common "
+                "random numbers), with its 95% paired t-interval: the comparison the summary makes. Hollow "
+                "markers: not distinguishable from the best with this many replications; filled: worse with "
+                "95% confidence.",
+            )
+        )
+    if "differences" in images:
+        figs.append(
+            _figure(
+                "differences",
+                images["differences"],
+                f"Differences from {sc.baseline} at each point",
+                f"Every policy minus the baseline at the same point (policy − baseline), mean over {n} replications "
+                "with its 95% paired t-interval band; filled markers where the interval excludes 0. Rates in "
+                "percentage points.",
+            )
+        )
+    for name in HEADLINE:
+        data = images.get(f"kpi:{name}")
+        if data is not None:
+            figs.append(
+                _figure(
+                    name,
+                    data,
+                    f"{display_name(name)} against {sweep.parameters[0]}",
+                    f"Mean and 95% t-interval band over {n} replications at each point, each policy's own "
+                    "(unpaired; clipped to the possible range): overlapping bands do not mean equal — the "
+                    "paired figures above say which points differ.",
+                )
+            )
+    values = "; ".join(
+        f"{p}: {', '.join(describe(v) for v in dict.fromkeys(pt[p] for pt in sweep.points))}" for p in sweep.parameters
+    )
+    facts = [
+        ("Swept", values),
+        ("Points", str(len(sweep.points))),
+        ("Replications", f"{n} per point (seed {sc.seed})"),
+        ("Policies", f"{len(sc.policies)} — baseline: {sc.baseline}"),
+    ]
+    sections = [
+        ("summary", "In short", _lines_html(sweep.summary_lines(kpi))),
+        ("points", "Every point", table),
+        ("figures", "Figures", "".join(figs)),
+    ]
+    footer = _FOOTER_INTERVALS.format(version=_e(supplysim_version()))
+    footer += (
+        "<p>Every number is in <code>sweep.csv</code> next to this page; the scenario in "
+        "<code>scenario.yaml</code>.</p>"
+    )
+    return _shell(sc.name, "Sweep report", sc.description, facts, sections, footer)
+
+
+def optimize_files(results: OptimizeResult | Sequence[OptimizeResult], scenario: Scenario) -> dict[str, bytes | str]:
+    """An optimisation's figure ``plots/objective.png`` (the objective at every screened point,
+    the chosen one marked, the finalists' paired gaps) and its page ``report.html``."""
+    many = [results] if not isinstance(results, Sequence) else list(results)
+    files: dict[str, bytes | str] = {}
+    images: dict[str, bytes] = {}
+    if any(r.screened or r.finalists for r in many):
+        images["objective"] = png_bytes(plots.optimize_figure(many))
+        files["plots/objective.png"] = images["objective"]
+    files["report.html"] = optimize_html(many, scenario, images)
+    return files
+
+
+def optimize_html(results: Sequence[OptimizeResult], scenario: Scenario, images: Mapping[str, bytes]) -> str:
+    """The optimisation's page: the outcome in words, the finalists, the objective-versus-parameter figure."""
+    sc = scenario
+    first = results[0]
+    obj = first.objective
+    sections = []
+    lines = [line for r in results for line in r.lines()]
+    sections.append(("summary", "In short", _lines_html(lines)))
+    for r in results:
+        if not r.finalists:
+            continue
+        kpis = [r.objective, *(c.kpi for c in r.constraints)]
+        params = list(r.finalists[0].point)
+        head = "".join(f'<th scope="col">{_e(p)}</th>' for p in params)
+        head += "".join(f'<th scope="col" class="num">{_e(display_name(k))}</th>' for k in kpis)
+        head += '<th scope="col" class="num">n</th>'
+        body = []
+        for c in r.finalists:
+            cells = "".join(f'<td class="num">{_e(v)}</td>' for v in c.point.values())
+            for k in kpis:
+                s = c.experiment.summary(r.policy, k)
+                cells += _pm(k, s.mean, s.ci95_half_width)
+            cells += f'<td class="num">{c.experiment.summary(r.policy, obj).n}</td>'
+            style = ' style="font-weight:600;background:#eef8f1"' if c is r.chosen else ""
+            body.append(f"<tr{style}>{cells}</tr>")
+        sections.append(
+            (
+                f"finalists-{r.policy}",
+                f"Finalists for {r.policy}",
+                '<div class="table-wrap"><table class="comparison">'
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+                '<p class="note">Mean ± 95% t-interval half-width over the finalist\'s replications; the chosen '
+                "point is highlighted.</p>",
+            )
+        )
+    if "objective" in images:
+        n1 = min((c.experiment.summary(r.policy, obj).n for r in results for c in r.screened), default=0)
+        caption = (
+            f"Every screened point's mean {obj} with its 95% t-interval over its replications ({n1} at screening, "
+            "more for the finalists; clipped to the possible range); hollow markers miss a constraint on their "
+            "means; the star is the chosen point. Below, when there are other finalists: how much better the "
+            "chosen point is than each, with the simultaneous (Bonferroni) paired interval on the same "
+            "replications (common random numbers) — the test behind \u201cbeats every other finalist\u201d or "
+            "\u201cstatistically tied\u201d."
+        )
+        sections.append(
+            ("figures", "Figures", _figure("objective", images["objective"], f"{display_name(obj)} by point", caption))
+        )
+    screened = sum(r.evaluated for r in results)
+    facts = [
+        ("Objective", f"{'maximise' if first.sense == 'max' else 'minimise'} {obj}"),
+        ("Subject to", " and ".join(str(c) for c in first.constraints) or "no constraint"),
+        ("Policy", ", ".join(r.policy for r in results)),
+        ("Screened", f"{screened} points"),
+        ("Searched", "; ".join(f"{k} {v[0]}…{v[-1]}" for k, v in first.ranges.items() if v)),
+    ]
+    footer = _FOOTER_INTERVALS.format(version=_e(supplysim_version()))
+    footer += "<p>The outcome as data is in <code>optimize.json</code> next to this page.</p>"
+    return _shell(sc.name, "Optimisation report", sc.description, facts, sections, footer)
