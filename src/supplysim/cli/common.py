@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from supplysim.scenario.load import load_scenario, parse_override
+from supplysim.scenario.overrides import option
 from supplysim.scenario.specs import Scenario
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def load(path: Path, overrides: list[str], allow_data_outside: bool = False, **h
     pairs: list[tuple[Any, ...]] = [parse_override(o) for o in overrides]
     for key, value in header.items():
         if value is not None:
-            pairs.append((key, value, f"--{key} {value}"))
+            pairs.append((key, value, option(f"--{key}", value)))
     return load_scenario(path, pairs, allow_data_outside=allow_data_outside)
 
 
