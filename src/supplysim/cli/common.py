@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supplysim.scenario.load import load_scenario, parse_override
+from supplysim.scenario.hints import unknown_name
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
 from supplysim.scenario.overrides import option
 from supplysim.scenario.specs import Scenario
 
@@ -43,6 +44,37 @@ def load(path: Path, overrides: list[str], allow_data_outside: bool = False, **h
         if value is not None:
             pairs.append((key, value, option(f"--{key}", value)))
     return load_scenario(path, pairs, allow_data_outside=allow_data_outside)
+
+
+def only_policies(sc: Scenario, names: list[str] | None, option: str = "--policy") -> Scenario:
+    """``sc`` with only the policies ``names`` (in the file's order; the first becomes the baseline).
+
+    Raises:
+        ScenarioError: a name that is not a policy of ``sc`` (with the closest one).
+    """
+    if not names:
+        return sc
+    check_names(names, sc.policies, "a policy of this scenario", option)
+    return sc.model_copy(update={"policies": {p: m for p, m in sc.policies.items() if p in names}})
+
+
+def check_kpis(sc: Scenario, names: Iterable[str], option: str = "--kpi") -> None:
+    """Every name is an indicator ``sc`` reports.
+
+    Raises:
+        ScenarioError: one that is not (with the closest one).
+    """
+    from supplysim.analysis.indicators import kpi_names
+
+    check_names(names, kpi_names(sc.policies.values()), "an indicator of this scenario", option)
+
+
+def check_names(names: Iterable[str], known: Iterable[str], what: str, option: str) -> None:
+    """Every name is one of ``known``; else a :class:`ScenarioError` naming ``option`` and the closest name."""
+    choices = list(known)
+    for name in names:
+        if name not in choices:
+            raise ScenarioError(unknown_name(what, name, choices, subject=f"{option} "))
 
 
 def executor(kind: str, workers: int | None, address: str | None) -> Executor:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    check_kpis,
+    check_names,
+    err,
+    fail,
+    load,
+    running,
+    stdout_console,
+)
 from supplysim.scenario.load import ScenarioError
 
 
@@ -65,7 +73,6 @@ def optimize(
     """
     from rich.table import Table
 
-    from supplysim.analysis.indicators import kpi_names
     from supplysim.analysis.kpis import format_value
     from supplysim.experiments.optimize import optimize as run_optimize
     from supplysim.experiments.optimize import parse_constraint, parse_over
@@ -76,12 +83,11 @@ def optimize(
             raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
         objective = maximize or minimize or "profit"
         sc = load(scenario, set_ or [], allow_data_outside)
-        known = kpi_names(sc.policies.values())
+        check_kpis(sc, [objective], "--maximize" if maximize else "--minimize")
         constraints = [parse_constraint(c) for c in (subject_to or [])]
-        for k in [objective, *(c.kpi for c in constraints)]:
-            if k not in known:
-                close = difflib.get_close_matches(k, known, n=1)
-                raise ScenarioError(f"{k!r} is not an indicator" + (f"; did you mean {close[0]!r}?" if close else ""))
+        check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
+        if policy is not None:
+            check_names([policy], sc.policies, "a policy of this scenario", "--policy")
         ranges = [parse_over(o) for o in over]
         folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
         check_destination(folder)

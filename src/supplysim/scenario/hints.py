@@ -172,17 +172,24 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
 
 
 def unknown_name(what: str, name: str, choices: Iterable[str], *, subject: str = "") -> str:
-    """ "SUBJECT'proft' is not WHAT; did you mean 'profit'? (…: a, b, c)" — one line.
+    """ "SUBJECT'proft' is not WHAT; did you mean 'profit'?" — one line; without a close name,
+    the choices (cut to about 200 characters).
 
     Args:
         what: e.g. ``"an indicator of this scenario"``, ``"a policy of this scenario"``.
         subject: what names it, e.g. ``"--kpi "`` (with its trailing space), or empty.
     """
-    options = list(choices)
+    options = [str(c) for c in choices]
     close = did_you_mean(name, options)
-    hint = f"; did you mean {close!r}?" if close else ""
-    listed = ", ".join(options[:30]) + (", …" if len(options) > 30 else "")
-    return f"{subject}{excerpt(name)} is not {what}{hint} (choices: {listed})"
+    if close is not None:
+        return f"{subject}{excerpt(name)} is not {what}; did you mean {close!r}?"
+    listed = ""
+    for i, option in enumerate(options):
+        if len(listed) + len(option) > 200:
+            listed += f", … ({len(options) - i} more)"
+            break
+        listed += (", " if listed else "") + option
+    return f"{subject}{excerpt(name)} is not {what} (choices: {listed})"
 
 
 class UnknownNameError(ScenarioError, KeyError):

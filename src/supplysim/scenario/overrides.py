@@ -33,7 +33,7 @@ class Origin:
     subject: str
     """Names the override in a message about its key path: ``--set a.b``, ``the key path 'a.b'``."""
     remedy: str = "the override ({path!r}, {py})"
-    """How to write another override of this kind: ``{path}``, and the value as YAML (``{value}``) or Python (``{py}``)."""
+    """How to write one more override: ``{path}``, the value as YAML (``{value}``) or Python (``{py}``)."""
 
 
 def command_line(path: str, value: Any) -> Origin:
