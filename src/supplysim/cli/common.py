@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec
 
 import typer
 
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from supplysim.experiments.executors import Executor
+    from supplysim.outputs.folders import FolderLock
+
+P = ParamSpec("P")
 
 
 def err() -> Console:
@@ -75,6 +79,36 @@ def check_names(names: Iterable[str], known: Iterable[str], what: str, option: s
     for name in names:
         if name not in choices:
             raise ScenarioError(unknown_name(what, name, choices, subject=f"{option} "))
+
+
+_CLAIMED: list[FolderLock] = []
+"""The results-folder locks the running command holds (let go by :func:`holds_folders`)."""
+
+
+def claim(folder: Path) -> None:
+    """Take the lock of results folder ``folder`` now, for the rest of the command (a command
+    that claims is decorated with :func:`holds_folders`); exit 2 when another run holds it."""
+    from supplysim.outputs.folders import FolderBusy, FolderLock
+
+    try:
+        _CLAIMED.append(FolderLock(folder).acquire())
+    except FolderBusy as exc:
+        fail(str(exc), 2)
+
+
+def holds_folders(command: Callable[P, None]) -> Callable[P, None]:
+    """``command``, letting go of the folder locks it claimed when it ends, however it ends."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        held = len(_CLAIMED)
+        try:
+            command(*args, **kwargs)
+        finally:
+            while len(_CLAIMED) > held:
+                _CLAIMED.pop().release()
+
+    return wrapper
 
 
 def executor(kind: str, workers: int | None, address: str | None) -> Executor:

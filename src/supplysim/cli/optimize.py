@@ -12,8 +12,10 @@ from supplysim.cli.common import (
     AllowDataOutside,
     check_kpis,
     check_names,
+    claim,
     err,
     fail,
+    holds_folders,
     load,
     running,
     stdout_console,
@@ -21,6 +23,7 @@ from supplysim.cli.common import (
 from supplysim.scenario.load import ScenarioError
 
 
+@holds_folders
 def optimize(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     over: Annotated[
@@ -76,7 +79,7 @@ def optimize(
     from supplysim.analysis.kpis import format_value
     from supplysim.experiments.optimize import optimize as run_optimize
     from supplysim.experiments.optimize import parse_constraint, parse_over
-    from supplysim.outputs.folders import ResultsFolderError, check_destination, write_folder
+    from supplysim.outputs.folders import ResultsFolderError, check_destination, infeasible_folder, write_folder
 
     try:
         if (maximize is None) == (minimize is None):
@@ -94,6 +97,7 @@ def optimize(
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
+    claim(folder)
     show = not quiet and err().is_terminal
     with running(executor, workers, address, show, f"optimising {sc.name}") as (runner, bar):
         try:
@@ -112,10 +116,13 @@ def optimize(
             )
         except ScenarioError as exc:
             fail(str(exc), 2)
+    kept = folder
+    if res.chosen is None:  # an infeasible run must not replace an earlier good result
+        folder = infeasible_folder(folder)
     try:
         write_folder(folder, {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"})
-    except OSError as exc:
-        fail(f"cannot write the report to {folder}: {exc.strerror or exc}", 1)
+    except (OSError, ResultsFolderError) as exc:
+        fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     console = stdout_console()
     if res.finalists:
         table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")
@@ -136,4 +143,6 @@ def optimize(
         console.print(line, highlight=False)
     console.print(f"{res.evaluated} grid points screened; report in {folder}/optimize.json", style="dim")
     if res.chosen is None:
+        if (kept / "optimize.json").exists():
+            console.print(f"{kept}/ is left as it was (an earlier run's results)", style="dim")
         raise typer.Exit(1)

@@ -11,8 +11,10 @@ import typer
 from supplysim.cli.common import (
     AllowDataOutside,
     check_kpis,
+    claim,
     err,
     fail,
+    holds_folders,
     load,
     only_policies,
     running,
@@ -21,6 +23,7 @@ from supplysim.cli.common import (
 from supplysim.scenario.load import ScenarioError
 
 
+@holds_folders
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     replications: Annotated[
@@ -109,6 +112,7 @@ def run(
         check_destination(folder)
     except ResultsFolderError as exc:
         fail(str(exc), 2)
+    claim(folder)
     show = not quiet and format_ == "table" and err().is_terminal
     with running(executor, workers, address, show, f"simulating {sc.name}") as (runner, bar):
         res = api.run(

@@ -10,8 +10,10 @@ import typer
 from supplysim.cli.common import (
     AllowDataOutside,
     check_kpis,
+    claim,
     err,
     fail,
+    holds_folders,
     load,
     only_policies,
     running,
@@ -20,6 +22,7 @@ from supplysim.cli.common import (
 from supplysim.scenario.load import ScenarioError
 
 
+@holds_folders
 def sweep(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     param: Annotated[
@@ -80,6 +83,7 @@ def sweep(
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
+    claim(folder)
     with running(executor, workers, address, not quiet and err().is_terminal, f"sweeping {sc.name}") as (runner, bar):
         try:
             res = run_sweep(sc, params, executor=runner, progress=bar)
