@@ -25,7 +25,7 @@ from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.load import ScenarioLike, load_scenario, with_overrides
-from supplysim.scenario.overrides import Origin
+from supplysim.scenario.overrides import Origin, python_argument
 from supplysim.sim.trace import TraceRow
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ def run(
         trace: the first replication also keeps every event (``Results.traces()``, ``--trace``).
     """
     sc = load_scenario(scenario)
-    pairs = list(overrides)
+    pairs = [item if len(item) > 2 else (*item, python_argument(i, *item)) for i, item in enumerate(overrides)]
     if replications is not None:
         pairs.append(("replications", replications, _argument("replications", replications)))
     if precision is not None:

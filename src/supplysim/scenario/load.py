@@ -30,7 +30,7 @@ from supplysim.scenario.hints import (
 )
 from supplysim.scenario.limits import MAX_POLICIES
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
-from supplysim.scenario.overrides import Origin, apply_overrides, command_line, parts
+from supplysim.scenario.overrides import NEW_POLICY_HINT, Origin, apply_overrides, command_line, parts, plain
 from supplysim.scenario.specs import Scenario
 from supplysim.scenario.yaml_source import Path_, Source, UnreadableFile, read_text, read_value, read_yaml
 
@@ -393,9 +393,7 @@ def key_path_problem(scenario: Scenario, dotted: str) -> str | None:
             if part in node:
                 node, annotation = node[part], None
             elif above == ["policies"]:
-                return unknown_name("a policy of this scenario", str(part), node) + (
-                    "\n  hint: a new policy is added in the scenario file, under `policies:`"
-                )
+                return unknown_name("a policy of this scenario", str(part), node) + NEW_POLICY_HINT
             elif i == len(path) - 1:
                 return None  # a new key of a mapping of names (e.g. split shares)
             else:
@@ -472,11 +470,16 @@ def scenario_source(scenario: Scenario) -> dict[str, Any]:
 
 
 def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> Scenario:
-    """``scenario`` re-validated with more ``(dotted.path, value)`` overrides (applied to the
-    base model, before the policies are merged over it, like ``--set``)."""
+    """``scenario`` re-validated with more ``(dotted.path, value[, origin])`` overrides (applied
+    to the base model, before the policies are merged over it, like ``--set``).
+
+    An override without an origin is named by itself in messages (``store.max_quoted_wait=-1``),
+    as a point of a sweep or a search is.
+    """
     source = scenario_source(scenario)
     src = Source(scenario._origin)
-    data = apply_overrides(source, overrides, src)
+    named = [item if len(item) > 2 else (item[0], item[1], plain(item[0], item[1])) for item in overrides]
+    data = apply_overrides(source, named, src)
     return _validate(data, src, scenario._base_dir, scenario._allow_data_outside)
 
 

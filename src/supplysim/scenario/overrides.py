@@ -17,11 +17,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from supplysim.scenario.errors import ScenarioError, excerpt
-from supplysim.scenario.hints import did_you_mean, index_problem
+from supplysim.scenario.hints import index_problem, unknown_name
 from supplysim.scenario.merge import merged_policies
 from supplysim.scenario.yaml_source import Source
 
-__all__ = ["Origin", "apply_overrides", "command_line", "option", "parts"]
+__all__ = [
+    "NEW_POLICY_HINT",
+    "Origin",
+    "apply_overrides",
+    "command_line",
+    "option",
+    "parts",
+    "plain",
+    "python_argument",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,16 @@ def option(name: str, value: Any) -> Origin:
     return Origin(f"{name} {value} (command line)", f"{name} {value}", "--set {path}={value}")
 
 
+def plain(path: str, value: Any) -> Origin:
+    """The origin of an override named by itself: a point of a sweep or of a search."""
+    return Origin(f"{path}={excerpt(value)}", f"the key path {path!r}")
+
+
+def python_argument(index: int, path: str, value: Any) -> Origin:
+    """The origin of entry ``index`` of ``overrides=`` in a Python call."""
+    return Origin(f"overrides[{index}] ({path}={excerpt(value)})", f"overrides[{index}]: the key path {path!r}")
+
+
 def _default(index: int, path: str, value: Any, label: Any) -> Origin:
     """The origin of an override given without one (a Python call), or with a plain label."""
     if isinstance(label, Origin):
@@ -53,7 +72,7 @@ def _default(index: int, path: str, value: Any, label: Any) -> Origin:
     if label is not None:
         text = str(label)
         return Origin(text, text)
-    return Origin(f"overrides[{index}] ({path}={excerpt(value)})", f"overrides[{index}]: the key path {path!r}")
+    return python_argument(index, path, value)
 
 
 def parts(dotted: str) -> list[str | int]:
@@ -61,17 +80,16 @@ def parts(dotted: str) -> list[str | int]:
     return [int(p) if p.isdecimal() else p for p in dotted.split(".")]
 
 
+NEW_POLICY_HINT = "\n  hint: a new policy is added in the scenario file, under `policies:`"
+"""Why an override under ``policies`` must name an existing policy."""
+
+
 def _policy_problem(data: dict[str, Any], name: str | int) -> str | None:
     """Why ``policies.NAME`` names no policy of ``data``, or None."""
     policies = list(merged_policies(data)) if isinstance(data.get("policies"), dict | None) else []
     if not policies or name in policies:
         return None
-    close = did_you_mean(str(name), policies)
-    hint = f"did you mean {close!r}? " if close else ""
-    return (
-        f"{excerpt(name)} is not a policy of this scenario (policies: {', '.join(map(str, policies))})\n"
-        f"  hint: {hint}a new policy is added in the scenario file, under `policies:`"
-    )
+    return unknown_name("a policy of this scenario", str(name), map(str, policies)) + NEW_POLICY_HINT
 
 
 def apply_overrides(
