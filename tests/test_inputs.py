@@ -116,6 +116,24 @@ def test_a_duration_written_with_a_unit_gets_the_number_in_the_time_unit(
     assert "valid dictionary" not in msg and "unable to parse" not in msg, msg
 
 
+@pytest.mark.parametrize(
+    ("setting", "path", "needles"),
+    [
+        ("demand.quantity=2 units", "demand.quantity", ["a whole number of units", "write 2 (numbers carry no unit)"]),
+        ("demand.quantity=many", "demand.quantity", ["a whole number of units", "write a whole number, e.g. 2"]),
+        ("supplier.yield=most", "supplier.yield", ["expected: a share in [0, 1] or a distribution mapping"]),
+        ("store.waitlist=3 days", "store.waitlist", ["expected: a valid dictionary or instance of Waitlist"]),
+        ("supplier.disruptions=3 days", "supplier.disruptions", ["instance of Disruptions"]),
+    ],
+)
+def test_only_durations_get_the_duration_wording(tiny_file: Path, setting: str, path: str, needles: list[str]) -> None:
+    msg = validate(tiny_file.parent, setting)
+    assert f"(command line): {path}\n" in msg, msg
+    for needle in needles:
+        assert needle in msg, (needle, msg)
+    assert "time_unit" not in msg, msg
+
+
 def test_durations_are_converted_to_the_scenarios_own_time_unit(tmp_path: Path) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY.replace("horizon: 30", "time_unit: week\nhorizon: 30"), encoding="utf-8")
     msg = validate(tmp_path, "supplier.lead_time=14 days")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from supplysim.scenario.distributions import Exponential, Poisson
 from supplysim.scenario.errors import ScenarioError, clip, excerpt, fmt_path
 from supplysim.scenario.hints import (
     duration_text,
@@ -176,20 +178,66 @@ def _value_wording(etype: str, path: Path_, found: Any, data: Mapping[str, Any])
     if is_share_path(path):
         if isinstance(found, str):
             hint = percent_hint(fmt_path(path), _percent_text(found))
-            return _Wording(None, f"the text {excerpt(found)}", hint) if hint else None
+            return _Wording(
+                "a share in [0, 1]" + (" or a distribution mapping" if _takes_duration(path) else ""),
+                f"the text {excerpt(found)}",
+                hint or f"{fmt_path(path)} is a share in [0, 1]: write a number, e.g. 0.9 for 90%",
+            )
         hint = percent_hint(fmt_path(path), found)
         return _Wording(None, excerpt(found, 100), hint) if hint else None
     if isinstance(found, str):
         unit = data.get("time_unit")
         time_unit = unit if isinstance(unit, str) and unit.strip() else "day"
-        if etype in _DURATION_TYPES:
+        if etype in _DURATION_TYPES and _takes_duration(path):
             dt = duration_text(found, time_unit, distribution=True)
+        elif etype in _DURATION_TYPES and Poisson in _models_in(_annotation_at(path)):
+            units = _UNITS.match(found)
+            write = f"write {units.group(1)} (numbers carry no unit)" if units else "write a whole number, e.g. 2"
+            return _Wording(
+                "a whole number of units or a distribution mapping",
+                f"the text {excerpt(found)}",
+                f"{write}, or a distribution such as {{dist: poisson, mean: 2}}",
+            )
         elif etype == "float_parsing" and has_time_unit(found):
             dt = duration_text(found, time_unit, distribution=False)
         else:
             return None
         return _Wording(dt.expected, f"the text {excerpt(found)}", dt.hint)
     return None
+
+
+_UNITS = re.compile(r"^\s*(\d+)\s*(?:units?|pieces?|pcs|items?)\.?\s*$", re.IGNORECASE)
+"""A whole number followed by a word for units (``2 units``)."""
+
+
+def _annotation_at(path: Path_) -> Any:
+    """The type of the key at ``path`` of a scenario (through lists, mappings and optional
+    values), or None when the path leads nowhere."""
+    annotation: Any = Scenario
+    for part in path:
+        todo, step = [annotation], None
+        while todo and step is None:
+            tp = todo.pop(0)
+            origin = typing.get_origin(tp)
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                keys = _keys_of(tp)
+                if isinstance(part, str) and part in keys:
+                    step = tp.model_fields[keys[part]].annotation
+            elif origin is list and isinstance(part, int):
+                step = typing.get_args(tp)[0]
+            elif origin is dict:
+                step = typing.get_args(tp)[1]
+            else:
+                todo.extend(typing.get_args(tp))
+        if step is None:
+            return None
+        annotation = step
+    return annotation
+
+
+def _takes_duration(path: Path_) -> bool:
+    """True when the key at ``path`` is a duration (a number or a continuous distribution)."""
+    return Exponential in _models_in(_annotation_at(path))
 
 
 def _percent_text(text: str) -> float | None:
