@@ -94,6 +94,8 @@ def claim(folder: Path) -> None:
         _CLAIMED.append(FolderLock(folder).acquire())
     except FolderBusy as exc:
         fail(str(exc), 2)
+    except OSError as exc:  # the folder's parent cannot be created or written
+        fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
 
 
 def holds_folders(command: Callable[P, None]) -> Callable[P, None]:
