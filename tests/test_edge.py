@@ -24,6 +24,7 @@ from supplysim.scenario import MODEL_SECTIONS, ModelConfig, ModelSections, Scena
 from supplysim.scenario.errors import excerpt
 from supplysim.scenario.json_schema import scenario_schema
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_override, parse_scenario
+from supplysim.scenario.overrides import command_line
 from supplysim.scenario.specs import STOCKOUT_KEYS, STOCKOUT_RULES, BackorderRules, LostSalesRules, Store
 
 
@@ -139,10 +140,14 @@ def test_keys_that_meet_lost_sales_only_by_inheritance_are_kept(text: str) -> No
 
 def test_an_override_that_makes_the_base_lost_sales_is_checked_too() -> None:
     text = mutate("  stockout: backorder\n", "  stockout: backorder\n  expire_after: 9\n")
-    msg = error_of(text, overrides=[("store.stockout", "lost_sales")])
+    msg = error_of(text, overrides=[("store.stockout", "lost_sales", command_line("store.stockout", "lost_sales"))])
     assert msg.startswith(f"bad.yaml:{line_of(text, 'expire_after: 9')}:17: store.expire_after: cannot act"), msg
     assert "(--set store.stockout='lost_sales' (command line))" in msg, msg
     assert "hint:  remove it (or add --set store.expire_after=null), or use stockout: backorder" in msg, msg
+    # the same override in a Python call is named in Python's words
+    msg = error_of(text, overrides=[("store.stockout", "lost_sales")])
+    assert "(overrides[0] (store.stockout='lost_sales'))" in msg and "command line" not in msg, msg
+    assert "(or add the override ('store.expire_after', None))" in msg and "--set" not in msg, msg
     sc = parse_scenario(text, overrides=[("store.stockout", "lost_sales"), ("store.expire_after", None)])
     assert sc.store.stockout == "lost_sales" and sc.store.expire_after is None
 
@@ -536,7 +541,9 @@ def test_null_for_a_required_key_is_an_error() -> None:
     [
         ("store.max_qouted_wait", "unknown key 'max_qouted_wait' under store\n  hint: did you mean 'max_quoted_wait'?"),
         ("replenishment.level", "unknown key 'level' under replenishment"),
-        ("segments.5.share", "segments is a list of 2: it has no item 5"),
+        ("segments.5.share", "index 5 out of range: segments has 2 entries (0–1)"),
+        ("segments.x.share", "segments is a list of 2 entries (0–1): 'x' is not an index"),
+        ("policies.hybrd.store.max_quoted_wait", "'hybrd' is not a policy of this scenario; did you mean 'hybrid'?"),
         ("demand.rate.mean", "demand.rate holds a value (4.0), not a mapping"),
         ("strore.stockout", "unknown key 'strore' under (top level)\n  hint: did you mean 'store'?"),
     ],
@@ -558,7 +565,6 @@ def test_a_misspelled_sweep_key_path_is_caught_by_validate(key: str, needle: str
         "demand.seasonal.amplitude",  # unset: followed through the types
         "supplier.disruptions.every",
         "policies.hybrid.store.max_quoted_wait",
-        "policies.new_one.store.stockout",  # an override adds a policy
         "replications",
     ],
 )

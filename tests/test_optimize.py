@@ -319,7 +319,9 @@ def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "No point meets" in proc.stdout
-    assert json.loads((tmp_path / "o" / "optimize.json").read_text())["chosen"] is None
+    # no feasible point: the report goes beside the folder, which an earlier good result may hold
+    assert json.loads((tmp_path / "o-infeasible" / "optimize.json").read_text())["chosen"] is None
+    assert not (tmp_path / "o").exists()
 
 
 def test_cli_minimize_matches_the_api(small: Path, minimized: OptimizeResult, tmp_path: Path) -> None:

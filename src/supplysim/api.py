@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.indicators import kpi_names
 from supplysim.experiments import sweep
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
-from supplysim.scenario.load import load_scenario, with_overrides
+from supplysim.scenario.hints import UnknownNameError, unknown_name
+from supplysim.scenario.load import ScenarioLike, load_scenario, with_overrides
+from supplysim.scenario.overrides import Origin, python_argument
 from supplysim.sim.trace import TraceRow
 
 if TYPE_CHECKING:
@@ -208,8 +211,13 @@ def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str 
     return files
 
 
+def _argument(name: str, value: object) -> Origin:
+    """How messages name a keyword argument of :func:`run` that sets a scenario key."""
+    return Origin(f"{name}={value!r} (argument of run)", f"{name}={value!r}")
+
+
 def run(
-    scenario: Scenario | str | Path,
+    scenario: ScenarioLike,
     *,
     replications: int | None = None,
     workers: int | None = None,
@@ -222,14 +230,15 @@ def run(
     record: bool = True,
     trace: bool = False,
 ) -> Results:
-    """Run every policy of a scenario (a :class:`Scenario` or a path to its YAML file).
+    """Run every policy of a scenario: a :class:`Scenario`, the scenario as a mapping (as
+    parsed YAML) or the path of its YAML file.
 
     Args:
         replications: override the scenario's number of replications (the first batch
             when ``precision`` is set).
         workers: local worker processes (None = all cores, 1 = in this process).
         executor: run elsewhere, e.g. ``supplysim.experiments.executors.DaskExecutor(address)``.
-        overrides: ``(dotted.path, value)`` pairs, like ``--set``.
+        overrides: ``(dotted.path, value)`` pairs, like ``--set`` (messages call them ``overrides[i]``).
         precision: relative target for the 95% half-width of ``precision_kpis`` of every
             policy; replications are added in batches until it is met or
             ``max_replications`` is reached (sequential procedure, Law 2015, §9.4.1).
@@ -238,18 +247,24 @@ def run(
             (bounded memory; changes no number).
         trace: the first replication also keeps every event (``Results.traces()``, ``--trace``).
     """
-    sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
-    pairs = list(overrides)
+    sc = load_scenario(scenario)
+    pairs = [item if len(item) > 2 else (*item, python_argument(i, *item)) for i, item in enumerate(overrides)]
     if replications is not None:
-        pairs.append(("replications", replications))
+        pairs.append(("replications", replications, _argument("replications", replications)))
     if precision is not None:
         if not precision > 0:
             raise ValueError(f"precision must be a positive relative half-width, found {precision}")
         first = replications if replications is not None else sc.replications
         if first > max_replications:
-            pairs.append(("replications", max_replications))
+            pairs.append(("replications", max_replications, _argument("max_replications", max_replications)))
     if pairs:
         sc = with_overrides(sc, pairs)
+    known = kpi_names(sc.policies.values())
+    for kpi in precision_kpis:
+        if kpi not in known:
+            raise UnknownNameError(
+                unknown_name("an indicator of this scenario", kpi, known, subject="precision_kpis: ")
+            )
     exp = run_experiment(sc, workers=workers, executor=executor, progress=progress, record=record, trace=trace)
     if precision is None:
         return Results(exp)

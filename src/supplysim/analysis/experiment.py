@@ -12,6 +12,7 @@ from supplysim.analysis.indicators import kpi_names
 from supplysim.analysis.intervals import Difference, Interval, paired_difference, summarize
 from supplysim.analysis.samples import PolicySample
 from supplysim.scenario import Scenario
+from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.sim.trace import TraceRow
 
 __all__ = ["Experiment"]
@@ -51,8 +52,19 @@ class Experiment:
         return kpi_names(self.scenario.policies.values())
 
     def series(self, policy: str, kpi: str) -> list[float]:
-        """One indicator of one policy, over replications."""
-        return [row[kpi] for row in self.values[policy]]
+        """One indicator of one policy, over replications.
+
+        Raises:
+            UnknownNameError: ``policy`` or ``kpi`` is not one of this experiment (a
+                ``KeyError`` whose message names the closest one).
+        """
+        rows = self.values.get(policy)
+        if rows is None:
+            raise UnknownNameError(unknown_name("a policy of this experiment", policy, self.values))
+        try:
+            return [row[kpi] for row in rows]
+        except KeyError:
+            raise UnknownNameError(unknown_name("an indicator of this scenario", kpi, self.kpis)) from None
 
     def summary(self, policy: str, kpi: str) -> Interval:
         return summarize(self.series(policy, kpi))

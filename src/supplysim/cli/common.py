@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec
 
 import typer
 
-from supplysim.scenario.load import load_scenario, parse_override
+from supplysim.scenario.hints import unknown_name
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
+from supplysim.scenario.overrides import option
 from supplysim.scenario.specs import Scenario
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from supplysim.experiments.executors import Executor
+    from supplysim.outputs.folders import FolderLock
+
+P = ParamSpec("P")
 
 
 def err() -> Console:
@@ -40,8 +46,71 @@ def load(path: Path, overrides: list[str], allow_data_outside: bool = False, **h
     pairs: list[tuple[Any, ...]] = [parse_override(o) for o in overrides]
     for key, value in header.items():
         if value is not None:
-            pairs.append((key, value, f"--{key} {value}"))
+            pairs.append((key, value, option(f"--{key}", value)))
     return load_scenario(path, pairs, allow_data_outside=allow_data_outside)
+
+
+def only_policies(sc: Scenario, names: list[str] | None, option: str = "--policy") -> Scenario:
+    """``sc`` with only the policies ``names`` (in the file's order; the first becomes the baseline).
+
+    Raises:
+        ScenarioError: a name that is not a policy of ``sc`` (with the closest one).
+    """
+    if not names:
+        return sc
+    check_names(names, sc.policies, "a policy of this scenario", option)
+    return sc.model_copy(update={"policies": {p: m for p, m in sc.policies.items() if p in names}})
+
+
+def check_kpis(sc: Scenario, names: Iterable[str], option: str = "--kpi") -> None:
+    """Every name is an indicator ``sc`` reports.
+
+    Raises:
+        ScenarioError: one that is not (with the closest one).
+    """
+    from supplysim.analysis.indicators import kpi_names
+
+    check_names(names, kpi_names(sc.policies.values()), "an indicator of this scenario", option)
+
+
+def check_names(names: Iterable[str], known: Iterable[str], what: str, option: str) -> None:
+    """Every name is one of ``known``; else a :class:`ScenarioError` naming ``option`` and the closest name."""
+    choices = list(known)
+    for name in names:
+        if name not in choices:
+            raise ScenarioError(unknown_name(what, name, choices, subject=f"{option} "))
+
+
+_CLAIMED: list[FolderLock] = []
+"""The results-folder locks the running command holds (let go by :func:`holds_folders`)."""
+
+
+def claim(folder: Path) -> None:
+    """Take the lock of results folder ``folder`` now, for the rest of the command (a command
+    that claims is decorated with :func:`holds_folders`); exit 2 when another run holds it."""
+    from supplysim.outputs.folders import FolderBusy, FolderLock
+
+    try:
+        _CLAIMED.append(FolderLock(folder).acquire())
+    except FolderBusy as exc:
+        fail(str(exc), 2)
+    except OSError as exc:  # the folder's parent cannot be created or written
+        fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
+
+
+def holds_folders(command: Callable[P, None]) -> Callable[P, None]:
+    """``command``, letting go of the folder locks it claimed when it ends, however it ends."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        held = len(_CLAIMED)
+        try:
+            command(*args, **kwargs)
+        finally:
+            while len(_CLAIMED) > held:
+                _CLAIMED.pop().release()
+
+    return wrapper
 
 
 def executor(kind: str, workers: int | None, address: str | None) -> Executor:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    check_kpis,
+    check_names,
+    claim,
+    err,
+    fail,
+    holds_folders,
+    load,
+    running,
+    stdout_console,
+)
 from supplysim.scenario.load import ScenarioError
 
 
+@holds_folders
 def optimize(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     over: Annotated[
@@ -66,29 +77,28 @@ def optimize(
     """
     from rich.table import Table
 
-    from supplysim.analysis.indicators import kpi_names
     from supplysim.analysis.kpis import format_value
     from supplysim.experiments.optimize import optimize as run_optimize
     from supplysim.experiments.optimize import parse_constraint, parse_over
-    from supplysim.outputs.folders import ResultsFolderError, check_destination, write_folder
+    from supplysim.outputs.folders import ResultsFolderError, check_destination, infeasible_folder, write_folder
 
     try:
         if (maximize is None) == (minimize is None):
             raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
         objective = maximize or minimize or "profit"
         sc = load(scenario, set_ or [], allow_data_outside)
-        known = kpi_names(sc.policies.values())
+        check_kpis(sc, [objective], "--maximize" if maximize else "--minimize")
         constraints = [parse_constraint(c) for c in (subject_to or [])]
-        for k in [objective, *(c.kpi for c in constraints)]:
-            if k not in known:
-                close = difflib.get_close_matches(k, known, n=1)
-                raise ScenarioError(f"{k!r} is not an indicator" + (f"; did you mean {close[0]!r}?" if close else ""))
+        check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
+        if policy is not None:
+            check_names([policy], sc.policies, "a policy of this scenario", "--policy")
         ranges = [parse_over(o) for o in over]
         folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
         check_destination(folder)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
+    claim(folder)
     show = not quiet and err().is_terminal
     with running(executor, workers, address, show, f"optimising {sc.name}") as (runner, bar):
         try:
@@ -107,6 +117,9 @@ def optimize(
             )
         except ScenarioError as exc:
             fail(str(exc), 2)
+    kept = folder
+    if res.chosen is None:  # an infeasible run must not replace an earlier good result
+        folder = infeasible_folder(folder)
     try:
         files: dict[str, str | bytes] = {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"}
         if report:
@@ -114,8 +127,8 @@ def optimize(
 
             files.update(optimize_files(res, sc))
         write_folder(folder, files)
-    except OSError as exc:
-        fail(f"cannot write the report to {folder}: {exc.strerror or exc}", 1)
+    except (OSError, ResultsFolderError) as exc:
+        fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     console = stdout_console()
     if res.finalists:
         table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")
@@ -137,4 +150,6 @@ def optimize(
     written = "optimize.json, plots/, report.html" if report else "optimize.json"
     console.print(f"{res.evaluated} grid points screened; written to {folder}/ ({written})", style="dim")
     if res.chosen is None:
+        if (kept / "optimize.json").exists():
+            console.print(f"{kept}/ is left as it was (an earlier run's results)", style="dim")
         raise typer.Exit(1)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    check_kpis,
+    claim,
+    err,
+    fail,
+    holds_folders,
+    load,
+    only_policies,
+    running,
+    stdout_console,
+)
 from supplysim.scenario.load import ScenarioError
 
 
+@holds_folders
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     replications: Annotated[
@@ -74,7 +85,6 @@ def run(
       supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
     """
     from supplysim import api
-    from supplysim.analysis.indicators import kpi_names
     from supplysim.outputs.documents import summary_json
     from supplysim.outputs.folders import ResultsFolderError, check_destination
     from supplysim.report.terminal import comparison_table
@@ -91,21 +101,9 @@ def run(
             horizon=horizon,
             warmup=warmup,
         )
-        if policy:
-            unknown = [p for p in policy if p not in sc.policies]
-            if unknown:
-                raise ScenarioError(
-                    f"{scenario}: --policy {unknown[0]!r} is not a policy of this scenario; "
-                    f"its policies are: {', '.join(sc.policies)}"
-                )
-            sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in sc.policies if p in policy}})
+        sc = only_policies(sc, policy)
         kpis = kpi or ["profit"]
-        known = kpi_names(sc.policies.values())
-        for k in kpis:
-            if k not in known:
-                close = difflib.get_close_matches(k, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ScenarioError(f"--kpi {k!r} is not an indicator of this scenario{hint}")
+        check_kpis(sc, kpis)
     except ScenarioError as exc:
         fail(str(exc), 2)
         return
@@ -114,6 +112,7 @@ def run(
         check_destination(folder)
     except ResultsFolderError as exc:
         fail(str(exc), 2)
+    claim(folder)
     show = not quiet and format_ == "table" and err().is_terminal
     with running(executor, workers, address, show, f"simulating {sc.name}") as (runner, bar):
         res = api.run(

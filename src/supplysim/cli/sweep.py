@@ -7,10 +7,22 @@ from typing import Annotated
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    check_kpis,
+    claim,
+    err,
+    fail,
+    holds_folders,
+    load,
+    only_policies,
+    running,
+    stdout_console,
+)
 from supplysim.scenario.load import ScenarioError
 
 
+@holds_folders
 def sweep(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     param: Annotated[
@@ -56,7 +68,6 @@ def sweep(
     """
     from rich.table import Table
 
-    from supplysim.analysis.indicators import kpi_names
     from supplysim.analysis.kpis import format_value
     from supplysim.api import run_sweep
     from supplysim.experiments.sweep import parse_param, scenario_parameters
@@ -64,22 +75,15 @@ def sweep(
 
     try:
         sc = load(scenario, set_ or [], allow_data_outside, replications=replications)
-        if policy:
-            unknown = [p for p in policy if p not in sc.policies]
-            if unknown:
-                raise ScenarioError(
-                    f"--policy {unknown[0]!r} is not a policy of this scenario: {', '.join(sc.policies)}"
-                )
-            keep = [p for p in sc.policies if p in policy]
-            sc = sc.model_copy(update={"policies": {p: sc.policies[p] for p in keep}})
+        sc = only_policies(sc, policy)
         params = [parse_param(p) for p in param] if param else scenario_parameters(sc)
-        if kpi not in kpi_names(sc.policies.values()):
-            raise ScenarioError(f"--kpi {kpi!r} is not an indicator of this scenario")
+        check_kpis(sc, [kpi])
         folder = out if out is not None else Path("results") / f"{sc.name}-sweep"
         check_destination(folder)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
+    claim(folder)
     with running(executor, workers, address, not quiet and err().is_terminal, f"sweeping {sc.name}") as (runner, bar):
         try:
             res = run_sweep(sc, params, executor=runner, progress=bar)

@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.indicators import kpi_names
 from supplysim.analysis.intervals import paired_difference, t_quantile
-from supplysim.analysis.kpis import format_value
+from supplysim.analysis.kpis import Unit, format_value, lookup
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
-from supplysim.scenario import Scenario
-from supplysim.scenario.load import ScenarioError, with_overrides
+from supplysim.scenario.hints import UnknownNameError, unknown_name
+from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 
 __all__ = ["Constraint", "OptimizeResult", "optimize", "parse_constraint", "parse_over"]
 
@@ -62,17 +63,30 @@ class Constraint:
 
 
 def parse_constraint(text: str) -> Constraint:
-    """``fill_rate>=0.95`` → Constraint."""
+    """``fill_rate>=0.95`` → Constraint.
+
+    A bound on a share (an indicator whose unit in the registry is a fraction, such as
+    ``fill_rate``) must lie in [0, 1]; ``fill_rate>=95`` is refused here, before anything
+    runs, with the hint to write 0.95 for 95%.
+    """
     m = _CONSTRAINT.match(text)
     try:
         if not m:
             raise ValueError
-        return Constraint(m.group(1), m.group(2), float(m.group(3)))
+        constraint = Constraint(m.group(1), m.group(2), float(m.group(3)))
     except ValueError:
         raise ScenarioError(
             f"--subject-to {text}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
             "(quote it: the shell reads > as a redirection)"
         ) from None
+    if lookup(constraint.kpi).unit is Unit.FRACTION and not 0.0 <= constraint.bound <= 1.0:
+        b = constraint.bound
+        hint = f": write {b / 100:g} for {b:g}%" if 1.0 < b <= 100.0 else ""
+        raise ScenarioError(
+            f"--subject-to {text}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
+            + ("can never be met" if (b > 1) == (constraint.op == ">=") else "always holds")
+        )
+    return constraint
 
 
 def parse_over(text: str) -> tuple[str, list[int]]:
@@ -223,7 +237,7 @@ def _grid(over: Sequence[tuple[str, list[int]]], max_points: int) -> list[tuple[
 
 
 def optimize(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     over: Sequence[tuple[str, list[int]]],
     *,
     objective: str = "profit",
@@ -238,10 +252,18 @@ def optimize(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> OptimizeResult:
-    """Find the best integer point for ``policy`` (default: the baseline) by simulation."""
+    """Find the best integer point for ``policy`` (default: the baseline) by simulation.
+
+    ``scenario`` may also be the scenario as a mapping or the path of its file.
+    """
+    scenario = load_scenario(scenario)
+    known = kpi_names(scenario.policies.values())
+    for kpi in [objective, *(c.kpi for c in constraints)]:
+        if kpi not in known:
+            raise UnknownNameError(unknown_name("an indicator of this scenario", kpi, known))
     policy = policy or scenario.baseline
     if policy not in scenario.policies:
-        raise ScenarioError(f"--policy {policy!r} is not a policy of this scenario: {', '.join(scenario.policies)}")
+        raise UnknownNameError(unknown_name("a policy of this scenario", policy, scenario.policies, subject="policy "))
     sign = 1.0 if sense == "max" else -1.0
     names = [p for p, _ in over]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -23,7 +23,7 @@ from supplysim.analysis.kpis import format_value
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario, SweepRange
-from supplysim.scenario.load import ScenarioError, with_overrides
+from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -185,7 +185,7 @@ class SweepResults:
     @classmethod
     def run(
         cls,
-        scenario: Scenario,
+        scenario: ScenarioLike,
         parameters: Sequence[tuple[str, list[Any]]],
         *,
         workers: int | None = None,
@@ -195,12 +195,13 @@ class SweepResults:
         """Run the full-factorial grid of ``parameters`` (key path → values) for every policy.
 
         Args:
-            scenario: the base scenario; each point overrides it like ``--set``.
+            scenario: the base scenario (or it as a mapping, or its file); each point overrides it like ``--set``.
             parameters: (key path, values) pairs; every combination of values is a point.
             workers: local worker processes (None = all cores, 1 = in this process).
             executor: run elsewhere instead (see :mod:`supplysim.experiments.executors`).
             progress: ``progress(done, total)`` after each replication.
         """
+        scenario = load_scenario(scenario)
         if not parameters:
             raise ScenarioError("nothing to sweep: give --param PATH=FROM:TO:STEP or a `sweep:` block in the scenario")
         names = [p for p, _ in parameters]

@@ -3,19 +3,40 @@
 Both build the new content beside its destination and rename it into place
 (``os.replace``, atomic on POSIX and Windows within one file system), so a reader,
 or an interrupted run, sees either the old content or the new one, never a part.
+
+A results folder has one writer at a time (:class:`FolderLock`): a run holds an
+advisory lock on the file ``.NAME.lock`` beside the folder while it runs and writes,
+and a second run into the same folder is refused at once, naming the first one's
+process — it does not wait, since its results would replace the first run's anyway.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, folders are not locked
+    fcntl = None  # type: ignore[assignment]
 
 from supplysim.analysis.provenance import supplysim_version
 
-__all__ = ["MARKER", "ResultsFolderError", "check_destination", "write_file", "write_folder"]
+__all__ = [
+    "MARKER",
+    "FolderBusy",
+    "FolderLock",
+    "ResultsFolderError",
+    "check_destination",
+    "infeasible_folder",
+    "write_file",
+    "write_folder",
+]
 
 MARKER = ".supplysim-results"
 """A file in every results folder: only such folders (or empty ones) are ever replaced."""
@@ -23,6 +44,92 @@ MARKER = ".supplysim-results"
 
 class ResultsFolderError(ValueError):
     """``--out`` names something supplysim must not overwrite."""
+
+
+class FolderBusy(ResultsFolderError):
+    """Another process is writing the results folder."""
+
+
+_HELD: dict[Path, list[int]] = {}
+"""Results folders whose lock this process holds → [holders, file descriptor or −1] (re-entrant)."""
+
+
+class FolderLock:
+    """The advisory lock of one results folder, held while a run computes and writes it.
+
+    ``fcntl.flock`` on ``.NAME.lock`` beside the folder (the file holds the holder's pid):
+    released by the operating system when the process ends, however it ends, so a killed
+    run leaves no stale lock. Re-entrant within a process (:func:`write_folder` takes it
+    too). Where ``fcntl`` is missing (Windows) it does nothing.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.shown = Path(out)
+        self.out = Path(out).resolve()
+        self.path = self.out.parent / f".{self.out.name}.lock"
+        self.held = False
+
+    def acquire(self) -> FolderLock:
+        """Take the lock now.
+
+        Raises:
+            FolderBusy: another process holds it (the message names its pid).
+        """
+        if self.held:
+            return self
+        if self.out in _HELD or fcntl is None:
+            _HELD.setdefault(self.out, [0, -1])[0] += 1
+            self.held = True
+            return self
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pid = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise FolderBusy(
+                    f"{self.shown} is being written by another supplysim run (pid {pid})\n"
+                    "  hint: wait for it to finish, or write these results elsewhere (--out DIR)"
+                ) from None
+            # the holder removes the file when it lets go: a lock on a removed file locks nothing
+            with contextlib.suppress(FileNotFoundError):
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        _HELD[self.out] = [1, fd]
+        self.held = True
+        return self
+
+    def release(self) -> None:
+        """Let go of the lock (the lock file is removed by its last holder)."""
+        if not self.held:
+            return
+        self.held = False
+        entry = _HELD[self.out]
+        entry[0] -= 1
+        if entry[0] > 0:
+            return
+        del _HELD[self.out]
+        if entry[1] >= 0:
+            self.path.unlink(missing_ok=True)  # while still locked: no one else holds this file
+            os.close(entry[1])
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+
+def infeasible_folder(out: Path) -> Path:
+    """Where ``optimize`` writes a run that found no feasible point: beside ``out``, so the
+    earlier, good results in ``out`` are kept (``results/x-optimize`` → ``results/x-optimize-infeasible``)."""
+    out = Path(out)
+    return out.with_name(f"{out.name}-infeasible")
 
 
 def _umask() -> int:
@@ -77,13 +184,18 @@ def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     interrupted run leaves either the previous results or the new ones, never a
     mix (in the instant between the two renames, the previous results sit under
     ``.NAME.old-PID`` beside it). Only an empty folder or one written by
-    supplysim (it holds :data:`MARKER`) is replaced.
+    supplysim (it holds :data:`MARKER`) is replaced. The folder's lock is held while it is
+    written (:class:`FolderLock`).
 
     Args:
         out: the results folder.
         files: content by path relative to ``out`` (``plots/x.png``); text is written as UTF-8.
     """
-    out = Path(out).resolve()
+    with FolderLock(out):
+        return _write_folder(Path(out).resolve(), files)
+
+
+def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     check_destination(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

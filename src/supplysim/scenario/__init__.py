@@ -4,7 +4,9 @@
 policy bodies (:mod:`.merge`) and the loader (:mod:`.load`). The loader reads through
 :mod:`.yaml_source` (files, YAML positions, CSV data) within the bounds of :mod:`.limits`;
 :mod:`.base` holds the rules every mapping obeys, :mod:`.errors` the error and its
-excerpts, :mod:`.json_schema` the schema of the format.
+excerpts, :mod:`.hints` the hints of its messages (percentages, units, names, list
+indices), :mod:`.overrides` the ``--set`` style overrides and where they came from,
+:mod:`.json_schema` the schema of the format.
 """
 
 from __future__ import annotations

@@ -9,26 +9,41 @@ was found and, where possible, a hint. Files are read by
 
 from __future__ import annotations
 
-import copy
 import difflib
+import os
+import re
 import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from supplysim.scenario.distributions import Exponential, Poisson
 from supplysim.scenario.errors import ScenarioError, clip, excerpt, fmt_path
+from supplysim.scenario.hints import (
+    duration_text,
+    has_time_unit,
+    index_problem,
+    is_share_path,
+    percent_hint,
+    unknown_name,
+)
 from supplysim.scenario.limits import MAX_POLICIES
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
-from supplysim.scenario.specs import ModelConfig, Scenario
+from supplysim.scenario.overrides import NEW_POLICY_HINT, Origin, apply_overrides, command_line, parts, plain
+from supplysim.scenario.specs import Scenario
 from supplysim.scenario.yaml_source import Path_, Source, UnreadableFile, read_text, read_value, read_yaml
 
 __all__ = [
+    "MAPPING_LABEL",
     "ScenarioError",
+    "ScenarioLike",
     "apply_overrides",
     "key_path_problem",
     "load_scenario",
+    "parse_mapping",
     "parse_override",
     "parse_scenario",
     "scenario_source",
@@ -50,13 +65,8 @@ def _read_yaml(text: str, file: str) -> tuple[dict[str, Any], Source]:
     return data, src
 
 
-def _parts(dotted: str) -> list[str | int]:
-    """A dotted key path's parts; a part of digits only is a list index."""
-    return [int(p) if p.isdecimal() else p for p in dotted.split(".")]
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse ``PATH=VALUE`` (VALUE in YAML syntax) from ``--set``."""
+def parse_override(text: str) -> tuple[str, Any, Origin]:
+    """Parse ``PATH=VALUE`` (VALUE in YAML syntax) from ``--set``; the third element names it in messages."""
     if "=" not in text:
         raise ScenarioError(f"--set {text}: expected PATH=VALUE, e.g. --set replenishment.reorder_point=40")
     path, raw = text.split("=", 1)
@@ -69,42 +79,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         if "not valid YAML" not in str(exc):
             raise
         raise ScenarioError(f"--set {clip(text, 100)}: the value {excerpt(raw)} is not valid YAML") from None
-    return path, value
-
-
-def apply_overrides(
-    data: dict[str, Any], overrides: Sequence[tuple[Any, ...]], src: Source | None = None
-) -> dict[str, Any]:
-    """Return a copy of ``data`` with each ``(dotted.path, value)`` set (creating mappings).
-
-    An override may carry a third element, the label naming it in messages
-    (default ``--set PATH=VALUE``).
-    """
-    out = copy.deepcopy(data)
-    for item in overrides:
-        dotted, value = item[0], item[1]
-        label = str(item[2]) if len(item) > 2 else f"--set {dotted}={excerpt(value)}"
-        parts = _parts(dotted)
-        node: Any = out
-        for i, part in enumerate(parts[:-1]):
-            nxt = node[part] if isinstance(node, dict) and part in node else None
-            if isinstance(node, list) and isinstance(part, int) and part < len(node):
-                nxt = node[part]
-            if nxt is None:
-                if not isinstance(node, dict):
-                    raise ScenarioError(f"--set {dotted}: {'.'.join(map(str, parts[: i + 1]))} is not a mapping")
-                nxt = node[part] = {}
-            if not isinstance(nxt, dict | list):
-                above = ".".join(map(str, parts[: i + 1]))
-                raise ScenarioError(f"--set {dotted}: {above} holds a value ({excerpt(nxt)}), not a mapping")
-            node = nxt
-        last = parts[-1]
-        if isinstance(node, list) and (not isinstance(last, int) or last >= len(node)):
-            raise ScenarioError(f"--set {dotted}: no list item {last}")
-        node[last] = value
-        if src is not None:
-            src.overridden[tuple(parts)] = label
-    return out
+    return path, value, command_line(path, value)
 
 
 def _walk(data: Any, loc: Sequence[str | int]) -> tuple[Path_, Any, bool]:
@@ -181,6 +156,101 @@ def _hint(err: Mapping[str, Any], path: Path_, found: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Wording:
+    """The words of a message about a value written in the wrong unit."""
+
+    expected: str | None
+    found: str
+    hint: str
+
+
+_DURATION_TYPES = frozenset({"model_attributes_type", "union_tag_not_found", "model_type", "dict_type"})
+"""Errors of a distribution-valued key (a duration) given something that is neither a number nor a mapping."""
+
+
+def _value_wording(etype: str, path: Path_, found: Any, data: Mapping[str, Any]) -> _Wording | None:
+    """A share written as a percentage, or a duration written with its unit: the message's words."""
+    if path and path[-1] == "shares" and isinstance(found, dict):
+        big = [v for v in found.values() if isinstance(v, int | float) and not isinstance(v, bool) and v > 1]
+        hint = percent_hint(f"each of {fmt_path(path)}", big[0]) if big else None
+        return _Wording(None, excerpt(found, 100), hint) if hint else None
+    if is_share_path(path):
+        if isinstance(found, str):
+            hint = percent_hint(fmt_path(path), _percent_text(found))
+            return _Wording(
+                "a share in [0, 1]" + (" or a distribution mapping" if _takes_duration(path) else ""),
+                f"the text {excerpt(found)}",
+                hint or f"{fmt_path(path)} is a share in [0, 1]: write a number, e.g. 0.9 for 90%",
+            )
+        hint = percent_hint(fmt_path(path), found)
+        return _Wording(None, excerpt(found, 100), hint) if hint else None
+    if isinstance(found, str):
+        unit = data.get("time_unit")
+        time_unit = unit if isinstance(unit, str) and unit.strip() else "day"
+        if etype in _DURATION_TYPES and _takes_duration(path):
+            dt = duration_text(found, time_unit, distribution=True)
+        elif etype in _DURATION_TYPES and Poisson in _models_in(_annotation_at(path)):
+            units = _UNITS.match(found)
+            write = f"write {units.group(1)} (numbers carry no unit)" if units else "write a whole number, e.g. 2"
+            return _Wording(
+                "a whole number of units or a distribution mapping",
+                f"the text {excerpt(found)}",
+                f"{write}, or a distribution such as {{dist: poisson, mean: 2}}",
+            )
+        elif etype == "float_parsing" and has_time_unit(found):
+            dt = duration_text(found, time_unit, distribution=False)
+        else:
+            return None
+        return _Wording(dt.expected, f"the text {excerpt(found)}", dt.hint)
+    return None
+
+
+_UNITS = re.compile(r"^\s*(\d+)\s*(?:units?|pieces?|pcs|items?)\.?\s*$", re.IGNORECASE)
+"""A whole number followed by a word for units (``2 units``)."""
+
+
+def _annotation_at(path: Path_) -> Any:
+    """The type of the key at ``path`` of a scenario (through lists, mappings and optional
+    values), or None when the path leads nowhere."""
+    annotation: Any = Scenario
+    for part in path:
+        todo, step = [annotation], None
+        while todo and step is None:
+            tp = todo.pop(0)
+            origin = typing.get_origin(tp)
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                keys = _keys_of(tp)
+                if isinstance(part, str) and part in keys:
+                    step = tp.model_fields[keys[part]].annotation
+            elif origin is list and isinstance(part, int):
+                step = typing.get_args(tp)[0]
+            elif origin is dict:
+                step = typing.get_args(tp)[1]
+            else:
+                todo.extend(typing.get_args(tp))
+        if step is None:
+            return None
+        annotation = step
+    return annotation
+
+
+def _takes_duration(path: Path_) -> bool:
+    """True when the key at ``path`` is a duration (a number or a continuous distribution)."""
+    return Exponential in _models_in(_annotation_at(path))
+
+
+def _percent_text(text: str) -> float | None:
+    """The number of ``"80%"`` or ``"80 %"``, else None."""
+    stripped = text.strip()
+    if not stripped.endswith("%"):
+        return None
+    try:
+        return float(stripped[:-1])
+    except ValueError:
+        return None
+
+
 def _resolved_view(data: dict[str, Any]) -> dict[str, Any]:
     """The data as the validator sees it: each policy body merged over the base."""
     if "policies" in data and not isinstance(data["policies"], dict | None):
@@ -234,7 +304,9 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
             lines.append(f"  found: {excerpt(found_value, 100)}")
             remove = "remove it"
             if src.overridden and not src.set_by_option(path):
-                remove += f" (or add --set {'.'.join(map(str, path))}={ctx['unset']})"
+                unset = ctx["unset"]
+                py = {"null": "None", "false": "False"}.get(unset, unset)
+                remove += f" (or add {src.remedy.format(path='.'.join(map(str, path)), value=unset, py=py)})"
             lines.append(f"  hint:  {remove}, or use stockout: backorder")
             continue
         elif etype == "data_outside":
@@ -248,10 +320,14 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
             lines.append(f"  expected: one of {tags}")
             lines.append(f"  found:    {excerpt(ctx.get('tag'))}")
         else:
+            wording = _value_wording(etype, shown, found_value, data) if exists else None
             lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
-            lines.append(f"  expected: {_expected(err['msg'])}")
+            lines.append(f"  expected: {wording.expected if wording and wording.expected else _expected(err['msg'])}")
             if exists:
-                lines.append(f"  found:    {excerpt(found_value, 100)}")
+                lines.append(f"  found:    {wording.found if wording else excerpt(found_value, 100)}")
+            if wording is not None:
+                lines.append(f"  hint: {wording.hint}")
+                continue
         hint = _hint(err, shown, found_value)
         if hint:
             lines.append(f"  hint: {hint}")
@@ -325,16 +401,16 @@ def key_path_problem(scenario: Scenario, dotted: str) -> str | None:
     """Why the key path ``dotted`` (as ``--set`` and ``sweep:`` take it) names no key of ``scenario``, or None.
 
     The path is followed through the scenario's values, and where a value is unset
-    (``null``) through the types of its keys; a new policy name under ``policies`` is
-    fine (an override adds that policy).
+    (``null``) through the types of its keys. Under ``policies`` it must name a policy
+    of the scenario (new policies are written in the file).
     """
-    parts = _parts(dotted)
-    if any(p == "" for p in parts):
+    path = parts(dotted)
+    if any(p == "" for p in path):
         return "the key path is empty or has an empty part"
     node: Any = scenario
     annotation: Any = None
-    for i, part in enumerate(parts):
-        above = parts[:i]
+    for i, part in enumerate(path):
+        above = path[:i]
         if node is None and annotation is not None:  # an unset value: follow the types
             models = _models_in(annotation)
             origin = typing.get_origin(annotation)
@@ -359,14 +435,14 @@ def key_path_problem(scenario: Scenario, dotted: str) -> str | None:
             node = getattr(node, keys[part])
         elif isinstance(node, list):
             if not isinstance(part, int) or part >= len(node):
-                return f"{fmt_path(above)} is a list of {len(node)}: it has no item {excerpt(part)}"
+                return index_problem(fmt_path(above), part, len(node))
             node, annotation = node[part], None
         elif isinstance(node, dict):
             if part in node:
                 node, annotation = node[part], None
             elif above == ["policies"]:
-                node, annotation = None, ModelConfig  # a new policy
-            elif i == len(parts) - 1:
+                return unknown_name("a policy of this scenario", str(part), node) + NEW_POLICY_HINT
+            elif i == len(path) - 1:
                 return None  # a new key of a mapping of names (e.g. split shares)
             else:
                 return f"{fmt_path(above)} has no key {excerpt(part)}"
@@ -442,22 +518,87 @@ def scenario_source(scenario: Scenario) -> dict[str, Any]:
 
 
 def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> Scenario:
-    """``scenario`` re-validated with more ``(dotted.path, value)`` overrides (applied to the
-    base model, before the policies are merged over it, like ``--set``)."""
+    """``scenario`` re-validated with more ``(dotted.path, value[, origin])`` overrides (applied
+    to the base model, before the policies are merged over it, like ``--set``).
+
+    An override without an origin is named by itself in messages (``store.max_quoted_wait=-1``),
+    as a point of a sweep or a search is.
+    """
     source = scenario_source(scenario)
     src = Source(scenario._origin)
-    data = apply_overrides(source, overrides, src)
+    named = [item if len(item) > 2 else (item[0], item[1], plain(item[0], item[1])) for item in overrides]
+    data = apply_overrides(source, named, src)
     return _validate(data, src, scenario._base_dir, scenario._allow_data_outside)
 
 
-def load_scenario(
-    path: str | Path, overrides: Sequence[tuple[Any, ...]] = (), *, allow_data_outside: bool = False
-) -> Scenario:
-    """Read and validate the scenario at ``path``, applying ``--set`` style overrides.
+ScenarioLike = Scenario | Mapping[str, Any] | str | os.PathLike[str]
+"""What the Python API accepts as a scenario: a validated one, its data as a mapping (as
+parsed YAML), or the path of its YAML file."""
 
-    Only a regular file of at most 10 MB of UTF-8 text is read (see
-    :func:`~supplysim.scenario.yaml_source.read_text`); see :func:`parse_scenario`.
+MAPPING_LABEL = "<scenario mapping>"
+"""How messages name a scenario given as a mapping (it has no file and no lines)."""
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as parsed YAML would hold it: mappings as dicts, sequences (not strings) as lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def parse_mapping(
+    data: Mapping[str, Any],
+    overrides: Sequence[tuple[Any, ...]] = (),
+    *,
+    allow_data_outside: bool = False,
+    label: str = MAPPING_LABEL,
+) -> Scenario:
+    """Validate a scenario given as a mapping (as ``yaml.safe_load`` returns it), with overrides.
+
+    Messages name it ``label`` (there are no lines to point at); relative data files are
+    read from the current directory.
+
+    Raises:
+        ScenarioError: the one message for everything that is wrong.
     """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            f"{label}: a scenario must be a mapping of keys (name, horizon, …), found {type(data).__name__}"
+        )
+    plain = _plain(data)
+    src = Source(label)
+    if overrides:
+        plain = apply_overrides(plain, overrides, src)
+    scenario = _validate(plain, src, None, allow_data_outside)
+    _check_sweep(scenario, src)
+    return scenario
+
+
+def load_scenario(
+    path: ScenarioLike, overrides: Sequence[tuple[Any, ...]] = (), *, allow_data_outside: bool = False
+) -> Scenario:
+    """Read and validate a scenario, applying ``--set`` style overrides.
+
+    ``path`` is the path of a YAML file (only a regular file of at most 10 MB of UTF-8
+    text is read, see :func:`~supplysim.scenario.yaml_source.read_text` and
+    :func:`parse_scenario`), the scenario as a mapping (:func:`parse_mapping`) or a
+    :class:`Scenario` (returned as it is, or re-validated with the overrides).
+
+    Args:
+        overrides: ``(dotted.path, value)`` pairs (an optional third element, an
+            :class:`~supplysim.scenario.overrides.Origin`, names each in messages; without
+            it, messages call it ``overrides[i]``).
+    """
+    if isinstance(path, Scenario):
+        return with_overrides(path, overrides) if overrides else path
+    if isinstance(path, Mapping):
+        return parse_mapping(path, overrides, allow_data_outside=allow_data_outside)
+    if not isinstance(path, str | os.PathLike):
+        raise ScenarioError(
+            f"a scenario is a path to a YAML file, a mapping or a Scenario, found {type(path).__name__}"
+        )
     p = Path(path)
     try:
         text = read_text(p)

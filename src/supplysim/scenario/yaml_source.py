@@ -143,16 +143,19 @@ class Source:
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     overridden: dict[Path_, str] = field(default_factory=dict)
+    """Key paths set by overrides → where their messages say they came from."""
+    remedy: str = "the override ({path!r}, {py})"
+    """How a hint writes one more override (see :class:`~supplysim.scenario.overrides.Origin`)."""
     built: dict[int, Any] = field(default_factory=dict)
     building: set[int] = field(default_factory=set)
     scalars: Any = None
     """A constructor of scalars (numbers, booleans, null, strings) exactly as ``yaml.safe_load``'s."""
 
     def where(self, path: Path_, key: bool = False) -> str:
-        """``file:line:col`` of ``path`` (or of its nearest located ancestor), or the option that set it."""
+        """``file:line:col`` of ``path`` (or of its nearest located ancestor), or the override that set it."""
         for p in prefixes(path):
             if p in self.overridden:
-                return f"{self.overridden[p]} (command line)"
+                return self.overridden[p]
             table = self.key_positions if key else self.positions
             if p in table:
                 line, col = table[p]

@@ -1,0 +1,142 @@
+"""Overrides: ``(key path, value)`` pairs set on a scenario's data before it is validated.
+
+An override comes from somewhere, and its messages say where (:class:`Origin`): a
+``--set`` option on the command line, an entry of ``overrides=`` in a Python call, or a
+point of a sweep. Every override must name a place in the data that exists or can be
+created: a list index within the list (:func:`~supplysim.scenario.hints.index_problem`),
+and under ``policies`` only a policy the scenario has — a new policy is written in the
+scenario file, so a misspelt name is refused with the closest one rather than silently
+adding a policy.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from supplysim.scenario.errors import ScenarioError, excerpt
+from supplysim.scenario.hints import index_problem, unknown_name
+from supplysim.scenario.merge import merged_policies
+from supplysim.scenario.yaml_source import Source
+
+__all__ = [
+    "NEW_POLICY_HINT",
+    "Origin",
+    "apply_overrides",
+    "command_line",
+    "option",
+    "parts",
+    "plain",
+    "python_argument",
+]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How messages name one override."""
+
+    where: str
+    """Put where a file error puts ``file:line:col``: ``--set a.b=1 (command line)``."""
+    subject: str
+    """Names the override in a message about its key path: ``--set a.b``, ``the key path 'a.b'``."""
+    remedy: str = "the override ({path!r}, {py})"
+    """How to write one more override: ``{path}``, the value as YAML (``{value}``) or Python (``{py}``)."""
+
+
+def command_line(path: str, value: Any) -> Origin:
+    """The origin of ``--set PATH=VALUE``."""
+    return Origin(f"--set {path}={excerpt(value)} (command line)", f"--set {path}", "--set {path}={value}")
+
+
+def option(name: str, value: Any) -> Origin:
+    """The origin of a shorthand option such as ``--replications 5``."""
+    return Origin(f"{name} {value} (command line)", f"{name} {value}", "--set {path}={value}")
+
+
+def plain(path: str, value: Any) -> Origin:
+    """The origin of an override named by itself: a point of a sweep or of a search."""
+    return Origin(f"{path}={excerpt(value)}", f"the key path {path!r}")
+
+
+def python_argument(index: int, path: str, value: Any) -> Origin:
+    """The origin of entry ``index`` of ``overrides=`` in a Python call."""
+    return Origin(f"overrides[{index}] ({path}={excerpt(value)})", f"overrides[{index}]: the key path {path!r}")
+
+
+def _default(index: int, path: str, value: Any, label: Any) -> Origin:
+    """The origin of an override given without one (a Python call), or with a plain label."""
+    if isinstance(label, Origin):
+        return label
+    if label is not None:
+        text = str(label)
+        return Origin(text, text)
+    return python_argument(index, path, value)
+
+
+def parts(dotted: str) -> list[str | int]:
+    """A dotted key path's parts; a part of digits only is a list index."""
+    return [int(p) if p.isdecimal() else p for p in dotted.split(".")]
+
+
+NEW_POLICY_HINT = "\n  hint: a new policy is added in the scenario file, under `policies:`"
+"""Why an override under ``policies`` must name an existing policy."""
+
+
+def _policy_problem(data: dict[str, Any], name: str | int) -> str | None:
+    """Why ``policies.NAME`` names no policy of ``data``, or None."""
+    policies = list(merged_policies(data)) if isinstance(data.get("policies"), dict | None) else []
+    if not policies or name in policies:
+        return None
+    return unknown_name("a policy of this scenario", str(name), map(str, policies)) + NEW_POLICY_HINT
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Sequence[tuple[Any, ...]], src: Source | None = None
+) -> dict[str, Any]:
+    """Return a copy of ``data`` with each ``(dotted.path, value[, origin])`` set.
+
+    Missing mappings on the way are created; a list index must lie within its list, and a
+    path under ``policies`` must name an existing policy. The optional third element is
+    an :class:`Origin` (or a plain label) naming the override in messages; without it the
+    override is named as the Python argument ``overrides[i]``.
+
+    Raises:
+        ScenarioError: the path cannot be followed (names the override and the place).
+    """
+    out = copy.deepcopy(data)
+    for index, item in enumerate(overrides):
+        dotted, value = item[0], item[1]
+        origin = _default(index, dotted, value, item[2] if len(item) > 2 else None)
+        keys = parts(dotted)
+        if len(keys) >= 2 and keys[0] == "policies":
+            problem = _policy_problem(out, keys[1])
+            if problem is not None:
+                raise ScenarioError(f"{origin.subject}: {problem}")
+        node: Any = out
+        for i, part in enumerate(keys):
+            above = ".".join(map(str, keys[:i])) or "(top level)"
+            last = i == len(keys) - 1
+            if isinstance(node, list):
+                if not isinstance(part, int) or part >= len(node):
+                    raise ScenarioError(f"{origin.subject}: {index_problem(above, part, len(node))}")
+            elif not isinstance(node, dict):
+                raise ScenarioError(f"{origin.subject}: {above} holds a value ({excerpt(node)}), not a mapping")
+            if last:
+                node[part] = value
+                break
+            nxt = node.get(part) if isinstance(node, dict) else node[part]
+            if nxt is None:
+                here = ".".join(map(str, keys[: i + 1]))
+                if isinstance(keys[i + 1], int):
+                    raise ScenarioError(
+                        f"{origin.subject}: {here} is not set, so it has no item {keys[i + 1]}\n"
+                        f"  hint: set the whole list, e.g. {origin.remedy.format(path=here, value='[...]', py='[...]')}"
+                    )
+                nxt = node[part] = {}
+            node = nxt
+        if src is not None:
+            src.overridden[tuple(keys)] = origin.where
+            src.remedy = origin.remedy
+    return out
