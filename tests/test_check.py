@@ -787,7 +787,7 @@ def test_quiet_prints_one_line(work: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--kpi", "proft"], "--kpi 'proft' is not an indicator; did you mean 'profit'?"),
+        (["--kpi", "proft"], "--kpi 'proft' is not an indicator of these scenarios; did you mean 'profit'?"),
         (["--fail-on", "worst"], "'worst' is not one of 'change', 'worse'"),
     ],
 )

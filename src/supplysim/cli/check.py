@@ -8,15 +8,14 @@ The steps come from four layers: the scenarios are loaded, run and compared by
 from __future__ import annotations
 
 import contextlib
-import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from supplysim.analysis.kpis import REGISTRY, lookup
+from supplysim.analysis.indicators import kpi_names
 from supplysim.analysis.regression import FailOn
-from supplysim.cli.common import Bar
+from supplysim.cli.common import Bar, check_names
 from supplysim.experiments.regression import compare_all, compare_update, load_benchmarks, run_benchmark
 from supplysim.experiments.runner import ReplicationError
 from supplysim.outputs.baselines import (
@@ -57,7 +56,8 @@ def run_check(
     err = sys.stderr
     try:
         scenarios = load_benchmarks(paths, overrides, allow_data_outside=allow_data_outside)
-        _known_kpis(kpis)
+        known = kpi_names(m for sc in scenarios for m in sc.policies.values())
+        check_names(kpis, known, "an indicator of these scenarios", "--kpi")
     except ScenarioError as exc:
         err.write(f"error: {exc}\n")
         return 2
@@ -124,13 +124,3 @@ def run_check(
         return 2
     return result.exit_code(errors, fail_on)
 
-
-def _known_kpis(kpis: Sequence[str]) -> None:
-    """Every ``--kpi`` must name an indicator of the registry (``orders@NAME`` patterns included)."""
-    known = [k.name for k in REGISTRY]
-    for name in kpis:
-        if lookup(name) in REGISTRY:
-            continue
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; the indicators are: {', '.join(known)}"
-        raise ScenarioError(f"--kpi {name!r} is not an indicator{hint}")
