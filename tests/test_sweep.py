@@ -181,9 +181,13 @@ def test_summary_names_the_best_point(sweep: SweepResults) -> None:
             if lo <= 0 <= hi:
                 tied.append(f"{p} at {KEY} = {VALUES[j]}")
     if tied:
-        assert lines[1].startswith("Within the noise of the best")
-        assert all(t in lines[1] for t in tied)
-        assert lines[1].count(" at ") == len(tied)
+        assert lines[1].startswith("Not told apart from the best")
+        listed = [line for line in lines if line.startswith("  ")]
+        assert [line.split(":")[0].strip() for line in listed] == tied
+        assert all(
+            "not distinguishable from the best with" in line or "identical to the best" in line for line in listed
+        )
+        assert "as good as" not in "\n".join(lines)
     else:
         assert lines[1].startswith("Every other point is worse")
     assert any(line.startswith("hybrid: not affected by the sweep") for line in lines)
