@@ -92,7 +92,7 @@ class Evidence:
         m = self.needed
         if m is None:
             return f"{head}; the estimated difference is 0, so no finite number of replications would tell them apart"
-        return f"{head}; about {m:,} replications would tell them apart (an estimate from the paired spread)"
+        return f"{head}; about {m:,} replications would tell them apart (an estimate)"
 
     def words(self, other: str = "the best") -> str:
         """A real difference, or :meth:`undecided`."""
