@@ -30,13 +30,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clirun import cli, invalid, ok
+from clirun import cli, cli_subprocess, invalid, ok
 from statcheck import assert_all
 from statcheck import mean_check as check
 from supplysim.analysis.intervals import replications_to_resolve
 from supplysim.api import CompareResults, compare
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.optimize import optimize
+from supplysim.experiments.runner import run_experiment
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_scenario
 
 LEVEL = "replenishment.level"
@@ -197,8 +198,9 @@ def test_each_at_its_best_matches_theory(theory_run: CompareResults) -> None:
     gap_written = doc["differences"]["written"]["lost_sales"]["diff"]
     gap_best = doc["differences"]["best"]["lost_sales"]["diff"]
     assert gap_written < gap_best < 0
-    # fresh replications: the confirmation follows every index the search used
-    assert r.written.first == 30 and r.best.first == 30
+    # fresh replications at the optima: after every index the search used; the written settings
+    # run on the scenario's own replications, as `supplysim run` does
+    assert r.best.first == 30 and r.written.first == 0
 
 
 # ------------------------------------------------------------------ small and fast
@@ -222,9 +224,10 @@ def test_each_optimum_is_the_optimum_of_optimize_alone(small: Path) -> None:
         alone = optimize(sc, [(RP, list(range(2, 13)))], policy=policy, n1=4, n2=6, finalists=3, workers=1)
         assert alone.chosen is not None
         assert res.best()[policy] == alone.chosen.point
-    # the confirmation at the written settings is the plain run on the confirmation indices
+    # at the written settings: exactly the plain run; at the optima: fresh replications 6..11
     r = res.result
-    assert r.written.first == 6 and r.written.summary("base", "profit").n == sc.replications
+    assert repr(r.written.values) == repr(run_experiment(sc, workers=1).values)
+    assert r.best is not None and r.best.first == 6 and r.best.summary("base", "profit").n == sc.replications
 
 
 def test_cli_json_names_best_values_by_key_path(small: Path, tmp_path: Path) -> None:
@@ -310,3 +313,16 @@ def test_api_views(small: Path, tmp_path: Path) -> None:
     assert res.differences().empty  # one policy: nothing to compare it with
     folder = res.to_folder(tmp_path / "c")
     assert json.loads((folder / "compare.json").read_text())["policies"]["lost"]["best"] == res.best()["lost"]
+
+
+def test_cli_smoke_in_a_subprocess(small: Path, tmp_path: Path) -> None:
+    """``compare`` as a user runs it: listed by ``--help``, exit 0, the folder written."""
+    assert " compare " in ok(cli_subprocess(tmp_path, "--help")).stdout
+    proc = ok(
+        cli_subprocess(
+            tmp_path, "compare", str(small), "--maximize", "profit", "--over", f"{RP}=4:8:2", *SEARCH,
+            "--policy", "base", "--policy", "lost", "--out", "c", "--quiet", "--workers", "1",
+        )
+    )  # fmt: skip
+    assert "Each at its best: lost " in proc.stdout
+    assert json.loads((tmp_path / "c" / "compare.json").read_text())["policies"]["lost"]["best"] is not None

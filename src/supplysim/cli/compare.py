@@ -63,14 +63,15 @@ def compare(
 
     The --over parameters are optimised separately for every policy (as
     `optimize` does, on common random numbers); then every policy is run at its
-    optimum and at the written settings on fresh replications, the same for
-    every policy, and compared with the baseline by paired intervals.
+    optimum on fresh replications, the same for every policy, and compared with
+    the baseline by paired intervals. At the written settings the comparison is
+    the one `run` prints.
 
     Examples:
 
     \b
       supplysim compare scenarios/backorder_vs_out_of_stock.yaml \\
-        --maximize profit --over replenishment.reorder_point=100:700:100
+        --maximize profit --over replenishment.reorder_point=300:600:100
       supplysim compare my.yaml --maximize profit --subject-to 'fill_rate>=0.95' \\
         --over replenishment.reorder_point=40:120 --policy backorder --policy out_of_stock
 
@@ -141,7 +142,8 @@ def compare_table(res: CompareResults) -> Table:
     others = [k for k in r.kpis if k != kpi]
     best = r.best
     n = r.written.summary(r.written.baseline, kpi).n
-    table = Table(title=f"{r.scenario.name}: each policy at its own best {kpi} ({n} fresh replications)")
+    title = f"{r.scenario.name}: each policy at its own best {kpi} ({n} replications each; fresh ones at the optima)"
+    table = Table(title=title)
     table.add_column("policy")
     for path in paths:
         table.add_column(f"{path}\nwritten → best", justify="right")

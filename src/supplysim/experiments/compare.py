@@ -11,11 +11,12 @@ The procedure:
    ``over`` grid (screen, then select), on the same replication indices for every policy
    (common random numbers).
 2. **Confirmation.** Selecting the best of many noisy points biases its estimate upwards
-   (the winner's curse; Law 2015, §12.2), and the selection replications were used to pick
-   it. So every policy is run again at its optimum on *fresh* replications — indices after
-   every index the search used, the same for every policy — and, on those same
-   replications, at the written settings. Both comparisons are then paired (common random
-   numbers, Law 2015, §10.2.1) and unbiased by the selection.
+   (the winner's curse), and the selection replications were used to pick it. So every
+   policy is run again at its optimum on *fresh* replications — indices after every index
+   the search used, the same for every policy — so the comparison each at its best is
+   paired (common random numbers, Law 2015, §10.2.1) and not biased by the selection. The
+   written settings were not selected: they run on the scenario's own replications
+   0…m − 1, so that comparison is exactly the one ``supplysim run`` prints (also paired).
 3. **Verdict.** The paired difference of every policy against the baseline, at the written
    settings and each at its best, with 95% t-intervals; a difference is called real only
    when its interval excludes 0, and otherwise the words say about how many replications
@@ -76,7 +77,7 @@ class CompareResult:
     optima: dict[str, OptimizeResult]
     """policy → its search."""
     written: Experiment
-    """Every policy at the written settings, on the confirmation replications."""
+    """Every policy at the written settings, on replications 0…m − 1 (as ``supplysim run``)."""
     best: Experiment | None
     """Every policy that has a feasible optimum, at its optimum, on the same replications
     (None when none has)."""
@@ -209,7 +210,11 @@ class CompareResult:
             "sense": self.sense,
             "constraints": [str(c) for c in self.constraints],
             "over": {p: [v[0], v[-1]] for p, v in self.ranges.items()},
-            "confirmation": {"replications": n, "first_replication": self.written.first},
+            "confirmation": {
+                "replications": n,
+                "first_replication_at_best": best.first if best is not None else None,
+                "first_replication_at_written": self.written.first,
+            },
             "baseline": {s: e.baseline for s in SETTINGS if (e := self.experiment(s)) is not None},
             "policies": policies,
             "differences": {
@@ -279,8 +284,9 @@ def compare_policies(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CompareResult:
-    """Optimise ``over`` for every policy, then compare the policies at their optima and at the
-    written settings on ``confirm`` fresh replications (default: the scenario's).
+    """Optimise ``over`` for every policy, then compare the policies at their optima on ``confirm``
+    fresh replications (default: the scenario's number), and at the written settings on
+    replications 0…confirm − 1.
 
     Args:
         over: (key path, integer values) pairs, as :func:`~supplysim.experiments.optimize.parse_over` gives.
@@ -288,8 +294,8 @@ def compare_policies(
             :func:`~supplysim.experiments.optimize.optimize`.
         policies: the policies to compare (default: all), in the scenario's order; the first
             of them is the baseline.
-        confirm: replications of the confirmation runs; they use the indices right after every
-            index the search used, the same for every policy.
+        confirm: replications of each comparison; at the optima they use the indices right after
+            every index the search used, the same for every policy.
     """
     if sense not in ("max", "min"):
         raise ValueError(f"sense must be 'max' or 'min', found {sense!r}")
@@ -338,14 +344,12 @@ def compare_policies(
                 "its optimum may lie beyond it — widen --over."
             )
     at_best = only.model_copy(update={"policies": configs}) if configs else None
-    runs = run_many(
-        [only, *([at_best] if at_best is not None else [])],
-        workers=workers,
-        executor=executor,
-        progress=progress,
-        replications=reps,
+    written = run_many([only], workers=workers, executor=executor, progress=progress, replications=range(m))[0]
+    best = (
+        run_many([at_best], workers=workers, executor=executor, progress=progress, replications=reps)[0]
+        if at_best is not None
+        else None
     )
-    written, best = runs[0], (runs[1] if at_best is not None else None)
     if best is not None:
         for policy in best.scenario.policies:
             for c in constraints:
