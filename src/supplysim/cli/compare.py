@@ -45,7 +45,11 @@ def compare(
     finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
     confirm_replications: Annotated[
         int | None,
-        typer.Option(metavar="N", help="fresh replications of the comparison (default: the scenario's)", min=2),
+        typer.Option(
+            metavar="N",
+            help="replications of each comparison (default: the scenario's; fresh ones at the optima)",
+            min=2,
+        ),
     ] = None,
     format_: Annotated[
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")

@@ -77,8 +77,8 @@ class Evidence:
         return f"{format_value(self.kpi, d, signed=True)} ± {format_value(self.kpi, hw)}"
 
     def confidence(self) -> str:
-        """``95%``, or ``simultaneous 98.8%`` style text of the level."""
-        return f"{self.level:.1%}".replace(".0%", "%")
+        """The level in per cent, without trailing zeros: ``95%``, ``98.75%``."""
+        return f"{self.level * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
     def undecided(self, other: str = "the best") -> str:
         """The words for an interval that includes 0 (the caller says what is compared)."""
