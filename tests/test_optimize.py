@@ -466,3 +466,17 @@ def test_undecided_finalists_say_how_many_replications_would_tell(scenario: Scen
         assert g["replications_to_tell_apart"] == m
         if m is not None:
             assert f"about {m:,} replications would tell them apart" in line
+
+
+def test_progress_counts_across_batches() -> None:
+    """Stage 1, stage 2 and several policies are separate batches: the count never runs backwards."""
+    from supplysim.experiments.optimize import chained
+
+    seen: list[tuple[int, int]] = []
+    progress = chained(lambda done, total: seen.append((done, total)))
+    assert progress is not None and chained(progress) is progress
+    for batch in (3, 2, 2):
+        for done in range(1, batch + 1):
+            progress(done, batch)
+    assert seen == [(1, 3), (2, 3), (3, 3), (4, 5), (5, 5), (6, 7), (7, 7)]
+    assert chained(None) is None

@@ -34,7 +34,7 @@ from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.kpis import Unit, format_value, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
-from supplysim.experiments.optimize import Constraint, OptimizeResult, optimize_each
+from supplysim.experiments.optimize import Constraint, OptimizeResult, chained, optimize_each
 from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import ScenarioError, with_overrides
@@ -299,6 +299,7 @@ def compare_policies(
     """
     if sense not in ("max", "min"):
         raise ValueError(f"sense must be 'max' or 'min', found {sense!r}")
+    progress = chained(progress)
     unknown = [p for p in policies or () if p not in scenario.policies]
     if unknown:
         raise ScenarioError(f"--policy {unknown[0]!r} is not a policy of this scenario: {', '.join(scenario.policies)}")

@@ -245,6 +245,7 @@ def optimize(
 ) -> OptimizeResult:
     """Find the best integer point for ``policy`` (default: the baseline) by simulation."""
     policy = policy or scenario.baseline
+    progress = chained(progress)
     if policy not in scenario.policies:
         raise ScenarioError(f"--policy {policy!r} is not a policy of this scenario: {', '.join(scenario.policies)}")
     sign = 1.0 if sense == "max" else -1.0
@@ -343,6 +344,32 @@ def optimize(
     )
 
 
+class ChainedProgress:
+    """One progress count over several batches of tasks run one after the other.
+
+    Each batch reports ``progress(done, total)`` from 1; this adds the tasks of the batches
+    before it, so a progress bar never runs backwards (its total grows as batches start).
+    """
+
+    def __init__(self, progress: Callable[[int, int], None]) -> None:
+        self.progress = progress
+        self.before = 0
+        self.last = (0, 0)
+
+    def __call__(self, done: int, total: int) -> None:
+        if done <= self.last[0] or total != self.last[1]:  # a new batch
+            self.before += self.last[0]
+        self.last = (done, total)
+        self.progress(self.before + done, self.before + total)
+
+
+def chained(progress: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
+    """``progress`` counting across batches (:class:`ChainedProgress`); None stays None."""
+    if progress is None or isinstance(progress, ChainedProgress):
+        return progress
+    return ChainedProgress(progress)
+
+
 def optimize_each(
     scenario: Scenario,
     over: Sequence[tuple[str, list[int]]],
@@ -356,4 +383,5 @@ def optimize_each(
     for name in names:
         if name not in scenario.policies:
             raise ScenarioError(f"--policy {name!r} is not a policy of this scenario: {', '.join(scenario.policies)}")
+    options["progress"] = chained(options.get("progress"))
     return [optimize(scenario, over, policy=name, **options) for name in names]
