@@ -338,7 +338,16 @@ class CompareResults:
         """``compare.json`` as text (indented; undefined numbers as null)."""
         import json
 
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
+        def finite(x: Any) -> Any:
+            if isinstance(x, float):
+                return x if math.isfinite(x) else None
+            if isinstance(x, dict):
+                return {k: finite(v) for k, v in x.items()}
+            if isinstance(x, list | tuple):
+                return [finite(v) for v in x]
+            return x
+
+        return json.dumps(finite(self.to_dict()), indent=2, allow_nan=False) + "\n"
 
     def table(self) -> pd.DataFrame:
         """One row per setting (``written``/``best``) × policy × indicator, with the paired
