@@ -160,8 +160,10 @@ class SweepResults:
             )
             lines.extend(f"  {label}: {ev.undecided()}." for label, ev in tied)
             if worse:
+                what = "point" if len(affected or self.scenario.policies) == 1 else "policy at a point"
+                what = what if worse == 1 else ("points" if what == "point" else "policies at points")
                 lines.append(
-                    f"The other {worse} point{'s are' if worse > 1 else ' is'} worse than the best: "
+                    f"The other {worse} {what} {'is' if worse == 1 else 'are'} worse than the best: "
                     "a real difference (paired 95% interval excludes 0)."
                 )
         else:
