@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clirun import cli, cli_subprocess
+from clirun import cli, cli_subprocess, invalid
 from shared import once
 from supplysim.analysis.experiment import Experiment
 from supplysim.experiments.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
@@ -190,7 +190,7 @@ def check_gaps(res: OptimizeResult, brute: dict[int, Experiment], objective: str
 
 
 BEATS = "It beats every other feasible finalist with ≥95% simultaneous confidence"
-TIED = "Statistically tied with (simultaneous 95% interval of the difference includes 0): "
+TIED = "Not told apart from the best (simultaneous "
 ONLY = "It was the only feasible finalist."
 
 
@@ -210,8 +210,14 @@ def confidence_sentence(text: str, sure: bool, tied: list[str]) -> str:
         assert outcome in ("beats", "only"), text
     else:
         assert outcome == "tied" and tied, text
-        listed = flat.split(TIED, 1)[1].split(". Any of them", 1)[0]
-        assert listed.split("; ") == tied, (listed, tied)
+        # one indented line per undecided finalist: its label, N replications, the difference, about M
+        lines = [line.strip() for line in text.splitlines() if line.startswith("  ") and ": " in line]
+        listed = [line.split(": ", 1)[0] for line in lines if "from the best" in line]
+        assert listed == tied, (listed, tied)
+        for line in lines:
+            if "from the best" in line:
+                assert "not distinguishable from the best with" in line or "identical to the best" in line, line
+        assert "as good" not in flat.replace("not evidence that they are as good", ""), text
     return outcome
 
 
@@ -394,3 +400,85 @@ def test_cli_flagship_meets_the_fill_rate(tmp_path: Path) -> None:
     # the selection confidence is stated, in the sentence for the outcome
     tied = [g["label"] for g in doc["gaps_to_other_finalists"] if g["feasible"] and g["low"] <= 0]
     confidence_sentence(proc.stdout, doc["best_with_95pct_confidence"], tied)
+
+
+# ------------------------------------------------------------- several policies
+
+TWO_POLICIES = SMALL.replace(
+    "replications: 10\n", "replications: 10\npolicies:\n  base: {}\n  lost: {store: {stockout: lost_sales}}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("opt2") / "two.yaml"
+    p.write_text(TWO_POLICIES, encoding="utf-8")
+    return p
+
+
+def test_cli_several_policies_optimises_each(two: Path, tmp_path: Path) -> None:
+    """Two --policy: one result per policy (optimize.json "results", one table each), each the
+    same as optimising that policy alone — not only the last one."""
+    args = ["--maximize", "profit", "--over", f"{RP}=2:8", "--screen-replications", "4", "--select-replications", "8"]
+    proc = cli(tmp_path, "optimize", str(two), *args, "--policy", "base", "--policy", "lost", "--out", "o", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "o" / "optimize.json").read_text())
+    assert [r["policy"] for r in doc["results"]] == ["base", "lost"]
+    assert doc["objective"] == "profit" and doc["sense"] == "max"
+    assert "small-rq: finalists for base (stage 2)" in proc.stdout
+    assert "small-rq: finalists for lost (stage 2)" in proc.stdout
+    assert proc.stdout.count("Best for ") == 2
+    sc = load_scenario(two)
+    for entry in doc["results"]:
+        alone = optimize(
+            sc, [(RP, list(range(2, 9)))], objective="profit", policy=entry["policy"], n1=4, n2=8, workers=1
+        )
+        assert alone.chosen is not None
+        assert entry["chosen"]["point"] == alone.chosen.point
+        assert entry["chosen"]["profit"]["mean"] == alone.chosen.mean(entry["policy"], "profit")
+
+
+def test_cli_one_policy_keeps_the_single_document(two: Path, tmp_path: Path) -> None:
+    args = ["--maximize", "profit", "--over", f"{RP}=2:4", "--screen-replications", "3", "--select-replications", "4"]
+    proc = cli(tmp_path, "optimize", str(two), *args, "--policy", "lost", "--out", "o", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "o" / "optimize.json").read_text())
+    assert doc["policy"] == "lost" and "results" not in doc
+
+
+def test_cli_unknown_policy_exits_2(two: Path, tmp_path: Path) -> None:
+    proc = cli(tmp_path, "optimize", str(two), "--maximize", "profit", "--over", f"{RP}=2:4", "--policy", "lots")
+    assert invalid(proc).startswith("error: --policy 'lots' is not a policy of this scenario")
+
+
+def test_undecided_finalists_say_how_many_replications_would_tell(scenario: Scenario) -> None:
+    """A tie is never "as good": each undecided finalist's line gives N, the difference and about
+    M replications, M the sample-size estimate from its paired differences at the simultaneous level."""
+    from supplysim.analysis.intervals import replications_to_resolve
+
+    res = optimize(scenario, [(RP, [6, 7, 8])], objective="profit", n1=4, n2=6, finalists=3, workers=1)
+    text = "\n".join(res.lines())
+    assert "as good as far as" not in text
+    for g, ev in zip(res.gaps, res.evidence, strict=True):
+        if g["low"] > 0:
+            continue
+        line = next(x for x in res.lines() if x.startswith(f"  {g['label']}: "))
+        assert "with 6 replications" in line or "identical to the best" in line
+        m = replications_to_resolve(ev.diff, ev.sd, level=g["confidence"], at_least=6)
+        assert g["replications_to_tell_apart"] == m
+        if m is not None:
+            assert f"about {m:,} replications would tell them apart" in line
+
+
+def test_progress_counts_across_batches() -> None:
+    """Stage 1, stage 2 and several policies are separate batches: the count never runs backwards."""
+    from supplysim.experiments.optimize import chained
+
+    seen: list[tuple[int, int]] = []
+    progress = chained(lambda done, total: seen.append((done, total)))
+    assert progress is not None and chained(progress) is progress
+    for batch in (3, 2, 2):
+        for done in range(1, batch + 1):
+            progress(done, batch)
+    assert seen == [(1, 3), (2, 3), (3, 3), (4, 5), (5, 5), (6, 7), (7, 7)]
+    assert chained(None) is None

@@ -181,9 +181,13 @@ def test_summary_names_the_best_point(sweep: SweepResults) -> None:
             if lo <= 0 <= hi:
                 tied.append(f"{p} at {KEY} = {VALUES[j]}")
     if tied:
-        assert lines[1].startswith("Within the noise of the best")
-        assert all(t in lines[1] for t in tied)
-        assert lines[1].count(" at ") == len(tied)
+        assert lines[1].startswith("Not told apart from the best")
+        listed = [line for line in lines if line.startswith("  ")]
+        assert [line.split(":")[0].strip() for line in listed] == tied
+        assert all(
+            "not distinguishable from the best with" in line or "identical to the best" in line for line in listed
+        )
+        assert "as good as" not in "\n".join(lines)
     else:
         assert lines[1].startswith("Every other point is worse")
     assert any(line.startswith("hybrid: not affected by the sweep") for line in lines)
@@ -358,3 +362,35 @@ def test_headline_question_gets_an_answer(tmp_path: Path) -> None:
     assert sorted(table[KEY].unique()) == [0, 7, 14, 21, 28]
     assert sorted(table["policy"].unique()) == ["backorder", "hybrid_7", "out_of_stock"]
     assert set(table[table["kpi"] == "profit"]["n"]) == {3}
+
+
+def test_undecided_points_say_n_and_about_how_many_would_tell(path: Path) -> None:
+    """Never "as good as the best": every point whose paired interval includes 0 gets its N,
+    its difference and about M replications, M from the paired differences (the hand-checked
+    sample-size function); a point whose interval excludes 0 is not listed."""
+    from supplysim.analysis.intervals import replications_to_resolve
+
+    res = run_sweep(load_scenario(path), [("replenishment.reorder_point", [4, 5, 6, 7])], workers=1)
+    k, policy = res.best("profit")
+    best = np.array(res.experiments[k].series(policy, "profit"))
+    lines = res.summary_lines("profit")
+    text = "\n".join(lines)
+    assert "as good as the best" not in text
+    listed = {line.split(": ", 1)[0].strip(): line for line in lines if line.startswith("  ")}
+    for j, exp in enumerate(res.experiments):
+        for p in res.affected("profit"):
+            if (j, p) == (k, policy):
+                continue
+            d = np.array(exp.series(p, "profit")) - best
+            hw = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+            label = f"{p} at replenishment.reorder_point = {res.points[j]['replenishment.reorder_point']}"
+            if abs(d.mean()) > hw:
+                assert label not in listed
+                continue
+            line = listed[label]
+            if d.std(ddof=1) == 0 and d.mean() == 0:
+                assert "identical to the best" in line
+                continue
+            assert f"not distinguishable from the best with {len(d)} replications" in line
+            m = replications_to_resolve(float(d.mean()), float(d.std(ddof=1)), at_least=len(d))
+            assert m is not None and f"about {m:,} replications would tell them apart" in line

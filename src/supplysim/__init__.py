@@ -19,11 +19,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "CompareResults": "supplysim.api",
     "Experiment": "supplysim.analysis.experiment",
     "ModelConfig": "supplysim.scenario",
     "Results": "supplysim.api",
     "Scenario": "supplysim.scenario",
     "ScenarioError": "supplysim.scenario",
+    "compare": "supplysim.api",
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
     "run": "supplysim.api",
@@ -34,12 +36,14 @@ _EXPORTS: dict[str, str] = {
 """Public name → the module that defines it."""
 
 __all__ = [
+    "CompareResults",
     "Experiment",
     "ModelConfig",
     "Results",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_scenario",
     "optimize",
     "run",
@@ -50,7 +54,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import Results, optimize, run, run_sweep
+    from supplysim.api import CompareResults, Results, compare, optimize, run, run_sweep
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate

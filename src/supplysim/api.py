@@ -32,7 +32,20 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["Precision", "Results", "SweepResults", "load_scenario", "optimize", "run", "run_sweep"]
+    from supplysim.experiments.compare import CompareResult
+    from supplysim.experiments.optimize import Constraint
+
+__all__ = [
+    "CompareResults",
+    "Precision",
+    "Results",
+    "SweepResults",
+    "compare",
+    "load_scenario",
+    "optimize",
+    "run",
+    "run_sweep",
+]
 
 
 class Results:
@@ -313,6 +326,141 @@ class SweepResults(sweep.SweepResults):
 run_sweep = SweepResults.run
 """Run the full-factorial grid of ``parameters`` (key path → values) for every policy, as
 :meth:`supplysim.experiments.sweep.SweepResults.run`; the result can also write its folder."""
+
+
+# ---------------------------------------------------------------- each policy at its best
+
+
+class CompareResults:
+    """Each policy at its own best, against the written settings
+    (:class:`supplysim.experiments.compare.CompareResult`), with its folder."""
+
+    def __init__(self, result: CompareResult) -> None:
+        self.result = result
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.result.scenario
+
+    @property
+    def complete(self) -> bool:
+        """True when every policy has a point that meets the constraints."""
+        return self.result.complete
+
+    def best(self) -> dict[str, dict[str, int] | None]:
+        """policy → its best values by key path (None when no point meets the constraints)."""
+        return {p: self.result.point(p) for p in self.result.optima}
+
+    def lines(self) -> list[str]:
+        """The answer in plain words: at the written settings and each at its best."""
+        return self.result.lines()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``compare.json``."""
+        return self.result.to_dict()
+
+    def to_json(self) -> str:
+        """``compare.json`` as text (indented; undefined numbers as null)."""
+        import json
+
+        def finite(x: Any) -> Any:
+            if isinstance(x, float):
+                return x if math.isfinite(x) else None
+            if isinstance(x, dict):
+                return {k: finite(v) for k, v in x.items()}
+            if isinstance(x, list | tuple):
+                return [finite(v) for v in x]
+            return x
+
+        return json.dumps(finite(self.to_dict()), indent=2, allow_nan=False) + "\n"
+
+    def table(self) -> pd.DataFrame:
+        """One row per setting (``written``/``best``) × policy × indicator, with the paired
+        difference vs the baseline."""
+        return self.result.table()
+
+    def differences(self) -> pd.DataFrame:
+        """One row per setting × policy other than the baseline: the paired difference on the
+        objective, its interval, relative to the baseline, real or not, and about how many
+        replications would tell them apart when it is not."""
+        import pandas as pd
+
+        rows = [
+            {"setting": setting, "policy": policy, "kpi": self.result.objective, **d}
+            for setting, by in self.to_dict()["differences"].items()
+            for policy, d in by.items()
+        ]
+        return pd.DataFrame(rows)
+
+    def to_folder(self, folder: str | Path | None = None) -> Path:
+        """Write compare.json, compare.csv, summary.txt and the scenario — atomically."""
+        from supplysim.outputs.documents import scenario_document
+        from supplysim.outputs.folders import write_folder
+
+        out = Path(folder) if folder is not None else Path("results") / f"{self.scenario.name}-compare"
+        files: dict[str, str | bytes] = {
+            "compare.json": self.to_json(),
+            "compare.csv": self.table().to_csv(index=False, float_format="%.10g"),
+            "summary.txt": "\n".join(self.lines()) + "\n",
+            "scenario.yaml": scenario_document(self.result.written),
+        }
+        return write_folder(out, files)
+
+
+def compare(
+    scenario: Scenario | str | Path,
+    over: Sequence[tuple[str, Sequence[int]] | str] | dict[str, Sequence[int]],
+    *,
+    objective: str = "profit",
+    sense: str = "max",
+    constraints: Sequence[Constraint | str] = (),
+    policies: Sequence[str] | None = None,
+    n1: int = 10,
+    n2: int = 40,
+    finalists: int = 5,
+    confirm: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CompareResults:
+    """Each policy at its own best: optimise ``over`` for every policy, then compare them at
+    their optima and at the written settings, paired, on fresh replications.
+
+    Args:
+        scenario: a :class:`Scenario` or the path of its YAML file.
+        over: the integer parameters to search: ``{"replenishment.reorder_point": range(40, 121, 10)}``,
+            (path, values) pairs, or ``"PATH=LOW:HIGH[:STEP]"`` strings as on the command line.
+        objective, sense: the indicator and ``"max"`` or ``"min"``.
+        constraints: :class:`~supplysim.experiments.optimize.Constraint` or ``"fill_rate>=0.95"``.
+        policies: the policies to compare (default all; the first, in the scenario's order, is the baseline).
+        n1, n2, finalists: the search's screening and selection replications, and finalists.
+        confirm: replications of the confirmation runs (default: the scenario's).
+
+    See :mod:`supplysim.experiments.compare` for the method.
+    """
+    from supplysim.experiments.compare import compare_policies
+    from supplysim.experiments.optimize import parse_constraint, parse_over
+
+    sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+    items = list(over.items()) if isinstance(over, dict) else list(over)
+    ranges = [parse_over(o) if isinstance(o, str) else (o[0], [int(v) for v in o[1]]) for o in items]
+    bounds = [parse_constraint(c) if isinstance(c, str) else c for c in constraints]
+    result = compare_policies(
+        sc,
+        ranges,
+        objective=objective,
+        sense=sense,
+        constraints=bounds,
+        policies=policies,
+        n1=n1,
+        n2=n2,
+        finalists=finalists,
+        confirm=confirm,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+    )
+    return CompareResults(result)
 
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-__all__ = ["Difference", "Interval", "paired_difference", "summarize", "t_quantile"]
+__all__ = ["Difference", "Interval", "paired_difference", "replications_to_resolve", "summarize", "t_quantile"]
 
 
 def t_quantile(p: float, df: float) -> float:
@@ -68,3 +68,39 @@ def paired_difference(policy: Sequence[float], baseline: Sequence[float]) -> Dif
     d = [a - b for a, b in zip(policy, baseline, strict=True) if math.isfinite(a) and math.isfinite(b)]
     s = summarize(d)
     return Difference(s.mean, s.mean - s.ci95_half_width, s.mean + s.ci95_half_width, s.n)
+
+
+def replications_to_resolve(diff: float, sd: float, *, level: float = 0.95, at_least: int = 2) -> int | None:
+    """About how many replications a paired comparison needs before its interval excludes 0.
+
+    The smallest n ≥ ``at_least`` (and ≥ 2) whose two-sided ``level`` half-width
+    t_{1−α/2, n−1}·s/√n is at most |d|, taking the observed paired difference d = ``diff``
+    and the standard deviation s = ``sd`` of the paired differences as if they were the
+    true values. This is the number of replications needed for an absolute precision
+    β = |d| (Law 2015, *Simulation Modeling and Analysis*, §9.4.1:
+    n*_a(β) = min{i ≥ n : t_{i−1, 1−α/2} · √(S²(n)/i) ≤ β}), so it is an estimate: s is
+    itself estimated, and a true difference smaller than the observed one needs more.
+
+    Returns None when no finite number would do: d = 0, or d or s undefined. With s = 0
+    and d ≠ 0 the interval already excludes 0, and the answer is ``max(2, at_least)``.
+    """
+    if not (math.isfinite(diff) and math.isfinite(sd)) or diff == 0:
+        return None
+    beta, s, lo = abs(diff), abs(sd), max(2, at_least)
+    alpha = 1 - level
+
+    def enough(n: int) -> bool:
+        return t_quantile(1 - alpha / 2, n - 1) * s / math.sqrt(n) <= beta
+
+    if enough(lo):
+        return lo
+    hi = lo
+    while not enough(hi):  # the half-width decreases in n: double, then bisect
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if enough(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -123,4 +123,3 @@ def run_check(
         err.write(f"error: cannot write the report: {exc}\n")
         return 2
     return result.exit_code(errors, fail_on)
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,12 @@ from supplysim.cli.common import (
 )
 from supplysim.scenario.load import ScenarioError
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from supplysim.experiments.optimize import Constraint, OptimizeResult
+    from supplysim.scenario import Scenario
+
 
 @holds_folders
 def optimize(
@@ -37,7 +43,8 @@ def optimize(
         typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a mean (repeatable)"),
     ] = None,
     policy: Annotated[
-        str | None, typer.Option(metavar="NAME", help="policy to optimise (default: the baseline)")
+        list[str] | None,
+        typer.Option(metavar="NAME", help="policy to optimise (repeatable: each is optimised; default: the baseline)"),
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
@@ -74,25 +81,21 @@ def optimize(
       supplysim optimize my.yaml --minimize holding_cost \\
         --subject-to 'fill_rate>=0.9' --over replenishment.reorder_point=10:80 \\
         --over replenishment.order_quantity=50:200:25
-    """
-    from rich.table import Table
 
-    from supplysim.analysis.kpis import format_value
-    from supplysim.experiments.optimize import optimize as run_optimize
-    from supplysim.experiments.optimize import parse_constraint, parse_over
+    \b
+      supplysim optimize my.yaml --maximize profit \\
+        --over replenishment.reorder_point=40:120 --policy backorder --policy out_of_stock
+
+    Several --policy: each is optimised (one result each, in optimize.json
+    under "results"); `supplysim compare` also compares them at their optima.
+    """
+    from supplysim.experiments.optimize import optimize_each
     from supplysim.outputs.folders import ResultsFolderError, check_destination, infeasible_folder, write_folder
 
     try:
-        if (maximize is None) == (minimize is None):
-            raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
-        objective = maximize or minimize or "profit"
         sc = load(scenario, set_ or [], allow_data_outside)
-        check_kpis(sc, [objective], "--maximize" if maximize else "--minimize")
-        constraints = [parse_constraint(c) for c in (subject_to or [])]
-        check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
-        if policy is not None:
-            check_names([policy], sc.policies, "a policy of this scenario", "--policy")
-        ranges = [parse_over(o) for o in over]
+        objective, sense, constraints, ranges = search_inputs(sc, maximize, minimize, subject_to or [], over)
+        check_names(policy or [], sc.policies, "a policy of this scenario", "--policy")
         folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
         check_destination(folder)
     except (ScenarioError, ResultsFolderError) as exc:
@@ -102,13 +105,13 @@ def optimize(
     show = not quiet and err().is_terminal
     with running(executor, workers, address, show, f"optimising {sc.name}") as (runner, bar):
         try:
-            res = run_optimize(
+            results = optimize_each(
                 sc,
                 ranges,
+                list(dict.fromkeys(policy)) if policy else [sc.baseline],
                 objective=objective,
-                sense="max" if maximize else "min",
+                sense=sense,
                 constraints=constraints,
-                policy=policy,
                 n1=screen_replications,
                 n2=select_replications,
                 finalists=finalists,
@@ -117,39 +120,82 @@ def optimize(
             )
         except ScenarioError as exc:
             fail(str(exc), 2)
+    if len(results) == 1:
+        document = results[0].to_dict()
+    else:
+        document = {
+            "objective": objective,
+            "sense": sense,
+            "constraints": [str(c) for c in constraints],
+            "results": [r.to_dict() for r in results],
+        }
     kept = folder
-    if res.chosen is None:  # an infeasible run must not replace an earlier good result
+    feasible = all(r.chosen is not None for r in results)
+    if not feasible:  # an infeasible run must not replace an earlier good result
         folder = infeasible_folder(folder)
     try:
-        files: dict[str, str | bytes] = {"optimize.json": json.dumps(res.to_dict(), indent=2) + "\n"}
+        files: dict[str, str | bytes] = {"optimize.json": json.dumps(document, indent=2) + "\n"}
         if report:
             from supplysim.report.html import optimize_files
 
-            files.update(optimize_files(res, sc))
+            files.update(optimize_files(results, sc))
         write_folder(folder, files)
     except (OSError, ResultsFolderError) as exc:
         fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     console = stdout_console()
-    if res.finalists:
-        table = Table(title=f"{sc.name}: finalists for {res.policy} (stage 2)")
-        for name in res.finalists[0].point:
-            table.add_column(name, justify="right")
-        for k in [objective, *(c.kpi for c in constraints)]:
-            table.add_column(k, justify="right")
-        table.add_column("n", justify="right")
-        for c in res.finalists:
-            row = [str(v) for v in c.point.values()]
-            for k in [objective, *(x.kpi for x in constraints)]:
-                s = c.experiment.summary(res.policy, k)
-                row.append(f"{format_value(k, s.mean)} ± {format_value(k, s.ci95_half_width)}")
-            row.append(str(c.experiment.summary(res.policy, objective).n))
-            table.add_row(*row, style="bold" if c is res.chosen else None)
-        console.print(table)
-    for line in res.lines():
-        console.print(line, highlight=False)
+    for k, res in enumerate(results):
+        if k:
+            console.print()
+        if res.finalists:
+            console.print(finalists_table(sc.name, res))
+        for line in res.lines():
+            console.print(line, highlight=False)
+    screened = ", ".join(f"{r.evaluated} for {r.policy}" for r in results) if len(results) > 1 else results[0].evaluated
     written = "optimize.json, plots/, report.html" if report else "optimize.json"
-    console.print(f"{res.evaluated} grid points screened; written to {folder}/ ({written})", style="dim")
-    if res.chosen is None:
+    console.print(f"{screened} grid points screened; written to {folder}/ ({written})", style="dim")
+    if not feasible:
         if (kept / "optimize.json").exists():
             console.print(f"{kept}/ is left as it was (an earlier run's results)", style="dim")
         raise typer.Exit(1)
+
+
+def search_inputs(
+    sc: Scenario, maximize: str | None, minimize: str | None, subject_to: list[str], over: list[str]
+) -> tuple[str, str, list[Constraint], list[tuple[str, list[int]]]]:
+    """The objective, its sense, the constraints and the ranges of an ``optimize`` or ``compare``
+    command line, checked against the scenario (unknown indicators, bad ranges, unknown keys)."""
+    from supplysim.experiments.optimize import parse_constraint, parse_over
+    from supplysim.scenario.load import with_overrides
+
+    if (maximize is None) == (minimize is None):
+        raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
+    objective = maximize or minimize or "profit"
+    check_kpis(sc, [objective], "--maximize" if maximize else "--minimize")
+    constraints = [parse_constraint(c) for c in subject_to]
+    check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
+    ranges = [parse_over(o) for o in over]
+    with_overrides(sc, [(path, values[0]) for path, values in ranges])  # an unknown key fails here, before any run
+    return objective, "max" if maximize else "min", constraints, ranges
+
+
+def finalists_table(name: str, res: OptimizeResult) -> Table:
+    """The finalists of one policy's search, the chosen one in bold."""
+    from rich.table import Table
+
+    from supplysim.analysis.kpis import format_value
+
+    kpis = [res.objective, *(c.kpi for c in res.constraints)]
+    table = Table(title=f"{name}: finalists for {res.policy} (stage 2)")
+    for path in res.finalists[0].point:
+        table.add_column(path, justify="right")
+    for k in kpis:
+        table.add_column(k, justify="right")
+    table.add_column("n", justify="right")
+    for c in res.finalists:
+        row = [str(v) for v in c.point.values()]
+        for k in kpis:
+            s = c.experiment.summary(res.policy, k)
+            row.append(f"{format_value(k, s.mean)} ± {format_value(k, s.ci95_half_width)}")
+        row.append(str(c.experiment.summary(res.policy, res.objective).n))
+        table.add_row(*row, style="bold" if c is res.chosen else None)
+    return table

@@ -19,7 +19,11 @@ Song (2001, *Operations Research* 49(6)) with common random numbers:
    comparisons, in the spirit of multiple comparisons with the best, Hsu 1996).
    If every interval lies above zero, the choice is the best finalist with at
    least 95% confidence; otherwise the finalists whose interval contains zero
-   are statistically tied with it, and the report says so.
+   cannot be told apart from it with these replications, and the report says
+   so, with about how many replications would (:mod:`supplysim.experiments.evidence`).
+
+:func:`optimize_each` runs the search for several policies, one after the other,
+on the same replication indices (so the same random numbers).
 """
 
 from __future__ import annotations
@@ -33,14 +37,14 @@ from typing import Any
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
-from supplysim.analysis.intervals import paired_difference, t_quantile
 from supplysim.analysis.kpis import Unit, format_value, lookup
+from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 
-__all__ = ["Constraint", "OptimizeResult", "optimize", "parse_constraint", "parse_over"]
+__all__ = ["Constraint", "OptimizeResult", "optimize", "optimize_each", "parse_constraint", "parse_over"]
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w@.\-]*)\s*(>=|<=)\s*(-?[\d.eE+\-]+)\s*$")
 
@@ -129,8 +133,11 @@ class OptimizeResult:
     evaluated: int
     """Grid points run in stage 1 (coarse and fine)."""
     gaps: list[dict[str, Any]] = field(default_factory=list)
-    ranges: dict[str, list[int]] = field(default_factory=dict)
     """For each other finalist: paired difference chosen − other, simultaneous interval."""
+    ranges: dict[str, list[int]] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+    """For each gap: the difference other − chosen in the objective's own direction, at the
+    same simultaneous level (for the words)."""
     screened: list[Candidate] = field(default_factory=list)
     """Every grid point run (coarse and fine), in the order run; finalists carry their stage-2
     replications (for the objective-versus-parameter figure)."""
@@ -180,12 +187,13 @@ class OptimizeResult:
                 f"{format_value(obj, runner['low'])} … {format_value(obj, runner['high'])})."
             )
         else:
-            tied = [g["label"] for g in feasible if g["low"] <= 0]
+            tied = [(g, ev) for g, ev in zip(self.gaps, self.evidence, strict=True) if g["feasible"] and g["low"] <= 0]
+            level = tied[0][1].confidence()
             out.append(
-                "Statistically tied with (simultaneous 95% interval of the difference includes 0): "
-                + "; ".join(tied)
-                + ". Any of them is as good as far as this many replications can tell."
+                f"Not told apart from the best (simultaneous {level} interval of the difference includes 0; "
+                "that is not evidence that they are as good):"
             )
+            out.extend(f"  {g['label']}: {ev.undecided()}." for g, ev in tied)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -262,6 +270,7 @@ def optimize(
         if kpi not in known:
             raise UnknownNameError(unknown_name("an indicator of this scenario", kpi, known))
     policy = policy or scenario.baseline
+    progress = chained(progress)
     if policy not in scenario.policies:
         raise UnknownNameError(unknown_name("a policy of this scenario", policy, scenario.policies, subject="policy "))
     sign = 1.0 if sense == "max" else -1.0
@@ -315,7 +324,7 @@ def optimize(
             len(evaluated),
             [],
             dict(over),
-            list(evaluated.values()),
+            screened=list(evaluated.values()),
         )
     # stage 2: more replications for the finalists, same indices → common random numbers
     extra = (
@@ -340,6 +349,7 @@ def optimize(
     still = [c for c in final if feasible(c)]
     chosen = max(still, key=score) if still else None
     gaps = []
+    evidence: list[Evidence] = []
     if chosen is not None and len(final) > 1:
         k = len(final)
         level = 1 - 0.05 / max(1, k - 1)
@@ -347,20 +357,21 @@ def optimize(
         for c in final:
             if c is chosen:
                 continue
-            d = paired_difference([sign * x for x in mine], [sign * x for x in c.experiment.series(policy, objective)])
-            s = d.ci95_high - d.diff  # 95% half-width; rescale to the Bonferroni level
-            t95 = t_quantile(0.975, d.n - 1) if d.n > 1 else math.inf
-            tb = t_quantile(1 - (1 - level) / 2, d.n - 1) if d.n > 1 else math.inf
-            hw = s / t95 * tb if math.isfinite(s) and t95 > 0 else math.inf
+            theirs = c.experiment.series(policy, objective)
+            d = Evidence.paired(objective, [sign * x for x in mine], [sign * x for x in theirs], level)
+            words = Evidence.paired(objective, theirs, mine, level)
+            evidence.append(words)
             gaps.append(
                 {
                     "label": ", ".join(f"{p} = {v}" for p, v in c.point.items()),
                     "point": c.point,
                     "feasible": feasible(c),
                     "diff": d.diff,
-                    "low": d.diff - hw,
-                    "high": d.diff + hw,
+                    "low": d.diff - d.half_width,
+                    "high": d.diff + d.half_width,
                     "confidence": level,
+                    "sd": d.sd,
+                    "replications_to_tell_apart": None if d.real else d.needed,
                 }
             )
     final.sort(key=score, reverse=True)
@@ -374,5 +385,50 @@ def optimize(
         len(evaluated),
         gaps,
         dict(over),
-        list(evaluated.values()),
+        evidence,
+        screened=list(evaluated.values()),
     )
+
+
+class ChainedProgress:
+    """One progress count over several batches of tasks run one after the other.
+
+    Each batch reports ``progress(done, total)`` from 1; this adds the tasks of the batches
+    before it, so a progress bar never runs backwards (its total grows as batches start).
+    """
+
+    def __init__(self, progress: Callable[[int, int], None]) -> None:
+        self.progress = progress
+        self.before = 0
+        self.last = (0, 0)
+
+    def __call__(self, done: int, total: int) -> None:
+        if done <= self.last[0] or total != self.last[1]:  # a new batch
+            self.before += self.last[0]
+        self.last = (done, total)
+        self.progress(self.before + done, self.before + total)
+
+
+def chained(progress: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
+    """``progress`` counting across batches (:class:`ChainedProgress`); None stays None."""
+    if progress is None or isinstance(progress, ChainedProgress):
+        return progress
+    return ChainedProgress(progress)
+
+
+def optimize_each(
+    scenario: ScenarioLike,
+    over: Sequence[tuple[str, list[int]]],
+    policies: Sequence[str] | None = None,
+    **options: Any,
+) -> list[OptimizeResult]:
+    """:func:`optimize` for every policy in ``policies`` (default: all of the scenario's), in
+    that order; ``options`` are :func:`optimize`'s keyword arguments. Every search uses the
+    same replication indices, so the policies see the same random numbers."""
+    scenario = load_scenario(scenario)
+    names = list(dict.fromkeys(policies)) if policies else list(scenario.policies)
+    for name in names:
+        if name not in scenario.policies:
+            raise UnknownNameError(unknown_name("a policy of this scenario", name, list(scenario.policies)))
+    options["progress"] = chained(options.get("progress"))
+    return [optimize(scenario, over, policy=name, **options) for name in names]

@@ -18,8 +18,8 @@ import yaml
 from pydantic import ValidationError
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.intervals import paired_difference
 from supplysim.analysis.kpis import format_value
+from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario, SweepRange
@@ -137,25 +137,35 @@ class SweepResults:
             f"Best {kpi}: {policy} at {self._label(k)}: {format_value(kpi, s.mean)} ± "
             f"{format_value(kpi, s.ci95_half_width)} (fill rate {fill:.1%})."
         ]
-        tied = []
-        same_policy = [k]  # points of the best policy within the noise of the best
+        tied: list[tuple[str, Evidence]] = []
+        worse = 0
+        same_policy = [k]  # points of the best policy that cannot be told apart from the best
         best_series = exp.series(policy, kpi)
         affected = self.affected(kpi)
         for j, other in enumerate(self.experiments):
             for p in affected or list(self.scenario.policies):
                 if (j, p) == (k, policy):
                     continue
-                d = paired_difference(other.series(p, kpi), best_series)
-                if d.n and not d.significant:
-                    tied.append(f"{p} at {self._label(j)}")
+                ev = Evidence.paired(kpi, other.series(p, kpi), best_series)
+                if ev.n and not ev.real:
+                    tied.append((f"{p} at {self._label(j)}", ev))
                     if p == policy:
                         same_policy.append(j)
+                elif ev.n:
+                    worse += 1
         if tied:
             lines.append(
-                "Within the noise of the best (paired 95% interval of the difference includes 0): "
-                + "; ".join(tied)
-                + "."
+                "Not told apart from the best (paired 95% interval of the difference includes 0; "
+                "that is not evidence that they are as good):"
             )
+            lines.extend(f"  {label}: {ev.undecided()}." for label, ev in tied)
+            if worse:
+                what = "point" if len(affected or self.scenario.policies) == 1 else "policy at a point"
+                what = what if worse == 1 else ("points" if what == "point" else "policies at points")
+                lines.append(
+                    f"The other {worse} {what} {'is' if worse == 1 else 'are'} worse than the best: "
+                    "a real difference (paired 95% interval excludes 0)."
+                )
         else:
             lines.append(
                 "Every other point is worse, with 95% confidence (paired comparison on common random numbers)."
@@ -166,8 +176,8 @@ class SweepResults:
             if len(values) > 1 and all(isinstance(v, int | float) for v in values):
                 lo, hi = min(values), max(values)
                 lines.append(
-                    f"For {policy}, any {name} from {lo:g} to {hi:g} among those tried is as good as the best "
-                    f"(the smallest such value: {lo:g})."
+                    f"For {policy}, {name} from {lo:g} to {hi:g} cannot be told apart from the best with "
+                    f"{exp.summary(policy, kpi).n} replications (the differences are above)."
                 )
         for p in self.scenario.policies if len(self.parameters) == 1 else []:
             means = [e.summary(p, kpi).mean for e in self.experiments]
