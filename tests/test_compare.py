@@ -278,7 +278,9 @@ def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "no point meets fill_rate >= 0.999" in proc.stdout
-    doc = json.loads((tmp_path / "c" / "compare.json").read_text())
+    # written beside the folder, which would keep an earlier good comparison
+    assert not (tmp_path / "c").exists()
+    doc = json.loads((tmp_path / "c-infeasible" / "compare.json").read_text())
     assert doc["policies"]["base"]["best"] is None
 
 
@@ -286,7 +288,7 @@ def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--over", f"{RP}=2:4"], "give exactly one of --maximize KPI or --minimize KPI"),
-        (["--maximize", "proft", "--over", f"{RP}=2:4"], "'proft' is not an indicator; did you mean 'profit'?"),
+        (["--maximize", "proft", "--over", f"{RP}=2:4"], "--maximize 'proft' is not an indicator of this scenario; did you mean 'profit'?"),
         (["--maximize", "profit", "--over", f"{RP}=4:2"], "--over"),
         (["--maximize", "profit", "--over", "replenishment.reorder_pont=2:4"], "reorder_pont"),
         (["--maximize", "profit", "--over", f"{RP}=2:4", "--policy", "lots"], "--policy 'lots' is not a policy"),

@@ -420,7 +420,7 @@ def test_optimize_without_a_feasible_point_keeps_the_earlier_result(tiny_file: P
     assert (out / "optimize.json").read_text(encoding="utf-8") == '{"earlier": "good"}\n'
     failed = tmp / "results" / "opt-infeasible" / "optimize.json"
     assert json.loads(failed.read_text(encoding="utf-8"))["chosen"] is None
-    assert "report in results/opt-infeasible/optimize.json" in res.stdout, res.stdout
+    assert "written to results/opt-infeasible/ (optimize.json" in res.stdout, res.stdout
     assert "results/opt/ is left as it was" in res.stdout, res.stdout
     assert infeasible_folder(Path("results/x")) == Path("results/x-infeasible")
 

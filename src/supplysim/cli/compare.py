@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    check_names,
+    claim,
+    err,
+    fail,
+    holds_folders,
+    load,
+    running,
+    stdout_console,
+)
 from supplysim.cli.optimize import search_inputs
 from supplysim.scenario.load import ScenarioError
 
@@ -18,6 +28,7 @@ if TYPE_CHECKING:
     from supplysim.api import CompareResults
 
 
+@holds_folders
 def compare(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     over: Annotated[
@@ -83,21 +94,20 @@ def compare(
     2 invalid input.
     """
     from supplysim import api
-    from supplysim.outputs.folders import ResultsFolderError, check_destination
+    from supplysim.outputs.folders import ResultsFolderError, check_destination, infeasible_folder
 
     try:
         if format_ not in ("table", "json"):
             raise ScenarioError(f"--format must be 'table' or 'json', found {format_!r}")
         sc = load(scenario, set_ or [], allow_data_outside)
         objective, sense, constraints, ranges = search_inputs(sc, maximize, minimize, subject_to or [], over)
-        unknown = [p for p in policy or () if p not in sc.policies]
-        if unknown:
-            raise ScenarioError(f"--policy {unknown[0]!r} is not a policy of this scenario: {', '.join(sc.policies)}")
+        check_names(policy or [], sc.policies, "a policy of this scenario", "--policy")
         folder = out if out is not None else Path("results") / f"{sc.name}-compare"
         check_destination(folder)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
+    claim(folder)
     show = not quiet and err().is_terminal
     with running(executor, workers, address, show, f"comparing {sc.name}, each policy at its best") as (runner, bar):
         try:
@@ -117,10 +127,13 @@ def compare(
             )
         except ScenarioError as exc:
             fail(str(exc), 2)
+    kept = folder
+    if not res.complete:  # a policy without a feasible point must not replace an earlier good result
+        folder = infeasible_folder(folder)
     try:
         res.to_folder(folder)
-    except OSError as exc:
-        fail(f"cannot write the comparison to {folder}: {exc.strerror or exc}", 1)
+    except (OSError, ResultsFolderError) as exc:
+        fail(f"cannot write the comparison to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     if format_ == "json":
         sys.stdout.write(res.to_json())
     else:
@@ -129,6 +142,8 @@ def compare(
         for line in res.lines():
             console.print(line, highlight=False)
         console.print(f"comparison written to {folder}/ (compare.json, compare.csv)", style="dim", highlight=False)
+    if not res.complete and (kept / "compare.json").exists():
+        sys.stderr.write(f"{kept}/ is left as it was (an earlier run's results)\n")
     if not res.complete:
         raise typer.Exit(1)
 
