@@ -397,7 +397,7 @@ def periodic_theory(level: int, rate: float, lead: float, period: float, h: floa
     """Periodic base stock (R, S), Poisson demand, constant lead time L (a multiple of R).
 
     End of period (charged by the textbooks): net inventory S − D(L + R), D(L + R) ~ Poisson(λ(L + R))
-    (Zipkin 2000, §6.4, discrete time). Time average: the net inventory at L + u after a review,
+    (Zipkin 2000, ch. 6, discrete time). Time average: the net inventory at L + u after a review,
     u uniform on [0, R): S − D(L + u), D(L + u) ~ Poisson(λ(L + u)), averaged over u.
     """
     end = poisson_net_inventory(level, rate * (lead + period))
