@@ -27,12 +27,15 @@ from scipy import stats
 
 from statcheck import assert_all
 from statcheck import mean_check as check
+from supplysim.analysis.indicators import indicators, kpi_names
+from supplysim.analysis.kpis import Unit, lookup
 from supplysim.api import Results
 from supplysim.experiments.runner import run_experiment
 from supplysim.outputs.documents import TRACE_COLUMNS, trace_csv
 from supplysim.scenario import ModelConfig, Periodic, Scenario
 from supplysim.scenario.load import load_scenario, parse_scenario
 from supplysim.sim import simulate
+from supplysim.sim.replication import Replication
 from supplysim.sim.trace import TraceRow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,6 +198,68 @@ def test_traces_as_dataframes_and_csv() -> None:
     assert text[0] == ",".join(TRACE_COLUMNS) and len(text) == len(rows) + 1
     first = text[1].split(",")
     assert first[TRACE_COLUMNS.index("on_hand")] == str(rows[0].on_hand)
+
+
+# ---------------------------------------------------------------------------- end-of-period indicators, exactly
+
+END_OF_PERIOD = """
+name: end-of-period
+horizon: 6
+demand: {rate: 1}
+supplier: {lead_time: 2}
+store: {stockout: backorder}
+replenishment: {policy: periodic, review_period: 2, order_up_to: 5}
+"""
+
+
+@pytest.mark.parametrize(
+    ("warmup", "on_hand", "backorders"),
+    [
+        (0.0, (5 + 2 + 0) / 3, (0 + 0 + 1) / 3),  # epochs 0, 2, 4 (the one at 6 is not simulated)
+        (2.0, (2 + 0) / 2, (0 + 1) / 2),  # the window [2, 6) holds the epochs 2 and 4
+    ],
+)
+def test_end_of_period_is_the_state_just_before_each_review(warmup: float, on_hand: float, backorders: float) -> None:
+    """(R, S) = (2, 5), L = 2, unit sales at 0.5, 1, 1.5 | 2.5, 3, 3.5 | 5 (times shifted by the warm-up).
+
+    Before the review at 2: 2 on hand (3 sold), and 3 are ordered, due at 4. Before the review
+    at 4: nothing on hand and 1 backordered — the 3 units due at 4 arrive at that instant,
+    before the review, but belong to the next period (the textbook convention), so they are not
+    counted. Counting them would give 2 on hand and 0 backordered.
+    """
+    sc = parse_scenario(END_OF_PERIOD.replace("horizon: 6", f"horizon: {6 - warmup}"), file="<eop>")
+    cfg = sc.policies[sc.baseline]
+    times = [0.5, 1.0, 1.5, 2.5, 3.0, 3.5, 5.0]
+    customers = [(t, 1, 0, 0.0, math.inf, math.inf) for t in times]
+    res = Replication(cfg, seed=0, replication=0).run(6 - warmup, warmup, customers=customers)
+    values = indicators(res, cfg, ("avg_on_hand_end_of_period", "avg_backorders_end_of_period", "avg_on_hand"))
+    assert values["avg_on_hand_end_of_period"] == pytest.approx(on_hand)
+    assert values["avg_backorders_end_of_period"] == pytest.approx(backorders)
+    assert res.counters.period_ends == (3 if warmup == 0 else 2)
+
+
+def test_end_of_period_indicators_only_with_periodic_review() -> None:
+    sc = _state_scenario()
+    assert "avg_on_hand_end_of_period" in kpi_names(sc.policies.values())
+    continuous = [m for name, m in sc.policies.items() if name != "periodic"]
+    assert "avg_on_hand_end_of_period" not in kpi_names(continuous)
+    cfg = sc.policies["partial"]  # continuous review in a scenario that has a periodic policy: undefined
+    res = simulate(cfg, seed=sc.seed, replication=0, horizon=sc.horizon, warmup=sc.warmup)
+    assert math.isnan(indicators(res, cfg, kpi_names(sc.policies.values()))["avg_on_hand_end_of_period"])
+
+
+def test_money_rates_are_the_totals_over_the_window() -> None:
+    sc = _state_scenario()
+    cfg = sc.policies["partial"]
+    res = simulate(cfg, seed=sc.seed, replication=0, horizon=sc.horizon, warmup=sc.warmup)
+    values = indicators(res, cfg)
+    money = [k for k in values if lookup(k).unit is Unit.MONEY]
+    assert len(money) == 7
+    for name in money:
+        assert values[f"{name}_per_time"] == pytest.approx(values[name] / sc.horizon), name
+        assert lookup(f"{name}_per_time").unit is Unit.MONEY_PER_TIME
+        assert lookup(f"{name}_per_time").better is lookup(name).better
+        assert lookup(f"{name}_per_time").headline is None
 
 
 # ---------------------------------------------------------------------------- textbook theory helpers

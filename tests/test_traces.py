@@ -1235,6 +1235,8 @@ def test_economics_by_hand() -> None:
         "lost_sale_cost": 9.0,
         "profit": -31.0,
     }
+    money = ("lost_revenue", "revenue", "ordering_cost", "holding_cost", "backorder_cost", "lost_sale_cost", "profit")
+    expected |= {f"{m}_per_time": expected[m] / 10 for m in money}  # the window is [0, 10)
     assert k.keys() == expected.keys()
     for key, value in expected.items():
         assert k[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
@@ -1249,8 +1251,8 @@ def test_trace_csv_writes_typed_columns() -> None:
     """The FIFO scenario above as CSV: event values as documented, ``wait`` numeric on the two
     shipments after waiting (5 and 4) and empty elsewhere, the supplier on order and deliver rows."""
     run = run_script(BACKORDER_FIFO, [cust(1, 3), cust(2)], horizon=8)
-    table = list(csv.DictReader(io.StringIO(trace_csv(run.trace))))
-    assert list(table[0]) == ["time", "event", "id", "qty", "wait", "note", "supplier"]
+    table = list(csv.DictReader(io.StringIO(trace_csv(run.result.trace or []))))
+    assert list(table[0])[:7] == ["time", "event", "id", "qty", "wait", "note", "supplier"]  # state columns follow
     assert [r["event"] for r in table] == [row.event.value for row in run.trace]
     assert [r["event"] for r in table][:3] == ["arrive", "backorder", "reserve"]
     assert [float(r["time"]) for r in table] == [row.time for row in run.trace]

@@ -55,6 +55,17 @@ from supplysim.sim.waitlist import Goodwill, Waitlist
 __all__ = ["Store", "Supply", "TraceRow", "Waiting"]
 
 
+def _delay_to(now: float, when: float) -> float:
+    """The delay d with now + d == when exactly in floating point (``when − now`` may miss by an ulp),
+    so a timer lands at the very instant of the event it must precede."""
+    delay = when - now
+    while now + delay < when:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > when:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
+
+
 class Waiting:
     """A backordered customer."""
 
@@ -474,7 +485,7 @@ class Store:
         ip = self.inventory_position
         self.log(now, Event.REVIEW, -1, ip)
         self.replenish(now, ip)
-        Timer(self.env, self.rule.next_order_time(now) - now, WARMUP, self._on_period_end)
+        Timer(self.env, _delay_to(now, self.rule.next_order_time(now)), WARMUP, self._on_period_end)
 
     def _on_period_end(self, event: Timer) -> None:
         self._observe_period_end(self.env.now)
