@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from supplysim.analysis.indicators import KPIS, indicators, kpi_names
-from supplysim.scenario import ModelConfig, deep_merge
+from supplysim.analysis.kpis import Feature, feature_names
+from supplysim.scenario import ModelConfig, Periodic, deep_merge
 from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.trace import NO_WAIT, Event, TraceRow
@@ -364,7 +365,8 @@ def test_goodwill_without_churn_changes_nothing(name: str, goodwill: dict[str, A
         assert kb["goodwill_lost"] == 0.0
         assert a.trace == b.trace
         assert a.counters.lost + a.counters.cancelled + a.counters.expired > 0, "precondition: disappointments"
-    assert set(all_kpis(a, plain)) == set(KPIS)
+    periodic = set(feature_names(Feature.PERIODIC_REVIEW)) if isinstance(plain.replenishment, Periodic) else set()
+    assert set(all_kpis(a, plain)) == set(KPIS) | periodic
 
 
 @pytest.mark.parametrize("name", sorted(BASES))
