@@ -288,7 +288,10 @@ def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--over", f"{RP}=2:4"], "give exactly one of --maximize KPI or --minimize KPI"),
-        (["--maximize", "proft", "--over", f"{RP}=2:4"], "--maximize 'proft' is not an indicator of this scenario; did you mean 'profit'?"),
+        (
+            ["--maximize", "proft", "--over", f"{RP}=2:4"],
+            "--maximize 'proft' is not an indicator of this scenario; did you mean 'profit'?",
+        ),
         (["--maximize", "profit", "--over", f"{RP}=4:2"], "--over"),
         (["--maximize", "profit", "--over", "replenishment.reorder_pont=2:4"], "reorder_pont"),
         (["--maximize", "profit", "--over", f"{RP}=2:4", "--policy", "lots"], "--policy 'lots' is not a policy"),

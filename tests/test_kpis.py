@@ -70,6 +70,8 @@ policies:
     store:
       stockout: lost_sales
       waitlist: {join: 0.5, convert: 0.5, patience: {dist: exponential, mean: 5}}
+  periodic:
+    replenishment: {policy: periodic, review_period: 5, order_up_to: 40}
 """
 
 

@@ -243,7 +243,7 @@ def test_every_customer_has_exactly_one_outcome(model: dict[str, Any], run: Run)
     arrived: dict[int, float] = {}
     waits: list[float] = []
     waited: set[int] = set()
-    for i, (time, event, cid, qty, wait, _note, _supplier) in enumerate(rows):
+    for i, (time, event, cid, qty, wait, *_columns) in enumerate(rows):
         if event == "arrive":
             assert cid not in wanted, f"customer {cid} arrives twice"
             wanted[cid] = qty
@@ -354,7 +354,7 @@ def test_every_policy_sees_the_same_customers(model: dict[str, Any], run: Run, o
     seen = []
     for cfg in variants:
         res = _simulate(cfg, run, trace=True)
-        arrivals = [r for r in res.trace or [] if r[1] == "arrive"]
+        arrivals = [r[:7] for r in res.trace or [] if r[1] == "arrive"]  # the state differs by policy
         seen.append((res.counters.customers, res.counters.units_demanded, arrivals))
     assert all(s == seen[0] for s in seen[1:])
 

@@ -68,7 +68,7 @@ def run(
 
 def rows(result: ReplicationResult, *events: str) -> list[Row]:
     assert result.trace is not None
-    return [r for r in result.trace if r[1] in events]
+    return [TraceRow(*r[:7]) for r in result.trace if r[1] in events]  # without the state columns
 
 
 def row(t: float, event: str, ident: int, qty: int, note: str = "", supplier: str = "") -> Row:
@@ -468,7 +468,7 @@ def test_outage_delays_an_order_exactly(
         """
     )
     res = run(cfg, [], horizon=20)
-    assert res.trace == [order(0, 0, 1, arrival, lead), deliver(arrival, 0, 1)]
+    assert rows(res, *Event) == [order(0, 0, 1, arrival, lead), deliver(arrival, 0, 1)]  # every row
     k = kpis(res, cfg)
     assert k["orders_delayed@supplier"] == delayed
     assert k["down_fraction@supplier"] == sum(e - s for s, e in merge(windows)) / 20

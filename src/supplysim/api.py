@@ -26,7 +26,7 @@ from supplysim.scenario import Scenario
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.load import ScenarioLike, load_scenario, with_overrides
 from supplysim.scenario.overrides import Origin, python_argument
-from supplysim.sim.trace import TraceRow
+from supplysim.sim.trace import Event
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,10 +77,20 @@ class Results:
             self.experiment = exp
         return exp
 
-    def traces(self) -> dict[str, list[TraceRow]]:
-        """Every event of the first replication of every policy (recorded by ``run(trace=True)``,
-        else simulated once and kept)."""
-        return self._recorded(trace=True).traces
+    def traces(self) -> dict[str, pd.DataFrame]:
+        """Every event of the first replication of every policy, one DataFrame per policy (recorded
+        by ``run(trace=True)``, else simulated once and kept).
+
+        One row per event, in the order they happened, with typed columns: ``time``, ``event``
+        (categorical), ``id``, ``qty``, ``wait``, ``note``, ``supplier``, ``segment``, ``quote``
+        (the quoted wait on backorder rows) and the state after the event: ``on_hand``,
+        ``available``, ``backordered``, ``on_order``, ``inventory_position`` [units]
+        (``docs/indicators.md``, "Traces"). The same columns as ``traces/<policy>.csv``.
+        """
+        from supplysim.outputs.documents import trace_frame
+
+        events = [e.value for e in Event]
+        return {name: trace_frame(rows, events) for name, rows in self._recorded(trace=True).traces.items()}
 
     @property
     def scenario(self) -> Scenario:
@@ -215,7 +225,7 @@ def extra_files(results: Results, *, trace: bool, plots: bool) -> dict[str, str 
     if plots:
         results._recorded(trace=trace)
     if trace:
-        for name, rows in results.traces().items():
+        for name, rows in results._recorded(trace=True).traces.items():
             files[f"traces/{name}.csv"] = trace_csv(rows)
     if plots:
         from supplysim.report import html as report

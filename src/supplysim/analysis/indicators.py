@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from supplysim.analysis.kpis import KPIS, Feature, feature_names
-from supplysim.scenario import ModelConfig
+from supplysim.scenario import ModelConfig, Periodic
 
 if TYPE_CHECKING:  # only read here: the numbers need no simulator
     from supplysim.sim.replication import ReplicationResult
@@ -25,7 +25,8 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
     (the features are named in the registry, :mod:`supplysim.analysis.kpis`).
 
     ``waitlist_joined``, ``waitlist_recovered`` when a policy has a waitlist;
-    ``goodwill_lost`` when a policy has goodwill; per supplier ``orders@NAME``,
+    ``goodwill_lost`` when a policy has goodwill; ``avg_on_hand_end_of_period``,
+    ``avg_backorders_end_of_period`` when a policy reviews periodically; per supplier ``orders@NAME``,
     ``units@NAME``, ``mean_lead_time@NAME``, ``cost@NAME`` when a policy lists
     several suppliers, and ``down_fraction@NAME``, ``orders_delayed@NAME`` for
     suppliers with disruptions.
@@ -36,6 +37,8 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
         names += feature_names(Feature.WAITLIST)
     if any(m.demand.goodwill is not None for m in models):
         names += feature_names(Feature.GOODWILL)
+    if any(isinstance(m.replenishment, Periodic) for m in models):
+        names += feature_names(Feature.PERIODIC_REVIEW)
     several = any(len(m.all_suppliers) > 1 for m in models)
     seen: dict[str, bool] = {}
     for m in models:
@@ -49,6 +52,10 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
     return tuple(names)
 
 
+_PER_TIME = ("lost_revenue", "revenue", "ordering_cost", "holding_cost", "backorder_cost", "lost_sale_cost", "profit")
+"""The money indicators reported also as a rate, ``X_per_time`` = X / horizon."""
+
+
 def _ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 
@@ -60,7 +67,13 @@ def indicators(
     scenario's (it converts an annual ``product.holding_rate`` into h per time unit).
 
     Undefined values (a rate with no customers, a wait with nobody served after
-    waiting) are NaN and are left out of the interval estimates.
+    waiting, an end-of-period average of a policy without periodic reviews) are NaN and
+    are left out of the interval estimates.
+
+    Money rates ``X_per_time`` are X / ``horizon``: the money of the measured window
+    divided by its length (the warm-up excluded, as from X itself) [money per time unit].
+    End-of-period averages are over the review epochs in the window (``docs/model.md``,
+    "End-of-period indicators").
     """
     c = result.counters
     h = result.horizon
@@ -97,10 +110,14 @@ def indicators(
         "backorder_cost": backorder,
         "lost_sale_cost": lost_cost,
         "profit": revenue - c.ordering_cost - holding - backorder - lost_cost,
+        "avg_on_hand_end_of_period": _ratio(c.on_hand_at_period_ends, c.period_ends),
+        "avg_backorders_end_of_period": _ratio(c.backorders_at_period_ends, c.period_ends),
         "waitlist_joined": float(c.waitlist_joined),
         "waitlist_recovered": float(c.waitlist_recovered),
         "goodwill_lost": float(c.goodwill_lost),
     }
+    for money in _PER_TIME:
+        values[f"{money}_per_time"] = values[money] / h
     for name, s in result.suppliers.items():
         values[f"orders@{name}"] = float(s.orders)
         values[f"units@{name}"] = float(s.units)

@@ -47,6 +47,8 @@ class Unit(StrEnum):
     """The scenario's currency."""
     TIME = "time"
     """The scenario's ``time_unit``."""
+    MONEY_PER_TIME = "money per time"
+    """The scenario's currency per ``time_unit`` (e.g. money per day): a cost or revenue rate."""
 
 
 class Group(StrEnum):
@@ -96,6 +98,8 @@ class Feature(StrEnum):
     """Some policy lists several suppliers (reported for every supplier)."""
     DISRUPTIONS = "disruptions"
     """The supplier has ``disruptions`` in some policy."""
+    PERIODIC_REVIEW = "periodic review"
+    """Some policy reviews periodically (``replenishment.policy: periodic``): the end-of-period indicators."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ class Kpi:
         return _FORMAT_OF_UNIT.get(self.unit, NumberFormat.DECIMAL)
 
 
-_F, _U, _C, _M, _T = Unit.FRACTION, Unit.UNITS, Unit.COUNT, Unit.MONEY, Unit.TIME
+_F, _U, _C, _M, _T, _MT = Unit.FRACTION, Unit.UNITS, Unit.COUNT, Unit.MONEY, Unit.TIME, Unit.MONEY_PER_TIME
 _HI, _LO, _NO = Better.HIGHER, Better.LOWER, Better.NEITHER
 _SERVICE, _INVENTORY, _DEMAND, _MONEY = Group.SERVICE, Group.INVENTORY, Group.DEMAND, Group.MONEY
 _EXTRA, _SUPPLIERS = Group.WAITLIST_GOODWILL, Group.SUPPLIERS
@@ -157,6 +161,10 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("p90_wait", "90th percentile wait", _T, _SERVICE, _LO),
     Kpi("avg_on_hand", "Average units on hand", _U, _INVENTORY, _NO),
     Kpi("avg_backorders", "Average units backordered", _U, _INVENTORY, _LO),
+    Kpi("avg_on_hand_end_of_period", "Units on hand at period ends", _U, _INVENTORY, _NO, Feature.PERIODIC_REVIEW),
+    Kpi(
+        "avg_backorders_end_of_period", "Units backordered at period ends", _U, _INVENTORY, _LO, Feature.PERIODIC_REVIEW
+    ),
     Kpi("stockout_fraction", "Time with an empty shelf", _F, _INVENTORY, _LO),
     Kpi("orders_placed", "Replenishment orders", _C, _INVENTORY, _NO),
     Kpi("units_ordered", "Units ordered", _U, _INVENTORY, _NO),
@@ -164,12 +172,19 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("units_demanded", "Units demanded", _U, _DEMAND, _NO),
     Kpi("lost_units", "Units lost", _U, _DEMAND, _LO),
     Kpi("lost_revenue", "Revenue lost", _M, _DEMAND, _LO),
+    Kpi("lost_revenue_per_time", "Revenue lost per time unit", _MT, _DEMAND, _LO),
     Kpi("revenue", "Revenue", _M, _MONEY, _HI),
     Kpi("ordering_cost", "Ordering cost", _M, _MONEY, _NO),
     Kpi("holding_cost", "Holding cost", _M, _MONEY, _LO),
     Kpi("backorder_cost", "Backorder cost", _M, _MONEY, _LO),
     Kpi("lost_sale_cost", "Lost-sale penalty", _M, _MONEY, _LO),
     Kpi("profit", "Profit", _M, _MONEY, _HI, headline=1, signed=True),
+    Kpi("revenue_per_time", "Revenue per time unit", _MT, _MONEY, _HI),
+    Kpi("ordering_cost_per_time", "Ordering cost per time unit", _MT, _MONEY, _NO),
+    Kpi("holding_cost_per_time", "Holding cost per time unit", _MT, _MONEY, _LO),
+    Kpi("backorder_cost_per_time", "Backorder cost per time unit", _MT, _MONEY, _LO),
+    Kpi("lost_sale_cost_per_time", "Lost-sale penalty per time unit", _MT, _MONEY, _LO),
+    Kpi("profit_per_time", "Profit per time unit", _MT, _MONEY, _HI, signed=True),
     Kpi("waitlist_joined", "Joined the waitlist", _C, _EXTRA, _NO, Feature.WAITLIST),
     Kpi("waitlist_recovered", "Recovered from the waitlist", _C, _EXTRA, _HI, Feature.WAITLIST),
     Kpi("goodwill_lost", "Lost to bad reputation", _C, _EXTRA, _LO, Feature.GOODWILL),
@@ -208,6 +223,13 @@ KPIS: tuple[str, ...] = (
     "backorder_cost",
     "lost_sale_cost",
     "profit",
+    "lost_revenue_per_time",
+    "revenue_per_time",
+    "ordering_cost_per_time",
+    "holding_cost_per_time",
+    "backorder_cost_per_time",
+    "lost_sale_cost_per_time",
+    "profit_per_time",
 )
 """The standard indicators (every scenario reports them) in the order of the files: ``summary.json``,
 the CSVs. This order is part of the file format, so it is kept apart from the tables' order, and an

@@ -21,7 +21,16 @@ from supplysim.scenario import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["scenario_document", "summary_document", "summary_json", "sweep_documents", "write_results"]
+__all__ = [
+    "TRACE_COLUMNS",
+    "scenario_document",
+    "summary_document",
+    "summary_json",
+    "sweep_documents",
+    "trace_csv",
+    "trace_frame",
+    "write_results",
+]
 
 
 def _num(x: float) -> float | None:
@@ -141,21 +150,102 @@ class TraceRecord(Protocol):
     def note(self) -> str: ...
     @property
     def supplier(self) -> str: ...
+    @property
+    def segment(self) -> str: ...
+    @property
+    def quote(self) -> float: ...
+    @property
+    def on_hand(self) -> int: ...
+    @property
+    def available(self) -> int: ...
+    @property
+    def backordered(self) -> int: ...
+    @property
+    def on_order(self) -> int: ...
+    @property
+    def inventory_position(self) -> int: ...
+
+
+TRACE_COLUMNS: tuple[str, ...] = (
+    "time",
+    "event",
+    "id",
+    "qty",
+    "wait",
+    "note",
+    "supplier",
+    "segment",
+    "quote",
+    "on_hand",
+    "available",
+    "backordered",
+    "on_order",
+    "inventory_position",
+)
+"""The columns of a trace file and of ``Results.traces()``, in order (the first seven as before the
+state columns were added: a column added later goes at the end)."""
+
+_STATE = ("on_hand", "available", "backordered", "on_order", "inventory_position")
 
 
 def trace_csv(rows: Iterable[TraceRecord]) -> str:
-    """A per-event trace as CSV: time, event, id, qty, wait, note, supplier.
+    """A per-event trace as CSV with the columns :data:`TRACE_COLUMNS`.
 
     ``wait`` is empty except on the shipment that completes a backordered customer's order
     (its time in the queue, full precision); ``supplier`` names the supplier of order and
-    deliver rows.
+    deliver rows; ``segment`` the segment of arrive rows; ``quote`` is the quoted wait on
+    backorder rows (empty elsewhere); the state columns are the store's state after the
+    event [units].
     """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["time", "event", "id", "qty", "wait", "note", "supplier"])
-    for row in rows:
-        w.writerow([repr(float(row.time)), str(row.event), row.id, row.qty, _cell(row.wait), row.note, row.supplier])
+    w.writerow(TRACE_COLUMNS)
+    for r in rows:
+        w.writerow(
+            [
+                repr(float(r.time)),
+                str(r.event),
+                r.id,
+                r.qty,
+                _cell(r.wait),
+                r.note,
+                r.supplier,
+                r.segment,
+                _cell(r.quote),
+                r.on_hand,
+                r.available,
+                r.backordered,
+                r.on_order,
+                r.inventory_position,
+            ]
+        )
     return buf.getvalue()
+
+
+def trace_frame(rows: Iterable[TraceRecord], events: Iterable[str]) -> pd.DataFrame:
+    """A trace as a typed DataFrame with the columns :data:`TRACE_COLUMNS`, one row per event.
+
+    ``time``, ``wait``, ``quote`` float64 (NaN where a row has none); ``id``, ``qty`` and the
+    state columns int64 [units]; ``event`` categorical over ``events`` (every event kind, in
+    their order); ``note``, ``supplier``, ``segment`` pandas strings (empty where a row has none).
+    """
+    import pandas as pd
+
+    rows = list(rows)
+    columns: dict[str, Any] = {
+        "time": pd.Series([float(r.time) for r in rows], dtype="float64"),
+        "event": pd.Categorical([str(r.event) for r in rows], categories=list(events)),
+        "id": pd.Series([r.id for r in rows], dtype="int64"),
+        "qty": pd.Series([r.qty for r in rows], dtype="int64"),
+        "wait": pd.Series([r.wait for r in rows], dtype="float64"),
+        "note": pd.Series([r.note for r in rows], dtype="string"),
+        "supplier": pd.Series([r.supplier for r in rows], dtype="string"),
+        "segment": pd.Series([r.segment for r in rows], dtype="string"),
+        "quote": pd.Series([r.quote for r in rows], dtype="float64"),
+    }
+    for name in _STATE:
+        columns[name] = pd.Series([getattr(r, name) for r in rows], dtype="int64")
+    return pd.DataFrame(columns, columns=list(TRACE_COLUMNS))
 
 
 def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] | None = None) -> Path:

@@ -142,6 +142,12 @@ class Counters:
     orders_placed: int = 0
     units_ordered: int = 0
     ordering_cost: float = 0.0
+    period_ends: int = 0
+    """Periodic review epochs in the window (the end-of-period observations)."""
+    on_hand_at_period_ends: float = 0.0
+    """Σ on_hand just before each of those epochs [units]."""
+    backorders_at_period_ends: float = 0.0
+    """Σ backordered units just before each of those epochs [units]."""
 
     total_received: int = 0
     """Units delivered over the whole run (conservation check)."""

@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.clock import CANCEL, Clock, Timer
+from supplysim.sim.clock import CANCEL, WARMUP, Clock, Timer
 from supplysim.sim.customers import (
     CONVERT_U,
     GOODWILL_U,
@@ -49,10 +49,21 @@ from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.stockout import StockoutPolicy
 from supplysim.sim.supplier import Order, Supplier
-from supplysim.sim.trace import NO_WAIT, Event, Trace, TraceRow
+from supplysim.sim.trace import NO_QUOTE, NO_WAIT, Event, Trace, TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
 __all__ = ["Store", "Supply", "TraceRow", "Waiting"]
+
+
+def _delay_to(now: float, when: float) -> float:
+    """The delay d with now + d == when exactly in floating point (``when − now`` may miss by an ulp),
+    so a timer lands at the very instant of the event it must precede."""
+    delay = when - now
+    while now + delay < when:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > when:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
 
 
 class Waiting:
@@ -113,6 +124,10 @@ class Store:
         self.trace = trace
         self.tracing = trace is not None
         """True when the replication records a trace."""
+        self._segment_names = tuple(s.name for s in cfg.segments)
+        """Segment names by index, for the trace's ``arrive`` rows."""
+        self._period_end_due = False
+        """True once a review has scheduled the end-of-period observation of the next review epoch."""
         self.partial = cfg.store.partial_shipments
         self.expire_after = cfg.store.expire_after if cfg.store.expire_after is not None else math.inf
         self.initial_stock = cfg.initial_stock
@@ -163,7 +178,37 @@ class Store:
     def log(self, now: float, event: Event, ident: int, qty: int, note: str = "") -> None:
         """Append a trace row (nothing happens without a trace)."""
         if self.trace is not None:
-            self.trace.append(TraceRow(now, event, ident, qty, NO_WAIT, note))
+            self.trace.append(self._row(now, event, ident, qty, note=note))
+
+    def _row(
+        self,
+        now: float,
+        event: Event,
+        ident: int,
+        qty: int,
+        *,
+        wait: float = NO_WAIT,
+        note: str = "",
+        supplier: str = "",
+        segment: str = "",
+        quote: float = NO_QUOTE,
+    ) -> TraceRow:
+        """A trace row with the store's state as it is now (call it once the event has changed the state)."""
+        return TraceRow(
+            now,
+            event,
+            ident,
+            qty,
+            wait,
+            note,
+            supplier,
+            segment,
+            quote,
+            self.on_hand,
+            self.available,
+            self.backordered,
+            self.on_order,
+        )
 
     # ------------------------------------------------------------------ customers
 
@@ -174,7 +219,8 @@ class Store:
         c = self.counters
         trace = self.trace
         if trace is not None:
-            trace.append(TraceRow(now, Event.ARRIVE, cid, qty, NO_WAIT, f"segment {customer[SEGMENT]}"))
+            segment = self._segment_names[customer[SEGMENT]]
+            trace.append(self._row(now, Event.ARRIVE, cid, qty, note=f"segment {segment}", segment=segment))
         available = self.available
         if available >= qty:
             # Nobody waits (available > 0), so backordered = 0 and on_hand > 0:
@@ -188,7 +234,7 @@ class Store:
             c.served_immediately += 1
             c.immediate_units += qty
             if trace is not None:
-                trace.append(TraceRow(now, Event.SHIP, cid, qty, NO_WAIT, "served immediately"))
+                trace.append(self._row(now, Event.SHIP, cid, qty, note="served immediately"))
             ip = on_hand + self.on_order  # review_position, inlined on this hot path (backordered = 0 here)
             if ip <= self.trigger:
                 self.replenish(now, ip)
@@ -238,6 +284,8 @@ class Store:
 
     def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
         """The customer joins the backorder queue (shipping what it can now, if partial)."""
+        # the quote the customer accepted, for the trace: the state is still the one it was quoted on
+        quote = self.quote(now, qty) if self.trace is not None else NO_QUOTE
         self._integrate(now)
         c = self.counters
         counted = self.measuring
@@ -247,7 +295,8 @@ class Store:
         self.backordered += qty
         self.waiting += 1
         self.queue.append(entry)
-        self.log(now, Event.BACKORDER, cid, qty, "")
+        if self.trace is not None:
+            self.trace.append(self._row(now, Event.BACKORDER, cid, qty, quote=quote))
         a = self.available
         if a > 0:  # the queue was empty: the available units go to this customer
             self.available = 0
@@ -319,9 +368,10 @@ class Store:
             else:
                 need = head.owed - head.reserved
                 if self.available < need:
-                    head.reserved += self.available
-                    self.log(now, Event.RESERVE, head.id, self.available, "")
+                    reserved = self.available
+                    head.reserved += reserved
                     self.available = 0
+                    self.log(now, Event.RESERVE, head.id, reserved, "")
                     return
                 shipped = head.owed
                 self.available -= need
@@ -338,7 +388,9 @@ class Store:
                 self.waits.add(now - head.arrived)
             if self.trace is not None:
                 wait = now - head.arrived
-                self.trace.append(TraceRow(now, Event.SHIP, head.id, shipped, wait, f"served after waiting {wait:g}"))
+                self.trace.append(
+                    self._row(now, Event.SHIP, head.id, shipped, wait=wait, note=f"served after waiting {wait:g}")
+                )
         while queue and not queue[0].alive:
             queue.popleft()
 
@@ -373,7 +425,21 @@ class Store:
         qty = self._order_size(ip)
         if qty <= 0:
             return
+        trace = self.trace
+        if trace is None:
+            self._place(now, qty)
+            self.on_order += qty
+            return
+        first = len(trace)
         self._place(now, qty)
+        # the suppliers logged their order rows (several under a split) before on_order moved:
+        # give each the state after it, on_order counting the parts logged so far
+        on_order = self.on_order
+        for i in range(first, len(trace)):
+            on_order += trace[i].qty
+            trace[i] = trace[i]._replace(
+                on_hand=self.on_hand, available=self.available, backordered=self.backordered, on_order=on_order
+            )
         self.on_order += qty
 
     def _on_delivery(self, order: Order) -> None:
@@ -394,7 +460,9 @@ class Store:
         c.total_received += received
         if self.trace is not None:
             note = "" if received == order.qty else f"{order.qty} ordered"
-            self.trace.append(TraceRow(now, Event.DELIVER, order.id, received, NO_WAIT, note, order.supplier.name))
+            self.trace.append(
+                self._row(now, Event.DELIVER, order.id, received, note=note, supplier=order.supplier.name)
+            )
         if self.queue:
             self.allocate(now)
         if self.waitlist is not None and self.available > 0:
@@ -403,10 +471,32 @@ class Store:
             self.review_position(now)
 
     def review(self, now: float) -> None:
-        """A periodic review epoch: order what the rule asks for at the current inventory position."""
+        """A periodic review epoch: order what the rule asks for at the current inventory position.
+
+        Also observes the end-of-period stock (``docs/model.md``, "End-of-period indicators"):
+        the state just before this epoch, before the deliveries due at it. The first review
+        observes it itself (no order is out yet, so nothing was delivered at this instant);
+        each review schedules the observation of the next epoch at the class of the warm-up
+        end, which comes before deliveries at the same instant.
+        """
+        if not self._period_end_due:
+            self._observe_period_end(now)
+            self._period_end_due = True
         ip = self.inventory_position
         self.log(now, Event.REVIEW, -1, ip)
         self.replenish(now, ip)
+        Timer(self.env, _delay_to(now, self.rule.next_order_time(now)), WARMUP, self._on_period_end)
+
+    def _on_period_end(self, event: Timer) -> None:
+        self._observe_period_end(self.env.now)
+
+    def _observe_period_end(self, now: float) -> None:
+        """Count the stock at the end of a review period (inside the window only)."""
+        if self.measuring:
+            c = self.counters
+            c.period_ends += 1
+            c.on_hand_at_period_ends += self.on_hand
+            c.backorders_at_period_ends += self.backordered
 
     # ------------------------------------------------------------------ end
 
