@@ -240,7 +240,9 @@ def check_notes(results: Sequence[Comparison], errors: Mapping[str, str], fail_o
             "the simulation's random path changed (a change to the model or a policy, or a new use of a random "
             "stream, without a version bump). If intended, review with --all and run `supplysim check --update`."
         )
-    differs = sorted({r.scenario for r in results if r.verdict is not Verdict.IDENTICAL and not r.random_path_changed})
+    # an indicator new in this version is no sign that the settings differ
+    settled = (Verdict.IDENTICAL, Verdict.NEW)
+    differs = sorted({r.scenario for r in results if r.verdict not in settled and not r.random_path_changed})
     if differs:
         lines.append(
             f"note: {', '.join(differs)}: the scenario, seed or version differs from the baseline's "
