@@ -209,6 +209,7 @@ def test_grouped_puts_groups_in_table_order(scenario_kpis: tuple[str, ...]) -> N
         Group.MONEY,
         Group.WAITLIST_GOODWILL,
         Group.SUPPLIERS,
+        Group.RATES,
     ]
     assert sorted(k for _, ks in groups for k in ks) == sorted(scenario_kpis)  # nothing lost or repeated
     service = dict(groups)[Group.SERVICE]

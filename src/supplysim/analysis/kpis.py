@@ -60,6 +60,9 @@ class Group(StrEnum):
     MONEY = "Money"
     WAITLIST_GOODWILL = "Waitlist and goodwill"
     SUPPLIERS = "Suppliers"
+    RATES = "Money per time unit"
+    """The money indicators divided by the measured horizon (textbook cost rates), last: they
+    repeat the money section at another scale."""
     OTHER = "Other"
     """Names the registry does not know (e.g. from a baseline written by another version)."""
 
@@ -146,7 +149,7 @@ class Kpi:
 _F, _U, _C, _M, _T, _MT = Unit.FRACTION, Unit.UNITS, Unit.COUNT, Unit.MONEY, Unit.TIME, Unit.MONEY_PER_TIME
 _HI, _LO, _NO = Better.HIGHER, Better.LOWER, Better.NEITHER
 _SERVICE, _INVENTORY, _DEMAND, _MONEY = Group.SERVICE, Group.INVENTORY, Group.DEMAND, Group.MONEY
-_EXTRA, _SUPPLIERS = Group.WAITLIST_GOODWILL, Group.SUPPLIERS
+_EXTRA, _SUPPLIERS, _RATES = Group.WAITLIST_GOODWILL, Group.SUPPLIERS, Group.RATES
 
 REGISTRY: tuple[Kpi, ...] = (
     Kpi("fill_rate", "Served at once (fill rate)", _F, _SERVICE, _HI, headline=2),
@@ -172,19 +175,19 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("units_demanded", "Units demanded", _U, _DEMAND, _NO),
     Kpi("lost_units", "Units lost", _U, _DEMAND, _LO),
     Kpi("lost_revenue", "Revenue lost", _M, _DEMAND, _LO),
-    Kpi("lost_revenue_per_time", "Revenue lost per time unit", _MT, _DEMAND, _LO),
+    Kpi("lost_revenue_per_time", "Revenue lost per time unit", _MT, _RATES, _LO),
     Kpi("revenue", "Revenue", _M, _MONEY, _HI),
     Kpi("ordering_cost", "Ordering cost", _M, _MONEY, _NO),
     Kpi("holding_cost", "Holding cost", _M, _MONEY, _LO),
     Kpi("backorder_cost", "Backorder cost", _M, _MONEY, _LO),
     Kpi("lost_sale_cost", "Lost-sale penalty", _M, _MONEY, _LO),
     Kpi("profit", "Profit", _M, _MONEY, _HI, headline=1, signed=True),
-    Kpi("revenue_per_time", "Revenue per time unit", _MT, _MONEY, _HI),
-    Kpi("ordering_cost_per_time", "Ordering cost per time unit", _MT, _MONEY, _NO),
-    Kpi("holding_cost_per_time", "Holding cost per time unit", _MT, _MONEY, _LO),
-    Kpi("backorder_cost_per_time", "Backorder cost per time unit", _MT, _MONEY, _LO),
-    Kpi("lost_sale_cost_per_time", "Lost-sale penalty per time unit", _MT, _MONEY, _LO),
-    Kpi("profit_per_time", "Profit per time unit", _MT, _MONEY, _HI, signed=True),
+    Kpi("revenue_per_time", "Revenue per time unit", _MT, _RATES, _HI),
+    Kpi("ordering_cost_per_time", "Ordering cost per time unit", _MT, _RATES, _NO),
+    Kpi("holding_cost_per_time", "Holding cost per time unit", _MT, _RATES, _LO),
+    Kpi("backorder_cost_per_time", "Backorder cost per time unit", _MT, _RATES, _LO),
+    Kpi("lost_sale_cost_per_time", "Lost-sale penalty per time unit", _MT, _RATES, _LO),
+    Kpi("profit_per_time", "Profit per time unit", _MT, _RATES, _HI, signed=True),
     Kpi("waitlist_joined", "Joined the waitlist", _C, _EXTRA, _NO, Feature.WAITLIST),
     Kpi("waitlist_recovered", "Recovered from the waitlist", _C, _EXTRA, _HI, Feature.WAITLIST),
     Kpi("goodwill_lost", "Lost to bad reputation", _C, _EXTRA, _LO, Feature.GOODWILL),
