@@ -45,6 +45,17 @@ class Difference:
         """True when the interval excludes 0."""
         return self.ci95_low > 0 or self.ci95_high < 0
 
+    @property
+    def sd(self) -> float:
+        """Standard deviation of the paired differences, from the half-width h = t_{0.975, n−1}·s/√n."""
+        if self.n < 2:
+            return math.nan
+        return (self.ci95_high - self.ci95_low) / 2 * math.sqrt(self.n) / t_quantile(0.975, self.n - 1)
+
+    def replications_to_resolve(self) -> int | None:
+        """About how many replications would make this interval exclude 0 (:func:`replications_to_resolve`)."""
+        return replications_to_resolve(self.diff, self.sd, at_least=self.n)
+
 
 def summarize(values: Sequence[float]) -> Interval:
     """Mean, sd (n−1) and t-interval half-width t_{0.975,n−1}·sd/√n of the finite values.

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from supplysim.analysis.breakdown import ProfitBreakdown, profit_breakdown
 from supplysim.analysis.diagnostics import Note, NoteKind, diagnose
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.intervals import Difference
 from supplysim.analysis.kpis import Unit, lookup
 from supplysim.experiments.precision import Precision
 from supplysim.report.terminal import format_value
@@ -69,6 +70,14 @@ def outcome_sentence(exp: Experiment, policy: str) -> str | None:
     ]
     parts = [f"{pct:.1f}% {words}" for pct, words in shown]
     return f"Under {policy}: " + ", ".join(parts[:-1]) + f" and {parts[-1]}."
+
+
+def _resolve(d: Difference) -> str:
+    """How many replications would tell a difference within the noise apart, in words."""
+    needed = d.replications_to_resolve()
+    if needed is None:
+        return "no number of replications would tell them apart (the difference is 0)"
+    return f"about {needed:,} replications would tell them apart (an estimate)"
 
 
 def _currency(exp: Experiment, kpi: str) -> str:
@@ -135,7 +144,7 @@ def verdict_lines(
             lines.append(
                 f"{policy} vs {exp.baseline}: {kpi} differs by "
                 f"{format_value(kpi, d.diff, signed=True)}{_currency(exp, kpi)}{rel}, "
-                "within the noise (interval includes 0)."
+                f"within the noise: not distinguishable with {d.n} replications; {_resolve(d)}."
             )
         if kpi == "profit":
             lines.append(why_sentence(profit_breakdown(exp, policy)))
