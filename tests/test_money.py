@@ -105,3 +105,16 @@ def test_the_currency_is_shown_with_money(tmp_path: Path) -> None:
     assert profit_lines and all(" EUR" in line for line in profit_lines), res.stdout
     plain = cli(tmp_path, "run", str(_scenario(tmp_path, TINY, "plain.yaml")), "--workers", "1", "--no-report")
     assert "money in" not in plain.stdout and " EUR" not in plain.stdout
+
+
+def test_the_currency_labels_the_figures_and_the_page(tmp_path: Path) -> None:
+    from supplysim.api import run
+    from supplysim.report import figures, html
+
+    sc = load_scenario(_scenario(tmp_path, _with_product("  holding_cost: 0.1\n  currency: EUR\n")))
+    res = run(sc, workers=1)
+    titles = [ax.get_title(loc="left") for ax in figures.differences_figure(res).axes]
+    assert "Δ Profit [EUR]" in titles, titles
+    page = html.report_html(res, {})
+    assert 'Profit <span class="unit">[EUR]</span>' in page
+    assert 'Profit per time unit <span class="unit">[EUR/day]</span>' in page

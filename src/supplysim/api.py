@@ -317,7 +317,7 @@ class SweepResults(sweep.SweepResults):
         (first) swept parameter."""
         from supplysim.report.html import sweep_images
 
-        return sweep_images(self.table(), self.parameters)
+        return sweep_images(self.table(), self.parameters, self.scenario.time_unit, self.scenario.currency)
 
     def to_folder(self, folder: str | Path, plots: bool = True, kpi: str = "profit") -> Path:
         """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ and

@@ -51,7 +51,7 @@ from supplysim.analysis.kpis import (
 )
 from supplysim.analysis.samples import PolicySample
 from supplysim.report.outcome import Outcome, experiment_of
-from supplysim.scenario import BaseStock, ModelConfig, Periodic
+from supplysim.scenario import BaseStock, ModelConfig, Periodic, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,11 +194,18 @@ def _scale(kpi: str) -> float:
     return 100.0 if is_rate(kpi) else 1.0
 
 
-def _label(kpi: str, time_unit: str | None = None) -> str:
-    """The indicator's name for a title or an axis, drawn literally, with its time unit."""
+def _label(kpi: str, time_unit: str | None = None, currency: str | None = None) -> str:
+    """The indicator's name for a title or an axis, drawn literally, with its unit: the time unit
+    for durations, the currency (``product.currency``, when one is named) for money."""
     text = display_name(kpi)
-    if lookup(kpi).unit is Unit.TIME and time_unit:
+    unit = lookup(kpi).unit
+    money = currency if currency and currency != "money" else None
+    if unit is Unit.TIME and time_unit:
         text += f" [{time_unit}s]"
+    elif unit is Unit.MONEY and money:
+        text += f" [{money}]"
+    elif unit is Unit.MONEY_PER_TIME and money and time_unit:
+        text += f" [{money}/{time_unit}]"
     return literal(text)
 
 
@@ -458,7 +465,7 @@ def indicators_figure(results: Outcome, kpis: Sequence[str] = HEADLINE_KPIS) -> 
         ax.axhline(0, color="#888888", linewidth=0.8)
         _value_axis(ax, kpi)
         _trim_ticks(ax, kpi)
-        ax.set_title(_label(kpi, sc.time_unit), fontsize=10, loc="left", color="#111111")
+        ax.set_title(_label(kpi, sc.time_unit, sc.currency), fontsize=10, loc="left", color="#111111")
     _caption(
         fig,
         f"Mean of each policy over {total} replications with its 95% t-interval, clipped to the possible range; "
@@ -563,7 +570,7 @@ def differences_figure(results: Outcome, kpis: Sequence[str] = HEADLINE_KPIS) ->
         ax.set_xticks(x, labels, fontsize=_TICK_PT)
         _value_axis(ax, kpi, difference=True)
         _trim_ticks(ax, kpi, difference=True)
-        ax.set_title("Δ " + _label(kpi, sc.time_unit), fontsize=10, loc="left", color="#111111")
+        ax.set_title("Δ " + _label(kpi, sc.time_unit, sc.currency), fontsize=10, loc="left", color="#111111")
     key = [
         Line2D([], [], marker="o", linestyle="none", color=_GOOD, markersize=7, label="real difference, better"),
         Line2D([], [], marker="o", linestyle="none", color=_BAD, markersize=7, label="real difference, worse"),
@@ -830,8 +837,8 @@ def tradeoff_figure(results: Outcome, x_kpi: str = "fill_rate", y_kpi: str = "pr
     _value_axis(ax, y_kpi)
     _trim_ticks(ax, x_kpi, axis="x")
     _trim_ticks(ax, y_kpi)
-    ax.set_xlabel(_label(x_kpi, sc.time_unit), fontsize=9, color="#444444")
-    ax.set_ylabel(_label(y_kpi, sc.time_unit), fontsize=9, color="#444444")
+    ax.set_xlabel(_label(x_kpi, sc.time_unit, sc.currency), fontsize=9, color="#444444")
+    ax.set_ylabel(_label(y_kpi, sc.time_unit, sc.currency), fontsize=9, color="#444444")
     _caption(
         fig,
         f"Each dot is one replication; crosses are means with 95% t-intervals over {total} replications — "
@@ -875,7 +882,9 @@ def _legend_room(labels: Sequence[str]) -> float:
     return min(4.2, 0.95 + 0.075 * max((len(s) for s in labels), default=4))
 
 
-def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str, time_unit: str | None = None) -> Figure:
+def sweep_figure(
+    table: pd.DataFrame, parameter: str, kpi: str, time_unit: str | None = None, currency: str | None = None
+) -> Figure:
     """An indicator against a swept parameter: one line per policy with its 95% t-interval band
     (each point's own interval over its replications, clipped to the quantity's range; n is
     written where fewer than :data:`FEW_REPLICATIONS` replications define it).
@@ -886,6 +895,7 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str, time_unit: str |
         parameter: the column on the x axis (e.g. "store.max_quoted_wait").
         kpi: the indicator on the y axis.
         time_unit: the scenario's time unit, for indicators measured in time.
+        currency: the scenario's currency label, for money.
     """
     rows = table[table["kpi"] == kpi]
     total = int(rows["n"].max()) if "n" in rows and len(rows) else 0
@@ -923,8 +933,10 @@ def sweep_figure(table: pd.DataFrame, parameter: str, kpi: str, time_unit: str |
     if categories is not None:
         ax.set_xticks(range(len(categories)), [literal(c) for c in categories])
     ax.set_xlabel(literal(parameter), fontsize=9, color="#444444")
-    ax.set_ylabel(_label(kpi, time_unit), fontsize=9, color="#444444")
-    ax.set_title(f"{_label(kpi, time_unit)} vs {literal(parameter)}", fontsize=10, loc="left", color="#111111")
+    ax.set_ylabel(_label(kpi, time_unit, currency), fontsize=9, color="#444444")
+    ax.set_title(
+        f"{_label(kpi, time_unit, currency)} vs {literal(parameter)}", fontsize=10, loc="left", color="#111111"
+    )
     _legend_right(ax)
     over = str(total) if total else "the"
     _caption(
@@ -1052,7 +1064,7 @@ def sweep_differences_figure(
         if categories is not None:
             ax.set_xticks(range(len(categories)), [literal(c) for c in categories])
         ax.set_xlabel(literal(parameter), fontsize=8.5, color="#444444")
-        ax.set_title("Δ " + _label(kpi, sc.time_unit), fontsize=10, loc="left", color="#111111")
+        ax.set_title("Δ " + _label(kpi, sc.time_unit, sc.currency), fontsize=10, loc="left", color="#111111")
     _legend_right(axes[ncols - 1] if len(axes) >= ncols else axes[0], title=f"vs {literal(base)}")
     _marker_key(fig)
     _caption(
@@ -1116,7 +1128,9 @@ def sweep_best_figure(
     if categories is not None:
         ax.set_xticks(range(len(categories)), [literal(c) for c in categories])
     ax.set_xlabel(literal(parameter), fontsize=9, color="#444444")
-    ax.set_title(f"Δ {_label(kpi, sc.time_unit)} from the best point", fontsize=10, loc="left", color="#111111")
+    ax.set_title(
+        f"Δ {_label(kpi, sc.time_unit, sc.currency)} from the best point", fontsize=10, loc="left", color="#111111"
+    )
     _legend_right(ax)
     _marker_key(fig)
     where = ", ".join(f"{name} = {value}" for name, value in points[k].items())
@@ -1216,7 +1230,9 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
     _value_axis(ax, kpi)
     _trim_ticks(ax, kpi)
     ax.set_xlabel(literal(parameter), fontsize=9, color="#444444")
-    ax.set_title(f"{_label(kpi, _time_unit(results))} at every screened point", fontsize=10, loc="left")
+    sc0 = _scenario(results)
+    unit, money = (sc0.time_unit, sc0.currency) if sc0 is not None else ("day", None)
+    ax.set_title(f"{_label(kpi, unit, money)} at every screened point", fontsize=10, loc="left")
     ax.plot([], [], "o", color="#444444", markerfacecolor="white", markersize=4.5, label="misses a constraint")
     _legend_right(ax)
     if gaps:
@@ -1280,9 +1296,9 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
     return fig
 
 
-def _time_unit(results: Sequence[OptimizeResult]) -> str:
-    """The scenario's time unit, read from the first experiment of the results."""
+def _scenario(results: Sequence[OptimizeResult]) -> Scenario | None:
+    """The scenario of the first experiment of the results (None when nothing was run)."""
     for r in results:
         for c in [*r.screened, *r.finalists]:
-            return c.experiment.scenario.time_unit
-    return "day"
+            return c.experiment.scenario
+    return None

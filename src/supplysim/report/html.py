@@ -302,8 +302,12 @@ def _comparison(results: Outcome) -> str:
         body.append(f'<tr class="group"><th colspan="{width}" scope="colgroup">{_e(group.value)}</th></tr>')
         for kpi in kpis:
             name = _e(display_name(kpi))
-            if lookup(kpi).unit is Unit.TIME:
+            unit = lookup(kpi).unit
+            if unit is Unit.TIME:
                 name += f' <span class="unit">[{_e(sc.time_unit)}s]</span>'
+            elif sc.currency != "money" and unit in (Unit.MONEY, Unit.MONEY_PER_TIME):
+                per = f"/{sc.time_unit}" if unit is Unit.MONEY_PER_TIME else ""
+                name += f' <span class="unit">[{_e(sc.currency)}{_e(per)}]</span>'
             cells = [f'<th scope="row" class="ind" title="{_e(kpi)}">{name}</th>']
             for p in names:
                 cells.append(_cell(kpi, exp.summary(p, kpi)))
@@ -533,7 +537,9 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
 # ---------------------------------------------------------------- sweeps
 
 
-def sweep_images(table: pd.DataFrame, parameters: Sequence[str], time_unit: str | None = None) -> dict[str, bytes]:
+def sweep_images(
+    table: pd.DataFrame, parameters: Sequence[str], time_unit: str | None = None, currency: str | None = None
+) -> dict[str, bytes]:
     """A sweep's figures, ``plots/<indicator>.png``: each headline indicator against the first
     swept parameter, one line per policy (and per combination of the other parameters, if any).
 
@@ -541,6 +547,7 @@ def sweep_images(table: pd.DataFrame, parameters: Sequence[str], time_unit: str 
         table: the sweep's tidy table (:meth:`supplysim.experiments.sweep.SweepResults.table`).
         parameters: the swept key paths, in the order given.
         time_unit: the scenario's time unit (the axis of the waits).
+        currency: the scenario's currency label (the axis of money).
     """
     param = parameters[0]
     others = list(parameters[1:])
@@ -553,7 +560,7 @@ def sweep_images(table: pd.DataFrame, parameters: Sequence[str], time_unit: str 
     for kpi in HEADLINE:
         if kpi not in set(table["kpi"]):
             continue
-        out[f"plots/{kpi}.png"] = png_bytes(plots.sweep_figure(table, param, kpi, time_unit))
+        out[f"plots/{kpi}.png"] = png_bytes(plots.sweep_figure(table, param, kpi, time_unit, currency))
     return out
 
 
@@ -632,7 +639,9 @@ def sweep_files(sweep: SweepResults, kpi: str = "profit") -> dict[str, bytes | s
     ``plots/differences.png`` (every policy minus the baseline at each point, paired; with two
     or more policies) and ``report.html``."""
     parameter = sweep.parameters[0]
-    files: dict[str, bytes | str] = dict(sweep_images(sweep.table(), sweep.parameters, sweep.scenario.time_unit))
+    files: dict[str, bytes | str] = dict(
+        sweep_images(sweep.table(), sweep.parameters, sweep.scenario.time_unit, sweep.scenario.currency)
+    )
     figures: dict[str, bytes] = {}
     best = sweep.best(kpi)
     figures["vs_best"] = png_bytes(
