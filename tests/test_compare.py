@@ -22,6 +22,7 @@ points it chose.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from pathlib import Path
@@ -266,8 +267,17 @@ def test_cli_table_and_verdict_say_both(small: Path, tmp_path: Path) -> None:
     for v in verdicts:
         assert v.endswith("a real difference.") or "not distinguishable from base with 6 replications" in v
         assert "as good as" not in v
-    summary = (tmp_path / "results" / "small-two-compare" / "summary.txt").read_text()
+    folder = tmp_path / "results" / "small-two-compare"
+    summary = (folder / "summary.txt").read_text()
     assert "Each at its best: " in summary
+    # the page says both too, with the two difference figures and every policy's search
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "at the written settings" in page and "each at its best" in page
+    for name in ("differences_written", "differences_best", "objective"):
+        assert (folder / "plots" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+        assert f'id="fig-{name}"' in page
+    for v in verdicts:
+        assert html.escape(v) in page
 
 
 def test_cli_infeasible_exits_1(small: Path, tmp_path: Path) -> None:

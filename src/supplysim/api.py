@@ -402,8 +402,9 @@ class CompareResults:
         ]
         return pd.DataFrame(rows)
 
-    def to_folder(self, folder: str | Path | None = None) -> Path:
-        """Write compare.json, compare.csv, summary.txt and the scenario — atomically."""
+    def to_folder(self, folder: str | Path | None = None, report: bool = True) -> Path:
+        """Write compare.json, compare.csv, summary.txt, the scenario and (``report``) the page
+        report.html with its plots/ — atomically."""
         from supplysim.outputs.documents import scenario_document
         from supplysim.outputs.folders import write_folder
 
@@ -414,6 +415,10 @@ class CompareResults:
             "summary.txt": "\n".join(self.lines()) + "\n",
             "scenario.yaml": scenario_document(self.result.written),
         }
+        if report:
+            from supplysim.report.html import compare_files
+
+            files.update(compare_files(self.result))
         return write_folder(out, files)
 
 

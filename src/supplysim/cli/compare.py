@@ -72,6 +72,7 @@ def compare(
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    report: Annotated[bool, typer.Option(help="write plots/ and report.html")] = True,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Compare the policies each at its own best settings, and at the written ones.
@@ -131,7 +132,7 @@ def compare(
     if not res.complete:  # a policy without a feasible point must not replace an earlier good result
         folder = infeasible_folder(folder)
     try:
-        res.to_folder(folder)
+        res.to_folder(folder, report=report)
     except (OSError, ResultsFolderError) as exc:
         fail(f"cannot write the comparison to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     if format_ == "json":
@@ -141,7 +142,8 @@ def compare(
         console.print(compare_table(res))
         for line in res.lines():
             console.print(line, highlight=False)
-        console.print(f"comparison written to {folder}/ (compare.json, compare.csv)", style="dim", highlight=False)
+        written = "compare.json, compare.csv, plots/, report.html" if report else "compare.json, compare.csv"
+        console.print(f"comparison written to {folder}/ ({written})", style="dim", highlight=False)
     if not res.complete and (kept / "compare.json").exists():
         sys.stderr.write(f"{kept}/ is left as it was (an earlier run's results)\n")
     if not res.complete:

@@ -1216,6 +1216,8 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
                 zorder=4,
                 label="chosen point" if r is results[0] else None,
             )
+            if len(results) > 1:  # several policies' chosen points may coincide: the page's table gives them
+                continue
             ax.annotate(
                 literal(", ".join(f"{k} = {v}" for k, v in r.chosen.point.items())) + f"\n{format_value(kpi, s.mean)} "
                 f"± {format_value(kpi, s.ci95_half_width)} (n = {s.n})",

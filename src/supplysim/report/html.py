@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from supplysim.experiments.compare import CompareResult
     from supplysim.experiments.optimize import OptimizeResult
     from supplysim.experiments.sweep import SweepResults
     from supplysim.scenario import Scenario
@@ -830,3 +831,104 @@ def optimize_html(results: Sequence[OptimizeResult], scenario: Scenario, images:
     footer = _FOOTER_INTERVALS.format(version=_e(supplysim_version()))
     footer += "<p>The outcome as data is in <code>optimize.json</code> next to this page.</p>"
     return _shell(sc.name, "Optimisation report", sc.description, facts, sections, footer)
+
+
+def compare_files(result: CompareResult) -> dict[str, bytes | str]:
+    """A comparison's page ``report.html`` and its figures: the paired differences against the
+    baseline at the written settings (``plots/differences_written.png``) and each policy at its
+    best (``plots/differences_best.png``), and every policy's search (``plots/objective.png``)."""
+    images: dict[str, bytes] = {}
+    if len(result.written.scenario.policies) > 1:  # a difference needs a policy besides the baseline
+        images["differences_written"] = png_bytes(plots.differences_figure(result.written))
+    if result.best is not None and len(result.best.scenario.policies) > 1:
+        images["differences_best"] = png_bytes(plots.differences_figure(result.best))
+    searches = list(result.optima.values())
+    if any(r.screened or r.finalists for r in searches):
+        images["objective"] = png_bytes(plots.optimize_figure(searches))
+    files: dict[str, bytes | str] = {f"plots/{name}.png": data for name, data in images.items()}
+    files["report.html"] = compare_html(result, images)
+    return files
+
+
+def compare_html(result: CompareResult, images: Mapping[str, bytes]) -> str:
+    """The comparison's page: the answer in words, a table of each policy at the written settings
+    and at its best with the paired differences, and the figures."""
+    sc, obj = result.scenario, result.objective
+    params = list(result.ranges)
+    head = '<th scope="col">policy</th>' + "".join(f'<th scope="col">{_e(p)}<br>written → best</th>' for p in params)
+    for setting in ("at the written settings", "each at its best"):
+        head += f'<th scope="col" class="num">{_e(obj)}<br>{setting}</th>'
+        head += f'<th scope="col" class="num">Δ vs {_e(result.written.baseline)}<br>{setting}</th>'
+    body = []
+    for policy in result.optima:
+        best = result.point(policy) or {}
+        written = result.written_values[policy]
+        cells = f'<th scope="row" class="ind">{_e(policy)}</th>'
+        cells += "".join(f'<td class="num">{_e(written.get(p, "–"))} → {_e(best.get(p, "–"))}</td>' for p in params)
+        for setting in ("written", "best"):
+            exp = result.experiment(setting)
+            if exp is None or policy not in exp.scenario.policies:
+                cells += '<td class="num na">–</td><td class="num na">–</td>'
+                continue
+            s = exp.summary(policy, obj)
+            cells += _pm(obj, s.mean, s.ci95_half_width)
+            cells += (
+                '<td class="num na">baseline</td>'
+                if policy == exp.baseline
+                else _delta(obj, exp.difference(policy, obj))
+            )
+        body.append(f"<tr>{cells}</tr>")
+    table = (
+        '<div class="table-wrap"><table class="comparison">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        '<p class="note">Mean ± 95% t-interval half-width; Δ = paired difference against the baseline on the '
+        "same replications (common random numbers), bold when its interval excludes 0. The optima were chosen "
+        "on screening replications and confirmed on fresh ones, so the comparison at the best settings is not "
+        "biased by the choice.</p>"
+    )
+    sections = [("summary", "In short", _lines_html(result.lines())), ("table", "Both comparisons", table)]
+    figures = []
+    n = result.written.summary(result.written.baseline, obj).n
+    if "differences_written" in images:
+        figures.append(
+            _figure(
+                "differences_written",
+                images["differences_written"],
+                "Differences at the written settings",
+                f"Each policy minus {result.written.baseline} at the settings the scenario writes, with the 95% "
+                f"paired t-interval over {n} replications.",
+            )
+        )
+    if "differences_best" in images:
+        figures.append(
+            _figure(
+                "differences_best",
+                images["differences_best"],
+                "Differences with each policy at its best",
+                "The same differences with every policy at its own optimum, on fresh replications shared by "
+                "every policy.",
+            )
+        )
+    if "objective" in images:
+        figures.append(
+            _figure(
+                "objective",
+                images["objective"],
+                f"{display_name(obj)} by point",
+                f"Every screened point's mean {obj} with its 95% t-interval, one line per policy; the star is the "
+                "policy's chosen point.",
+            )
+        )
+    if figures:
+        sections.append(("figures", "Figures", "".join(figures)))
+    facts = [
+        ("Objective", f"{'maximise' if result.sense == 'max' else 'minimise'} {obj}"),
+        ("Subject to", " and ".join(str(c) for c in result.constraints) or "no constraint"),
+        ("Policies", ", ".join(result.optima)),
+        ("Searched", "; ".join(f"{k} {v[0]}…{v[-1]}" for k, v in result.ranges.items() if v)),
+    ]
+    footer = _FOOTER_INTERVALS.format(version=_e(supplysim_version()))
+    footer += (
+        "<p>The outcome as data is in <code>compare.json</code> and <code>compare.csv</code> next to this page.</p>"
+    )
+    return _shell(sc.name, "Comparison report: each policy at its best", sc.description, facts, sections, footer)
