@@ -62,6 +62,20 @@ class WaitSketch:
         for w in exact or ():
             self._bin(w)
 
+    def add_all(self, other: WaitSketch) -> None:
+        """Record every observation of ``other`` too (a network's stores together)."""
+        if other._exact is not None:
+            for w in other._exact:
+                self.add(w)
+            return
+        assert other._bins is not None
+        if self._exact is not None:
+            self._to_histogram()
+        assert self._bins is not None
+        self._bins += other._bins
+        self.count += other.count
+        self.total += other.total
+
     @property
     def mean(self) -> float:
         """Mean wait, NaN without observations."""
@@ -172,6 +186,14 @@ class Counters:
     def total_shipped(self) -> int:
         """Units shipped over the whole run (conservation check)."""
         return self.shipped_before_window + self.units_shipped
+
+    @staticmethod
+    def total(parts: list[Counters]) -> Counters:
+        """Every count of ``parts`` summed (a network's stores together)."""
+        out = Counters()
+        for f in fields(Counters):
+            setattr(out, f.name, sum(getattr(c, f.name) for c in parts))
+        return out
 
     def reset_window(self) -> None:
         """Zero every window quantity (at the end of the warm-up)."""
