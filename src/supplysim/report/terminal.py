@@ -13,8 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.indicators import store_names
 from supplysim.analysis.intervals import Difference, Interval
-from supplysim.analysis.kpis import format_value, grouped
+from supplysim.analysis.kpis import Group, format_value, grouped, location_of, lookup
 from supplysim.analysis.regression import Comparison, FailOn, Verdict
 
 __all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
@@ -64,10 +65,10 @@ def comparison_table(exp: Experiment) -> Table:
         table.add_column(name + (" (baseline)" if name == sc.baseline else ""), justify="right", no_wrap=True)
         if name != sc.baseline:
             table.add_column(f"Δ {name}", justify="right", no_wrap=True)
-    for g, (group, kpis) in enumerate(grouped(exp.kpis)):
+    for g, (_, kpis, heading) in enumerate(_by_location(exp)):
         if g:
             table.add_section()
-        table.add_row(Text(group.value, style="italic cyan"))
+        table.add_row(Text(heading, style="italic cyan"))
         for kpi in kpis:
             row: list[str | Text] = [kpi]
             for name in names:
@@ -76,6 +77,22 @@ def comparison_table(exp: Experiment) -> Table:
                     row.append(_diff(kpi, exp.difference(name, kpi)))
             table.add_row(*row)
     return table
+
+
+def _by_location(exp: Experiment) -> list[tuple[Group, tuple[str, ...], str]]:
+    """The table's sections: for a network, the totals first, then each store, then the warehouse
+    (``docs/network.md``); otherwise the groups of the registry."""
+    stores = store_names(exp.scenario.policies.values())
+    if not stores:
+        return [(group, kpis, group.value) for group, kpis in grouped(exp.kpis)]
+    totals = [k for k in exp.kpis if location_of(k, stores) is None and lookup(k).group is not Group.WAREHOUSE]
+    out = [(group, kpis, f"Network — {group.value}") for group, kpis in grouped(totals)]
+    for store in stores:
+        mine = [k for k in exp.kpis if location_of(k, stores) == store]
+        out += [(group, kpis, f"{store} — {group.value}") for group, kpis in grouped(mine)]
+    warehouse = [k for k in exp.kpis if lookup(k).group is Group.WAREHOUSE]
+    out += [(group, kpis, group.value) for group, kpis in grouped(warehouse)]
+    return out
 
 
 # ---------------------------------------------------------------- supplysim check

@@ -49,7 +49,7 @@ class WarehouseSpec(Frozen):
     initial_stock: NonNegativeInt | None = None
     """Units on hand at time 0; none = the rule's order-up-to level."""
     holding_cost: NonNegativeFloat | None = None
-    """h₀ per unit per time unit; none = the (base model's) product holding cost."""
+    """h₀ per unit per time unit; none = the model's h (``product.holding_cost`` or ``holding_rate``)."""
     partial_shipments: bool = False
     """Ship part of a store order when stock is short (default: whole orders only)."""
 
@@ -83,7 +83,6 @@ class Network(Frozen):
     transshipment: Transshipment | None = None
 
     _models: dict[str, ModelConfig] = PrivateAttr(default_factory=dict)
-    _holding: float = PrivateAttr(default=0.0)
 
     def store_model(self, name: str) -> ModelConfig:
         """Store ``name``'s complete model (base ⊕ its override ⊕ the policy)."""
@@ -93,10 +92,10 @@ class Network(Frozen):
     def store_names(self) -> list[str]:
         return list(self.stores)
 
-    @property
-    def warehouse_holding_cost(self) -> float:
-        """h₀ [money/(unit·time)]: ``warehouse.holding_cost`` or the base model's holding cost."""
-        return self._holding
+    def warehouse_holding_cost(self, model_h: float) -> float:
+        """h₀ [money/(unit·time)]: ``warehouse.holding_cost``, or ``model_h`` (the model's h) when unset."""
+        h = self.warehouse.holding_cost
+        return h if h is not None else model_h
 
     @property
     def warehouse_initial_stock(self) -> int:
@@ -149,7 +148,6 @@ def resolve_network(model: ModelSections) -> None:
             )
         names.append(n)
     base = model.model_dump(mode="json", by_alias=True, include=set(MODEL_SECTIONS) - {"network"})
-    net._holding = net.warehouse.holding_cost if net.warehouse.holding_cost is not None else model.product.holding_cost
     models: dict[str, ModelConfig] = {}
     for name, store in net.stores.items():
         written = store.overrides()

@@ -23,7 +23,9 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -624,6 +626,14 @@ class ModelSections(Frozen):
 
     _segments = field_validator("segments")(_check_segments)
     _supply = model_validator(mode="after")(_check_supply)
+
+    @model_serializer(mode="wrap")
+    def _without_network(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A model without ``network:`` dumps exactly as before the key existed."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("network", 0) is None:
+            del data["network"]
+        return data
 
     @model_validator(mode="after")
     def _network(self) -> Any:
