@@ -231,7 +231,7 @@ def lookup(name: str) -> Kpi:
     """
     kind, at, _ = name.partition("@")
     kpi = _BY_KIND.get(kind)
-    if kpi is not None and (kpi.per_supplier == bool(at) or (at and kpi.feature is None)):
+    if kpi is not None and (kpi.per_supplier == bool(at) or (at and kpi.feature is not Feature.NETWORK)):
         return kpi
     return Kpi(name, kind.replace("_", " ").capitalize(), Unit.COUNT, Group.OTHER, Better.NEITHER)
 
