@@ -211,6 +211,24 @@ def test_same_instant_orders_across_locations_go_in_listed_order() -> None:
     ]
 
 
+def test_a_transshipment() -> None:
+    # s0 holds 1 unit, s1 2 and s2 3: s0's second customer is served from s2 (the most available)
+    text = network_yaml(0, 4, [(1, 1, 1), (1, 2, 1), (1, 3, 1)], extra="  transshipment: {time: 0.5, cost: 2}\n")
+    rep, result = scripted(text, {"s0": [cust(1), cust(2)]}, 3)
+    tr = result.trace
+    assert rows(tr, Event.SHIP, "s2") == [(2.0, 1)]  # to a customer of s0
+    assert [r.note for r in tr if r.event is Event.SHIP and r.note.startswith("s0")] == [
+        "s0: served immediately",
+        "s0: from s2, arrives after 0.5",
+    ]
+    values = indicators(result, rep.cfg, kpi_names([rep.cfg]))
+    assert values["transship_rate@s0"] == 0.5 and values["transship_rate"] == 0.5
+    assert values["transshipment_cost@s0"] == 2.0
+    assert values["revenue@s0"] == 20.0 and values["revenue@s2"] == 0.0  # the sale is s0's
+    assert values["fill_rate@s0"] == 0.5
+    assert rep.stores["s2"].on_hand == 2 and rep.stores["s2"].on_order == 1  # s2 reordered the unit it gave
+
+
 # ------------------------------------------------------------------ the two-echelon theory
 
 CASES = {
@@ -366,12 +384,19 @@ def test_a_store_is_unchanged_when_another_changes_while_the_warehouse_never_run
     ),
     stockout=st.sampled_from(["backorder", "lost_sales"]),
     partial=st.booleans(),
+    lateral=st.booleans(),
     seed=st.integers(0, 1000),
 )
 def test_every_customer_has_one_outcome_and_units_are_conserved(
-    s0: int, stores: list[tuple[float, int, float]], stockout: str, partial: bool, seed: int
+    s0: int, stores: list[tuple[float, int, float]], stockout: str, partial: bool, lateral: bool, seed: int
 ) -> None:
-    text = network_yaml(s0, 2.0, stores, extra_warehouse=f", partial_shipments: {str(partial).lower()}")
+    text = network_yaml(
+        s0,
+        2.0,
+        stores,
+        extra_warehouse=f", partial_shipments: {str(partial).lower()}",
+        extra="  transshipment: {time: 0.25}\n" if lateral else "",
+    )
     text = text.replace(
         "demand: {rate: 1}\n",
         "demand: {rate: 1, quantity: {dist: choice, values: [1, 2], weights: [0.5, 0.5]}}\n"
@@ -385,7 +410,8 @@ def test_every_customer_has_one_outcome_and_units_are_conserved(
     assert c.customers == sum(s.counters.customers for s in per)
     for s in per:
         k = s.counters
-        assert k.served_immediately + k.served_after_wait + k.lost + k.cancelled + k.expired + k.pending == k.customers
+        outcomes = k.served_immediately + k.served_after_wait + k.lost + k.cancelled + k.expired + k.pending
+        assert outcomes + k.transshipped == k.customers
 
 
 def test_same_seed_same_numbers_for_one_and_two_workers() -> None:

@@ -50,6 +50,8 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
         if disrupted:
             names += [f"{kind}@{name}" for kind in feature_names(Feature.DISRUPTIONS)]
     stores = store_names(models)
+    if any(m.network is not None and m.network.transshipment is not None for m in models):
+        names += feature_names(Feature.TRANSSHIPMENT)
     if stores:
         per_store = [k for k in names if "@" not in k]
         names += feature_names(Feature.NETWORK)
@@ -112,7 +114,7 @@ def _store_values(c: Counters, waits: WaitSketch, h: float, cfg: ModelConfig, ti
     }
 
 
-_SUMMED = ("revenue", "lost_revenue", "holding_cost", "backorder_cost", "lost_sale_cost")
+_SUMMED = ("revenue", "lost_revenue", "holding_cost", "backorder_cost", "lost_sale_cost", "transshipment_cost")
 """Money a network adds up over its stores (each store at its own price and costs)."""
 
 
@@ -133,9 +135,13 @@ def _network_values(result: ReplicationResult, cfg: ModelConfig, time_unit: str)
     net = cfg.network
     values: dict[str, float] = {}
     per: dict[str, dict[str, float]] = {}
+    lateral = net.transshipment.cost if net.transshipment is not None else 0.0
     for name, s in result.network.stores.items():
         v = _store_values(s.counters, s.waits, h, net.store_model(name), time_unit)
         v["mean_lead_time"] = _ratio(s.lead_sum, s.completed)
+        v["transship_rate"] = _ratio(s.counters.transshipped, s.counters.customers)
+        v["transshipment_cost"] = lateral * s.counters.transshipped_units
+        v["profit"] -= v["transshipment_cost"]
         per[name] = v
         values.update({f"{k}@{name}": x for k, x in v.items()})
     total = _store_values(result.counters, result.waits, h, cfg, time_unit)
@@ -150,12 +156,14 @@ def _network_values(result: ReplicationResult, cfg: ModelConfig, time_unit: str)
     total["orders_placed"] = float(sum(s.orders for s in result.suppliers.values()))
     total["units_ordered"] = float(sum(s.units for s in result.suppliers.values()))
     total["stockout_fraction"] = sum(v["stockout_fraction"] for v in per.values()) / len(per)
+    total["transship_rate"] = _ratio(result.counters.transshipped, result.counters.customers)
     total["profit"] = (
         total["revenue"]
         - total["ordering_cost"]
         - total["holding_cost"]
         - total["backorder_cost"]
         - total["lost_sale_cost"]
+        - total["transshipment_cost"]
     )
     values.update(total)
     values["warehouse_fill_rate"] = _ratio(w.filled_at_once, w.orders)

@@ -98,6 +98,8 @@ class Feature(StrEnum):
     """Some policy lists several suppliers (reported for every supplier)."""
     DISRUPTIONS = "disruptions"
     """The supplier has ``disruptions`` in some policy."""
+    TRANSSHIPMENT = "transshipment"
+    """Some policy's network has ``transshipment`` (ship from another store)."""
     NETWORK = "network"
     """The scenario has a ``network:`` (a warehouse and its stores); every indicator is then also
     reported per store as ``KPI@STORE``."""
@@ -174,6 +176,8 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("cost@NAME", "Ordering cost", _M, _SUPPLIERS, _NO, Feature.SEVERAL_SUPPLIERS),
     Kpi("down_fraction@NAME", "Time down", _F, _SUPPLIERS, _NO, Feature.DISRUPTIONS),
     Kpi("orders_delayed@NAME", "Orders delayed by outages", _C, _SUPPLIERS, _NO, Feature.DISRUPTIONS),
+    Kpi("transship_rate", "Shipped from another store", _F, _SERVICE, _NO, Feature.TRANSSHIPMENT),
+    Kpi("transshipment_cost", "Transshipment cost", _M, _MONEY, _LO, Feature.TRANSSHIPMENT),
     Kpi("warehouse_fill_rate", "Store orders shipped at once", _F, Group.WAREHOUSE, _HI, Feature.NETWORK),
     Kpi("warehouse_avg_on_hand", "Average units at the warehouse", _U, Group.WAREHOUSE, _NO, Feature.NETWORK),
     Kpi("warehouse_avg_backorders", "Average units owed to stores", _U, Group.WAREHOUSE, _LO, Feature.NETWORK),

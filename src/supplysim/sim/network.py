@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from supplysim.scenario import ModelConfig
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.sim.clock import WARMUP, Clock, Timer
-from supplysim.sim.customers import Customer, CustomerSource
+from supplysim.sim.customers import MAX_WAIT, QTY, TIME, Customer, CustomerSource
 from supplysim.sim.ports import StoreView
 from supplysim.sim.recorder import PathRecorder, PathWindow
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.results import ReplicationResult, SupplierStats
 from supplysim.sim.sourcing import Single, SourcingRule, build_sourcing
 from supplysim.sim.stats import Counters, WaitSketch
-from supplysim.sim.stockout import build_stockout
+from supplysim.sim.stockout import StockoutPolicy, build_stockout
 from supplysim.sim.store import Store
 from supplysim.sim.streams import Streams
 from supplysim.sim.supplier import Order, Supplier, build_suppliers
@@ -42,7 +42,7 @@ from supplysim.sim.warehouse import (
     WarehouseStats,
 )
 
-__all__ = ["NetworkReplication"]
+__all__ = ["NetworkReplication", "Transshipping"]
 
 
 class _Located(list[TraceRow]):
@@ -55,6 +55,40 @@ class _Located(list[TraceRow]):
 
     def append(self, row: TraceRow) -> None:
         self.shared.append(row._replace(note=f"{self.location}: {row.note}" if row.note else self.location))
+
+
+class Transshipping(StockoutPolicy):
+    """Lateral transshipment before the store's own stockout policy (``network.transshipment``).
+
+    A customer the store cannot serve from its own available stock is offered the units from
+    another store: the one with the most available units among those that can cover the whole
+    request (ties: the store listed first). The customer accepts unless the transshipment time
+    exceeds its segment's ``max_wait``; the units leave the other store at once and the customer
+    has them after ``time``. Otherwise the store's own policy (backorder or lost sales) applies.
+    """
+
+    def __init__(self, inner: StockoutPolicy, name: str, stores: dict[str, Store], time: float) -> None:
+        self.inner = inner
+        self.name = name
+        self.stores = stores
+        """Every store of the network, in listed order (filled as they are built)."""
+        self.time = time
+
+    def on_shortage(self, store: StoreView, customer: Customer, cid: int) -> None:
+        qty = customer[QTY]
+        if customer[MAX_WAIT] >= self.time:
+            best: tuple[str, Store] | None = None
+            for name, other in self.stores.items():
+                if name == self.name or other.available < qty:
+                    continue
+                if best is None or other.available > best[1].available:
+                    best = (name, other)
+            if best is not None:
+                now = customer[TIME]
+                best[1].send_lateral(now, cid, qty, self.name)
+                self.stores[self.name].sell_lateral(now, cid, qty, best[0], self.time)
+                return
+        self.inner.on_shortage(store, customer, cid)
 
 
 class NetworkReplication:
@@ -110,11 +144,16 @@ class NetworkReplication:
                 model,
                 build_rule(model.replenishment),
                 self._supply(name, link_cfg, transit),
-                build_stockout(model),
+                self._stockout(name, model),
                 trace=self._trace(name),
                 waitlist=Waitlist(model.store.waitlist) if model.store.waitlist is not None else None,
                 goodwill=Goodwill(model.demand.goodwill) if model.demand.goodwill is not None else None,
             )
+
+    def _stockout(self, name: str, model: ModelConfig) -> StockoutPolicy:
+        policy = build_stockout(model)
+        lateral = self.network.transshipment
+        return Transshipping(policy, name, self.stores, lateral.time) if lateral is not None else policy
 
     def _trace(self, location: str) -> list[TraceRow] | None:
         return _Located(self.rows, location) if self.rows is not None else None

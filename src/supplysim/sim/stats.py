@@ -153,6 +153,12 @@ class Counters:
     """Of those, customers who bought when stock returned."""
     goodwill_lost: int = 0
     """Potential customers of the window who went to competitors (goodwill)."""
+    transshipped: int = 0
+    """Customers served from another store's stock (a network's lateral transshipment)."""
+    transshipped_units: int = 0
+    """Units those customers bought (sold here, shipped from the other store)."""
+    lateral_out: int = 0
+    """Units this store shipped to another store's customers."""
     orders_placed: int = 0
     units_ordered: int = 0
     ordering_cost: float = 0.0
@@ -165,12 +171,12 @@ class Counters:
     @property
     def customers(self) -> int:
         """Arrivals in the window."""
-        return self.served_immediately + self.lost + self.backordered
+        return self.served_immediately + self.lost + self.backordered + self.transshipped
 
     @property
     def units_demanded(self) -> int:
         """Units wanted by the window's arrivals."""
-        return self.immediate_units + self.lost_units + self.backordered_units
+        return self.immediate_units + self.lost_units + self.backordered_units + self.transshipped_units
 
     @property
     def units_at_arrival(self) -> int:
@@ -179,13 +185,25 @@ class Counters:
 
     @property
     def units_shipped(self) -> int:
-        """Units shipped in the window (revenue is booked on these)."""
-        return self.immediate_units + self.partial_units + self.shipped_from_queue + self.recovered_units
+        """Units shipped in the window to this store's customers (revenue is booked on these)."""
+        return (
+            self.immediate_units
+            + self.partial_units
+            + self.shipped_from_queue
+            + self.recovered_units
+            + self.transshipped_units
+        )
+
+    @property
+    def units_from_stock(self) -> int:
+        """Units that left this store's stock in the window: its customers' (except those shipped
+        from another store) and other stores' customers' (lateral transshipment)."""
+        return self.units_shipped - self.transshipped_units + self.lateral_out
 
     @property
     def total_shipped(self) -> int:
-        """Units shipped over the whole run (conservation check)."""
-        return self.shipped_before_window + self.units_shipped
+        """Units that left the stock over the whole run (conservation check)."""
+        return self.shipped_before_window + self.units_from_stock
 
     @staticmethod
     def total(parts: list[Counters]) -> Counters:
