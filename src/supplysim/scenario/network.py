@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from supplysim.scenario.base import Frozen, Label
 from supplysim.scenario.distributions import Duration
 from supplysim.scenario.limits import MAX_SUPPLIERS
-from supplysim.scenario.merge import MODEL_SECTIONS, STORE_SECTIONS, deep_merge
+from supplysim.scenario.merge import MODEL_SECTIONS, STORE_SECTIONS, deep_merge, override_body
 from supplysim.scenario.specs import Replenishment  # specs imports this module at its end
 
 if TYPE_CHECKING:
@@ -152,11 +152,20 @@ def resolve_network(model: ModelSections) -> None:
     for name, store in net.stores.items():
         written = store.overrides()
         try:
-            models[name] = ModelConfig.model_validate(deep_merge(base, written))
+            resolved = models[name] = ModelConfig.model_validate(deep_merge(base, written))
         except ValidationError as exc:
             loc, msg = _first_error(exc)
             at = ("network", "stores", name, *loc) if loc and loc[0] in written else loc
             raise _error(at, f"{msg} (store {name!r})") from None
+        # Keep the override in its canonical form, what the store's model differs in from the
+        # model's own sections: equal models then have equal networks, however they were written
+        # (a resolved scenario.yaml reloads equal; ``scenario_source`` diffs the policies cleanly).
+        canonical = override_body(
+            {k: base[k] for k in STORE_SECTIONS if k in base},
+            resolved.model_dump(mode="json", by_alias=True, include=set(STORE_SECTIONS)),
+        )
+        for key in STORE_SECTIONS:
+            object.__setattr__(store, key, (canonical or {}).get(key))
     net._models = models
 
 

@@ -133,7 +133,7 @@ class NetworkReplication:
             link_cfg = SupplierConfig.model_validate(
                 {
                     "name": w.name,
-                    "lead_time": spec.transit_time.model_dump(mode="json"),
+                    "lead_time": spec.transit_time.model_dump(mode="json", by_alias=True),
                     "no_crossing": spec.no_crossing,
                     "unit_cost": spec.transport_cost,
                 }

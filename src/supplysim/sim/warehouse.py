@@ -33,7 +33,7 @@ from supplysim.scenario import Replenishment
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.sim.clock import Clock
 from supplysim.sim.ports import StoreView
-from supplysim.sim.quotes import Outlook, quoted_wait
+from supplysim.sim.quotes import Outlook
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
@@ -316,31 +316,34 @@ class Warehouse:
     def expected_delays(self, now: float) -> dict[StoreOrder, float]:
         """Expected remaining wait at the warehouse of each queued order [time]: the order's last unit
         is the k-th still to arrive, k = (units owed up to and including it) − on hand, and arrives
-        when the warehouse's outstanding orders bring it (:func:`~supplysim.sim.quotes.quoted_wait`)."""
+        when the warehouse's outstanding orders bring it (the rule of
+        :func:`~supplysim.sim.quotes.quoted_wait`, for the whole queue at once)."""
         if not self.queue:
             return {}
-        outlooks, new = self._outlooks(now)
-        out: dict[StoreOrder, float] = {}
-        owed = 0
-        for request in self.queue:
-            owed += request.qty
-            out[request] = quoted_wait(now, owed - self.on_hand, outlooks, new)
-        return out
+        needs = np.cumsum([r.qty for r in self.queue]) - self.on_hand
+        return dict(zip(self.queue, self._arrivals(now, needs).tolist(), strict=True))
 
     def expected_delay_of_new(self, now: float, qty: int) -> float:
         """Expected wait at the warehouse of a new store order of ``qty`` units [time]."""
         need = self.backordered + qty - self.on_hand
         if need <= 0:
             return 0.0
-        outlooks, new = self._outlooks(now)
-        return quoted_wait(now, need, outlooks, new)
+        return float(self._arrivals(now, np.array([need]))[0])
 
-    def _outlooks(self, now: float) -> tuple[list[Outlook], float]:
+    def _arrivals(self, now: float, needs: np.ndarray) -> np.ndarray:
+        """Expected time until the ``needs``-th units still to arrive are here (0 for needs ≤ 0) [time]."""
         when = self.rule.next_order_time(now)
         outlooks = [s.outlook(now, when) for s in self.suppliers]
         assert self.sourcing is not None
-        via = self.suppliers.index(self.sourcing.quote_supplier(now))
-        return outlooks, outlooks[via].new_arrival
+        new = outlooks[self.suppliers.index(self.sourcing.quote_supplier(now))].new_arrival
+        times = np.concatenate([o.times for o in outlooks]) if len(outlooks) > 1 else outlooks[0].times
+        units = np.concatenate([o.units for o in outlooks]) if len(outlooks) > 1 else outlooks[0].units
+        order = np.argsort(times, kind="stable")
+        covered = np.cumsum(units[order])
+        idx = np.searchsorted(covered, needs)
+        sorted_times = np.append(times[order], new)
+        out = sorted_times[np.minimum(idx, len(order))] - now
+        return np.where(needs <= 0, 0.0, out)
 
     # ------------------------------------------------------------------ replenishment
 
