@@ -118,6 +118,9 @@ def test_policies_merge_over_the_network_and_a_policy_beats_a_store_override() -
         ("network.warehouse.name=s1", "must be unique"),
         ("network.stores.s0.supplier.lead_time=1", "unknown key 'supplier'"),
         ("network.stores.s0.transit_time=-1", "network.stores.s0.transit_time"),
+        ("network.warehouse.demand.rat=1", "did you mean 'rate'"),
+        ("network.warehouse.segments=[]", "add `demand:` or remove it"),
+        ("network.warehouse.demand.goodwill.churn=1", "cannot have goodwill"),
     ],
 )
 def test_located_errors(setting: str, expected: str) -> None:
@@ -227,6 +230,22 @@ def test_a_transshipment() -> None:
     assert values["revenue@s0"] == 20.0 and values["revenue@s2"] == 0.0  # the sale is s0's
     assert values["fill_rate@s0"] == 0.5
     assert rep.stores["s2"].on_hand == 2 and rep.stores["s2"].on_order == 1  # s2 reordered the unit it gave
+
+
+def test_the_warehouse_shares_its_stock_first_come_first_served_with_its_own_customers() -> None:
+    # one unit at the warehouse (level 1, L0 = 4): whoever comes first gets it
+    text = network_yaml(1, 4, [(1, 1, 1)], extra_warehouse=", demand: {rate: 1}")
+    rep, result = scripted(text, {"s0": [cust(1)], "dc": [cust(2)]}, 20)
+    tr = result.trace
+    assert rows(tr, Event.SHIP, "dc") == [(1.0, 1), (5.0, 1)]  # to s0 at once; the web customer waits 3
+    values = indicators(result, rep.cfg, kpi_names([rep.cfg]))
+    assert values["mean_wait@dc"] == 3.0 and values["fill_rate@dc"] == 0.0
+    assert values["warehouse_fill_rate"] == 1.0 and values["customers"] == 2.0
+    rep, result = scripted(text, {"s0": [cust(1)], "dc": [cust(0.5)]}, 20)
+    assert rows(result.trace, Event.SHIP, "dc") == [(0.5, 1), (4.5, 1)]  # the store order waits 3.5
+    values = indicators(result, rep.cfg, kpi_names([rep.cfg]))
+    assert values["fill_rate@dc"] == 1.0 and values["warehouse_mean_delay"] == 3.5
+    assert values["revenue"] == 20.0 and values["revenue@dc"] == 10.0
 
 
 # ------------------------------------------------------------------ the two-echelon theory
@@ -385,16 +404,24 @@ def test_a_store_is_unchanged_when_another_changes_while_the_warehouse_never_run
     stockout=st.sampled_from(["backorder", "lost_sales"]),
     partial=st.booleans(),
     lateral=st.booleans(),
+    direct=st.booleans(),
     seed=st.integers(0, 1000),
 )
 def test_every_customer_has_one_outcome_and_units_are_conserved(
-    s0: int, stores: list[tuple[float, int, float]], stockout: str, partial: bool, lateral: bool, seed: int
+    s0: int,
+    stores: list[tuple[float, int, float]],
+    stockout: str,
+    partial: bool,
+    lateral: bool,
+    direct: bool,
+    seed: int,
 ) -> None:
+    own = ", demand: {rate: 0.5}, store: {partial_shipments: true}" if direct else ""
     text = network_yaml(
         s0,
         2.0,
         stores,
-        extra_warehouse=f", partial_shipments: {str(partial).lower()}",
+        extra_warehouse=f", partial_shipments: {str(partial).lower()}{own}",
         extra="  transshipment: {time: 0.25}\n" if lateral else "",
     )
     text = text.replace(
@@ -407,7 +434,8 @@ def test_every_customer_has_one_outcome_and_units_are_conserved(
     assert result.network is not None
     c = result.counters
     per = result.network.stores.values()
-    assert c.customers == sum(s.counters.customers for s in per)
+    own = result.network.warehouse.direct
+    assert c.customers == sum(s.counters.customers for s in per) + (own.counters.customers if own else 0)
     for s in per:
         k = s.counters
         outcomes = k.served_immediately + k.served_after_wait + k.lost + k.cancelled + k.expired + k.pending

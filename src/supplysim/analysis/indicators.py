@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # only read here: the numbers need no simulator
     from supplysim.sim.results import ReplicationResult
     from supplysim.sim.stats import Counters, WaitSketch
 
-__all__ = ["KPIS", "indicators", "kpi_names", "store_names"]
+__all__ = ["KPIS", "indicators", "kpi_names", "locations", "store_names"]
 
 
 def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
@@ -49,7 +49,7 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
             names += [f"{kind}@{name}" for kind in feature_names(Feature.SEVERAL_SUPPLIERS)]
         if disrupted:
             names += [f"{kind}@{name}" for kind in feature_names(Feature.DISRUPTIONS)]
-    stores = store_names(models)
+    stores = locations(models)
     if any(m.network is not None and m.network.transshipment is not None for m in models):
         names += feature_names(Feature.TRANSSHIPMENT)
     if stores:
@@ -58,6 +58,15 @@ def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
         for store in stores:
             names += [f"{k}@{store}" for k in per_store] + [f"mean_lead_time@{store}"]
     return tuple(names)
+
+
+def locations(models: Iterable[ModelConfig]) -> list[str]:
+    """Where the network's customers buy: its stores, then the warehouse when it has its own customers."""
+    out: dict[str, None] = {}
+    for m in models:
+        if m.network is not None:
+            out.update(dict.fromkeys(m.network.locations))
+    return list(out)
 
 
 def store_names(models: Iterable[ModelConfig]) -> list[str]:
@@ -144,10 +153,19 @@ def _network_values(result: ReplicationResult, cfg: ModelConfig, time_unit: str)
         v["profit"] -= v["transshipment_cost"]
         per[name] = v
         values.update({f"{k}@{name}": x for k, x in v.items()})
+    w = result.network.warehouse
+    stores = list(per)
+    direct = net.direct_model()
+    if w.direct is not None and direct is not None:
+        v = _store_values(w.direct.counters, w.direct.waits, h, direct, time_unit)
+        v["mean_lead_time"] = math.nan
+        v["transship_rate"] = 0.0
+        v["transshipment_cost"] = 0.0
+        per[net.warehouse.name] = v
+        values.update({f"{k}@{net.warehouse.name}": x for k, x in v.items()})
     total = _store_values(result.counters, result.waits, h, cfg, time_unit)
     for k in _SUMMED:
         total[k] = sum(v[k] for v in per.values())
-    w = result.network.warehouse
     wh_holding = net.warehouse_holding_cost(cfg.holding_cost_per_time(time_unit)) * w.area_on_hand
     total["holding_cost"] += wh_holding
     total["ordering_cost"] = sum(s.cost for s in result.suppliers.values()) + sum(
@@ -155,7 +173,8 @@ def _network_values(result: ReplicationResult, cfg: ModelConfig, time_unit: str)
     )
     total["orders_placed"] = float(sum(s.orders for s in result.suppliers.values()))
     total["units_ordered"] = float(sum(s.units for s in result.suppliers.values()))
-    total["stockout_fraction"] = sum(v["stockout_fraction"] for v in per.values()) / len(per)
+    total["stockout_fraction"] = sum(per[n]["stockout_fraction"] for n in stores) / len(stores)
+    total["avg_on_hand"] = sum(per[n]["avg_on_hand"] for n in stores)
     total["transship_rate"] = _ratio(result.counters.transshipped, result.counters.customers)
     total["profit"] = (
         total["revenue"]

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.indicators import store_names
+from supplysim.analysis.indicators import locations
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import Group, format_value, grouped, location_of, lookup
 from supplysim.analysis.regression import Comparison, FailOn, Verdict
@@ -81,8 +81,8 @@ def comparison_table(exp: Experiment) -> Table:
 
 def _by_location(exp: Experiment) -> list[tuple[Group, tuple[str, ...], str]]:
     """The table's sections: for a network, the totals first, then each store, then the warehouse
-    (``docs/network.md``); otherwise the groups of the registry."""
-    stores = store_names(exp.scenario.policies.values())
+    (and its own customers, ``KPI@WAREHOUSE``; ``docs/network.md``); otherwise the groups of the registry."""
+    stores = locations(exp.scenario.policies.values())
     if not stores:
         return [(group, kpis, group.value) for group, kpis in grouped(exp.kpis)]
     totals = [k for k in exp.kpis if location_of(k, stores) is None and lookup(k).group is not Group.WAREHOUSE]
@@ -91,7 +91,7 @@ def _by_location(exp: Experiment) -> list[tuple[Group, tuple[str, ...], str]]:
         mine = [k for k in exp.kpis if location_of(k, stores) == store]
         out += [(group, kpis, f"{store} — {group.value}") for group, kpis in grouped(mine)]
     warehouse = [k for k in exp.kpis if lookup(k).group is Group.WAREHOUSE]
-    out += [(group, kpis, group.value) for group, kpis in grouped(warehouse)]
+    out += [(group, kpis, f"{group.value} — stock and store orders") for group, kpis in grouped(warehouse)]
     return out
 
 

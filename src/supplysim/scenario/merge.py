@@ -88,6 +88,13 @@ def _fold_into_stores(base: dict[str, Any], body: dict[str, Any] | None, merged:
     base_stores = base_net.get("stores") if isinstance(base_net, dict) else None
     body_net = body.get("network") if body else None
     body_stores = body_net.get("stores") if isinstance(body_net, dict) else None
+    warehouse = network.get("warehouse")
+    if isinstance(warehouse, dict) and warehouse.get("demand") is not None:
+        own = base_net.get("warehouse") if isinstance(base_net, dict) else None
+        mine = body_net.get("warehouse") if isinstance(body_net, dict) else None
+        if isinstance(own, dict):
+            direct = {k: v for k, v in general.items() if k != "replenishment"}  # the warehouse keeps its own rule
+            warehouse = deep_merge(deep_merge(own, direct), mine if isinstance(mine, dict) else {})
     stores = {}
     for name, store in network["stores"].items():
         own = base_stores.get(name) if isinstance(base_stores, dict) else None
@@ -96,4 +103,4 @@ def _fold_into_stores(base: dict[str, Any], body: dict[str, Any] | None, merged:
             stores[name] = store
             continue
         stores[name] = deep_merge(deep_merge(own, general), mine if isinstance(mine, dict) else {})
-    return {**merged, "network": {**network, "stores": stores}}
+    return {**merged, "network": {**network, "warehouse": warehouse, "stores": stores}}

@@ -28,7 +28,10 @@ from supplysim.scenario.specs import Replenishment  # specs imports this module 
 if TYPE_CHECKING:
     from supplysim.scenario.specs import ModelConfig, ModelSections
 
-__all__ = ["Network", "NetworkStore", "Transshipment", "WarehouseSpec", "resolve_network"]
+DIRECT_SECTIONS = ("product", "demand", "segments", "store")
+"""The model sections the warehouse's own customers may override."""
+
+__all__ = ["DIRECT_SECTIONS", "Network", "NetworkStore", "Transshipment", "WarehouseSpec", "resolve_network"]
 
 
 class Transshipment(Frozen):
@@ -52,6 +55,17 @@ class WarehouseSpec(Frozen):
     """h₀ per unit per time unit; none = the model's h (``product.holding_cost`` or ``holding_rate``)."""
     partial_shipments: bool = False
     """Ship part of a store order when stock is short (default: whole orders only)."""
+    product: Any = None
+    demand: Any = None
+    """The warehouse's own customers (web orders), as overrides of the base model's demand; none = no
+    direct customers. With it, ``product``, ``segments`` and ``store`` (stockout rules) override the
+    base model for those customers."""
+    segments: Any = None
+    store: Any = None
+
+    def overrides(self) -> dict[str, Any]:
+        """The model sections the warehouse's own customers override (raw, as written)."""
+        return {k: getattr(self, k) for k in DIRECT_SECTIONS if getattr(self, k) is not None}
 
 
 class NetworkStore(Frozen):
@@ -83,6 +97,17 @@ class Network(Frozen):
     transshipment: Transshipment | None = None
 
     _models: dict[str, ModelConfig] = PrivateAttr(default_factory=dict)
+    _direct: ModelConfig | None = PrivateAttr(default=None)
+
+    def direct_model(self) -> ModelConfig | None:
+        """The model of the warehouse's own customers (base ⊕ the warehouse's overrides ⊕ the policy),
+        or None without ``network.warehouse.demand``."""
+        return self._direct
+
+    @property
+    def locations(self) -> list[str]:
+        """Where customers buy: the stores, then the warehouse when it has its own customers."""
+        return [*self.stores, self.warehouse.name] if self.warehouse.demand is not None else list(self.stores)
 
     def store_model(self, name: str) -> ModelConfig:
         """Store ``name``'s complete model (base ⊕ its override ⊕ the policy)."""
@@ -167,6 +192,39 @@ def resolve_network(model: ModelSections) -> None:
         for key in STORE_SECTIONS:
             object.__setattr__(store, key, (canonical or {}).get(key))
     net._models = models
+    w = net.warehouse
+    if w.demand is None:
+        for key in ("product", "segments", "store"):
+            if getattr(w, key) is not None:
+                raise _error(
+                    ("network", "warehouse", key),
+                    f"{key} describes the warehouse's own customers, but it has none: add `demand:` or remove it",
+                )
+        return
+    written = w.overrides()
+    try:
+        direct = ModelConfig.model_validate(deep_merge(base, written))
+    except ValidationError as exc:
+        loc, msg = _first_error(exc)
+        at = ("network", "warehouse", *loc) if loc and loc[0] in written else loc
+        raise _error(at, f"{msg} (the warehouse's own customers)") from None
+    for key, what in (("waitlist", "a waitlist"), ("goodwill", "goodwill")):
+        if (direct.store.waitlist if key == "waitlist" else direct.demand.goodwill) is not None:
+            raise _error(
+                ("network", "warehouse", "store" if key == "waitlist" else "demand", key),
+                f"the warehouse's own customers cannot have {what} (it is a store feature)",
+            )
+    canonical = (
+        override_body(
+            {k: base[k] for k in DIRECT_SECTIONS if k in base},
+            direct.model_dump(mode="json", by_alias=True, include=set(DIRECT_SECTIONS)),
+        )
+        or {}
+    )
+    canonical.setdefault("demand", {})
+    for key in DIRECT_SECTIONS:
+        object.__setattr__(w, key, canonical.get(key))
+    net._direct = direct
 
 
 def check_policy_stores(data: dict[str, Any]) -> None:

@@ -123,6 +123,10 @@ class NetworkReplication:
             cfg, env, self.streams.located(w.name), self.warehouse.on_delivery, self._trace(w.name), lead_times
         )
         self.warehouse.attach(suppliers, build_sourcing(cfg.sourcing, suppliers, self.warehouse.view()))
+        self.direct = net.direct_model()
+        """The model of the warehouse's own customers, if it has any."""
+        if self.direct is not None:
+            self.warehouse.serve_directly(self.direct)
         self.links: dict[str, WarehouseLink] = {}
         self.stores: dict[str, Store] = {}
         self.models: dict[str, ModelConfig] = {}
@@ -209,15 +213,20 @@ class NetworkReplication:
             store.rule.start(env, store)
 
         names = list(self.stores)
+        models = dict(self.models)
+        arrives = [s.arrive if s.goodwill is None else s.arrive_if_goodwill for s in stores]
+        if self.direct is not None:  # the warehouse's own customers: one more location, listed last
+            names.append(warehouse.name)
+            models[warehouse.name] = self.direct
+            arrives.append(warehouse.arrive)
         sources: list[Iterable[Customer]] = [
             customers.get(name, ())
             if customers is not None
-            else CustomerSource(self.models[name], self.streams.located(name), end)
+            else CustomerSource(models[name], self.streams.located(name), end)
             for name in names
         ]
         merged = heapq.merge(*(_tagged(k, source) for k, source in enumerate(sources)))
-        arrives = [s.arrive if s.goodwill is None else s.arrive_if_goodwill for s in stores]
-        counts = [0] * len(stores)
+        counts = [0] * len(names)
 
         def arrive(item: tuple[float, int, Customer], cid: int) -> None:
             k = item[1]
@@ -229,7 +238,9 @@ class NetworkReplication:
         env.run_before(end, -1)
         env.advance_to(end)
         warehouse.finish(end)
-        for store, n in zip(stores, counts, strict=True):
+        if self.direct is not None and warehouse.counters.customers != counts[-1]:
+            raise AssertionError(f"warehouse: {counts[-1]} arrivals, {warehouse.counters.customers} customers")
+        for store, n in zip(stores, counts, strict=False):
             store.finish(end)
             store.check_invariants(n)
         warehouse.check()
@@ -247,14 +258,14 @@ class NetworkReplication:
         stores = self.stores.values()
         start = w.initial_stock + sum(s.initial_stock for s in stores)
         on_hand = w.on_hand + sum(s.on_hand for s in stores)
-        sold = sum(s.counters.total_shipped for s in stores)
+        sold = sum(s.counters.total_shipped for s in stores) + w.total_shipped - w.shipped_to_stores
         moving = self.in_transit()
         if start + w.total_received != on_hand + moving + sold:
             raise AssertionError(
                 f"network units not conserved: initial {start} + received {w.total_received} != on hand {on_hand} "
                 f"+ in transit {moving} + shipped to customers {sold}"
             )
-        if sum(s.counters.total_received for s in stores) != w.total_shipped - moving:
+        if sum(s.counters.total_received for s in stores) != w.shipped_to_stores - moving:
             raise AssertionError("units shipped by the warehouse and received by the stores differ")
 
     def _result(self, horizon: float, end: float, recorder: PathRecorder | None) -> ReplicationResult:
@@ -275,6 +286,12 @@ class NetworkReplication:
         waits = WaitSketch()
         for store in self.stores.values():
             waits.add_all(store.waits)
+        counters = [s.counters for s in self.stores.values()]
+        direct = None
+        if self.direct is not None:
+            waits.add_all(w.waits)
+            counters.append(w.counters)
+            direct = StoreResult(w.counters, w.waits, 0, 0, 0.0, 0, 0, 0.0)
         stats = {
             s.name: SupplierStats(
                 s.orders, s.units, s.cost, s.lead_sum, s.delayed, s.outages.finish(end) if s.outages else None
@@ -282,7 +299,7 @@ class NetworkReplication:
             for s in w.suppliers
         }
         return ReplicationResult(
-            Counters.total([s.counters for s in self.stores.values()]),
+            Counters.total(counters),
             waits,
             horizon,
             w.on_hand + sum(s.on_hand for s in self.stores.values()),
@@ -292,7 +309,13 @@ class NetworkReplication:
             NetworkResult(
                 per_store,
                 WarehouseStats(
-                    w.orders, w.filled_at_once, w.delayed_done, w.delay_sum, w.area_on_hand, w.area_backorders
+                    w.orders,
+                    w.filled_at_once,
+                    w.delayed_done,
+                    w.delay_sum,
+                    w.area_on_hand,
+                    w.area_backorders,
+                    direct,
                 ),
             ),
         )

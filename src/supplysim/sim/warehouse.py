@@ -22,6 +22,7 @@ callbacks and events of the clock; no process per order.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,14 +30,16 @@ from typing import cast
 
 import numpy as np
 
-from supplysim.scenario import Replenishment
+from supplysim.scenario import ModelConfig, Replenishment
 from supplysim.scenario import Supplier as SupplierConfig
-from supplysim.sim.clock import Clock
+from supplysim.sim.clock import CANCEL, Clock, Timer
+from supplysim.sim.customers import QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import Outlook
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
+from supplysim.sim.stockout import StockoutPolicy, build_stockout
 from supplysim.sim.supplier import Order, Supplier, residual_lead_time
 from supplysim.sim.trace import NO_WAIT, Event, Trace, TraceRow
 
@@ -61,6 +64,24 @@ class StoreOrder:
         """Shipments of this order on their way to the store."""
         self.counted = counted
         """Placed inside the measured window."""
+
+    alive = True
+    """A store order never gives up (the queue's entries share this flag with :class:`DirectOrder`)."""
+
+
+class DirectOrder:
+    """One of the warehouse's own customers waiting in its FCFS queue (with the store orders)."""
+
+    __slots__ = ("alive", "arrived", "counted", "id", "qty")
+
+    def __init__(self, id: int, arrived: float, qty: int, counted: bool) -> None:
+        self.id = id
+        self.arrived = arrived
+        self.qty = qty
+        """Units not yet shipped."""
+        self.counted = counted
+        self.alive = True
+        """False once served, cancelled or expired (the queue drops dead entries lazily)."""
 
 
 class Shipment(Order):
@@ -193,14 +214,32 @@ class Warehouse:
         self.on_hand = initial_stock
         self.on_order = 0
         self.backordered = 0
-        self.queue: deque[StoreOrder] = deque()
+        self.queue: deque[StoreOrder | DirectOrder] = deque()
+        self.waiting = 0
+        """Live entries of the queue: store orders and the warehouse's own customers waiting."""
         self.suppliers: list[Supplier] = []
         self.sourcing: SourcingRule | None = None
         self.total_received = 0
         self.total_shipped = 0
+        """Units shipped over the run, to stores and to the warehouse's own customers."""
+        self.shipped_to_stores = 0
+        self.counters = Counters()
+        """The warehouse's own customers (without them, all zero)."""
+        self.waits = WaitSketch()
+        self.direct: StockoutPolicy | None = None
+        self.direct_partial = False
+        self.expire_after = math.inf
+        self.direct_owed = 0
+        """Units owed to the warehouse's own waiting customers (part of ``backordered``)."""
         self.t_last = 0.0
         self.measuring = False
         self.reset_window()
+
+    def serve_directly(self, cfg: ModelConfig) -> None:
+        """The warehouse also has its own customers (web orders), with ``cfg``'s stockout rules."""
+        self.direct = build_stockout(cfg)
+        self.direct_partial = cfg.store.partial_shipments
+        self.expire_after = cfg.store.expire_after if cfg.store.expire_after is not None else math.inf
 
     def attach(self, suppliers: list[Supplier], sourcing: SourcingRule) -> None:
         """The outside supplier(s) (delivering to :meth:`on_delivery`) and the sourcing rule over them."""
@@ -211,17 +250,13 @@ class Warehouse:
     # ------------------------------------------------------------------ as the sourcing rules see it
 
     @property
-    def waiting(self) -> int:
-        """Store orders waiting at the warehouse."""
-        return len(self.queue)
+    def available(self) -> int:
+        """Units on hand that nobody waits for (all of them when nobody waits, else 0: FCFS)."""
+        return self.on_hand if not self.backordered else 0
 
     @property
-    def available(self) -> int:
-        return self.on_hand if not self.queue else 0
-
-    def quote(self, now: float, qty: int) -> float:
-        """Expected delay of a new store order of ``qty`` units [time] (the expedite rule reads it)."""
-        return self.expected_delay_of_new(now, qty)
+    def tracing(self) -> bool:
+        return self.trace is not None
 
     def view(self) -> StoreView:
         """The warehouse as the sourcing rules see a stocking point (expedite reads ``waiting`` and ``quote``)."""
@@ -250,6 +285,8 @@ class Warehouse:
     def start_window(self, now: float) -> None:
         self._integrate(now)
         self.reset_window()
+        self.counters.reset_window()
+        self.waits.reset()
         for supplier in self.suppliers:
             supplier.reset_window()
         self.measuring = True
@@ -258,7 +295,12 @@ class Warehouse:
         dt = now - self.t_last
         if dt > 0.0:
             self.area_on_hand += self.on_hand * dt
-            self.area_backorders += self.backordered * dt
+            self.area_backorders += (self.backordered - self.direct_owed) * dt
+            if self.direct is not None:
+                c = self.counters
+                c.area_backorders += self.direct_owed * dt
+                if self.on_hand == 0:
+                    c.stockout_time += dt
             self.t_last = now
 
     def log(self, now: float, event: Event, ident: int, qty: int, note: str = "") -> None:
@@ -274,54 +316,179 @@ class Warehouse:
         if counted:
             self.orders += 1
         qty = request.qty
-        if not self.queue and self.on_hand >= qty:
+        if not self.backordered and self.on_hand >= qty:
             if counted:
                 self.filled_at_once += 1
                 self.delayed_done += 1
             self._ship(now, request, qty)
         else:
+            first = not self.backordered
             self.backordered += qty
+            self.waiting += 1
             self.queue.append(request)
             self.log(now, Event.BACKORDER, request.id, qty, f"{request.link.store_name} order waits")
-            if self.partial and len(self.queue) == 1 and self.on_hand > 0:
+            if first and self.on_hand > 0:
                 self._allocate(now)
         self.review_position(now)
 
     def _ship(self, now: float, request: StoreOrder, qty: int) -> None:
         self.on_hand -= qty
         self.total_shipped += qty
+        self.shipped_to_stores += qty
         self.log(now, Event.SHIP, request.id, qty, f"to {request.link.store_name}")
         request.link.dispatch(now, request, qty)
 
     def _allocate(self, now: float) -> None:
-        """Ship to the queue in FCFS order as stock allows."""
+        """Ship to the queue in FCFS order as stock allows (dead entries are dropped as they are met)."""
         queue = self.queue
         while queue and self.on_hand > 0:
             head = queue[0]
+            if not head.alive:
+                queue.popleft()
+                continue
+            direct = isinstance(head, DirectOrder)
             if head.qty > self.on_hand:
-                if not self.partial:
+                if not (self.direct_partial if direct else self.partial):
                     return
                 n = self.on_hand
                 self.backordered -= n
-                self._ship(now, head, n)
+                if isinstance(head, DirectOrder):
+                    self._ship_direct(now, head, n)
+                else:
+                    self._ship(now, head, n)
                 return
             n = head.qty
             self.backordered -= n
+            self.waiting -= 1
             queue.popleft()
+            if isinstance(head, DirectOrder):
+                self._ship_direct(now, head, n)
+                continue
             if head.counted:
                 self.delayed_done += 1
                 self.delay_sum += now - head.arrived
             self._ship(now, head, n)
+        while queue and not queue[0].alive:
+            queue.popleft()
 
-    def expected_delays(self, now: float) -> dict[StoreOrder, float]:
+    # ------------------------------------------------------------------ the warehouse's own customers
+
+    def arrive(self, customer: Customer, cid: int) -> None:
+        """One of the warehouse's own customers arrives: served at once if nobody waits and on hand
+        covers it (FCFS with the store orders), else the stockout policy of its model."""
+        now = customer[TIME]
+        qty = customer[QTY]
+        self._integrate(now)
+        c = self.counters
+        self.log(now, Event.ARRIVE, cid, qty, f"segment {customer[SEGMENT]}")
+        if not self.backordered and self.on_hand >= qty:
+            self.on_hand -= qty
+            self.total_shipped += qty
+            c.served_immediately += 1
+            c.immediate_units += qty
+            self.log(now, Event.SHIP, cid, qty, "served immediately")
+            self.review_position(now)
+            return
+        assert self.direct is not None
+        self.direct.on_shortage(self.view(), customer, cid)
+
+    def _ship_direct(self, now: float, entry: DirectOrder, qty: int) -> None:
+        self.on_hand -= qty
+        self.total_shipped += qty
+        entry.qty -= qty
+        self.direct_owed -= qty
+        self.counters.shipped_from_queue += qty
+        if entry.qty:
+            self.log(now, Event.SHIP, entry.id, qty, "partial shipment")
+            return
+        entry.alive = False
+        wait = now - entry.arrived
+        if entry.counted:
+            self.counters.served_after_wait += 1
+            self.waits.add(wait)
+        if self.trace is not None:
+            note = f"served after waiting {wait:g}"
+            self.trace.append(TraceRow(now, Event.SHIP, entry.id, qty, wait, note, self.name))
+
+    def quote(self, now: float, qty: int) -> float:
+        """The wait quoted to a new customer of the warehouse (or the expedite rule's view) [time]."""
+        return self.expected_delay_of_new(now, qty)
+
+    def lose(self, now: float, cid: int, qty: int, why: str) -> None:
+        self.counters.lost += 1
+        self.counters.lost_units += qty
+        self.log(now, Event.LOST, cid, qty, why)
+
+    def turn_away(self, customer: Customer, cid: int, why: str) -> None:
+        self.lose(customer[TIME], cid, customer[QTY], why)
+
+    def backorder(self, now: float, cid: int, qty: int, patience: float) -> None:
+        """The customer joins the warehouse's FCFS queue, behind every store order already there."""
+        c = self.counters
+        entry = DirectOrder(cid, now, qty, self.measuring)
+        c.backordered += 1
+        c.backordered_units += qty
+        first = not self.backordered
+        self.backordered += qty
+        self.direct_owed += qty
+        self.waiting += 1
+        self.queue.append(entry)
+        self.log(now, Event.BACKORDER, cid, qty, "")
+        if first and self.direct_partial and self.on_hand > 0:
+            n = self.on_hand
+            self.on_hand -= n
+            self.total_shipped += n
+            entry.qty -= n
+            self.backordered -= n
+            self.direct_owed -= n
+            c.partial_units += n
+            self.log(now, Event.SHIP, cid, n, "partial shipment")
+        if patience <= self.expire_after:
+            if patience < math.inf:
+                Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
+        else:
+            Timer(self.env, self.expire_after, CANCEL, self._on_give_up, (entry, False))
+        self.review_position(now)
+
+    def _on_give_up(self, event: Timer) -> None:
+        entry: DirectOrder
+        entry, cancelled = event.item
+        if not entry.alive:
+            return
+        now = self.env.now
+        self._integrate(now)
+        entry.alive = False
+        self.waiting -= 1
+        self.backordered -= entry.qty
+        self.direct_owed -= entry.qty
+        if entry.counted:
+            c = self.counters
+            if cancelled:
+                c.cancelled += 1
+                c.cancelled_units += entry.qty
+            else:
+                c.expired += 1
+                c.expired_units += entry.qty
+        self.log(now, Event.CANCEL if cancelled else Event.EXPIRE, entry.id, entry.qty, "")
+        self._allocate(now)  # the entry may have held up the queue
+        self.review_position(now)
+
+    def ship_recovered(self, now: float, cid: int, qty: int, counted: bool) -> None:
+        raise AssertionError("the warehouse's own customers have no waitlist (refused by the scenario)")
+
+    def count_waitlist_join(self) -> None:
+        raise AssertionError("the warehouse's own customers have no waitlist (refused by the scenario)")
+
+    def expected_delays(self, now: float) -> dict[StoreOrder | DirectOrder, float]:
         """Expected remaining wait at the warehouse of each queued order [time]: the order's last unit
         is the k-th still to arrive, k = (units owed up to and including it) − on hand, and arrives
         when the warehouse's outstanding orders bring it (the rule of
         :func:`~supplysim.sim.quotes.quoted_wait`, for the whole queue at once)."""
-        if not self.queue:
+        live = [r for r in self.queue if r.alive]
+        if not live:
             return {}
-        needs = np.cumsum([r.qty for r in self.queue]) - self.on_hand
-        return dict(zip(self.queue, self._arrivals(now, needs).tolist(), strict=True))
+        needs = np.cumsum([r.qty for r in live]) - self.on_hand
+        return dict(zip(live, self._arrivals(now, needs).tolist(), strict=True))
 
     def expected_delay_of_new(self, now: float, qty: int) -> float:
         """Expected wait at the warehouse of a new store order of ``qty`` units [time]."""
@@ -381,7 +548,13 @@ class Warehouse:
     # ------------------------------------------------------------------ end
 
     def finish(self, now: float) -> None:
+        """Close the window: integrals up to ``now``, own customers still waiting counted as pending."""
         self._integrate(now)
+        c = self.counters
+        for entry in self.queue:
+            if isinstance(entry, DirectOrder) and entry.alive and entry.counted:
+                c.pending += 1
+                c.pending_units += entry.qty
 
     def check(self) -> None:
         """Raise :class:`AssertionError` if the warehouse's books do not balance."""
@@ -390,10 +563,15 @@ class Warehouse:
                 f"warehouse units not conserved: initial {self.initial_stock} + received {self.total_received} != "
                 f"on hand {self.on_hand} + shipped {self.total_shipped}"
             )
-        if sum(r.qty for r in self.queue) != self.backordered or self.on_hand < 0:
+        live = [r for r in self.queue if r.alive]
+        if sum(r.qty for r in live) != self.backordered or len(live) != self.waiting or self.on_hand < 0:
             raise AssertionError("warehouse queue bookkeeping broken")
-        if self.queue and not self.partial and self.on_hand >= self.queue[0].qty:
-            raise AssertionError("a store order waits while the warehouse holds its units")
+        if live and self.on_hand >= live[0].qty:
+            raise AssertionError("an order waits while the warehouse holds its units")
+        c = self.counters
+        outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
+        if outcomes != c.customers:
+            raise AssertionError(f"warehouse customers: {c.customers} customers, {outcomes} outcomes")
         if self.on_order != sum(o.qty for s in self.suppliers for o in s.outstanding):
             raise AssertionError("warehouse on-order bookkeeping broken")
 
@@ -434,6 +612,8 @@ class WarehouseStats:
     """∫ on_hand dt [unit·time]."""
     area_backorders: float
     """∫ units owed to stores dt [unit·time]."""
+    direct: StoreResult | None = None
+    """The warehouse's own customers (``network.warehouse.demand``), if any."""
 
 
 @dataclass(frozen=True)
