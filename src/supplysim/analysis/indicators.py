@@ -174,7 +174,6 @@ def _network_values(result: ReplicationResult, cfg: ModelConfig, time_unit: str)
     total["orders_placed"] = float(sum(s.orders for s in result.suppliers.values()))
     total["units_ordered"] = float(sum(s.units for s in result.suppliers.values()))
     total["stockout_fraction"] = sum(per[n]["stockout_fraction"] for n in stores) / len(stores)
-    total["avg_on_hand"] = sum(per[n]["avg_on_hand"] for n in stores)
     total["transship_rate"] = _ratio(result.counters.transshipped, result.counters.customers)
     total["profit"] = (
         total["revenue"]
