@@ -183,6 +183,31 @@ def test_a_store_order_waits_at_the_warehouse() -> None:
     assert values["mean_wait@s0"] == 4.0
 
 
+def test_the_quote_counts_the_wait_at_the_warehouse() -> None:
+    # the store's order of t = 1 waits at the warehouse for its supplier order due at 5 (L0 = 4);
+    # at t = 2 the store quotes: 3 more at the warehouse (residual of L0 at age 1) + 1 in transit
+    probe = (2.0, 1, 0, 0.0, INF, -1.0)  # refuses any wait: its note shows the quote
+    text = network_yaml(0, 4, [(1, 1, 1)]).replace(
+        "demand: {rate: 1}\n", "demand: {rate: 1}\nsegments: [{name: all, share: 1, max_wait: 100}]\n"
+    )
+    _, result = scripted(text, {"s0": [cust(1), probe]}, 20)
+    assert result.trace is not None
+    assert [r.note for r in result.trace if r.event is Event.LOST] == ["s0: balked: quote 4 > max_wait -1"]
+
+
+def test_network_money_adds_up() -> None:
+    cfg = model(network_yaml(3, 2.0, [(1.0, 2, 1.0), (2.0, 3, 0.5)], extra_warehouse=", demand: {rate: 0.5}"))
+    v = indicators(simulate(cfg, seed=4, replication=0, horizon=200), cfg, kpi_names([cfg]))
+    locations = ("s0", "s1", "dc")
+    assert v["revenue"] == pytest.approx(sum(v[f"revenue@{n}"] for n in locations))
+    assert v["customers"] == sum(v[f"customers@{n}"] for n in locations)
+    purchases = v["ordering_cost"] - sum(v[f"ordering_cost@{n}"] for n in locations)
+    assert purchases == pytest.approx(4 * v["units_ordered"])  # unit_cost 4, no order cost
+    assert v["profit"] == pytest.approx(
+        sum(v[f"profit@{n}"] for n in locations) - purchases - v["warehouse_holding_cost"]
+    )
+
+
 def test_a_partial_shipment() -> None:
     # the store orders 3 (rQ r=0, Q=3); the warehouse holds 2: ships 2 now, 1 when its order arrives
     store = "replenishment: {policy: base_stock, level: 1}}"
