@@ -414,6 +414,15 @@ def test_a_store_is_unchanged_when_another_changes_while_the_warehouse_never_run
         assert a["customers@s1"] != b["customers@s1"]  # the other store did change
 
 
+def test_adding_a_store_shifts_no_other_stores_draws() -> None:
+    two = model(network_yaml(10_000, 2.0, [(1.0, 3, 1.0), (2.0, 4, 2.0)]))
+    three = model(network_yaml(10_000, 2.0, [(1.0, 3, 1.0), (2.0, 4, 2.0), (4.0, 6, 1.5)]))
+    a = indicators(simulate(two, seed=8, replication=1, horizon=300), two, kpi_names([two]))
+    b = indicators(simulate(three, seed=8, replication=1, horizon=300), three, kpi_names([three]))
+    shared = [k for k in a if k.endswith(("@s0", "@s1"))]
+    assert {k: a[k] for k in shared} == {k: b[k] for k in shared}
+
+
 # ------------------------------------------------------------------ properties
 
 
