@@ -133,7 +133,8 @@ class WarehouseLink(Supplier):
         self._next_id = ident + 1
         self.units += qty
         request = StoreOrder(self, ident, qty, now, self.measuring)
-        self.outstanding[request] = None  # type: ignore[index]
+        # registered in ``outstanding`` by the warehouse only if it has to wait (the common
+        # immediate shipment then costs one entry, the shipment's)
         if self.trace is not None:
             self.trace.append(TraceRow(now, Event.ORDER, ident, qty, NO_WAIT, f"to {self.warehouse.name}", self.name))
         self.warehouse.receive_order(now, request)
@@ -144,10 +145,10 @@ class WarehouseLink(Supplier):
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
-        request.qty -= qty
+        left = request.qty = request.qty - qty
         request.in_transit += 1
-        if not request.qty:
-            del self.outstanding[request]  # type: ignore[arg-type]
+        if not left:
+            self.outstanding.pop(request, None)  # type: ignore[call-overload]
         shipment = Shipment(self._env, self._arrived, self._store_receive, self, request.id, qty, qty, now, now, due)
         shipment.request = request
         self.outstanding[shipment] = None
@@ -310,25 +311,43 @@ class Warehouse:
     # ------------------------------------------------------------------ store orders
 
     def receive_order(self, now: float, request: StoreOrder) -> None:
-        """A store order arrives: ship it now if it can go whole (or in part), else it waits (FCFS)."""
-        self._integrate(now)
+        """A store order arrives: ship it now if it can go whole (or in part), else it waits (FCFS).
+
+        The immediate shipment is the hot path (one store order per customer under base stock):
+        :meth:`_integrate`, :meth:`_ship` and :meth:`review_position` are inlined there.
+        """
         counted = request.counted
         if counted:
             self.orders += 1
         qty = request.qty
-        if not self.backordered and self.on_hand >= qty:
+        on_hand = self.on_hand
+        if not self.backordered and on_hand >= qty:
+            dt = now - self.t_last
+            if dt > 0.0:  # nobody waits: only the on-hand integral moves
+                self.area_on_hand += on_hand * dt
+                self.t_last = now
             if counted:
                 self.filled_at_once += 1
                 self.delayed_done += 1
-            self._ship(now, request, qty)
-        else:
-            first = not self.backordered
-            self.backordered += qty
-            self.waiting += 1
-            self.queue.append(request)
-            self.log(now, Event.BACKORDER, request.id, qty, f"{request.link.store_name} order waits")
-            if first and self.on_hand > 0:
-                self._allocate(now)
+            on_hand = self.on_hand = on_hand - qty
+            self.total_shipped += qty
+            self.shipped_to_stores += qty
+            if self.trace is not None:
+                self.log(now, Event.SHIP, request.id, qty, f"to {request.link.store_name}")
+            request.link.dispatch(now, request, qty)
+            ip = on_hand + self.on_order
+            if ip <= self.trigger:
+                self.replenish(now, ip)
+            return
+        self._integrate(now)
+        first = not self.backordered
+        self.backordered += qty
+        self.waiting += 1
+        self.queue.append(request)
+        request.link.outstanding[request] = None  # type: ignore[index]
+        self.log(now, Event.BACKORDER, request.id, qty, f"{request.link.store_name} order waits")
+        if first and self.on_hand > 0:
+            self._allocate(now)
         self.review_position(now)
 
     def _ship(self, now: float, request: StoreOrder, qty: int) -> None:
