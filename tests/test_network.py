@@ -131,6 +131,25 @@ def test_located_errors(setting: str, expected: str) -> None:
     assert expected in str(err.value)
 
 
+def test_a_stores_stockout_key_that_cannot_act_is_refused_but_a_policy_may_vary_the_stockout() -> None:
+    from supplysim.scenario.load import parse_override
+
+    text = network_yaml(4, 2, [(1, 2, 1), (2, 3, 1)])
+    inert = [
+        parse_override("network.stores.s0.store.stockout=lost_sales"),
+        parse_override("network.stores.s0.store.max_quoted_wait=3"),
+    ]
+    with pytest.raises(ScenarioError, match=r"network\.stores\.s0\.store\.max_quoted_wait"):
+        parse_scenario(text, "<net>", inert)
+    acting = [
+        parse_override("network.stores.s0.store.max_quoted_wait=3"),
+        parse_override("policies.oos.store.stockout=lost_sales"),
+    ]
+    sc = parse_scenario(text, "<net>", acting)
+    net = sc.policies["oos"].network
+    assert net is not None and net.store_model("s0").store.stockout == "lost_sales"
+
+
 def test_a_scenario_without_network_reports_no_network_indicator() -> None:
     sc = parse_scenario(network_yaml(4, 2, [(1, 2, 1)]).split("network:")[0])
     assert not any("warehouse" in k or "@" in k for k in kpi_names(sc.policies.values()))
@@ -449,7 +468,9 @@ def test_every_customer_has_one_outcome_and_units_are_conserved(
     direct: bool,
     seed: int,
 ) -> None:
-    own = ", demand: {rate: 0.5}, store: {partial_shipments: true}" if direct else ""
+    own = ", demand: {rate: 0.5}" if direct else ""
+    if direct and stockout == "backorder":
+        own += ", store: {partial_shipments: true}"
     text = network_yaml(
         s0,
         2.0,

@@ -182,6 +182,7 @@ def resolve_network(model: ModelSections) -> None:
             loc, msg = _first_error(exc)
             at = ("network", "stores", name, *loc) if loc and loc[0] in written else loc
             raise _error(at, f"{msg} (store {name!r})") from None
+        _check_inert(resolved, model, ("network", "stores", name, "store"))
         # Keep the override in its canonical form, what the store's model differs in from the
         # model's own sections: equal models then have equal networks, however they were written
         # (a resolved scenario.yaml reloads equal; ``scenario_source`` diffs the policies cleanly).
@@ -208,6 +209,7 @@ def resolve_network(model: ModelSections) -> None:
         loc, msg = _first_error(exc)
         at = ("network", "warehouse", *loc) if loc and loc[0] in written else loc
         raise _error(at, f"{msg} (the warehouse's own customers)") from None
+    _check_inert(direct, model, ("network", "warehouse", "store"))
     for key, what in (("waitlist", "a waitlist"), ("goodwill", "goodwill")):
         if (direct.store.waitlist if key == "waitlist" else direct.demand.goodwill) is not None:
             raise _error(
@@ -225,6 +227,21 @@ def resolve_network(model: ModelSections) -> None:
     for key in DIRECT_SECTIONS:
         object.__setattr__(w, key, canonical.get(key))
     net._direct = direct
+
+
+def _check_inert(resolved: ModelConfig, model: ModelSections, at: tuple[str, ...]) -> None:
+    """A location's own stockout key that cannot act under its stockout is refused in the scenario's
+    base (the rule of ``scenarios.md#store``); a policy that changes the stockout keeps such keys
+    of the base with no effect, so a policy can vary the stockout alone."""
+    from supplysim.scenario.specs import STOCKOUT_RULES
+
+    if "policies" not in type(model).model_fields:  # a resolved policy, not the scenario's base
+        return
+    store = resolved.store
+    for key in store.inert_keys():
+        if getattr(store, key) != getattr(model.store, key):
+            why = STOCKOUT_RULES[store.stockout].idle_because
+            raise _error((*at, key), f"{key} cannot act under stockout: {store.stockout}: {why}; remove it")
 
 
 def check_policy_stores(data: dict[str, Any]) -> None:
