@@ -44,7 +44,7 @@ def test_scenario_runs_briefly(path: Path) -> None:
                         "served_after_wait_rate",
                         "pending_rate",
                     )
-                )
+                ) + row.get("transship_rate", 0.0)  # a network's customers served from another store
                 assert total == pytest.approx(1.0, abs=1e-12)
     # common random numbers: every policy sees the same potential customers (with goodwill,
     # some of them go to competitors, and how many depends on the policy)

@@ -30,6 +30,7 @@ __all__ = [
     "format_value",
     "grouped",
     "is_known",
+    "location_of",
     "lookup",
 ]
 
@@ -60,6 +61,7 @@ class Group(StrEnum):
     MONEY = "Money"
     WAITLIST_GOODWILL = "Waitlist and goodwill"
     SUPPLIERS = "Suppliers"
+    WAREHOUSE = "Warehouse"
     RATES = "Money per time unit"
     """The money indicators divided by the measured horizon (textbook cost rates), last: they
     repeat the money section at another scale."""
@@ -103,6 +105,11 @@ class Feature(StrEnum):
     """The supplier has ``disruptions`` in some policy."""
     PERIODIC_REVIEW = "periodic review"
     """Some policy reviews periodically (``replenishment.policy: periodic``): the end-of-period indicators."""
+    TRANSSHIPMENT = "transshipment"
+    """Some policy's network has ``transshipment`` (ship from another store)."""
+    NETWORK = "network"
+    """The scenario has a ``network:`` (a warehouse and its stores); every indicator is then also
+    reported per store as ``KPI@STORE``."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,13 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("cost@NAME", "Ordering cost", _M, _SUPPLIERS, _NO, Feature.SEVERAL_SUPPLIERS),
     Kpi("down_fraction@NAME", "Time down", _F, _SUPPLIERS, _NO, Feature.DISRUPTIONS),
     Kpi("orders_delayed@NAME", "Orders delayed by outages", _C, _SUPPLIERS, _NO, Feature.DISRUPTIONS),
+    Kpi("transship_rate", "Shipped from another store", _F, _SERVICE, _NO, Feature.TRANSSHIPMENT),
+    Kpi("transshipment_cost", "Transshipment cost", _M, _MONEY, _LO, Feature.TRANSSHIPMENT),
+    Kpi("warehouse_fill_rate", "Store orders shipped at once", _F, Group.WAREHOUSE, _HI, Feature.NETWORK),
+    Kpi("warehouse_avg_on_hand", "Average units at the warehouse", _U, Group.WAREHOUSE, _NO, Feature.NETWORK),
+    Kpi("warehouse_avg_backorders", "Average units owed to stores", _U, Group.WAREHOUSE, _LO, Feature.NETWORK),
+    Kpi("warehouse_mean_delay", "Mean wait of store orders", _T, Group.WAREHOUSE, _LO, Feature.NETWORK),
+    Kpi("warehouse_holding_cost", "Holding cost at the warehouse", _M, Group.WAREHOUSE, _LO, Feature.NETWORK),
 )
 """Every indicator, in the order of the comparison tables (group by group)."""
 
@@ -248,14 +262,15 @@ _POSITION: dict[str, int] = {k.kind: i for i, k in enumerate(REGISTRY)}
 
 
 def lookup(name: str) -> Kpi:
-    """The registry entry of an indicator (``orders@overseas`` → the ``orders@NAME`` pattern).
+    """The registry entry of an indicator (``orders@overseas`` → the ``orders@NAME`` pattern; a
+    network's ``fill_rate@north`` → ``fill_rate``, its value at one store).
 
     A name the registry does not know gets a neutral entry (its own name in words, a plain
     number, group :attr:`Group.OTHER`), so a baseline from another version still prints.
     """
     kind, at, _ = name.partition("@")
     kpi = _BY_KIND.get(kind)
-    if kpi is not None and kpi.per_supplier == bool(at):
+    if kpi is not None and (kpi.per_supplier == bool(at) or (at and kpi.feature is not Feature.NETWORK)):
         return kpi
     return Kpi(name, kind.replace("_", " ").capitalize(), Unit.COUNT, Group.OTHER, Better.NEITHER)
 
@@ -266,7 +281,7 @@ def is_known(name: str) -> bool:
 
 
 def display_name(name: str) -> str:
-    """The label, with the supplier after a dash: ``Orders placed — overseas``."""
+    """The label, with the supplier (or store) after a dash: ``Orders placed — overseas``."""
     _, at, where = name.partition("@")
     return lookup(name).label + (f" — {where}" if at else "")
 
@@ -274,6 +289,13 @@ def display_name(name: str) -> str:
 def feature_names(feature: Feature) -> tuple[str, ...]:
     """The indicators (or per-supplier kinds) a feature adds, in registry order."""
     return tuple(k.kind for k in REGISTRY if k.feature is feature)
+
+
+def location_of(name: str, stores: tuple[str, ...] | list[str]) -> str | None:
+    """The store an indicator belongs to (``fill_rate@north`` → ``north``; ``mean_lead_time@north``
+    too), or None for a network total, a supplier's or the warehouse's."""
+    _, at, where = name.partition("@")
+    return where if at and where in stores else None
 
 
 def grouped(names: tuple[str, ...] | list[str]) -> list[tuple[Group, tuple[str, ...]]]:

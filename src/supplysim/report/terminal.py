@@ -18,8 +18,10 @@ from rich.text import Text
 from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
 from supplysim.analysis.diagnostics import Note, diagnose
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.indicators import locations
 from supplysim.analysis.intervals import Difference, Interval
-from supplysim.analysis.kpis import format_value, grouped
+from supplysim.analysis.kpis import Group as KpiGroup
+from supplysim.analysis.kpis import format_value, grouped, location_of, lookup
 from supplysim.analysis.regression import Comparison, FailOn, Verdict
 
 __all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
@@ -132,8 +134,8 @@ def _main_grid(exp: Experiment) -> tuple[_Grid, list[list[int]]]:
             columns.append(f"Δ {name}")
         blocks.append(block)
     rows: list[tuple[str, list[_Cell]] | str] = []
-    for group, kpis in grouped(exp.kpis):
-        rows.append(group.value)
+    for _, kpis, heading in _by_location(exp):
+        rows.append(heading)
         for kpi in kpis:
             cells: list[_Cell] = []
             for name in names:
@@ -186,6 +188,22 @@ def comparison_table(exp: Experiment, width: int | None = None, notes: Sequence[
     for note in diagnose(exp) if notes is None else notes:
         parts.append(Text(f"note: {note.short}", style="yellow"))
     return Group(*parts)
+
+
+def _by_location(exp: Experiment) -> list[tuple[KpiGroup, tuple[str, ...], str]]:
+    """The table's sections: for a network, the totals first, then each store, then the warehouse
+    (and its own customers, ``KPI@WAREHOUSE``; ``docs/network.md``); otherwise the groups of the registry."""
+    stores = locations(exp.scenario.policies.values())
+    if not stores:
+        return [(group, kpis, group.value) for group, kpis in grouped(exp.kpis)]
+    totals = [k for k in exp.kpis if location_of(k, stores) is None and lookup(k).group is not KpiGroup.WAREHOUSE]
+    out = [(group, kpis, f"Network — {group.value}") for group, kpis in grouped(totals)]
+    for store in stores:
+        mine = [k for k in exp.kpis if location_of(k, stores) == store]
+        out += [(group, kpis, f"{store} — {group.value}") for group, kpis in grouped(mine)]
+    warehouse = [k for k in exp.kpis if lookup(k).group is KpiGroup.WAREHOUSE]
+    out += [(group, kpis, f"{group.value} — stock and store orders") for group, kpis in grouped(warehouse)]
+    return out
 
 
 # ---------------------------------------------------------------- supplysim check

@@ -5,10 +5,23 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-__all__ = ["KIND_TAGS", "MODEL_SECTIONS", "deep_merge", "merged_policies", "override_body"]
+__all__ = ["KIND_TAGS", "MODEL_SECTIONS", "STORE_SECTIONS", "deep_merge", "merged_policies", "override_body"]
 
-MODEL_SECTIONS = ("product", "demand", "segments", "supplier", "suppliers", "sourcing", "store", "replenishment")
+MODEL_SECTIONS = (
+    "product",
+    "demand",
+    "segments",
+    "supplier",
+    "suppliers",
+    "sourcing",
+    "store",
+    "replenishment",
+    "network",
+)
 """The keys a policy may override."""
+
+STORE_SECTIONS = ("product", "demand", "segments", "store", "replenishment")
+"""The model sections a store of a ``network:`` may override (its supplier is the warehouse)."""
 
 KIND_TAGS = ("dist", "policy", "rule")
 """Keys that name the kind of a mapping (a distribution, a replenishment rule, a sourcing rule)."""
@@ -57,6 +70,37 @@ def merged_policies(data: dict[str, Any]) -> dict[str, Any]:
         return {}
     base = {k: data[k] for k in MODEL_SECTIONS if k in data}
     return {
-        name: deep_merge(base, {} if body is None else body) if isinstance(body, dict | type(None)) else body
+        name: _fold_into_stores(base, body, deep_merge(base, {} if body is None else body))
+        if isinstance(body, dict | type(None))
+        else body
         for name, body in bodies.items()
     }
+
+
+def _fold_into_stores(base: dict[str, Any], body: dict[str, Any] | None, merged: dict[str, Any]) -> dict[str, Any]:
+    """A policy beats a store's own override: each store of ``merged``'s network becomes
+    base store ⊕ the body's store sections ⊕ the body's override of that store."""
+    general = {k: body[k] for k in STORE_SECTIONS if k in body} if body else {}
+    network = merged.get("network")
+    if not general or not isinstance(network, dict) or not isinstance(network.get("stores"), dict):
+        return merged
+    base_net = base.get("network")
+    base_stores = base_net.get("stores") if isinstance(base_net, dict) else None
+    body_net = body.get("network") if body else None
+    body_stores = body_net.get("stores") if isinstance(body_net, dict) else None
+    warehouse = network.get("warehouse")
+    if isinstance(warehouse, dict) and warehouse.get("demand") is not None:
+        own = base_net.get("warehouse") if isinstance(base_net, dict) else None
+        mine = body_net.get("warehouse") if isinstance(body_net, dict) else None
+        if isinstance(own, dict):
+            direct = {k: v for k, v in general.items() if k != "replenishment"}  # the warehouse keeps its own rule
+            warehouse = deep_merge(deep_merge(own, direct), mine if isinstance(mine, dict) else {})
+    stores = {}
+    for name, store in network["stores"].items():
+        own = base_stores.get(name) if isinstance(base_stores, dict) else None
+        mine = body_stores.get(name) if isinstance(body_stores, dict) else None
+        if not isinstance(store, dict) or not isinstance(own, dict):
+            stores[name] = store
+            continue
+        stores[name] = deep_merge(deep_merge(own, general), mine if isinstance(mine, dict) else {})
+    return {**merged, "network": {**network, "warehouse": warehouse, "stores": stores}}

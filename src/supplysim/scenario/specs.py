@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     Field,
@@ -23,7 +23,9 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -33,6 +35,9 @@ from supplysim.scenario.distributions import Constant, DiscreteConstant, Duratio
 from supplysim.scenario.errors import excerpt
 from supplysim.scenario.limits import MAX_EVENTS, MAX_NAME, MAX_POLICIES, MAX_SEGMENTS, MAX_SUPPLIERS, MAX_WINDOWS
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies
+
+if TYPE_CHECKING:
+    from supplysim.scenario.network import Network
 
 __all__ = [
     "RQ",
@@ -616,9 +621,26 @@ class ModelSections(Frozen):
     sourcing: Sourcing = Field(default_factory=SingleSourcing)
     store: Store = Field(default_factory=Store)
     replenishment: Replenishment
+    network: Network | None = None
+    """A warehouse and its stores (``docs/network.md``); none = one store, as everywhere else."""
 
     _segments = field_validator("segments")(_check_segments)
     _supply = model_validator(mode="after")(_check_supply)
+
+    @model_serializer(mode="wrap")
+    def _without_network(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A model without ``network:`` dumps exactly as before the key existed."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("network", 0) is None:
+            del data["network"]
+        return data
+
+    @model_validator(mode="after")
+    def _network(self) -> Any:
+        from supplysim.scenario.network import resolve_network
+
+        resolve_network(self)
+        return self
 
     @property
     def all_suppliers(self) -> list[Supplier]:
@@ -786,6 +808,9 @@ class Scenario(ModelSections, _Settings):
                             "allowed": ", ".join(MODEL_SECTIONS),
                         },
                     )
+        from supplysim.scenario.network import check_policy_stores
+
+        check_policy_stores(data)
         return {**data, "policies": merged_policies(data)}
 
     @field_validator("name")
@@ -872,3 +897,10 @@ class Scenario(ModelSections, _Settings):
     def end(self) -> float:
         """End of the measured window, warmup + horizon [time]."""
         return self.warmup + self.horizon
+
+
+from supplysim.scenario.network import Network  # noqa: E402  (it needs the sections above)
+
+ModelSections.model_rebuild()
+ModelConfig.model_rebuild()
+Scenario.model_rebuild()

@@ -6,7 +6,7 @@ store, against a count of arrivals made independently by the driver loop:
 
 1. **Outcome identity**: every customer of the window has exactly one outcome –
    served immediately + served after waiting + lost + cancelled + expired +
-   pending = customers = arrivals − potential customers lost to goodwill;
+   pending (+ served from another store, in a network) = customers = arrivals − potential customers lost to goodwill;
    waitlist recoveries never exceed waitlist joins.
 2. **Unit conservation** over the whole run: initial stock + units received =
    units shipped + units on hand.
@@ -65,7 +65,9 @@ def check_books(books: Books, arrivals: int) -> None:
         arrivals: customers that arrived in the window, counted by the driver loop.
     """
     c = books.counters
-    outcomes = c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending
+    outcomes = (
+        c.served_immediately + c.served_after_wait + c.lost + c.cancelled + c.expired + c.pending + c.transshipped
+    )
     if not outcomes == c.customers == arrivals - c.goodwill_lost:
         raise AssertionError(
             f"outcome identity broken: {arrivals} arrivals ({c.goodwill_lost} lost to goodwill), "

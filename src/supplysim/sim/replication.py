@@ -9,53 +9,23 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 
 from supplysim.scenario import ModelConfig
 from supplysim.sim.clock import WARMUP, Clock, Timer
 from supplysim.sim.customers import TIME, Customer, CustomerSource
-from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.ports import StoreView
-from supplysim.sim.recorder import PathRecorder, PathWindow, StatePath
+from supplysim.sim.recorder import PathRecorder, PathWindow
 from supplysim.sim.replenishment import build_rule
+from supplysim.sim.results import ReplicationResult, SupplierStats
 from supplysim.sim.sourcing import SourcingRule, build_sourcing
-from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.stockout import build_stockout
 from supplysim.sim.store import Store
 from supplysim.sim.streams import Streams
-from supplysim.sim.supplier import Order, Supplier, build_supplier
+from supplysim.sim.supplier import Order, Supplier, build_suppliers
 from supplysim.sim.trace import TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
 
 __all__ = ["Replication", "ReplicationResult", "SupplierStats", "simulate"]
-
-
-@dataclass(frozen=True)
-class ReplicationResult:
-    """What one replication produced."""
-
-    counters: Counters
-    waits: WaitSketch
-    horizon: float
-    final_on_hand: int
-    trace: list[TraceRow] | None
-    suppliers: dict[str, SupplierStats] = field(default_factory=dict)
-    path: StatePath | None = None
-    """The sampled state path, when the run was asked to record one."""
-
-
-@dataclass(frozen=True)
-class SupplierStats:
-    """One supplier's window statistics."""
-
-    orders: int
-    units: int
-    cost: float
-    lead_sum: float
-    """Sum of realised lead times (arrival − placement) of the orders placed in the window [time]."""
-    delayed: int
-    down_time: float | None
-    """Time down in the window [time]; None without disruptions."""
 
 
 class Replication:
@@ -97,21 +67,8 @@ class Replication:
 
     def _supply(self, store: StoreView, receive: Callable[[Order], None]) -> tuple[list[Supplier], SourcingRule]:
         """The suppliers (delivering to ``receive``) and the sourcing rule over them (for ``store``)."""
-        cfg, streams = self.cfg, self.streams
-        suppliers: list[Supplier] = []
-        for i, sc in enumerate(cfg.all_suppliers):
-            leads = self._lead_times if (i == 0 and self._lead_times is not None) else None
-            if leads is None:
-                leads = streams.draws(f"lead_time/{sc.name}", sc.lead_time)
-            yields = None if sc.perfect_yield else streams.draws(f"yield/{sc.name}", sc.yield_)
-            outages = None
-            if sc.disruptions is not None:
-                d = sc.disruptions
-                up = streams.draws(f"outage_up/{sc.name}", d.every) if d.every is not None else None
-                down = streams.draws(f"outage_down/{sc.name}", d.duration) if d.duration is not None else None
-                outages = OutageSchedule(d, up, down)
-            suppliers.append(build_supplier(sc, self.env, receive, leads, yields, outages, self.rows))
-        return suppliers, build_sourcing(cfg.sourcing, suppliers, store)
+        suppliers = build_suppliers(self.cfg, self.env, self.streams, receive, self.rows, self._lead_times)
+        return suppliers, build_sourcing(self.cfg.sourcing, suppliers, store)
 
     def run(
         self,
@@ -199,4 +156,8 @@ def simulate(
     Raises:
         AssertionError: if the outcome identity or unit conservation fails.
     """
+    if cfg.network is not None:
+        from supplysim.sim.network import NetworkReplication  # it builds on this module
+
+        return NetworkReplication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup, path=path)
     return Replication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup, path=path)

@@ -62,6 +62,20 @@ class WaitSketch:
         for w in exact or ():
             self._bin(w)
 
+    def add_all(self, other: WaitSketch) -> None:
+        """Record every observation of ``other`` too (a network's stores together)."""
+        if other._exact is not None:
+            for w in other._exact:
+                self.add(w)
+            return
+        assert other._bins is not None
+        if self._exact is not None:
+            self._to_histogram()
+        assert self._bins is not None
+        self._bins += other._bins
+        self.count += other.count
+        self.total += other.total
+
     @property
     def mean(self) -> float:
         """Mean wait, NaN without observations."""
@@ -139,6 +153,12 @@ class Counters:
     """Of those, customers who bought when stock returned."""
     goodwill_lost: int = 0
     """Potential customers of the window who went to competitors (goodwill)."""
+    transshipped: int = 0
+    """Customers served from another store's stock (a network's lateral transshipment)."""
+    transshipped_units: int = 0
+    """Units those customers bought (sold here, shipped from the other store)."""
+    lateral_out: int = 0
+    """Units this store shipped to another store's customers."""
     orders_placed: int = 0
     units_ordered: int = 0
     ordering_cost: float = 0.0
@@ -157,12 +177,12 @@ class Counters:
     @property
     def customers(self) -> int:
         """Arrivals in the window."""
-        return self.served_immediately + self.lost + self.backordered
+        return self.served_immediately + self.lost + self.backordered + self.transshipped
 
     @property
     def units_demanded(self) -> int:
         """Units wanted by the window's arrivals."""
-        return self.immediate_units + self.lost_units + self.backordered_units
+        return self.immediate_units + self.lost_units + self.backordered_units + self.transshipped_units
 
     @property
     def units_at_arrival(self) -> int:
@@ -171,13 +191,33 @@ class Counters:
 
     @property
     def units_shipped(self) -> int:
-        """Units shipped in the window (revenue is booked on these)."""
-        return self.immediate_units + self.partial_units + self.shipped_from_queue + self.recovered_units
+        """Units shipped in the window to this store's customers (revenue is booked on these)."""
+        return (
+            self.immediate_units
+            + self.partial_units
+            + self.shipped_from_queue
+            + self.recovered_units
+            + self.transshipped_units
+        )
+
+    @property
+    def units_from_stock(self) -> int:
+        """Units that left this store's stock in the window: its customers' (except those shipped
+        from another store) and other stores' customers' (lateral transshipment)."""
+        return self.units_shipped - self.transshipped_units + self.lateral_out
 
     @property
     def total_shipped(self) -> int:
-        """Units shipped over the whole run (conservation check)."""
-        return self.shipped_before_window + self.units_shipped
+        """Units that left the stock over the whole run (conservation check)."""
+        return self.shipped_before_window + self.units_from_stock
+
+    @staticmethod
+    def total(parts: list[Counters]) -> Counters:
+        """Every count of ``parts`` summed (a network's stores together)."""
+        out = Counters()
+        for f in fields(Counters):
+            setattr(out, f.name, sum(getattr(c, f.name) for c in parts))
+        return out
 
     def reset_window(self) -> None:
         """Zero every window quantity (at the end of the warm-up)."""

@@ -257,6 +257,21 @@ class Store:
         if self.waitlist is not None:
             self.waitlist.offer(self, now, cid, qty, customer[JOIN_U], customer[CONVERT_U], customer[WAITLIST_PATIENCE])
 
+    def send_lateral(self, now: float, cid: int, qty: int, to: str) -> None:
+        """Ship ``qty`` available units to another store's customer ``cid`` (lateral transshipment)."""
+        self._integrate(now)
+        self.available -= qty
+        self.on_hand -= qty
+        self.counters.lateral_out += qty
+        self.log(now, Event.SHIP, cid, qty, f"to a customer of {to}")
+        self.review_position(now)
+
+    def sell_lateral(self, now: float, cid: int, qty: int, source: str, wait: float) -> None:
+        """Customer ``cid`` buys ``qty`` units shipped from store ``source``, arriving after ``wait``."""
+        self.counters.transshipped += 1
+        self.counters.transshipped_units += qty
+        self.log(now, Event.SHIP, cid, qty, f"from {source}, arrives after {wait:g}")
+
     def arrive_if_goodwill(self, customer: Customer, cid: int) -> None:
         """Goodwill thinning: a potential customer comes only with probability exp(−churn·D)."""
         assert self.goodwill is not None

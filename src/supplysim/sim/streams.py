@@ -26,13 +26,19 @@ BLOCK = 16384
 class Streams:
     """Factory of the named streams of one replication."""
 
-    def __init__(self, seed: int, replication: int) -> None:
+    def __init__(self, seed: int, replication: int, prefix: str = "") -> None:
         self.seed = seed
         self.replication = replication
+        self.prefix = prefix
+        """Put before every source name: a network names its sources by location (``north/arrivals``)."""
+
+    def located(self, location: str) -> Streams:
+        """The streams of one location of a network: source ``name`` becomes ``location/name``."""
+        return Streams(self.seed, self.replication, f"{location}/")
 
     def generator(self, name: str) -> np.random.Generator:
         """The generator of source ``name`` in this replication."""
-        key = zlib.crc32(name.encode("utf-8"))
+        key = zlib.crc32((self.prefix + name).encode("utf-8"))
         seq = np.random.SeedSequence(self.seed, spawn_key=(self.replication, key))
         return np.random.Generator(np.random.PCG64(seq))
 

@@ -34,15 +34,17 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from simpy.events import Event
 
+from supplysim.scenario import ModelSections
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.scenario.distributions import ContinuousDistribution
 from supplysim.sim.clock import DELIVERY, Clock
 from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.quotes import Outlook
+from supplysim.sim.streams import Streams
 from supplysim.sim.trace import NO_WAIT, Trace, TraceRow
 from supplysim.sim.trace import Event as TraceEvent
 
-__all__ = ["Order", "ResidualLeadTime", "Supplier", "UnlimitedSupplier", "build_supplier"]
+__all__ = ["Order", "ResidualLeadTime", "Supplier", "UnlimitedSupplier", "build_supplier", "build_suppliers"]
 
 
 class ResidualLeadTime:
@@ -357,3 +359,30 @@ def build_supplier(
     if cfg.servers is None and not cfg.no_crossing and yields is None and outages is None:
         return UnlimitedSupplier(cfg, env, on_delivery, lead_times, trace=trace)
     return Supplier(cfg, env, on_delivery, lead_times, yields, outages, trace)
+
+
+def build_suppliers(
+    cfg: ModelSections,
+    env: Clock,
+    streams: Streams,
+    receive: Callable[[Order], None],
+    rows: Trace | None,
+    lead_times: Iterator[float] | None = None,
+) -> list[Supplier]:
+    """The runtime suppliers of ``cfg`` (in listed order) delivering to ``receive``, each drawing
+    from its own streams (``lead_time/NAME``, ``yield/NAME``, ``outage_up/NAME``, ``outage_down/NAME``);
+    ``lead_times`` replaces the first supplier's lead-time draws (scripted runs)."""
+    suppliers: list[Supplier] = []
+    for i, sc in enumerate(cfg.all_suppliers):
+        leads = lead_times if (i == 0 and lead_times is not None) else None
+        if leads is None:
+            leads = streams.draws(f"lead_time/{sc.name}", sc.lead_time)
+        yields = None if sc.perfect_yield else streams.draws(f"yield/{sc.name}", sc.yield_)
+        outages = None
+        if sc.disruptions is not None:
+            d = sc.disruptions
+            up = streams.draws(f"outage_up/{sc.name}", d.every) if d.every is not None else None
+            down = streams.draws(f"outage_down/{sc.name}", d.duration) if d.duration is not None else None
+            outages = OutageSchedule(d, up, down)
+        suppliers.append(build_supplier(sc, env, receive, leads, yields, outages, rows))
+    return suppliers
