@@ -112,7 +112,7 @@ def test_policies_merge_over_the_network_and_a_policy_beats_a_store_override() -
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
-        ("policies.p.network.stores.S0.demand.rate=1", "did you mean 's0'"),
+        ("policies.base.network.stores.S0.demand.rate=1", "did you mean 's0'"),
         ("network.stores.s0.demand.rat=1", "did you mean 'rate'"),
         ("network.stores.s0.transit_tim=1", "did you mean 'transit_time'"),
         ("network.warehouse.name=s1", "must be unique"),
@@ -143,7 +143,7 @@ def test_a_stores_stockout_key_that_cannot_act_is_refused_but_a_policy_may_vary_
         parse_scenario(text, "<net>", inert)
     acting = [
         parse_override("network.stores.s0.store.max_quoted_wait=3"),
-        parse_override("policies.oos.store.stockout=lost_sales"),
+        parse_override("policies={base: {}, oos: {store: {stockout: lost_sales}}}"),  # a new policy: the whole block
     ]
     sc = parse_scenario(text, "<net>", acting)
     net = sc.policies["oos"].network
