@@ -189,11 +189,20 @@ class Results:
 
         return plots.differences_figure(self, plots.HEADLINE_KPIS if kpis is None else kpis)
 
-    def plot_trajectories(self, days: float | None = None, start: float | None = None) -> Figure:
-        """On-hand and backordered units over time in replication 0, one panel per policy."""
+    def plot_trajectories(
+        self, days: float | None = None, start: float | None = None, location: str | None = None
+    ) -> Figure:
+        """On-hand and backordered units over time in replication 0, one panel per policy (a network:
+        at the store ``location``)."""
         from supplysim.report import figures as plots
 
-        return plots.trajectories_figure(self._recorded(trace=False), days=days, start=start)
+        return plots.trajectories_figure(self._recorded(trace=False), days=days, start=start, location=location)
+
+    def plot_warehouse(self, days: float | None = None, start: float | None = None) -> Figure:
+        """A network's warehouse over time in replication 0: on hand, owed to stores, inventory position."""
+        from supplysim.report import figures as plots
+
+        return plots.warehouse_figure(self._recorded(trace=False), days=days, start=start)
 
     def plot_waits(self) -> Figure:
         """Histogram of backorder waits in replication 0, one panel per policy."""

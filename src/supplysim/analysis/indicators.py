@@ -8,17 +8,17 @@ scenario's currency; time averages are over the window.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from supplysim.analysis.kpis import KPIS, Feature, feature_names
+from supplysim.analysis.kpis import KPIS, Feature, Group, feature_names, grouped, location_of, lookup
 from supplysim.scenario import ModelConfig, Periodic
 
 if TYPE_CHECKING:  # only read here: the numbers need no simulator
     from supplysim.sim.results import ReplicationResult
     from supplysim.sim.stats import Counters, WaitSketch
 
-__all__ = ["KPIS", "indicators", "kpi_names", "locations", "store_names"]
+__all__ = ["KPIS", "by_location", "indicators", "kpi_names", "locations", "store_names"]
 
 
 def kpi_names(models: Iterable[ModelConfig]) -> tuple[str, ...]:
@@ -70,6 +70,24 @@ def locations(models: Iterable[ModelConfig]) -> list[str]:
         if m.network is not None:
             out.update(dict.fromkeys(m.network.locations))
     return list(out)
+
+
+def by_location(kpis: Sequence[str], models: Iterable[ModelConfig]) -> list[tuple[Group, tuple[str, ...], str]]:
+    """The sections of a results table, each ``(group, indicators, heading)``: for a network, the
+    totals first, then each store (``KPI@STORE``), then the warehouse (and its own customers,
+    ``KPI@WAREHOUSE``; ``docs/network.md``); otherwise the groups of the registry."""
+    stores = locations(models)
+    names = list(kpis)
+    if not stores:
+        return [(group, names_, group.value) for group, names_ in grouped(names)]
+    totals = [k for k in names if location_of(k, stores) is None and lookup(k).group is not Group.WAREHOUSE]
+    out = [(group, names_, f"Network — {group.value}") for group, names_ in grouped(totals)]
+    for store in stores:
+        mine = [k for k in names if location_of(k, stores) == store]
+        out += [(group, names_, f"{store} — {group.value}") for group, names_ in grouped(mine)]
+    warehouse = [k for k in names if lookup(k).group is Group.WAREHOUSE]
+    out += [(group, names_, f"{group.value} — stock and store orders") for group, names_ in grouped(warehouse)]
+    return out
 
 
 def store_names(models: Iterable[ModelConfig]) -> list[str]:

@@ -7,14 +7,14 @@ them into plain data for the figures. Nothing here or above runs the model again
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from supplysim.sim.recorder import PathWindow
+from supplysim.sim.recorder import PathWindow, StatePath
 from supplysim.sim.replication import ReplicationResult
 
-__all__ = ["DISPLAY_SPAN", "PolicySample", "display_window", "policy_sample"]
+__all__ = ["DISPLAY_SPAN", "PolicySample", "StatePath", "display_window", "policy_sample"]
 
 DISPLAY_SPAN = 120.0
 """Time units of the recorded stock path (readable steps in a figure)."""
@@ -61,6 +61,10 @@ class PolicySample:
     """Customers of the window served after waiting."""
     gave_up: int
     """Customers of the window who cancelled or whose backorder expired."""
+    locations: dict[str, StatePath] = field(default_factory=dict)
+    """For a network: the path of every store (listed order), then of the warehouse, on the same
+    instants as ``times`` (the top-level arrays are then the first store's; waits are every store's
+    together). Empty for a single store."""
 
 
 def policy_sample(result: ReplicationResult, replication: int, window: PathWindow) -> PolicySample:
@@ -83,4 +87,5 @@ def policy_sample(result: ReplicationResult, replication: int, window: PathWindo
         p90_wait=result.waits.quantile(0.9),
         served_after_wait=c.served_after_wait,
         gave_up=c.cancelled + c.expired,
+        locations=dict(result.paths) if result.paths is not None else {},
     )

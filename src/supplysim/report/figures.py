@@ -49,9 +49,9 @@ from supplysim.analysis.kpis import (
     format_value,
     lookup,
 )
-from supplysim.analysis.samples import PolicySample
+from supplysim.analysis.samples import PolicySample, StatePath
 from supplysim.report.outcome import Outcome, experiment_of
-from supplysim.scenario import BaseStock, ModelConfig, Periodic, Scenario
+from supplysim.scenario import BaseStock, ModelConfig, Periodic, Replenishment, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,6 +76,7 @@ __all__ = [
     "tradeoff_figure",
     "trajectories_figure",
     "waits_figure",
+    "warehouse_figure",
     "wrap_name",
 ]
 
@@ -617,10 +618,11 @@ def _samples(exp: Experiment) -> dict[str, PolicySample]:
     return exp.samples
 
 
-def reorder_level(cfg: ModelConfig) -> tuple[float, str]:
-    """The level at which the rule orders, and its name: rQ/sS reorder point r (order when
-    IP ≤ r), periodic reorder point s or else the order-up-to level S, base stock S − 1."""
-    rule = cfg.replenishment
+def reorder_level(cfg: ModelConfig | Replenishment) -> tuple[float, str]:
+    """The level at which the rule (a model's, or a rule itself) orders, and its name: rQ/sS
+    reorder point r (order when IP ≤ r), periodic reorder point s or else the order-up-to level S,
+    base stock S − 1."""
+    rule = cfg.replenishment if isinstance(cfg, ModelConfig) else cfg
     if isinstance(rule, BaseStock):
         return rule.level - 1, f"reorder level S − 1 = {rule.level - 1}"
     if isinstance(rule, Periodic):
@@ -638,7 +640,9 @@ def _panel_title(policy: str, baseline: str, width_in: float, fontsize: float = 
     return literal("\n".join(wrap_name(name, chars, max_lines=2)))
 
 
-def trajectories_figure(results: Outcome, days: float | None = None, start: float | None = None) -> Figure:
+def trajectories_figure(
+    results: Outcome, days: float | None = None, start: float | None = None, location: str | None = None
+) -> Figure:
     """On-hand (above zero) and backordered units (below zero) over time, one panel per policy.
 
     Shows the path recorded in the experiment's first replication (by default
@@ -648,13 +652,112 @@ def trajectories_figure(results: Outcome, days: float | None = None, start: floa
     order − backordered), so the shelf may sit below it while an order is on its way. The
     warm-up is shaded. Every panel has its time values; the legend is to the right, outside
     the data.
+
+    ``location`` (a network's store) draws that store's path, with the reorder level of its own
+    resolved model (:meth:`~supplysim.scenario.network.Network.store_model`) under each policy;
+    a network needs one.
     """
     exp = experiment_of(results)
     sc = exp.scenario
-    policies = list(sc.policies)
-    colors = policy_colors(policies)
     samples = _samples(exp)
-    w0, w1 = samples[policies[0]].window
+    policies = list(sc.policies)
+    paths: dict[str, _Path] = {}
+    levels: dict[str, tuple[float, str]] = {}
+    for p in policies:
+        net = sc.policies[p].network
+        if location is None:
+            if net is not None:
+                raise ValueError("a network's stock is drawn per location: name a store (location=...)")
+            smp = samples[p]
+            paths[p] = _Path(smp.times, smp.on_hand, smp.backordered, smp.inventory_position)
+            levels[p] = reorder_level(sc.policies[p])
+        else:
+            if net is None or location not in net.stores:
+                stores = list(net.stores) if net is not None else []
+                raise ValueError(f"{location!r} is not a store of this scenario (stores: {stores})")
+            state = _location_path(samples[p], location)
+            paths[p] = _Path(state.times, state.on_hand, state.backordered, state.inventory_position)
+            levels[p] = reorder_level(net.store_model(location))
+    where = "" if location is None else f" at {literal(location)}"
+    caption = "Units on the shelf and units owed to waiting customers" + where
+    return _stock_figure(exp, samples[policies[0]].window, paths, levels, days, start, caption, "backordered")
+
+
+def warehouse_figure(results: Outcome, days: float | None = None, start: float | None = None) -> Figure:
+    """A network's warehouse over time, one panel per policy: units on hand (above zero), units
+    owed to stores (below zero: store orders not yet shipped, and the warehouse's own waiting
+    customers when it has any), its inventory position IP₀ = on hand + on order − owed (a thin
+    line; Axsäter 2015, §5.3) and the warehouse rule's reorder level (dashed), which applies to
+    IP₀. Recorded in the experiment's first replication, as :func:`trajectories_figure`.
+    """
+    exp = experiment_of(results)
+    sc = exp.scenario
+    samples = _samples(exp)
+    policies = list(sc.policies)
+    paths: dict[str, _Path] = {}
+    levels: dict[str, tuple[float, str]] = {}
+    name = ""
+    for p in policies:
+        net = sc.policies[p].network
+        if net is None:
+            raise ValueError("only a network has a warehouse")
+        name = net.warehouse.name
+        state = _location_path(samples[p], name)
+        paths[p] = _Path(state.times, state.on_hand, state.backordered, state.inventory_position)
+        levels[p] = reorder_level(net.warehouse.replenishment)
+    caption = f"The warehouse {literal(name)}: units on hand, units owed to stores and its inventory position"
+    return _stock_figure(
+        exp, samples[policies[0]].window, paths, levels, days, start, caption, "owed to stores", position=True
+    )
+
+
+@dataclass(frozen=True)
+class _Path:
+    """One policy's recorded path at one location [time; units]."""
+
+    times: np.ndarray[Any, Any]
+    on_hand: np.ndarray[Any, Any]
+    owed: np.ndarray[Any, Any]
+    position: np.ndarray[Any, Any]
+
+
+def _location_path(sample: PolicySample, location: str) -> StatePath:
+    try:
+        return sample.locations[location]
+    except KeyError:
+        raise ValueError(
+            f"these results hold no recorded path of {location!r}: run the network with record=True"
+        ) from None
+
+
+def _window_of(path: _Path, t0: float, t1: float) -> tuple[np.ndarray[Any, Any], ...]:
+    """The steps of ``path`` on [t0, t1]: the state at t0 is the last sample at or before t0, then
+    every sample in (t0, t1), the last held until t1 (times, on hand, owed, position)."""
+    k0 = max(0, int(np.searchsorted(path.times, t0, side="right")) - 1)
+    k1 = max(k0 + 1, int(np.searchsorted(path.times, t1, side="left")))
+    t = np.concatenate(([t0], path.times[k0 + 1 : k1], [t1]))
+    held = [np.concatenate((a[k0:k1], a[k1 - 1 : k1])) for a in (path.on_hand, path.owed, path.position)]
+    return (t, *held)
+
+
+def _stock_figure(
+    exp: Experiment,
+    window: tuple[float, float],
+    paths: Mapping[str, _Path],
+    levels: Mapping[str, tuple[float, str]],
+    days: float | None,
+    start: float | None,
+    caption: str,
+    owed_label: str,
+    *,
+    position: bool = False,
+) -> Figure:
+    """One panel per policy of a location's recorded stock: on hand above zero, units owed below,
+    the reorder level dashed, and (``position``) the inventory position as a thin line."""
+    sc = exp.scenario
+    policies = list(paths)
+    colors = policy_colors(policies)
+    w0, w1 = window
     t0 = w0 if start is None else min(max(start, w0), w1)
     t1 = w1 if days is None else min(w1, t0 + days)
     grid = _Grid(1, len(policies), 7.6, 1.55, left=0.75, right=2.45, top=0.6, bottom=0.55, gap_height=0.75)
@@ -662,30 +765,24 @@ def trajectories_figure(results: Outcome, days: float | None = None, start: floa
     for ax in axes[1:]:
         ax.sharex(axes[0])
     hi, lo = 1.0, 0.0
-    shown: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+    shown = {p: _window_of(paths[p], t0, t1) for p in policies}
     for p in policies:
-        smp = samples[p]
-        # The state at t0 is the last sample at or before t0; then every sample in (t0, t1),
-        # held until t1.
-        k0 = max(0, int(np.searchsorted(smp.times, t0, side="right")) - 1)
-        k1 = max(k0 + 1, int(np.searchsorted(smp.times, t1, side="left")))
-        t = np.concatenate(([t0], smp.times[k0 + 1 : k1], [t1]))
-        oh = np.concatenate((smp.on_hand[k0:k1], smp.on_hand[k1 - 1 : k1]))
-        bo = np.concatenate((smp.backordered[k0:k1], smp.backordered[k1 - 1 : k1]))
-        shown[p] = (t, oh, bo)
-        hi = max(hi, float(oh.max()), reorder_level(sc.policies[p])[0])
-        lo = max(lo, float(bo.max()))
+        _t, oh, bo, ip = shown[p]
+        hi = max(hi, float(oh.max()), levels[p][0], float(ip.max()) if position else 0.0)
+        lo = max(lo, float(bo.max()), float(-ip.min()) if position else 0.0)
     unit = literal(sc.time_unit)
     for ax, p in zip(axes, policies, strict=True):
         _tidy(ax)
-        t, oh, bo = shown[p]
+        t, oh, bo, ip = shown[p]
         color = colors[p]
         ax.fill_between(t, 0, oh, step="post", color=color, alpha=0.18, linewidth=0)
         ax.step(t, oh, where="post", color=color, linewidth=1.2, label="on hand")
         if lo > 0:
             ax.fill_between(t, 0, -bo, step="post", color="#c23b4a", alpha=0.35, linewidth=0)
-            ax.step(t, -bo, where="post", color="#c23b4a", linewidth=1.2, label="backordered\n(shown below 0)")
-        level, name = reorder_level(sc.policies[p])
+            ax.step(t, -bo, where="post", color="#c23b4a", linewidth=1.2, label=f"{owed_label}\n(shown below 0)")
+        if position:
+            ax.step(t, ip, where="post", color="#6b7d8f", linewidth=1.8, alpha=0.9, label="inventory position")
+        level, name = levels[p]
         ax.axhline(level, color="#333333", linestyle=(0, (5, 3)), linewidth=1.0, label=name)
         ax.axhline(0, color="#888888", linewidth=0.8)
         if t0 < sc.warmup < t1:
@@ -699,10 +796,7 @@ def trajectories_figure(results: Outcome, days: float | None = None, start: floa
         ax.set_title(_panel_title(p, sc.baseline, grid.axes_width), fontsize=10, loc="left", color="#111111")
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7.5, frameon=False, borderaxespad=0)
     axes[-1].set_xlabel(f"time [{unit}s]", fontsize=9, color="#444444")
-    _caption(
-        fig,
-        f"Units on the shelf and units owed to waiting customers — replication {exp.first}, {unit}s {t0:g} to {t1:g}",
-    )
+    _caption(fig, f"{caption} — replication {exp.first}, {unit}s {t0:g} to {t1:g}")
     return fig
 
 

@@ -12,16 +12,19 @@ import base64
 import html
 import io
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
+from supplysim.analysis.indicators import by_location
 from supplysim.analysis.intervals import Difference, Interval, paired_difference
-from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, grouped, lookup
+from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import figures as plots
 from supplysim.report.outcome import Outcome, experiment_of, precision_of
 from supplysim.report.text import verdict_lines
+from supplysim.scenario import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,11 +33,11 @@ if TYPE_CHECKING:
     from supplysim.experiments.compare import CompareResult
     from supplysim.experiments.optimize import OptimizeResult
     from supplysim.experiments.sweep import SweepResults
-    from supplysim.scenario import Scenario
 
 __all__ = [
     "FIGURES",
     "figures_and_report",
+    "location_figures",
     "optimize_files",
     "optimize_html",
     "png_bytes",
@@ -58,16 +61,44 @@ def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
     return buf.getvalue()
 
 
+def location_figures(sc: Scenario) -> list[tuple[str, str | None]]:
+    """The figures of a network's "Locations" section, ``(figure name, store)``: one
+    ``trajectories-<store>`` per store in listed order, then ``warehouse`` (store None). Empty
+    without ``network:``. A store's name is made safe for a file name (characters other than
+    letters, digits, ``_ . -`` become ``_``; a clash gets the store's position appended)."""
+    net = sc.policies[sc.baseline].network
+    if net is None:
+        return []
+    out: list[tuple[str, str | None]] = []
+    taken = {"warehouse", *FIGURES}
+    for k, store in enumerate(net.stores, start=1):
+        name = "trajectories-" + re.sub(r"[^A-Za-z0-9_.\-]", "_", store)
+        if name in taken:
+            name += f"-{k}"
+        taken.add(name)
+        out.append((name, store))
+    out.append(("warehouse", None))
+    return out
+
+
 def figures_and_report(results: Outcome) -> dict[str, bytes | str]:
-    """PNG files ``plots/<figure>.png`` and ``report.html``, by path relative to the results folder."""
+    """PNG files ``plots/<figure>.png`` and ``report.html``, by path relative to the results folder.
+
+    A single store gets :data:`FIGURES`; a network gets the same but ``trajectories``, replaced by
+    one figure per store and one for the warehouse (:func:`location_figures`).
+    """
+    sc = experiment_of(results).scenario
     figures: dict[str, Figure] = {"indicators": plots.indicators_figure(results)}
-    if len(experiment_of(results).scenario.policies) > 1:
+    if len(sc.policies) > 1:
         figures["differences"] = plots.differences_figure(results)
-    figures |= {
-        "trajectories": plots.trajectories_figure(results),
-        "waits": plots.waits_figure(results),
-        "tradeoff": plots.tradeoff_figure(results),
-    }
+    located = location_figures(sc)
+    if not located:
+        figures["trajectories"] = plots.trajectories_figure(results)
+    figures |= {"waits": plots.waits_figure(results), "tradeoff": plots.tradeoff_figure(results)}
+    for name, store in located:
+        figures[name] = (
+            plots.warehouse_figure(results) if store is None else plots.trajectories_figure(results, location=store)
+        )
     images = {name: png_bytes(fig) for name, fig in figures.items()}
     files: dict[str, bytes | str] = {f"plots/{name}.png": data for name, data in images.items()}
     files["report.html"] = report_html(results, images)
@@ -299,8 +330,8 @@ def _comparison(results: Outcome) -> str:
             )
     width = len(head)
     body = []
-    for group, kpis in grouped(exp.kpis):
-        body.append(f'<tr class="group"><th colspan="{width}" scope="colgroup">{_e(group.value)}</th></tr>')
+    for _group, kpis, heading in by_location(exp.kpis, sc.policies.values()):
+        body.append(f'<tr class="group"><th colspan="{width}" scope="colgroup">{_e(heading)}</th></tr>')
         for kpi in kpis:
             name = _e(display_name(kpi))
             unit = lookup(kpi).unit
@@ -375,7 +406,8 @@ def _captions(results: Outcome) -> dict[str, tuple[str, str]]:
     )
     rep = experiment_of(results).first
     unit = sc.time_unit
-    return {
+    net = sc.policies[sc.baseline].network
+    out = {
         "indicators": (
             "Headline indicators",
             f"Each bar is the mean over {n} replications and its whisker the 95% t-interval of that mean, "
@@ -405,7 +437,9 @@ def _captions(results: Outcome) -> dict[str, tuple[str, str]]:
         "waits": (
             "How long backordered customers waited",
             f"Waits, in {unit}s, of customers who were served after waiting in replication {rep} (measured "
-            "period only), with the mean (solid) and the 90th percentile (dashed). Customers who gave up "
+            "period only"
+            + (", every store's customers together" if net is not None else "")
+            + "), with the mean (solid) and the 90th percentile (dashed). Customers who gave up "
             "waiting are counted but have no wait to show.",
         ),
         "tradeoff": (
@@ -415,6 +449,34 @@ def _captions(results: Outcome) -> dict[str, tuple[str, str]]:
             "Up is more profit, right is more customers served at once.",
         ),
     }
+    if net is not None:
+        out["indicators"] = (
+            out["indicators"][0] + " of the network",
+            "Network totals (every store, and the warehouse's own customers if it has any). " + out["indicators"][1],
+        )
+        out["differences"] = (out["differences"][0] + ", network totals", out["differences"][1])
+        for name, store in location_figures(sc):
+            if store is None:
+                out[name] = (
+                    f"The warehouse {net.warehouse.name}",
+                    f"One replication (number {rep}, the same customers and delays under every policy). The "
+                    "coloured area is stock at the warehouse; the red area below zero is units ordered by stores "
+                    "(and by the warehouse's own customers, if any) and not yet shipped. The thick grey line is "
+                    "the warehouse's inventory position (on hand + on order − owed), which its own rule keeps "
+                    "above the dashed reorder level: when it falls to that level the warehouse orders from its "
+                    "supplier (under base stock it stays at the level S, just above the dashed line S − 1). "
+                    "The shaded band is the warm-up, which is not measured.",
+                )
+            else:
+                out[name] = (
+                    f"Stock over time at {store}",
+                    f"Store {store} in replication {rep} (the same customers and delays under every policy). The "
+                    "coloured area is stock on its shelf; the red area below zero is units owed to its waiting "
+                    "customers. The dashed line is the store's own reorder level under each policy, checked "
+                    "against its inventory position (on hand + on order − owed, where on order includes units "
+                    "waiting at the warehouse and in transit). The shaded band is the warm-up.",
+                )
+    return out
 
 
 _CSS = """
@@ -500,6 +562,10 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
     )
     captions = _captions(results)
     figures = "".join(_figure(name, images[name], *captions[name]) for name in FIGURES if name in images)
+    located = "".join(
+        _figure(name, images[name], *captions[name]) for name, _ in location_figures(sc) if name in images
+    )
+    where = f'<section id="locations"><h2>Locations</h2>{located}</section>' if located else ""
     desc = f'<p class="desc">{_e(sc.description)}</p>' if sc.description else ""
     legend = (
         f"Mean ± 95% confidence half-width over {n} replications. Δ is the paired difference from "
@@ -522,6 +588,7 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
         f'<section id="table"><h2>Comparison</h2>{_comparison(results)}<p class="note">{legend}</p></section>',
         _why(results),
         f'<section id="figures"><h2>Figures</h2>{figures}</section>',
+        where,
         f'<section id="settings"><h2>Model settings (baseline)</h2>{_settings(results)}</section>',
         "</main>",
         "<footer>",

@@ -18,10 +18,10 @@ from rich.text import Text
 from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
 from supplysim.analysis.diagnostics import Note, diagnose
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.indicators import locations
+from supplysim.analysis.indicators import by_location
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import Group as KpiGroup
-from supplysim.analysis.kpis import format_value, grouped, location_of, lookup
+from supplysim.analysis.kpis import format_value
 from supplysim.analysis.regression import Comparison, FailOn, Verdict
 
 __all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
@@ -191,19 +191,8 @@ def comparison_table(exp: Experiment, width: int | None = None, notes: Sequence[
 
 
 def _by_location(exp: Experiment) -> list[tuple[KpiGroup, tuple[str, ...], str]]:
-    """The table's sections: for a network, the totals first, then each store, then the warehouse
-    (and its own customers, ``KPI@WAREHOUSE``; ``docs/network.md``); otherwise the groups of the registry."""
-    stores = locations(exp.scenario.policies.values())
-    if not stores:
-        return [(group, kpis, group.value) for group, kpis in grouped(exp.kpis)]
-    totals = [k for k in exp.kpis if location_of(k, stores) is None and lookup(k).group is not KpiGroup.WAREHOUSE]
-    out = [(group, kpis, f"Network — {group.value}") for group, kpis in grouped(totals)]
-    for store in stores:
-        mine = [k for k in exp.kpis if location_of(k, stores) == store]
-        out += [(group, kpis, f"{store} — {group.value}") for group, kpis in grouped(mine)]
-    warehouse = [k for k in exp.kpis if lookup(k).group is KpiGroup.WAREHOUSE]
-    out += [(group, kpis, f"{group.value} — stock and store orders") for group, kpis in grouped(warehouse)]
-    return out
+    """The table's sections (:func:`~supplysim.analysis.indicators.by_location`)."""
+    return by_location(exp.kpis, exp.scenario.policies.values())
 
 
 # ---------------------------------------------------------------- supplysim check

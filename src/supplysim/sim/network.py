@@ -21,8 +21,8 @@ from supplysim.scenario import ModelConfig
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.sim.clock import WARMUP, Clock, Timer
 from supplysim.sim.customers import MAX_WAIT, QTY, TIME, Customer, CustomerSource
-from supplysim.sim.ports import StoreView
-from supplysim.sim.recorder import PathRecorder, PathWindow
+from supplysim.sim.ports import StockState, StoreView
+from supplysim.sim.recorder import LocationsRecorder, PathWindow
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.results import ReplicationResult, SupplierStats
 from supplysim.sim.sourcing import Single, SourcingRule, build_sourcing
@@ -187,7 +187,7 @@ class NetworkReplication:
         path: PathWindow | None = None,
     ) -> ReplicationResult:
         """Simulate [0, warmup + horizon), measuring [warmup, warmup + horizon) (``path``: sample the
-        first store's state, for the figures).
+        state of every store and of the warehouse, for the figures).
 
         Raises:
             AssertionError: if an outcome identity or the network's unit conservation fails.
@@ -195,7 +195,10 @@ class NetworkReplication:
         env, warehouse = self.env, self.warehouse
         stores = list(self.stores.values())
         end = warmup + horizon
-        recorder = PathRecorder(env, stores[0], path) if path is not None else None
+        recorder = None
+        if path is not None:
+            located: dict[str, StockState] = {**self.stores, warehouse.name: warehouse}
+            recorder = LocationsRecorder(env, located, path)
         for supplier in warehouse.suppliers:
             if supplier.outages is not None:
                 supplier.outages.window_start = warmup
@@ -268,8 +271,9 @@ class NetworkReplication:
         if sum(s.counters.total_received for s in stores) != w.shipped_to_stores - moving:
             raise AssertionError("units shipped by the warehouse and received by the stores differ")
 
-    def _result(self, horizon: float, end: float, recorder: PathRecorder | None) -> ReplicationResult:
+    def _result(self, horizon: float, end: float, recorder: LocationsRecorder | None) -> ReplicationResult:
         w = self.warehouse
+        paths = recorder.paths() if recorder is not None else None
         per_store = {
             name: StoreResult(
                 store.counters,
@@ -305,7 +309,7 @@ class NetworkReplication:
             w.on_hand + sum(s.on_hand for s in self.stores.values()),
             self.rows,
             stats,
-            recorder.path() if recorder is not None else None,
+            paths[next(iter(self.stores))] if paths is not None else None,
             NetworkResult(
                 per_store,
                 WarehouseStats(
@@ -318,6 +322,7 @@ class NetworkReplication:
                     direct,
                 ),
             ),
+            paths,
         )
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from supplysim.sim.clock import SAMPLE, Clock, Timer
 from supplysim.sim.ports import StockState
 
-__all__ = ["PathRecorder", "PathWindow", "StatePath"]
+__all__ = ["LocationsRecorder", "PathRecorder", "PathWindow", "StatePath"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,39 @@ class PathRecorder:
         rows = np.asarray(self._rows, dtype=np.int64).reshape(-1, 4)
         times = np.asarray(self._times[: len(rows)], dtype=float)
         return StatePath(times, rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3])
+
+
+class LocationsRecorder:
+    """Samples the state of several stocking points (a network's stores and its warehouse) on the
+    grid of a :class:`PathWindow`, all at the same instants, with one timer at a time.
+
+    Memory is ``points`` rows per location, whatever the horizon.
+    """
+
+    def __init__(self, env: Clock, states: dict[str, StockState], window: PathWindow) -> None:
+        self._env = env
+        self._states = list(states.values())
+        self._names = list(states)
+        n = max(2, window.points)
+        self._times = np.linspace(window.start, window.end, n, endpoint=False).tolist()
+        self._rows: list[tuple[int, ...]] = []
+        if window.end > window.start >= 0.0:
+            Timer(env, window.start, SAMPLE, self._sample)
+
+    def _sample(self, event: Timer) -> None:
+        row: list[int] = []
+        for s in self._states:
+            row += (s.on_hand, s.backordered, s.on_order, s.waiting)
+        self._rows.append(tuple(row))
+        k = len(self._rows)
+        if k < len(self._times):
+            Timer(self._env, self._times[k] - self._env.now, SAMPLE, self._sample)
+
+    def paths(self) -> dict[str, StatePath]:
+        """The samples taken so far, by location (in the order given)."""
+        rows = np.asarray(self._rows, dtype=np.int64).reshape(-1, 4 * len(self._names))
+        times = np.asarray(self._times[: len(rows)], dtype=float)
+        return {
+            name: StatePath(times, rows[:, 4 * i], rows[:, 4 * i + 1], rows[:, 4 * i + 2], rows[:, 4 * i + 3])
+            for i, name in enumerate(self._names)
+        }

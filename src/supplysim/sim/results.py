@@ -26,6 +26,9 @@ class ReplicationResult:
     """The sampled state path, when the run was asked to record one."""
     network: NetworkResult | None = None
     """Per store and the warehouse, for a network (``counters``/``waits`` are then every store's together)."""
+    paths: dict[str, StatePath] | None = None
+    """For a network asked to record: the sampled path of every store (in listed order), then of the
+    warehouse (``path`` is then the first store's)."""
 
 
 @dataclass(frozen=True)
