@@ -35,6 +35,13 @@ How
    run at the horizon and at four times the horizon (20,000 and 80,000 days by
    default). Statistics are accumulated as the run goes, so the peak should not
    grow with the horizon.
+4. The network line: the simulator on :data:`NETWORK_YAML`, a warehouse and
+   :data:`NETWORK_STORES` stores, each store the benchmark model above (its
+   supplier replaced by the warehouse, transit exponential of mean 2 days), timed
+   in the same interleaved loop over a third of the horizon (so a network run
+   simulates about as many customers as a single-store run). Reported: its
+   customers (all stores) per CPU-second, and its ratio to the single-store
+   simulator's figure of the same run; also its peak memory at both horizons.
 
 Usage::
 
@@ -103,6 +110,34 @@ replenishment:
   policy: base_stock
   level: {BASE_STOCK}
 """
+
+
+NETWORK_STORES = 3
+"""Stores of the network line, each the benchmark model."""
+WAREHOUSE_LEVEL = 160
+"""The warehouse's base-stock level [units]: demand on it is 3λ = 60/day over a mean supplier lead
+time of 2 days, 120 units on average, so it runs out now and then (store orders wait there)."""
+
+NETWORK_YAML = (
+    SCENARIO_YAML.replace("name: throughput-benchmark", "name: throughput-network")
+    + f"""network:
+  warehouse:
+    name: dc
+    replenishment: {{policy: base_stock, level: {WAREHOUSE_LEVEL}}}
+  stores:
+"""
+    + "".join(
+        f"    s{k}: {{transit_time: {{dist: exponential, mean: {LEAD_TIME_MEAN:g}}}}}\n"
+        for k in range(1, NETWORK_STORES + 1)
+    )
+)
+"""The network line: the benchmark model at every store, a base-stock warehouse fed by its supplier."""
+
+
+def network_config() -> ModelConfig:
+    """The network model, parsed from :data:`NETWORK_YAML`."""
+    scenario = parse_scenario(NETWORK_YAML, file="<throughput.py>")
+    return scenario.policies[scenario.baseline]
 
 
 def benchmark_config() -> ModelConfig:
@@ -188,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats must be ≥ 1 and --horizon > 0")
 
     cfg = benchmark_config()
+    net = network_config()
+    net_horizon = args.horizon / NETWORK_STORES
     print(
         f"Python {platform.python_version()}, SimPy {simpy.__version__}, NumPy {np.__version__}, "
         f"{platform.machine()}, {_cpus()} CPU(s)"
@@ -198,30 +235,43 @@ def main(argv: list[str] | None = None) -> int:
         f"patience exponential mean {PATIENCE_MEAN:g} d, horizon {args.horizon:g} d, {args.repeats} repeat(s)"
     )
 
+    print(
+        f"network line: warehouse (base stock {WAREHOUSE_LEVEL}) + {NETWORK_STORES} stores, each the benchmark "
+        f"model, exponential transit mean {LEAD_TIME_MEAN:g} d, horizon {net_horizon:g} d"
+    )
+
     run_simulator(cfg, SEED, 50.0)  # warm-up: imports, caches
     run_reference_outcome(cfg, SEED, 50.0)
+    run_simulator(net, SEED, 50.0)
 
     sim_rates: list[float] = []
     ref_rates: list[float] = []
-    sim_out = ref_out = Outcome(0, 0)
+    net_rates: list[float] = []
+    sim_out = ref_out = net_out = Outcome(0, 0)
     for i in range(args.repeats):
         sim_out, sim_cpu = timed(lambda: run_simulator(cfg, SEED, args.horizon))
         ref_out, ref_cpu = timed(lambda: run_reference_outcome(cfg, SEED, args.horizon))
+        net_out, net_cpu = timed(lambda: run_simulator(net, SEED, net_horizon))
         sim_rates.append(sim_out.customers / sim_cpu)
         ref_rates.append(ref_out.customers / ref_cpu)
+        net_rates.append(net_out.customers / net_cpu)
         print(
             f"  run {i + 1}: simulator {sim_out.customers} customers in {sim_cpu:.2f} CPU-s, "
-            f"reference {ref_out.customers} customers in {ref_cpu:.2f} CPU-s",
+            f"reference {ref_out.customers} customers in {ref_cpu:.2f} CPU-s, "
+            f"network {net_out.customers} customers in {net_cpu:.2f} CPU-s",
             flush=True,
         )
 
     sim_med = statistics.median(sim_rates)
     ref_med = statistics.median(ref_rates)
+    net_med = statistics.median(net_rates)
     print()
     print(f"{'implementation':<18}{'customers':>12}{'fill rate':>12}{'customers/CPU-s (median)':>28}")
-    for name, out, rate in (("simulator", sim_out, sim_med), ("reference SimPy", ref_out, ref_med)):
+    rows = (("simulator", sim_out, sim_med), ("reference SimPy", ref_out, ref_med), ("network", net_out, net_med))
+    for name, out, rate in rows:
         print(f"{name:<18}{out.customers:>12}{out.fill_rate:>12.4f}{rate:>28,.0f}")
     print(f"ratio simulator / reference: {sim_med / ref_med:.2f}x (target ≥ 5x)")
+    print(f"ratio network / simulator: {net_med / sim_med:.2f}x (target ≥ 0.8x)")
     diff = sim_out.fill_rate - ref_out.fill_rate
     se = math.hypot(fill_rate_se(sim_out), fill_rate_se(ref_out))
     print(f"fill-rate difference: {diff:+.4f} (binomial s.e. {se:.4f}, an underestimate: stockouts come in spells)")
@@ -231,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         print("simulator peak memory (tracemalloc):")
         for horizon in (args.horizon, 4 * args.horizon):
             print(f"  horizon {horizon:>8g} days: {peak_memory(cfg, horizon):6.2f} MiB", flush=True)
+        print("network peak memory (tracemalloc):")
+        for horizon in (net_horizon, 4 * net_horizon):
+            print(f"  horizon {horizon:>8g} days: {peak_memory(net, horizon):6.2f} MiB", flush=True)
     return 0
 
 

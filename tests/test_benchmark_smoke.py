@@ -69,3 +69,15 @@ def test_fill_rates_agree(bench: ModuleType) -> None:
     assert abs(diff) <= 5 * se, (
         f"simulator {statistics.mean(sim):.4f}, reference {statistics.mean(ref):.4f}, se {se:.4f}"
     )
+
+
+def test_the_network_line_simulates_every_stores_customers(bench: ModuleType) -> None:
+    """The network line's model has the benchmark model at each store: its customers are a Poisson
+    count of mean stores·λ·H (within 5 σ), and it runs with the same code path as the timed loop."""
+    cfg = bench.network_config()
+    assert cfg.network is not None and len(cfg.network.stores) == bench.NETWORK_STORES
+    horizon = HORIZON / bench.NETWORK_STORES
+    expected = bench.NETWORK_STORES * bench.RATE * horizon
+    out = bench.run_simulator(cfg, 3, horizon)
+    assert abs(out.customers - expected) <= 5 * math.sqrt(expected), out.customers
+    assert 0.0 < out.fill_rate < 1.0
