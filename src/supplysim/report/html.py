@@ -588,7 +588,7 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
         f'<section id="table"><h2>Comparison</h2>{_comparison(results)}<p class="note">{legend}</p></section>',
         _why(results),
         f'<section id="figures"><h2>Figures</h2>{figures}</section>',
-        where,
+        *([where] if where else []),
         f'<section id="settings"><h2>Model settings (baseline)</h2>{_settings(results)}</section>',
         "</main>",
         "<footer>",
