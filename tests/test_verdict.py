@@ -39,3 +39,21 @@ def test_a_difference_within_the_noise_names_the_replications_that_would_resolve
         found = re.search(r"about ([\d,]+) replications would tell them apart", line)
         assert found is not None and expected is not None, line
         assert int(found.group(1).replace(",", "")) == expected > len(paired)
+
+
+def test_customers_served_from_another_store_are_an_outcome_of_their_own() -> None:
+    from pathlib import Path
+
+    from supplysim.report.text import outcome_sentence
+    from supplysim.scenario.load import load_scenario
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "network.yaml"
+    sc = load_scenario(path, [("replications", 2), ("horizon", 60), ("warmup", 5)])
+    exp = run(sc, workers=1, record=False).experiment
+    sentence = outcome_sentence(exp, "transship")
+    assert sentence is not None and "from another store" in sentence
+    shares = [float(x) for x in re.findall(r"(\d+\.\d)%", sentence)]
+    assert sum(shares) == pytest.approx(100.0, abs=0.05)  # the shares add up with the new outcome
+    served_at_once = exp.summary("transship", "fill_rate").mean * 100
+    assert shares[0] == pytest.approx(served_at_once, abs=0.1)
+    assert "from another store" not in (outcome_sentence(exp, "backorder") or "")

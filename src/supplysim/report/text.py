@@ -19,13 +19,15 @@ __all__ = ["OUTCOMES", "largest_remainder", "outcome_sentence", "verdict_lines",
 OUTCOMES: tuple[tuple[str, str], ...] = (
     ("fill_rate", "of customers are served at once"),
     ("served_after_wait_rate", "after a wait"),
+    ("transship_rate", "from another store"),
     ("cancel_rate", "cancel"),
     ("expire_rate", "see their backorder expire"),
     ("pending_rate", "are still waiting at the end"),
     ("lost_rate", "are turned away"),
 )
 """What can happen to a customer, as rates that add up to 1 in every replication
-(``docs/indicators.md``, Identities), and how the sentence says it."""
+(``docs/indicators.md``, Identities), and how the sentence says it; ``transship_rate``
+only where a network ships from another store (``docs/network.md``)."""
 
 _ALWAYS = frozenset({"fill_rate", "served_after_wait_rate", "cancel_rate", "lost_rate"})
 """Outcomes named even at 0.0% (expired and pending customers are named when their share rounds to 0.1% or more)."""
@@ -60,12 +62,13 @@ def largest_remainder(shares: Sequence[float], decimals: int = 1) -> list[float]
 def outcome_sentence(exp: Experiment, policy: str) -> str | None:
     """What happens to the customers under ``policy``, in shares that add up to 100.0%
     (None when the rates are undefined, e.g. no customers)."""
-    means = [exp.summary(policy, kpi).mean for kpi, _ in OUTCOMES]
+    outcomes = [(kpi, words) for kpi, words in OUTCOMES if kpi in exp.kpis]
+    means = [exp.summary(policy, kpi).mean for kpi, _ in outcomes]
     if not all(math.isfinite(v) for v in means):
         return None
     shown = [
         (pct, words)
-        for pct, (kpi, words) in zip(largest_remainder(means), OUTCOMES, strict=True)
+        for pct, (kpi, words) in zip(largest_remainder(means), outcomes, strict=True)
         if kpi in _ALWAYS or pct > 0
     ]
     parts = [f"{pct:.1f}% {words}" for pct, words in shown]
