@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     NonNegativeFloat,
@@ -89,25 +90,6 @@ class _Dist(Frozen):
 
     bounded_cv: ClassVar[bool] = True
     """Whether the coefficient of variation is bounded (not for data: empirical, choice)."""
-
-    @model_validator(mode="after")
-    def _finite_moments(self) -> Any:
-        try:
-            mean, variance = float(self.mean), float(self.variance)
-        except (ArithmeticError, ValueError):
-            mean = variance = math.inf
-        if not (abs(mean) <= MAX_NUMBER and 0.0 <= variance <= MAX_NUMBER**2):
-            raise ValueError(
-                f"a {getattr(self, 'dist', 'distribution')} whose mean and sd are at most {MAX_NUMBER:.0e} "
-                f"(docs/limits.md); these parameters give mean {mean:.3g} and variance {variance:.3g}"
-            )
-        if self.bounded_cv and mean > 0 and math.sqrt(variance) > MAX_CV * mean:
-            raise ValueError(
-                f"a coefficient of variation sd/mean of at most {MAX_CV:g} (docs/limits.md); these parameters "
-                f"give sd {math.sqrt(variance):.3g} for mean {mean:.3g}, cv {math.sqrt(variance) / mean:.3g}: "
-                "almost every draw would be 0 and a rare huge one the rest"
-            )
-        return self
 
     @property
     def is_constant(self) -> bool:
@@ -750,10 +732,35 @@ ContinuousDistribution = Union[
 ]
 DiscreteDistribution = Union[DiscreteConstant, Poisson, Geometric, Choice, NegativeBinomial]
 
+
+def _finite_moments(d: Any) -> Any:
+    """``d`` after checking that its moments are finite, below :data:`MAX_NUMBER`, and (for a
+    parametric family) its coefficient of variation at most :data:`MAX_CV` (``docs/limits.md``).
+
+    Run on the union, after the family's own checks (which explain more precisely)."""
+    try:
+        mean, variance = float(d.mean), float(d.variance)
+    except (ArithmeticError, ValueError):
+        mean = variance = math.inf
+    if not (abs(mean) <= MAX_NUMBER and 0.0 <= variance <= MAX_NUMBER**2):
+        raise ValueError(
+            f"a {d.dist} whose mean and sd are at most {MAX_NUMBER:.0e} (docs/limits.md); "
+            f"these parameters give mean {mean:.3g} and variance {variance:.3g}"
+        )
+    if d.bounded_cv and mean > 0 and math.sqrt(variance) > MAX_CV * mean:
+        raise ValueError(
+            f"a coefficient of variation sd/mean of at most {MAX_CV:g} (docs/limits.md); these parameters "
+            f"give sd {math.sqrt(variance):.3g} for mean {mean:.3g}, cv {math.sqrt(variance) / mean:.3g}: "
+            "almost every draw would be 0 and a rare huge one the rest"
+        )
+    return d
+
+
 Duration = Annotated[
     ContinuousDistribution,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
+    AfterValidator(_finite_moments),
 ]
 """A random duration in time units: a number (constant) or a mapping with ``dist:``."""
 
@@ -761,6 +768,7 @@ Quantity = Annotated[
     DiscreteDistribution,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
+    AfterValidator(_finite_moments),
 ]
 """A random number of units: a whole number (constant) or a mapping with ``dist:``."""
 

@@ -943,12 +943,13 @@ class Scenario(ModelSections, _Settings):
     def _window(self) -> Scenario:
         if not math.isfinite(self.horizon + self.warmup):
             raise ValueError("horizon and warmup must be finite")
+        base = _event_problems(self, self.end)
         for name, m in self.policies.items():
             for bound in _event_problems(m, self.end):
+                # a bound the policy inherits from the base is reported at the base
+                at = bound.at if bound in base else ("policies", name, *bound.at)
                 raise PydanticCustomError(
-                    "bound",
-                    "{problem}",
-                    {"at": ("policies", name, *bound.at), "problem": bound.problem, "hint": bound.hint},
+                    "bound", "{problem}", {"at": at, "problem": bound.problem, "hint": bound.hint}
                 )
         for name, m in self.policies.items():
             problem = m.holding_rate_problem(self.time_unit)
