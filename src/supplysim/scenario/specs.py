@@ -786,9 +786,15 @@ def _event_problems(m: ModelSections, end: float) -> list[_Bound]:
     run can show; empty when none. Orders need no guard of their own: each is placed at a
     customer's arrival or at a review (split in at most one part per supplier)."""
     out: list[_Bound] = []
-    expected = m.demand.peak_rate(end) * end
+    demands = [m.demand]
+    if m.network is not None:  # every store's customers, and the warehouse's own
+        direct = m.network.direct_model()
+        demands = [m.network.store_model(n).demand for n in m.network.store_names]
+        demands += [direct.demand] if direct is not None else []
+    expected = sum(d.peak_rate(end) for d in demands) * end
     if not expected <= MAX_CUSTOMERS:
-        profile = "" if m.demand.is_stationary else " at the peak of the demand profile"
+        profile = "" if all(d.is_stationary for d in demands) else " at the peak of the demand profile"
+        profile += " (all locations)" if len(demands) > 1 else ""
         out.append(
             _Bound(
                 ("demand", "rate"),
