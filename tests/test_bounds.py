@@ -160,6 +160,77 @@ def _unclear(res: CliResult) -> str | None:
 
 FAST = cases([ROOT / "scenarios" / FAST_SCENARIO], FAST_VALUES)
 
+FLAGSHIP = ROOT / "scenarios" / FAST_SCENARIO
+BIG = str(10**30)
+
+REFUSED = [
+    ("demand.quantity={dist: choice, values: [" + BIG + "]}", "demand.quantity.values"),
+    ("supplier.lead_time={dist: lognormal, mean: 5, sd: 1.0e+308}", "at most 1e+15"),
+    ("supplier.lead_time={dist: gamma, mean: 5, cv: 1.0e+308}", "at most 1e+15"),
+    ("supplier.lead_time={dist: gamma, mean: 5, cv: 50}", "coefficient of variation"),
+    ("supplier.lead_time={dist: weibull, shape: 0.2, scale: 3}", "coefficient of variation"),
+    ("supplier.lead_time={dist: weibull, shape: 0.01, scale: 3}", "mean and sd are at most"),
+    ("supplier.servers=" + BIG, "supplier.servers"),
+    ("supplier.servers=10001", "less than or equal to 10000"),
+    ("store.initial_stock=1000000001", "less than or equal to 1000000000"),
+    ("replenishment.order_quantity=" + BIG, "replenishment"),
+    ("supplier.yield={dist: uniform, low: 0.5, high: 1.0e+308}", "supplier.yield.high"),
+    ("demand.quantity={dist: negative_binomial, mean: 5, sd: 1.0e+155}", "demand.quantity"),
+    ("supplier.lead_time=1.0e+308", "supplier.lead_time"),
+    ("supplier.lead_time=1.0e+9", "would not end within a replication"),
+    ("supplier.lead_time={dist: exponential, mean: 1.0e+7}", "would not end within a replication"),
+    ("supplier.disruptions={every: 1.0e-9, duration: 1.0e-9}", "outages per replication"),
+    ("supplier.disruptions={every: 1.0e+308, duration: 1}", "supplier.disruptions.every"),
+    ("demand.events=[{name: a, start: 1, end: 2, multiplier: 1.0e+9}]", "at the peak of the demand profile"),
+    ("demand.trend=1.0e+9", "at the peak of the demand profile"),
+    ("demand.rate=true", "not a boolean"),
+    ("store.initial_stock=true", "not a boolean"),
+    ("demand.rate='1e400'", "demand.rate"),
+    ("name='abc\n'", "name"),
+    ("replications=100001", "less than or equal to 100000"),
+]
+
+
+@pytest.mark.parametrize(("setting", "needle"), REFUSED, ids=[s for s, _ in REFUSED])
+def test_values_the_run_cannot_simulate_are_refused(setting: str, needle: str, tmp_path: Path) -> None:
+    """The inputs of the hardening report that used to validate and then break the run."""
+    from clirun import assert_one_clear_message
+
+    res = cli(tmp_path, "validate", str(FLAGSHIP), "--set", setting)
+    assert_one_clear_message(res)
+    assert needle in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize(
+    "option", [["--replications", "100001"], ["--precision", "0.1", "--max-replications", "100001"]]
+)
+def test_replications_on_the_command_line_are_bounded(option: list[str], tmp_path: Path) -> None:
+    res = cli(tmp_path, "run", str(FLAGSHIP), *option, "--no-report", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2, res.stderr
+    assert "100000" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+AT_THE_BOUND = [
+    "supplier.servers=10000",
+    "store.initial_stock=1000000000",
+    "replenishment.order_quantity=1000000000",
+    "replenishment.reorder_point=-1000000000",
+    "supplier.lead_time={dist: gamma, mean: 5, cv: 10}",
+    "supplier.lead_time=400",
+]
+
+
+@pytest.mark.parametrize("setting", AT_THE_BOUND)
+def test_values_at_the_bound_run(setting: str, tmp_path: Path) -> None:
+    """A value at its bound validates and runs: the bounds are not tighter than the engine."""
+    assert cli(tmp_path, "validate", str(FLAGSHIP), "--set", setting).returncode == 0
+    res = limited_run(
+        tmp_path, "run", str(FLAGSHIP), "--set", setting, "--replications", "2", "--horizon", RUN_HORIZON,
+        "--workers", "1", "--no-report", "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+
 
 @pytest.mark.parametrize("case", FAST, ids=[c.id for c in FAST])
 def test_extreme_value_fast(case: Case, tmp_path: Path) -> None:
