@@ -181,6 +181,7 @@ REFUSED = [
     ("supplier.lead_time={dist: exponential, mean: 1.0e+7}", "would not end within a replication"),
     ("supplier.disruptions={every: 1.0e-9, duration: 1.0e-9}", "outages per replication"),
     ("supplier.disruptions={every: 1.0e+308, duration: 1}", "supplier.disruptions.every"),
+    ("supplier.disruptions={every: 1.0e-9, duration: 40, clock: pause}", "with clock: pause"),
     ("demand.events=[{name: a, start: 1, end: 2, multiplier: 1.0e+9}]", "at the peak of the demand profile"),
     ("demand.trend=1.0e+9", "at the peak of the demand profile"),
     ("demand.rate=true", "not a boolean"),

@@ -838,6 +838,18 @@ def _event_problems(m: ModelSections, end: float) -> list[_Bound]:
         if outages is not None and outages.every is not None and outages.duration is not None:
             cycle = outages.every.mean + outages.duration.mean
             cycles = end / cycle if cycle > 0 else math.inf
+            if outages.clock == "pause" and outages.every.mean > 0:
+                # work advances only while the supplier is up: the lead time stretches by 1/availability
+                stretched = s.lead_time.mean * cycle / outages.every.mean
+                if not stretched <= longest:
+                    out.append(
+                        _Bound(
+                            (*at, "disruptions", "every"),
+                            f"with clock: pause, a mean lead time of {s.lead_time.mean:.3g} takes "
+                            f"{stretched:.3g} (lead time × (mean up + mean outage) / mean up), {never}",
+                            "make the up time longer or the outages shorter, or use clock: continue",
+                        )
+                    )
             if not cycles <= MAX_OUTAGES:
                 out.append(
                     _Bound(
