@@ -11,8 +11,9 @@ dump, base model and policy bodies) and each value of :data:`EXTREMES`, the case
   time limit and an address-space limit (``RLIMIT_AS``), so a hang or a runaway queue
   fails the case instead of the machine.
 
-The fast sample (one scenario, the most dangerous values) runs with the suite; the whole
-corpus is marked ``slow``. ``python tests/test_bounds.py`` prints the count of cases and
+The fast sample (one scenario, the values that used to break the run most often; the tiny
+durations are covered by :data:`REFUSED`) runs with the suite; the whole corpus is marked
+``slow``. ``python tests/test_bounds.py`` prints the count of cases and
 of failures.
 """
 
@@ -36,7 +37,7 @@ EXTREMES = ("0", "-1", "1.0e-9", "1.0e+9", "1.0e+308", str(10**30), ".nan", ".in
 """The values tried at every numeric key: zero, negative, tiny, large, the largest double,
 an integer no machine word holds, not-a-number, infinity, a boolean and an overflowing text."""
 
-FAST_VALUES = ("1.0e-9", "1.0e+308", str(10**30), "true")
+FAST_VALUES = ("1.0e+308", str(10**30), "true")
 FAST_SCENARIO = "backorder_vs_out_of_stock.yaml"
 
 TIME_LIMIT = 60.0
