@@ -20,6 +20,7 @@ from supplysim.cli.common import (
     running,
     stdout_console,
 )
+from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 
@@ -27,7 +28,7 @@ from supplysim.scenario.load import ScenarioError
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file", metavar="SCENARIO")],
     replications: Annotated[
-        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1)
+        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1, max=MAX_REPLICATIONS)
     ] = None,
     seed: Annotated[int | None, typer.Option(metavar="S", help="override the scenario's seed", min=0)] = None,
     horizon: Annotated[
@@ -62,7 +63,9 @@ def run(
     kpi: Annotated[
         list[str] | None, typer.Option(metavar="NAME", help="indicator(s) --precision applies to (default profit)")
     ] = None,
-    max_replications: Annotated[int, typer.Option(metavar="N", help="upper limit for --precision", min=2)] = 1000,
+    max_replications: Annotated[
+        int, typer.Option(metavar="N", help="upper limit for --precision", min=2, max=MAX_REPLICATIONS)
+    ] = 1000,
     format_: Annotated[
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",

@@ -19,6 +19,7 @@ from supplysim.cli.common import (
     running,
     stdout_console,
 )
+from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 
@@ -36,7 +37,7 @@ def sweep(
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
     ] = None,
     replications: Annotated[
-        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1)
+        int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1, max=MAX_REPLICATIONS)
     ] = None,
     policy: Annotated[
         list[str] | None, typer.Option(metavar="NAME", help="sweep only this policy (repeatable)")

@@ -5,13 +5,16 @@ Every mapping, whatever its place, is checked the same way before its fields are
 * an unknown key is an error (with the allowed keys, for a "did you mean" hint);
 * ``null`` selects the default of a key that has one (as omitting it does);
 * a boolean is not a number: ``rate: true`` is refused where a number is expected
-  (pydantic's lax mode would read it as 1).
+  (pydantic's lax mode would read it as 1);
+* no number is larger in magnitude than :data:`~supplysim.scenario.limits.MAX_NUMBER`
+  (``docs/limits.md``).
 
 Names and free text are checked for control characters (:data:`Label`, :data:`Text`).
 """
 
 from __future__ import annotations
 
+import math
 import typing
 import unicodedata
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from supplysim.scenario.errors import excerpt
-from supplysim.scenario.limits import MAX_EXCERPT, MAX_NAME, MAX_TEXT
+from supplysim.scenario.limits import MAX_EXCERPT, MAX_NAME, MAX_NUMBER, MAX_TEXT
 
 __all__ = ["Frozen", "Label", "Text", "check_mapping"]
 
@@ -70,18 +73,51 @@ def _rules(cls: type[BaseModel]) -> _KeyRules:
     return rules
 
 
-def _no_bool(key: str, value: Any) -> None:
-    """Refuse a boolean where a number (or a list or mapping of numbers) belongs."""
+def _number_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a number of a scenario, or None (a boolean; beyond :data:`MAX_NUMBER`)."""
     if isinstance(value, bool):
-        raise PydanticCustomError("bool_not_number", "a number, not a boolean", {"at": (key,)})
+        return "bool"
+    number: float | int | None = None
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace("_", ""))
+        except ValueError:
+            return None
+        if math.isnan(number):
+            return None
+    if number is not None and abs(number) > MAX_NUMBER:
+        return "large"
+    return None
+
+
+def _raise_number(problem: str, at: tuple[Any, ...], value: Any) -> None:
+    if problem == "bool":
+        raise PydanticCustomError("bool_not_number", "a number, not a boolean", {"at": at})
+    raise PydanticCustomError(
+        "number_too_large",
+        "a number of magnitude at most {limit} (docs/limits.md)",
+        {"at": at, "limit": f"{MAX_NUMBER:.0e}"},
+    )
+
+
+def _no_bool(key: str, value: Any) -> None:
+    """Refuse a boolean, or a number beyond :data:`MAX_NUMBER`, where a number (or a list or
+    mapping of numbers) belongs."""
+    problem = _number_problem(value)
+    if problem is not None:
+        _raise_number(problem, (key,), value)
     if isinstance(value, list):
         for i, item in enumerate(value):
-            if isinstance(item, bool):
-                raise PydanticCustomError("bool_not_number", "a number, not a boolean", {"at": (key, i)})
+            problem = _number_problem(item)
+            if problem is not None:
+                _raise_number(problem, (key, i), item)
     elif isinstance(value, dict):
         for name, item in value.items():
-            if isinstance(item, bool):
-                raise PydanticCustomError("bool_not_number", "a number, not a boolean", {"at": (key, name)})
+            problem = _number_problem(item)
+            if problem is not None:
+                _raise_number(problem, (key, name), item)
 
 
 def check_mapping(cls: type[BaseModel], data: dict[Any, Any]) -> dict[Any, Any]:

@@ -16,9 +16,10 @@ integer values. A plain number in a scenario means a constant.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     NonNegativeFloat,
@@ -30,7 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from supplysim.scenario.base import Frozen
-from supplysim.scenario.limits import MAX_VALUES
+from supplysim.scenario.limits import MAX_CV, MAX_NUMBER, MAX_UNITS, MAX_VALUES
 from supplysim.scenario.yaml_source import OutsideFolder, read_column
 
 if TYPE_CHECKING:
@@ -80,7 +81,15 @@ class Distribution(Protocol):
 
 
 class _Dist(Frozen):
-    """Base of every distribution: a frozen scenario model (see :class:`~supplysim.scenario.base.Frozen`)."""
+    """Base of every distribution: a frozen scenario model (see :class:`~supplysim.scenario.base.Frozen`).
+
+    Every distribution has a finite mean and variance, both below :data:`MAX_NUMBER` in
+    magnitude, and a parametric one (``bounded_cv``) a coefficient of variation sd/mean of at
+    most :data:`MAX_CV` (``docs/limits.md``).
+    """
+
+    bounded_cv: ClassVar[bool] = True
+    """Whether the coefficient of variation is bounded (not for data: empirical, choice)."""
 
     @property
     def is_constant(self) -> bool:
@@ -502,6 +511,8 @@ def _inline_whole_numbers(data: Any, info: ValidationInfo) -> Any:
 class EmpiricalContinuous(_Dist):
     """Resamples observed durations ``values`` (or a CSV ``file``'s ``column``) with optional ``weights``."""
 
+    bounded_cv: ClassVar[bool] = False
+
     dist: Literal["empirical"]
     values: list[NonNegativeFloat] = Field(max_length=MAX_VALUES)
     weights: list[NonNegativeFloat] | None = Field(default=None, max_length=MAX_VALUES)
@@ -552,7 +563,7 @@ class DiscreteConstant(_Dist):
     """Always ``value`` units."""
 
     dist: Literal["constant"] = "constant"
-    value: PositiveInt
+    value: PositiveInt = Field(le=MAX_UNITS)
 
     @property
     def mean(self) -> float:
@@ -574,8 +585,8 @@ class Poisson(_Dist):
     """``shift`` + Poisson(``mean`` − ``shift``): the given mean is that of the result."""
 
     dist: Literal["poisson"]
-    mean_: PositiveFloat = Field(alias="mean")
-    shift: int = Field(default=0, ge=0)
+    mean_: PositiveFloat = Field(alias="mean", le=MAX_UNITS)
+    shift: int = Field(default=0, ge=0, le=MAX_UNITS)
 
     @model_validator(mode="after")
     def _shift(self) -> Poisson:
@@ -603,7 +614,7 @@ class Geometric(_Dist):
     """Geometric on {1, 2, …} with mean m: p = 1/m, variance (1−p)/p²."""
 
     dist: Literal["geometric"]
-    mean_: float = Field(alias="mean", ge=1.0)
+    mean_: float = Field(alias="mean", ge=1.0, le=MAX_UNITS)
 
     @property
     def mean(self) -> float:
@@ -625,8 +636,10 @@ class Geometric(_Dist):
 class Choice(_Dist):
     """One of ``values`` with probabilities proportional to ``weights``."""
 
+    bounded_cv: ClassVar[bool] = False
+
     dist: Literal["choice", "empirical"]
-    values: list[int] = Field(max_length=MAX_VALUES)
+    values: list[Annotated[int, Field(ge=-MAX_UNITS, le=MAX_UNITS)]] = Field(max_length=MAX_VALUES)
     weights: list[NonNegativeFloat] | None = Field(default=None, max_length=MAX_VALUES)
     file: str | None = None
     """(``empirical``) a CSV file (relative to the scenario file) to read whole numbers from."""
@@ -668,9 +681,9 @@ class NegativeBinomial(_Dist):
     """
 
     dist: Literal["negative_binomial"]
-    mean_: PositiveFloat = Field(alias="mean")
+    mean_: PositiveFloat = Field(alias="mean", le=MAX_UNITS)
     sd_: PositiveFloat = Field(alias="sd")
-    shift: int = Field(default=0, ge=0)
+    shift: int = Field(default=0, ge=0, le=MAX_UNITS)
 
     @model_validator(mode="after")
     def _overdispersed(self) -> NegativeBinomial:
@@ -719,10 +732,35 @@ ContinuousDistribution = Union[
 ]
 DiscreteDistribution = Union[DiscreteConstant, Poisson, Geometric, Choice, NegativeBinomial]
 
+
+def _finite_moments(d: Any) -> Any:
+    """``d`` after checking that its moments are finite, below :data:`MAX_NUMBER`, and (for a
+    parametric family) its coefficient of variation at most :data:`MAX_CV` (``docs/limits.md``).
+
+    Run on the union, after the family's own checks (which explain more precisely)."""
+    try:
+        mean, variance = float(d.mean), float(d.variance)
+    except (ArithmeticError, ValueError):
+        mean = variance = math.inf
+    if not (abs(mean) <= MAX_NUMBER and 0.0 <= variance <= MAX_NUMBER**2):
+        raise ValueError(
+            f"a {d.dist} whose mean and sd are at most {MAX_NUMBER:.0e} (docs/limits.md); "
+            f"these parameters give mean {mean:.3g} and variance {variance:.3g}"
+        )
+    if d.bounded_cv and mean > 0 and math.sqrt(variance) > MAX_CV * mean:
+        raise ValueError(
+            f"a coefficient of variation sd/mean of at most {MAX_CV:g} (docs/limits.md); these parameters "
+            f"give sd {math.sqrt(variance):.3g} for mean {mean:.3g}, cv {math.sqrt(variance) / mean:.3g}: "
+            "almost every draw would be 0 and a rare huge one the rest"
+        )
+    return d
+
+
 Duration = Annotated[
     ContinuousDistribution,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
+    AfterValidator(_finite_moments),
 ]
 """A random duration in time units: a number (constant) or a mapping with ``dist:``."""
 
@@ -730,6 +768,7 @@ Quantity = Annotated[
     DiscreteDistribution,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
+    AfterValidator(_finite_moments),
 ]
 """A random number of units: a whole number (constant) or a mapping with ``dist:``."""
 

@@ -2,23 +2,32 @@
 
 Each bound is far above anything a real scenario needs and far below what would
 make validation hang or exhaust memory; crossing one is a located error with a
-hint, never a slow failure. Documented in ``docs/scenarios.md#limits-of-the-reader``.
+hint, never a slow failure. Documented in ``docs/limits.md``.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "DURATION_MULTIPLE",
     "MAX_ALIASES",
+    "MAX_CUSTOMERS",
+    "MAX_CV",
     "MAX_DEPTH",
     "MAX_EVENTS",
     "MAX_EXCERPT",
     "MAX_FILE_BYTES",
     "MAX_NAME",
     "MAX_NODES",
+    "MAX_NUMBER",
+    "MAX_OUTAGES",
     "MAX_POLICIES",
+    "MAX_REPLICATIONS",
+    "MAX_REVIEWS",
     "MAX_SEGMENTS",
+    "MAX_SERVERS",
     "MAX_SUPPLIERS",
     "MAX_TEXT",
+    "MAX_UNITS",
     "MAX_VALUES",
     "MAX_WINDOWS",
 ]
@@ -62,3 +71,48 @@ MAX_TEXT = 10_000
 
 MAX_EXCERPT = 60
 """Longest excerpt of a file's content or a value that a message quotes [characters]."""
+
+
+# --------------------------------------------------------------------------- the model's numbers
+# Documented in docs/limits.md: every bound, and why.
+
+MAX_NUMBER = 1e15
+"""Largest magnitude of any number of a scenario (prices, costs, rates, durations, seeds):
+far above any real input, and far enough below the largest double (~1.8e308) that sums of
+a run (money × units × customers ≤ 1e15 · 1e9 · 1e9 = 1e33) stay finite and exact enough."""
+
+MAX_UNITS = 10**9
+"""Largest number of units (stock levels, order quantities, reorder points, demand sizes,
+``max_backorders``): sums over a run (≤ 1e9 customers × 1e9 units = 1e18) stay inside the
+64-bit integers of NumPy (9.2e18)."""
+
+MAX_SERVERS = 10_000
+"""Most ``servers`` of a supplier: each is a SimPy resource slot; more than a few hundred
+parallel orders is the same as "unlimited" (omit the key)."""
+
+MAX_REPLICATIONS = 100_000
+"""Most replications of a run (``replications:``, ``--replications``, ``--max-replications``):
+the confidence interval's half-width shrinks as 1/√n, so 100,000 replications already give
+~300 times the precision of 10; more only builds tasks for hours."""
+
+MAX_CV = 10.0
+"""Largest coefficient of variation sd/mean of a parametric distribution (gamma, lognormal,
+Weibull, negative binomial, …): beyond it almost every draw underflows to 0 (a gamma of
+shape 1/cv² = 0.01 draws below 1e-30 half of the time) and the rare rest dominates the
+mean, so no run of sensible length estimates anything."""
+
+DURATION_MULTIPLE = 1_000.0
+"""A supplier's lead time and outage times (means and sds) are at most this many times the
+run (warmup + horizon): an order with a longer expected lead time never arrives within a
+replication, an outage longer than that never ends."""
+
+MAX_CUSTOMERS = 1e9
+"""Most expected candidate arrivals of a replication, peak rate λ* × (warmup + horizon) (the
+thinning draws at the peak rate of the profile: weekly, seasonal, events and trend included)."""
+
+MAX_REVIEWS = 1e8
+"""Most periodic reviews of a replication, (warmup + horizon) / review_period."""
+
+MAX_OUTAGES = 1e6
+"""Most expected random outage cycles of a supplier in a replication,
+(warmup + horizon) / (mean up time + mean outage)."""

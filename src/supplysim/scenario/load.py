@@ -309,6 +309,11 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
                 remove += f" (or add {src.remedy.format(path='.'.join(map(str, path)), value=unset, py=py)})"
             lines.append(f"  hint:  {remove}, or use stockout: backorder")
             continue
+        elif etype == "bound":
+            lines.append(f"{where}: {fmt_path(shown)}{policy_note}: too large to simulate (docs/limits.md)")
+            lines.append(f"  found: {ctx['problem']}")
+            lines.append(f"  hint:  {ctx['hint']}")
+            continue
         elif etype == "data_outside":
             lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
             lines.append("  expected: a data file inside the scenario's folder")

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from supplysim.scenario.base import Frozen, Label
 from supplysim.scenario.distributions import Duration
-from supplysim.scenario.limits import MAX_SUPPLIERS
+from supplysim.scenario.limits import MAX_SUPPLIERS, MAX_UNITS
 from supplysim.scenario.merge import MODEL_SECTIONS, STORE_SECTIONS, deep_merge, override_body
 from supplysim.scenario.specs import Replenishment  # specs imports this module at its end
 
@@ -49,7 +49,7 @@ class WarehouseSpec(Frozen):
     name: Label = "warehouse"
     replenishment: Replenishment
     """The warehouse's rule (validated as a ``replenishment`` section), on IP = on_hand + on_order − owed to stores."""
-    initial_stock: NonNegativeInt | None = None
+    initial_stock: NonNegativeInt | None = Field(default=None, le=MAX_UNITS)
     """Units on hand at time 0; none = the rule's order-up-to level."""
     holding_cost: NonNegativeFloat | None = None
     """h₀ per unit per time unit; none = the model's h (``product.holding_cost`` or ``holding_rate``)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -33,7 +34,21 @@ from pydantic_core import PydanticCustomError
 from supplysim.scenario.base import Frozen, Label, Text
 from supplysim.scenario.distributions import Constant, DiscreteConstant, Duration, Quantity
 from supplysim.scenario.errors import excerpt
-from supplysim.scenario.limits import MAX_EVENTS, MAX_NAME, MAX_POLICIES, MAX_SEGMENTS, MAX_SUPPLIERS, MAX_WINDOWS
+from supplysim.scenario.limits import (
+    DURATION_MULTIPLE,
+    MAX_CUSTOMERS,
+    MAX_EVENTS,
+    MAX_NAME,
+    MAX_OUTAGES,
+    MAX_POLICIES,
+    MAX_REPLICATIONS,
+    MAX_REVIEWS,
+    MAX_SEGMENTS,
+    MAX_SERVERS,
+    MAX_SUPPLIERS,
+    MAX_UNITS,
+    MAX_WINDOWS,
+)
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies
 
 if TYPE_CHECKING:
@@ -197,6 +212,22 @@ class Demand(Frozen):
                 raise ValueError("weekly factors are all 0: no customer would ever arrive")
         return weekly
 
+    def peak_rate(self, end: float) -> float:
+        """An upper bound λ* of λ(t) on [0, end] [customers/time unit]: the base rate times the
+        largest weekly factor, 1 + the seasonal amplitude, every event multiplier above 1 and
+        the trend at its largest (exact unless windows overlap or cycles are cut); the thinning
+        draws candidate arrivals at this rate (Lewis & Shedler 1979)."""
+        bound = float(self.rate)
+        if self.weekly is not None:
+            bound *= max(self.weekly)
+        if self.seasonal is not None:
+            bound *= 1.0 + self.seasonal.amplitude
+        for e in self.events:
+            bound *= max(1.0, e.multiplier)
+        if self.trend > 0:
+            bound *= max(1.0, 1.0 + self.trend * end)
+        return bound
+
     @property
     def is_stationary(self) -> bool:
         """True for a homogeneous Poisson process (no profile)."""
@@ -280,7 +311,7 @@ class Supplier(Frozen):
     """Purchase cost c per unit [money/unit]."""
     order_cost: NonNegativeFloat = 0.0
     """Fixed cost K per order [money/order]."""
-    servers: PositiveInt | None = None
+    servers: PositiveInt | None = Field(default=None, le=MAX_SERVERS)
     """Orders processed at once (FIFO); none = unlimited, orders may cross."""
     no_crossing: bool = False
     """Deliveries keep the order in which orders were placed."""
@@ -341,7 +372,7 @@ class BackorderRules(Frozen):
     """Why the keys of the other specs cannot act under this one."""
 
     max_backorders: NonNegativeInt | None = Field(
-        default=None, description="refuses new backorders while this many customers wait"
+        default=None, le=MAX_UNITS, description="refuses new backorders while this many customers wait"
     )
     max_quoted_wait: NonNegativeFloat | None = Field(
         default=None, description="refuses a backorder whose quoted wait is longer than this"
@@ -380,11 +411,11 @@ STOCKOUT_KEYS: tuple[str, ...] = tuple(
 class Store(Frozen):
     """The store's stock and its stockout rules."""
 
-    initial_stock: NonNegativeInt | None = None
+    initial_stock: NonNegativeInt | None = Field(default=None, le=MAX_UNITS)
     """Units on hand at time 0; none = the replenishment policy's order-up-to level."""
     stockout: Literal["backorder", "lost_sales"] = "backorder"
     """What a customer sees when the shelf cannot cover the request."""
-    max_backorders: NonNegativeInt | None = None
+    max_backorders: NonNegativeInt | None = Field(default=None, le=MAX_UNITS)
     """Refuse new backorders while this many customers wait."""
     max_quoted_wait: NonNegativeFloat | None = None
     """Refuse (show out-of-stock) when the quoted wait exceeds this [time]."""
@@ -455,7 +486,7 @@ class ExpediteSourcing(Frozen):
     rule: Literal["expedite"]
     primary: str
     expedite_to: str
-    backorders_above: NonNegativeInt | None = None
+    backorders_above: NonNegativeInt | None = Field(default=None, le=MAX_UNITS)
     """Expedite while more than this many customers wait."""
     quoted_wait_above: NonNegativeFloat | None = None
     """Expedite while a new backorder would be quoted more than this [time]."""
@@ -480,9 +511,9 @@ class RQ(_ReplenishmentBase):
     """(r, Q): whenever IP ≤ r, order n·Q with the smallest n making IP > r."""
 
     policy: Literal["rQ"]
-    reorder_point: int
+    reorder_point: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
     """Reorder point r [units]."""
-    order_quantity: PositiveInt
+    order_quantity: PositiveInt = Field(le=MAX_UNITS)
     """Batch size Q [units]."""
 
     @property
@@ -494,9 +525,9 @@ class SS(_ReplenishmentBase):
     """(s, S): whenever IP ≤ s, order S − IP."""
 
     policy: Literal["sS"]
-    reorder_point: int
+    reorder_point: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
     """Reorder point s [units]."""
-    order_up_to: int
+    order_up_to: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
     """Order-up-to level S [units]."""
 
     @model_validator(mode="after")
@@ -516,7 +547,7 @@ class BaseStock(_ReplenishmentBase):
     """Base stock S: order whenever IP < S, up to S (one-for-one for unit demand)."""
 
     policy: Literal["base_stock"]
-    level: NonNegativeInt
+    level: NonNegativeInt = Field(le=MAX_UNITS)
     """Base-stock level S [units]."""
 
     @property
@@ -530,9 +561,9 @@ class Periodic(_ReplenishmentBase):
     policy: Literal["periodic"]
     review_period: PositiveFloat
     """Time R between reviews [time]."""
-    order_up_to: NonNegativeInt
+    order_up_to: NonNegativeInt = Field(le=MAX_UNITS)
     """Order-up-to level S [units]."""
-    reorder_point: int | None = None
+    reorder_point: int | None = Field(default=None, ge=-MAX_UNITS, le=MAX_UNITS)
     """Reorder point s [units]; none = order at every review."""
     review_offset: NonNegativeFloat = 0.0
     """Time of the first review [time]."""
@@ -732,8 +763,103 @@ class _Settings(Frozen):
     """Measured length of each replication [time]."""
     warmup: NonNegativeFloat = 0.0
     """Simulated but unmeasured time before the window [time]."""
-    replications: PositiveInt = 10
+    replications: PositiveInt = Field(default=10, le=MAX_REPLICATIONS)
+    """Independent replications of each policy (at most :data:`MAX_REPLICATIONS`)."""
     seed: NonNegativeInt = 0
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A number of the model beyond what a run can simulate (``docs/limits.md``)."""
+
+    at: tuple[str | int, ...]
+    """Key path of the number, inside the model."""
+    problem: str
+    """How large it is, and what it would do."""
+    hint: str
+    """How to shrink it."""
+
+
+def _event_problems(m: ModelSections, end: float) -> list[_Bound]:
+    """Why model ``m`` cannot be simulated over [0, ``end``]: too many events of one kind (the
+    customers at the peak rate, the reviews, the outages), a supplier's times longer than the
+    run can show; empty when none. Orders need no guard of their own: each is placed at a
+    customer's arrival or at a review (split in at most one part per supplier)."""
+    out: list[_Bound] = []
+    demands = [m.demand]
+    if m.network is not None:  # every store's customers, and the warehouse's own
+        direct = m.network.direct_model()
+        demands = [m.network.store_model(n).demand for n in m.network.store_names]
+        demands += [direct.demand] if direct is not None else []
+    expected = sum(d.peak_rate(end) for d in demands) * end
+    if not expected <= MAX_CUSTOMERS:
+        profile = "" if all(d.is_stationary for d in demands) else " at the peak of the demand profile"
+        profile += " (all locations)" if len(demands) > 1 else ""
+        out.append(
+            _Bound(
+                ("demand", "rate"),
+                f"rate{profile} × (warmup + horizon) = {expected:.3g} customers per replication, "
+                f"more than {MAX_CUSTOMERS:.0e}",
+                "shorten the horizon, use a coarser time unit or smaller profile factors",
+            )
+        )
+    period = getattr(m.replenishment, "review_period", None)
+    if period is not None and not end / period <= MAX_REVIEWS:
+        out.append(
+            _Bound(
+                ("replenishment", "review_period"),
+                f"(warmup + horizon) / review_period = {end / period:.3g} reviews per replication, "
+                f"more than {MAX_REVIEWS:.0e}",
+                "use a longer review period",
+            )
+        )
+    longest = DURATION_MULTIPLE * end
+    never = f"more than {DURATION_MULTIPLE:g} × (warmup + horizon) = {longest:.3g}"
+    for i, s in enumerate(m.all_suppliers):
+        at: tuple[str | int, ...] = ("supplier",) if m.supplier is not None else ("suppliers", i)
+        times: list[tuple[tuple[str, ...], Any]] = [(("lead_time",), s.lead_time)]
+        outages = s.disruptions
+        if outages is not None and outages.every is not None and outages.duration is not None:
+            times += [(("disruptions", "every"), outages.every), (("disruptions", "duration"), outages.duration)]
+        for key, d in times:
+            for what, value in (("mean", d.mean), ("sd", d.sd)):
+                if not value <= longest:
+                    out.append(
+                        _Bound(
+                            (*at, *key),
+                            f"{what} {value:.3g}, {never}: it would not end within a replication",
+                            "shorten it, or lengthen the horizon",
+                        )
+                    )
+        if s.quoted_lead_time is not None and not s.quoted_lead_time <= longest:
+            out.append(
+                _Bound((*at, "quoted_lead_time"), f"{s.quoted_lead_time:.3g}, {never}", "promise a shorter lead time")
+            )
+        if outages is not None and outages.every is not None and outages.duration is not None:
+            cycle = outages.every.mean + outages.duration.mean
+            cycles = end / cycle if cycle > 0 else math.inf
+            if outages.clock == "pause" and outages.every.mean > 0:
+                # work advances only while the supplier is up: the lead time stretches by 1/availability
+                stretched = s.lead_time.mean * cycle / outages.every.mean
+                if not stretched <= longest:
+                    out.append(
+                        _Bound(
+                            (*at, "disruptions", "every"),
+                            f"with clock: pause, a mean lead time of {s.lead_time.mean:.3g} takes "
+                            f"{stretched:.3g} (lead time × (mean up + mean outage) / mean up), {never}",
+                            "make the up time longer or the outages shorter, or use clock: continue",
+                        )
+                    )
+            if not cycles <= MAX_OUTAGES:
+                out.append(
+                    _Bound(
+                        (*at, "disruptions"),
+                        f"(warmup + horizon) / (mean up time + mean outage) = {cycles:.3g} outages per "
+                        f"replication, more than {MAX_OUTAGES:.0e}",
+                        "make `every` and `duration` longer",
+                    )
+                )
+    return out
 
 
 def _inert_error(at: tuple[str, ...], store: Store) -> PydanticCustomError:
@@ -835,19 +961,13 @@ class Scenario(ModelSections, _Settings):
     def _window(self) -> Scenario:
         if not math.isfinite(self.horizon + self.warmup):
             raise ValueError("horizon and warmup must be finite")
+        base = _event_problems(self, self.end)
         for name, m in self.policies.items():
-            where = "" if len(self.policies) == 1 else f" (policy {name!r})"
-            expected = m.demand.rate * self.end
-            if expected > 1e9:
-                raise ValueError(
-                    f"demand.rate × (warmup + horizon) = {expected:.3g} customers per replication{where}: "
-                    "far too many to simulate; shorten the horizon or use a coarser time unit"
-                )
-            period = getattr(m.replenishment, "review_period", None)
-            if period is not None and self.end / period > 1e8:
-                raise ValueError(
-                    f"review_period {period:g} gives {self.end / period:.3g} reviews per replication{where}; "
-                    "use a longer review period"
+            for bound in _event_problems(m, self.end):
+                # a bound the policy inherits from the base is reported at the base
+                at = bound.at if bound in base else ("policies", name, *bound.at)
+                raise PydanticCustomError(
+                    "bound", "{problem}", {"at": at, "problem": bound.problem, "hint": bound.hint}
                 )
         for name, m in self.policies.items():
             problem = m.holding_rate_problem(self.time_unit)

@@ -38,17 +38,9 @@ def rate_at(demand: Demand, t: np.ndarray) -> np.ndarray:
 
 
 def max_rate(demand: Demand, end: float) -> float:
-    """An upper bound λ* of λ(t) on [0, end] (exact unless windows overlap or cycles are cut)."""
-    bound = float(demand.rate)
-    if demand.weekly is not None:
-        bound *= max(demand.weekly)
-    if demand.seasonal is not None:
-        bound *= 1.0 + demand.seasonal.amplitude
-    for e in demand.events:
-        bound *= max(1.0, e.multiplier)
-    if demand.trend:
-        bound *= max(1.0, 1.0 + demand.trend * end)
-    return bound
+    """An upper bound λ* of λ(t) on [0, end] (exact unless windows overlap or cycles are cut);
+    :meth:`Demand.peak_rate`, which the scenario's validation bounds."""
+    return demand.peak_rate(end)
 
 
 def expected_arrivals(demand: Demand, a: float, b: float, points: int = 200_001) -> float:
