@@ -35,6 +35,7 @@ __all__ = [
     "diagnose",
     "differing_keys",
     "few_replications",
+    "leaves",
     "mean_lead_time",
     "never_stocks_out",
     "same_as_baseline",
@@ -77,16 +78,16 @@ class Note:
 # ---------------------------------------------------------------- model differences
 
 
-def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Dotted key paths to the leaves of a model dump. Distributions (mappings with ``dist``) are
     leaves; lists of named mappings (suppliers, segments) are keyed ``path[name]``; other lists
     are leaves."""
     if isinstance(value, dict) and "dist" not in value:
         for k, v in value.items():
-            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+            yield from leaves(v, f"{prefix}.{k}" if prefix else str(k))
     elif isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v for v in value):
         for v in value:
-            yield from _leaves({k: x for k, x in v.items() if k != "name"}, f"{prefix}[{v['name']}]")
+            yield from leaves({k: x for k, x in v.items() if k != "name"}, f"{prefix}[{v['name']}]")
     else:
         yield prefix, value
 
@@ -104,8 +105,8 @@ def differing_keys(model: ModelConfig, baseline: ModelConfig) -> tuple[str, ...]
     is named once (``suppliers[fast]``); a single ``supplier`` replaced by a list of
     ``suppliers`` is named ``suppliers``.
     """
-    mine = dict(_leaves(model.model_dump(by_alias=True, mode="json")))
-    base = dict(_leaves(baseline.model_dump(by_alias=True, mode="json")))
+    mine = dict(leaves(model.model_dump(by_alias=True, mode="json")))
+    base = dict(leaves(baseline.model_dump(by_alias=True, mode="json")))
     keys = list(mine) + [k for k in base if k not in mine]
     changed = [k for k in keys if mine.get(k, _ABSENT) != base.get(k, _ABSENT)]
     variant = {k.rpartition(".")[0]: k for k in changed if "." in k and k.rpartition(".")[2] in _UNION_TAGS}
@@ -144,7 +145,7 @@ def _identical(rows: list[dict[str, float]], base: list[dict[str, float]]) -> bo
 
 def _listing(keys: tuple[str, ...], model: ModelConfig, limit: int = 3) -> str:
     """``a.b (value), c.d (value) and N more``: the keys, with the policy's value when it is a plain one."""
-    values = dict(_leaves(model.model_dump(by_alias=True, mode="json")))
+    values = dict(leaves(model.model_dump(by_alias=True, mode="json")))
 
     def one(key: str) -> str:
         v = values.get(key, _ABSENT)

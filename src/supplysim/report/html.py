@@ -13,10 +13,11 @@ import html
 import io
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
+from supplysim.analysis.diagnostics import leaves
 from supplysim.analysis.indicators import by_location
 from supplysim.analysis.intervals import Difference, Interval, paired_difference
 from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, lookup
@@ -139,27 +140,14 @@ def describe(value: Any) -> str:
     return _num(value)
 
 
-def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Dotted paths to leaves of a configuration dump. Distributions are leaves; lists of named
-    mappings (segments, suppliers) are keyed by name; other lists are leaves."""
-    if isinstance(value, dict) and "dist" not in value:
-        for k, v in value.items():
-            yield from flatten(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v for v in value):
-        for v in value:
-            yield from flatten({k: x for k, x in v.items() if k != "name"}, f"{prefix}[{v['name']}]")
-    else:
-        yield prefix, value
-
-
 def _dump(sc: Scenario, policy: str) -> dict[str, Any]:
     return sc.policies[policy].model_dump(by_alias=True, mode="json")
 
 
 def policy_changes(sc: Scenario, policy: str) -> list[tuple[str, str, str]]:
     """What ``policy`` changes with respect to the baseline: (setting, baseline value, policy value)."""
-    base = dict(flatten(_dump(sc, sc.baseline)))
-    mine = dict(flatten(_dump(sc, policy)))
+    base = dict(leaves(_dump(sc, sc.baseline)))
+    mine = dict(leaves(_dump(sc, policy)))
     out = []
     whole: set[str] = set()  # named entries (a supplier, a segment) present on one side only
     for key in list(base) + [k for k in mine if k not in base]:
