@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "Results": "supplysim.api",
     "Scenario": "supplysim.scenario",
     "ScenarioError": "supplysim.scenario",
+    "backtest": "supplysim.api",
     "compare": "supplysim.api",
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
@@ -43,6 +44,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "backtest",
     "compare",
     "load_scenario",
     "optimize",
@@ -54,7 +56,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import CompareResults, Results, compare, optimize, run, run_sweep
+    from supplysim.api import CompareResults, Results, backtest, compare, optimize, run, run_sweep
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from supplysim.experiments.backtest import Backtest
     from supplysim.experiments.compare import CompareResult
     from supplysim.experiments.optimize import Constraint
 
@@ -40,6 +41,7 @@ __all__ = [
     "Precision",
     "Results",
     "SweepResults",
+    "backtest",
     "compare",
     "load_scenario",
     "optimize",
@@ -485,6 +487,51 @@ def compare(
         progress=progress,
     )
     return CompareResults(result)
+
+
+# ---------------------------------------------------------------- backtest
+
+
+def backtest(
+    scenario: ScenarioLike,
+    orders: str | Path,
+    receipts: str | Path | None = None,
+    stockouts: str | Path | None = None,
+    *,
+    policy: str | None = None,
+    replications: int | None = None,
+    sku: str | None = None,
+    exported_at: str | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Backtest:
+    """Would ``scenario`` (fitted) have produced the shop's history? (``docs/fit.md``, "Backtest").
+
+    Reads the exports (:func:`supplysim.records.read_records`), replays their horizon
+    ``replications`` times (default 400) with ``policy`` (default the scenario's only one)
+    and puts observed against simulated with prediction intervals for one history.
+    ``Backtest.passed`` is False when some indicator falls outside its interval.
+    """
+    from supplysim.analysis.records import history_from_records
+    from supplysim.experiments.backtest import DEFAULT_REPLICATIONS, run_backtest
+    from supplysim.records import read_records
+
+    sc = load_scenario(scenario)
+    records = read_records(orders, receipts, stockouts, sku=sku, time_unit=sc.time_unit, exported_at=exported_at)
+    result = run_backtest(
+        sc,
+        history_from_records(records),
+        history_start=records.start,
+        policy=policy,
+        replications=replications if replications is not None else DEFAULT_REPLICATIONS,
+        stockouts=stockouts is not None,
+        receipts=receipts is not None,
+        executor=executor,
+        workers=workers,
+        progress=progress,
+    )
+    return replace(result, notices=records.notices)
 
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """What did the history show, and would the model have shown it? The backtest's indicators and test.
 
-The indicators are computed on the **records** (:class:`~supplysim.analysis.records.Records`),
+The indicators are computed on the **records** (:class:`~supplysim.analysis.records.History`),
 for the observed history and, by the same functions, for every simulated one (each
 replication's trace told as records by :func:`~supplysim.analysis.records.records_from_trace`),
 so observed and simulated mean exactly the same thing. They follow the simulator's
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supplysim.analysis.records import Records, in_stock_time
+from supplysim.analysis.records import History, in_stock_time
 
 __all__ = [
     "ALPHA",
@@ -85,7 +85,7 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
-def history_indicators(records: Records, *, stockouts: bool = True, receipts: bool = True) -> dict[str, float]:
+def history_indicators(records: History, *, stockouts: bool = True, receipts: bool = True) -> dict[str, float]:
     """The indicators of one history (see the module docstring); NaN where undefined.
 
     Args:
@@ -104,7 +104,9 @@ def history_indicators(records: Records, *, stockouts: bool = True, receipts: bo
         "mean_wait": float(waits.mean()) if waits.size else math.nan,
     }
     if stockouts:
-        out["out_of_stock_fraction"] = _ratio(records.length - in_stock_time(records.spells, records.length), records.length)
+        out["out_of_stock_fraction"] = _ratio(
+            records.length - in_stock_time(records.spells, records.length), records.length
+        )
     if receipts:
         r = records.receipts
         lead = r.received[~np.isnan(r.received)] - r.ordered[~np.isnan(r.received)]

@@ -33,28 +33,28 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 
+from supplysim.records import Records
 from supplysim.scenario import ModelConfig
 from supplysim.sim.trace import Event, TraceRow
 
 __all__ = [
+    "History",
+    "HistoryError",
     "NeverShown",
     "OrderRecords",
     "QueueFull",
     "ReceiptRecords",
-    "Records",
-    "RecordsError",
     "ShelfEmpty",
     "StockoutDisplay",
     "display_for",
+    "history_from_records",
     "in_stock_time",
-    "records_from_frames",
     "records_from_trace",
 ]
 
 
-class RecordsError(ValueError):
+class HistoryError(ValueError):
     """A trace whose records cannot be told (a policy whose "out of stock" the trace does not show)."""
 
 
@@ -94,7 +94,7 @@ class ReceiptRecords:
 
 
 @dataclass(frozen=True)
-class Records:
+class History:
     """A history as the shop would export it: orders, purchase orders, "out of stock" spells.
 
     Times are in the scenario's time unit, counted from the history's start; the history is
@@ -152,16 +152,16 @@ def display_for(cfg: ModelConfig) -> StockoutDisplay:
     """The display rule of a model's stockout policy.
 
     Raises:
-        RecordsError: for ``max_quoted_wait`` (the quote moves with the age of the orders
+        HistoryError: for ``max_quoted_wait`` (the quote moves with the age of the orders
             between events, so the trace does not say when the page flipped) and networks.
     """
     if getattr(cfg, "network", None) is not None:
-        raise RecordsError("records are told for a single store, not a network")
+        raise HistoryError("records are told for a single store, not a network")
     store = cfg.store
     if store.stockout == "lost_sales":
         return ShelfEmpty()
     if store.max_quoted_wait is not None:
-        raise RecordsError(
+        raise HistoryError(
             "store.max_quoted_wait: the trace does not say when the quoted wait crossed the limit, "
             "so the spells cannot be told; use store.max_backorders for a hybrid shop"
         )
@@ -190,7 +190,7 @@ _DONE = 2
 _LOST = 3
 
 
-def records_from_trace(rows: Iterable[TraceRow], display: StockoutDisplay, start: float, end: float) -> Records:
+def records_from_trace(rows: Iterable[TraceRow], display: StockoutDisplay, start: float, end: float) -> History:
     """The records of the history [start, end) of a replication's trace (see the module docstring).
 
     Args:
@@ -200,7 +200,7 @@ def records_from_trace(rows: Iterable[TraceRow], display: StockoutDisplay, start
         end: the history's end (the run's end: warm-up + horizon) [time].
     """
     if not end > start:
-        raise RecordsError(f"the history's end ({end:g}) must be after its start ({start:g})")
+        raise HistoryError(f"the history's end ({end:g}) must be after its start ({start:g})")
     orders: list[_Order] = []
     status: dict[int, int] = {}
     open_orders: dict[int, _Order] = {}
@@ -292,7 +292,7 @@ def records_from_trace(rows: Iterable[TraceRow], display: StockoutDisplay, start
     suppliers = {s for s, _ in po_names}
     single = len(suppliers) <= 1
     length = end - start
-    return Records(
+    return History(
         OrderRecords(
             tuple(o.ident for o in orders),
             np.array([o.created for o in orders], dtype=float),
@@ -318,73 +318,44 @@ def in_stock_time(spells: Sequence[tuple[float, float]], length: float) -> float
     return length - sum(hi - lo for lo, hi in spells)
 
 
+def history_from_records(records: Records) -> History:
+    """The history of exports as read (:func:`supplysim.records.read_records`): times from its start.
 
-def _times(column: pd.Series, start: pd.Timestamp, unit_seconds: float) -> np.ndarray:
-    """Datetimes → time units since ``start`` (NaT → NaN); zone-aware times are taken in UTC."""
-    values = pd.to_datetime(column)
-    if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    seconds = (values - start).dt.total_seconds().to_numpy(dtype=float)
-    return seconds / unit_seconds
-
-
-def records_from_frames(
-    orders: pd.DataFrame,
-    receipts: pd.DataFrame | None,
-    stockouts: pd.DataFrame | None,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    unit_seconds: float,
-) -> Records:
-    """The records of exported tables (the columns of ``data.md``, dates parsed) on the history [start, end).
-
-    Orders created outside the history are left out, and so are purchase orders placed
-    outside it; spells are clipped to it.
-
-    Args:
-        orders: ``order_id, created_at, quantity, backordered, fulfilled_at, cancelled_at``.
-        receipts: ``po_id, ordered_at, received_at, quantity`` (optional ``supplier``), or None.
-        stockouts: ``start, end``, or None.
-        start: the history's start (naive, or UTC).
-        end: the history's end.
-        unit_seconds: seconds per time unit of the scenario.
+    The history is [``records.start``, ``records.end``) — from 00:00 of the first order's day
+    to the export time; a spell with no end lasts until the export time; overlapping spells
+    are merged.
     """
-    length = (end - start).total_seconds() / unit_seconds
-    created = _times(orders["created_at"], start, unit_seconds)
-    keep = (created >= 0) & (created < length)
-    backordered = orders["backordered"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes")).to_numpy(bool)
-    order_records = OrderRecords(
-        tuple(str(v) for v in orders["order_id"][keep]),
-        created[keep],
-        orders["quantity"].to_numpy(dtype=np.int64)[keep],
-        backordered[keep],
-        _times(orders["fulfilled_at"], start, unit_seconds)[keep],
-        _times(orders["cancelled_at"], start, unit_seconds)[keep],
+    t0, length = records.start, records.end - records.start
+    o = records.orders
+    orders = OrderRecords(
+        tuple(o.ids),
+        o.created - t0,
+        o.quantity.astype(np.int64),
+        o.backordered.astype(bool),
+        o.fulfilled - t0,
+        o.cancelled - t0,
     )
-    if receipts is not None and len(receipts):
-        ordered = _times(receipts["ordered_at"], start, unit_seconds)
-        received = _times(receipts["received_at"], start, unit_seconds)
-        inside = (ordered >= 0) & (ordered < length)
-        received = np.where(received < length, received, np.nan)
-        suppliers = receipts["supplier"] if "supplier" in receipts else pd.Series([""] * len(receipts))
-        receipt_records = ReceiptRecords(
-            tuple(str(v) for v in receipts["po_id"][inside]),
-            tuple(str(v) for v in suppliers[inside]),
-            ordered[inside],
-            received[inside],
-            receipts["quantity"].to_numpy(dtype=np.int64)[inside],
+    r = records.receipts
+    if r is not None:
+        receipts = ReceiptRecords(
+            tuple(r.ids),
+            tuple(r.supplier) if r.supplier is not None else ("",) * len(r),
+            r.ordered - t0,
+            np.where(r.received - t0 < length, r.received - t0, np.nan),
+            r.quantity.astype(np.int64),
         )
     else:
-        empty = np.zeros(0)
-        receipt_records = ReceiptRecords((), (), empty, empty, np.zeros(0, dtype=np.int64))
+        receipts = ReceiptRecords((), (), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64))
     spells: list[tuple[float, float]] = []
-    if stockouts is not None and len(stockouts):
-        lo = np.clip(_times(stockouts["start"], start, unit_seconds), 0.0, length)
-        hi = np.clip(_times(stockouts["end"], start, unit_seconds), 0.0, length)
+    if records.stockouts is not None:
+        s = records.stockouts
+        ends = np.where(np.isnan(s.end), records.end, s.end)
+        lo = np.clip(s.start - t0, 0.0, length)
+        hi = np.clip(ends - t0, 0.0, length)
         for a, b in sorted(zip(lo.tolist(), hi.tolist(), strict=True)):
             if b > a:
                 if spells and spells[-1][1] >= a:
                     spells[-1] = (spells[-1][0], max(b, spells[-1][1]))
                 else:
                     spells.append((a, b))
-    return Records(order_records, receipt_records, tuple(spells), length)
+    return History(orders, receipts, tuple(spells), length)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from supplysim.cli import check_command, compare, optimize, run_command, schema, sweep, validate
+from supplysim.cli import backtest, check_command, compare, optimize, run_command, schema, sweep, validate
 
 __all__ = ["app", "main"]
 
@@ -51,6 +51,7 @@ app.command()(sweep.sweep)
 app.command()(optimize.optimize)
 app.command()(compare.compare)
 app.command()(schema.schema)
+app.command()(backtest.backtest)
 
 
 def main() -> None:

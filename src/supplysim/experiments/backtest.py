@@ -32,7 +32,7 @@ from supplysim.analysis.history import (
     history_indicators,
     min_replications,
 )
-from supplysim.analysis.records import Records, StockoutDisplay, display_for, records_from_trace
+from supplysim.analysis.records import History, StockoutDisplay, display_for, records_from_trace
 from supplysim.experiments.executors import Executor, LocalPool
 from supplysim.scenario import ModelConfig, Scenario
 from supplysim.scenario.errors import ScenarioError
@@ -83,6 +83,8 @@ class Backtest:
     replications: int
     alpha: float
     comparisons: tuple[Comparison, ...]
+    notices: tuple[str, ...] = ()
+    """What the reader of the exports did that the user should know (ignored columns …)."""
 
     @property
     def flagged(self) -> list[str]:
@@ -158,7 +160,7 @@ def aligned_warmup(warmup: float, history_start: float, weekly: bool) -> float:
 
 def run_backtest(
     scenario: Scenario,
-    observed: Records,
+    observed: History,
     *,
     history_start: float = 0.0,
     policy: str | None = None,

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplysim.analysis.records import Records
+from supplysim.analysis.records import History
 from supplysim.outputs.folders import write_file
 
 __all__ = ["UNIT_SECONDS", "ExportError", "export_csvs", "export_frames", "unit_length", "write_exports"]
@@ -63,7 +63,7 @@ def _dates(times: np.ndarray, start: datetime, unit: timedelta) -> list[str]:
     return out
 
 
-def export_frames(records: Records, start: datetime, time_unit: str, sku: str | None = None) -> dict[str, pd.DataFrame]:
+def export_frames(records: History, start: datetime, time_unit: str, sku: str | None = None) -> dict[str, pd.DataFrame]:
     """The three tables, dated (strings in ISO 8601; empty for an event that did not happen).
 
     Args:
@@ -102,7 +102,7 @@ def export_frames(records: Records, start: datetime, time_unit: str, sku: str | 
     return frames
 
 
-def export_csvs(records: Records, start: datetime, time_unit: str, sku: str | None = None) -> dict[str, str]:
+def export_csvs(records: History, start: datetime, time_unit: str, sku: str | None = None) -> dict[str, str]:
     """The three files' text, by file name (see :func:`export_frames`)."""
     out: dict[str, str] = {}
     for name, frame in export_frames(records, start, time_unit, sku).items():
@@ -113,7 +113,7 @@ def export_csvs(records: Records, start: datetime, time_unit: str, sku: str | No
 
 
 def write_exports(
-    folder: Path, records: Records, start: datetime, time_unit: str, sku: str | None = None
+    folder: Path, records: History, start: datetime, time_unit: str, sku: str | None = None
 ) -> dict[str, Path]:
     """Write orders.csv, receipts.csv and stockouts.csv into ``folder``, each atomically."""
     return {
