@@ -7,8 +7,13 @@ so observed and simulated mean exactly the same thing. They follow the simulator
 indicators of the same name (``docs/indicators.md``) with one difference the records
 impose: **the denominator is the orders placed, not the customers**. Customers turned away
 ("out of stock", refused) or who declined a backorder placed no order and are in no record,
-so, with N_o the orders of the history (created in it):
+so, with N_o the orders of the history (created in it) and T its length:
 
+* ``order_rate`` = N_o / (T − time in spells) [orders/time]: orders per unit of in-stock
+  time (of calendar time without stockout records), the volume the model must reproduce
+  first. Counted over in-stock time it follows the demand rate itself: over calendar time a
+  shop that turns customers away caps it at what its replenishment brings, and a demand
+  rate off by half hardly shows;
 * ``fill_rate`` = orders shipped at once, whole, from stock / N_o
   (the simulator's ``fill_rate`` / (1 − ``lost_rate``));
 * ``backorder_rate`` = backordered orders / N_o (``backorder_rate`` / (1 − ``lost_rate``));
@@ -65,12 +70,13 @@ class HistoryIndicator:
     name: str
     label: str
     unit: str
-    """``fraction`` or ``time``."""
+    """``fraction``, ``time`` or ``rate`` (per time unit)."""
     needs: str = "orders"
     """Which records it needs: ``orders``, ``stockouts`` or ``receipts``."""
 
 
 HISTORY_INDICATORS: tuple[HistoryIndicator, ...] = (
+    HistoryIndicator("order_rate", "orders per in-stock time unit", "rate"),
     HistoryIndicator("fill_rate", "fill rate (of orders placed)", "fraction"),
     HistoryIndicator("backorder_rate", "backorder rate (of orders placed)", "fraction"),
     HistoryIndicator("cancel_rate", "cancellation rate (of orders placed)", "fraction"),
@@ -98,6 +104,7 @@ def history_indicators(records: History, *, stockouts: bool = True, receipts: bo
     served_after = back & ~np.isnan(o.fulfilled)
     waits = o.fulfilled[served_after] - o.created[served_after]
     out = {
+        "order_rate": _ratio(n, in_stock_time(records.spells, records.length) if stockouts else records.length),
         "fill_rate": _ratio(float(np.count_nonzero(~back)), n),
         "backorder_rate": _ratio(float(np.count_nonzero(back)), n),
         "cancel_rate": _ratio(float(np.count_nonzero(back & ~np.isnan(o.cancelled))), n),

@@ -42,7 +42,7 @@ from supplysim.sim.replication import simulate
 __all__ = ["DEFAULT_REPLICATIONS", "Backtest", "BacktestTask", "aligned_warmup", "choose_policy", "run_backtest"]
 
 DEFAULT_REPLICATIONS = 400
-"""Simulated histories by default: enough for intervals at level 1 − 0.05/6 (≥ 240 needed)."""
+"""Simulated histories by default: enough for intervals at level 1 − 0.05/7 (≥ 280 needed for all seven indicators)."""
 
 
 @dataclass(frozen=True)

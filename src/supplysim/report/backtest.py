@@ -16,11 +16,14 @@ __all__ = ["backtest_lines", "backtest_table", "format_history_value"]
 
 
 def format_history_value(c: Comparison, x: float, unit: str) -> str:
-    """A value of ``c``'s indicator: a percentage for a fraction, else in the time unit; "–" for NaN."""
+    """A value of ``c``'s indicator: a percentage for a fraction, a number for a rate, else in the time
+    unit; "–" for NaN."""
     if math.isnan(x):
         return "–"
     if c.indicator.unit == "fraction":
         return f"{100 * x:.1f}%"
+    if c.indicator.unit == "rate":
+        return f"{x:.2f} per {unit}" if unit else f"{x:.2f}"
     return f"{x:.2f} {unit}s" if unit else f"{x:.2f}"
 
 
