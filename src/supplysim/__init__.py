@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "Scenario": "supplysim.scenario",
     "ScenarioError": "supplysim.scenario",
     "compare": "supplysim.api",
+    "fit": "supplysim.api",
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
     "run": "supplysim.api",
@@ -44,6 +45,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "compare",
+    "fit",
     "load_scenario",
     "optimize",
     "run",
@@ -54,7 +56,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import CompareResults, Results, compare, optimize, run, run_sweep
+    from supplysim.api import CompareResults, Results, compare, fit, optimize, run, run_sweep
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate

@@ -201,8 +201,7 @@ def fit_weekly(created: FloatArray, window: Exposure, *, alpha: float = 0.05) ->
         sd = math.sqrt(float(np.sum(np.where(seen, n / np.where(seen, e, 1.0) ** 2, 0.0)))) / 7
     factors = tuple(float(x / mean) for x in lam)
     cis = tuple(
-        tuple(x / mean for x in garwood(int(n[k]), float(e[k]))) if seen[k] else (math.nan, math.nan)
-        for k in range(7)
+        tuple(x / mean for x in garwood(int(n[k]), float(e[k]))) if seen[k] else (math.nan, math.nan) for k in range(7)
     )
     return WeeklyFit(
         counts=tuple(int(x) for x in n),

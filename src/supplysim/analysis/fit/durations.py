@@ -44,9 +44,15 @@ FloatArray = npt.NDArray[np.float64]
 class Law(Protocol):
     """A candidate law: its scipy counterpart and its scenario spelling."""
 
-    name: str
-    k: int
-    """Number of free parameters."""
+    @property
+    def name(self) -> str:
+        """The ``dist:`` of the format."""
+        ...
+
+    @property
+    def k(self) -> int:
+        """Number of free parameters."""
+        ...
 
     def start(self, x: FloatArray) -> FloatArray:
         """Starting θ from the (event) sample's moments."""
@@ -305,9 +311,9 @@ def fit_law(
     hess = _hessian(nll, theta)
     cov: FloatArray | None
     try:
-        cov = np.linalg.inv(hess)
-        if not np.all(np.isfinite(cov)) or np.any(np.linalg.eigvalsh((cov + cov.T) / 2) <= 0):
-            cov = None
+        inv = np.asarray(np.linalg.inv(hess), dtype=float)
+        ok = bool(np.all(np.isfinite(inv))) and bool(np.all(np.linalg.eigvalsh((inv + inv.T) / 2) > 0))
+        cov = inv if ok else None
     except np.linalg.LinAlgError:
         cov = None
     return LawFit(law, theta, -value, cov)
@@ -339,9 +345,7 @@ def ks_statistic(x: FloatArray, dist: Any) -> float:
     return float(max(np.max(i / n - f), np.max(f - (i - 1) / n)))
 
 
-def ks_bootstrap(
-    fit: LawFit, x: FloatArray, *, draws: int, seed: int, step: float | None
-) -> tuple[float, float]:
+def ks_bootstrap(fit: LawFit, x: FloatArray, *, draws: int, seed: int, step: float | None) -> tuple[float, float]:
     """KS statistic D and its p-value with estimated parameters, by parametric bootstrap.
 
     The tabulated KS law assumes known parameters; with estimated ones it is too
@@ -416,9 +420,7 @@ def fit_durations(
         return DurationFit("constant", _round(v), v, (v, v), v, (v, v), 0.0, n, 0, {}, None, None, (), None)
     step = grid_step(np.concatenate([x, c]))
     xg, cg = _on_grid(x, step), (_on_grid(c, step) if len(c) else c)
-    fits = sorted(
-        (f for f in (fit_law(law, xg, cg) for law in laws) if f is not None), key=lambda f: f.aic
-    )
+    fits = sorted((f for f in (fit_law(law, xg, cg) for law in laws) if f is not None), key=lambda f: f.aic)
     if not fits:
         raise ValueError("no candidate law could be fitted")
     best = fits[0]
@@ -435,8 +437,22 @@ def fit_durations(
         if np.any(counts > 1):
             spec["weights"] = [int(k) for k in counts]
         med = float(np.median(x))
-        return DurationFit("empirical", spec, mean, (mean - half, mean + half), med, (math.nan, math.nan), sd, n, 0,
-                           aic, d, p, tuple(fits), step)
+        return DurationFit(
+            "empirical",
+            spec,
+            mean,
+            (mean - half, mean + half),
+            med,
+            (math.nan, math.nan),
+            sd,
+            n,
+            0,
+            aic,
+            d,
+            p,
+            tuple(fits),
+            step,
+        )
     dist = best.dist
     return DurationFit(
         best.law.name,
@@ -472,4 +488,8 @@ def kaplan_meier(events: FloatArray, censored: FloatArray) -> tuple[FloatArray, 
     surv = np.cumprod(1 - d / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         green = np.cumsum(np.where(at_risk > d, d / (at_risk * (at_risk - d)), np.inf))
-    return times, surv, surv * np.sqrt(green)
+    return (
+        np.asarray(times, dtype=float),
+        np.asarray(surv, dtype=float),
+        np.asarray(np.where(surv > 0, surv * np.sqrt(np.where(np.isfinite(green), green, 0.0)), 0.0), dtype=float),
+    )
