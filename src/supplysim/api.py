@@ -32,17 +32,20 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from supplysim.analysis.fit.fitting import FitResult
     from supplysim.experiments.backtest import Backtest
     from supplysim.experiments.compare import CompareResult
     from supplysim.experiments.optimize import Constraint
 
 __all__ = [
     "CompareResults",
+    "Fitted",
     "Precision",
     "Results",
     "SweepResults",
     "backtest",
     "compare",
+    "fit",
     "load_scenario",
     "optimize",
     "run",
@@ -545,3 +548,71 @@ else:
 
             return optimize
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Fitted:
+    """What :func:`fit` estimated from a shop's records, and the fitted scenario (``docs/fit.md``)."""
+
+    def __init__(self, result: FitResult, scenario: Scenario, template: str) -> None:
+        self.result = result
+        """Every estimate as data (:class:`~supplysim.analysis.fit.fitting.FitResult`)."""
+        self.scenario = scenario
+        """The template with the fitted keys replaced, and its ``fit:`` block."""
+        self.template = template
+
+    def lines(self) -> list[str]:
+        """What was fitted, one sentence per key."""
+        from supplysim.report.fit_text import fit_lines
+
+        return fit_lines(self.result)
+
+    def to_json(self) -> dict[str, Any]:
+        """The estimates as ``supplysim fit --format json`` prints them."""
+        return self.result.to_json()
+
+    def to_yaml(self) -> str:
+        """The fitted scenario's text."""
+        from supplysim.outputs.fitted import fitted_yaml
+
+        return fitted_yaml(self.scenario, self.template)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the fitted scenario atomically."""
+        from supplysim.outputs.fitted import write_fitted
+
+        return write_fitted(Path(path), self.scenario, self.template)
+
+    def to_report(self, folder: str | Path) -> Path:
+        """Write the figures, the page (``index.html``) and the fitted scenario to ``folder`` (atomically)."""
+        from supplysim.outputs.folders import write_folder
+        from supplysim.report.fit import fit_files
+
+        return write_folder(Path(folder), fit_files(self.result, self.scenario, self.to_yaml()))
+
+
+def fit(
+    orders: str | Path,
+    template: ScenarioLike,
+    receipts: str | Path | None = None,
+    stockouts: str | Path | None = None,
+    *,
+    sku: str | None = None,
+    exported_at: str | None = None,
+    bootstrap: int = 199,
+    seed: int = 0,
+) -> Fitted:
+    """Fit a scenario to a shop's exports (``data.md``): the template with demand, lead time
+    and patience estimated from the records.
+
+    Raises:
+        ScenarioError: a bad template, or records that cannot be read (a
+            :class:`~supplysim.records.RecordsError` locating every bad row).
+    """
+    from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
+    from supplysim.records import read_records
+
+    base = load_scenario(template)
+    records = read_records(orders, receipts, stockouts, sku=sku, time_unit=base.time_unit, exported_at=exported_at)
+    result = fit_records(records, base, gof_draws=bootstrap, seed=seed)
+    label = str(template) if isinstance(template, str | Path) else base.name
+    return Fitted(result, fitted_scenario(result, base), label)

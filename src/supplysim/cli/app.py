@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from supplysim.cli import backtest, check_command, compare, optimize, run_command, schema, sweep, validate
+from supplysim.cli import fit as fit_command
 
 __all__ = ["app", "main"]
 
@@ -51,6 +52,7 @@ app.command()(sweep.sweep)
 app.command()(optimize.optimize)
 app.command()(compare.compare)
 app.command()(schema.schema)
+app.command(name="fit")(fit_command.fit)
 app.command()(backtest.backtest)
 
 
