@@ -144,3 +144,44 @@ def test_csv_columns_and_dates() -> None:
     assert first[3] == ("true" if hist.orders.backordered[0] else "false")
     with pytest.raises(ExportError, match="month"):
         unit_length("month")
+
+
+def test_round_trip_recovers_the_truth(tmp_path: Path) -> None:
+    """Simulate the example's truth, export, fit: every fitted key's 95% interval covers the true value.
+
+    This is the path of ``scenarios/shop-export/generate.py``, run afresh; the committed files
+    must be what it writes (the example is reproducible).
+    """
+    import supplysim
+
+    truth = load_scenario(TRUTH)
+    (cfg,) = truth.policies.values()
+    result = simulate(cfg, seed=truth.seed, replication=0, horizon=truth.horizon, warmup=truth.warmup, trace=True)
+    assert result.trace is not None
+    hist = records_from_trace(result.trace, display_for(cfg), truth.warmup, truth.warmup + truth.horizon)
+    write_exports(tmp_path, hist, datetime(2025, 1, 6), truth.time_unit)
+    example = TRUTH.parent
+    for name in ("orders.csv", "receipts.csv", "stockouts.csv"):
+        assert (tmp_path / name).read_text() == (example / name).read_text(), f"{name}: run generate.py"
+    fitted = supplysim.fit(
+        tmp_path / "orders.csv",
+        example / "template.yaml",
+        tmp_path / "receipts.csv",
+        tmp_path / "stockouts.csv",
+        exported_at="2026-01-05",
+        bootstrap=0,
+    )
+    doc = fitted.result.to_json()
+
+    def covers(ci: list[float], value: float) -> bool:
+        return ci[0] <= value <= ci[1]
+
+    assert covers(doc["demand.rate"]["ci95"], 6.0)
+    assert doc["demand.weekly"]["p_value"] < 0.01  # the weekly profile is found
+    true_weekly = np.array([0.85, 0.85, 0.9, 0.95, 1.05, 1.45, 0.95])
+    assert np.abs(np.array(doc["demand.weekly"]["estimate"]) - true_weekly).max() < 0.15
+    assert covers(doc["demand.quantity"]["ci95_mean"], 0.85 * 1 + 0.15 * 2)
+    assert covers(doc["supplier.lead_time"]["ci95_mean"], 9.0)
+    weibull_median = 5.0 * math.log(2.0) ** (1 / 1.5)
+    assert covers(doc["patience"]["ci95_median"], weibull_median)
+    assert doc["patience"]["events"] == result.counters.cancelled  # every cancellation is an event
