@@ -109,3 +109,10 @@ def test_bad_input_gets_one_message_and_exit_2(history: Path, args: tuple[str, .
     code, _, text = _backtest(history, *args)
     assert code == 2
     assert message in text
+
+
+def test_the_command_line_default_is_the_engine_default() -> None:
+    from supplysim.cli import backtest as command
+    from supplysim.experiments import backtest as engine
+
+    assert command.DEFAULT_REPLICATIONS == engine.DEFAULT_REPLICATIONS

@@ -10,12 +10,16 @@ from typing import Annotated
 import typer
 
 from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
+
+DEFAULT_REPLICATIONS = 400
+"""As :data:`supplysim.experiments.backtest.DEFAULT_REPLICATIONS` (not imported here: ``--help`` stays light)."""
 
 
 def backtest(
     scenario: Annotated[Path, typer.Argument(help="the fitted scenario YAML file", metavar="FITTED")],
-    orders: Annotated[Path, typer.Option(metavar="CSV", help="orders.csv (required)")],
+    orders: Annotated[Path, typer.Option(metavar="CSV", help="orders.csv: the customer orders")],
     receipts: Annotated[Path | None, typer.Option(metavar="CSV", help="receipts.csv: compare the lead time")] = None,
     stockouts: Annotated[
         Path | None, typer.Option(metavar="CSV", help='stockouts.csv: compare the time shown "out of stock"')
@@ -24,8 +28,11 @@ def backtest(
         str | None, typer.Option(metavar="NAME", help="the policy the shop ran (default: the scenario's only one)")
     ] = None,
     replications: Annotated[
-        int, typer.Option(metavar="N", help="simulated histories (at least 2m/0.05 for m indicators)", min=1)
-    ] = 400,
+        int,
+        typer.Option(
+            metavar="N", help="simulated histories (at least 2m/0.05 for m indicators)", min=1, max=MAX_REPLICATIONS
+        ),
+    ] = DEFAULT_REPLICATIONS,
     sku: Annotated[str | None, typer.Option(metavar="SKU", help="the product of a multi-product export")] = None,
     exported_at: Annotated[
         str | None,
@@ -45,9 +52,9 @@ def backtest(
 ) -> None:
     """Replay the history's horizon with the fitted scenario and compare with what happened.
 
-    The fill rate, backorder rate, cancellation rate and mean wait (and, with
-    --stockouts, the time shown "out of stock"; with --receipts, the mean lead time)
-    are computed on the records, and on the records every simulated history would
+    The orders per in-stock day, fill rate, backorder rate, cancellation rate and
+    mean wait (and, with --stockouts, the time shown "out of stock"; with
+    --receipts, the mean lead time) are computed on the records, and on the records every simulated history would
     have produced; each observed value is set against a prediction interval for one
     history of this length, Bonferroni-adjusted so that a right model fails in at
     most 5% of histories (docs/fit.md, "Backtest").
