@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from clirun import cli
-from supplysim.analysis.history import HISTORY_INDICATORS, compare_history, min_replications
-from supplysim.analysis.records import display_for, records_from_trace
-from supplysim.experiments.backtest import aligned_warmup
+from supplysim.analysis.history import HISTORY_INDICATORS, compare_history, history_indicators, min_replications
+from supplysim.analysis.records import History, OrderRecords, ReceiptRecords, display_for, records_from_trace
+from supplysim.experiments.backtest import aligned_warmup, run_backtest
+from supplysim.experiments.executors import InProcess, LocalPool
 from supplysim.outputs.exports import write_exports
 from supplysim.scenario import load_scenario
+from supplysim.scenario.load import with_overrides
 from supplysim.sim.replication import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,3 +117,44 @@ def test_the_command_line_default_is_the_engine_default() -> None:
     from supplysim.experiments import backtest as engine
 
     assert command.DEFAULT_REPLICATIONS == engine.DEFAULT_REPLICATIONS
+
+
+def test_history_indicators_on_a_hand_made_history() -> None:
+    """Four orders over 10 days with a 2-day spell: every indicator by hand."""
+    nan = math.nan
+    orders = OrderRecords(
+        ("a", "b", "c", "d"),
+        np.array([0.5, 1.0, 5.0, 6.0]),
+        np.array([1, 2, 1, 1]),
+        np.array([False, True, True, False]),
+        np.array([0.5, 3.0, nan, 6.0]),
+        np.array([nan, nan, 8.0, nan]),
+    )
+    receipts = ReceiptRecords(("p", "q"), ("s", "s"), np.array([1.0, 7.0]), np.array([4.0, nan]), np.array([5, 5]))
+    got = history_indicators(History(orders, receipts, ((2.0, 4.0),), 10.0))
+    assert got == pytest.approx(
+        {
+            "order_rate": 4 / 8,
+            "fill_rate": 2 / 4,
+            "backorder_rate": 2 / 4,
+            "cancel_rate": 1 / 4,
+            "mean_wait": 2.0,
+            "out_of_stock_fraction": 0.2,
+            "mean_lead_time": 3.0,
+        }
+    )
+    calendar = history_indicators(History(orders, receipts, (), 10.0), stockouts=False, receipts=False)
+    assert calendar == pytest.approx(
+        {"order_rate": 0.4, "fill_rate": 0.5, "backorder_rate": 0.5, "cancel_rate": 0.25, "mean_wait": 2.0}
+    )
+
+
+def test_same_numbers_for_any_number_of_workers() -> None:
+    sc = with_overrides(load_scenario(TRUTH), [("warmup", 0)])
+    (cfg,) = sc.policies.values()
+    result = simulate(cfg, seed=3, replication=0, horizon=20.0, warmup=0.0, trace=True)
+    assert result.trace is not None
+    observed = records_from_trace(result.trace, display_for(cfg), 0.0, 20.0)
+    one = run_backtest(sc, observed, replications=200, stockouts=False, receipts=False, executor=InProcess())
+    two = run_backtest(sc, observed, replications=200, stockouts=False, receipts=False, executor=LocalPool(2))
+    assert one.to_dict() == two.to_dict()
