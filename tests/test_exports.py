@@ -220,3 +220,26 @@ def test_a_waitlisted_customer_who_buys_places_an_order_then() -> None:
     assert int(o.quantity[recovered].sum()) == c.recovered_units  # the units of recovered sales in the window
     assert int((~recovered).sum()) == c.served_immediately
     assert (o.fulfilled[recovered] == o.created[recovered]).all() and not o.backordered.any()
+
+
+def test_a_run_with_its_trace_writes_the_same_exports(tmp_path: Path) -> None:
+    """``Results.to_exports`` and a trace CSV of ``supplysim run --trace`` tell the same history as the rows."""
+    import pandas as pd
+
+    import supplysim
+    from supplysim.analysis.records import rows_from_frame
+    from supplysim.outputs.documents import trace_csv
+
+    sc = with_overrides(load_scenario(TRUTH), [("horizon", 60), ("replications", 2)])
+    res = supplysim.run(sc, workers=1, trace=True, record=False)
+    written = res.to_exports(tmp_path, datetime(2025, 1, 6))
+    (cfg,) = sc.policies.values()
+    rows = res.experiment.traces["base"]
+    direct = export_csvs(records_from_trace(rows, display_for(cfg), sc.warmup, sc.end), datetime(2025, 1, 6), "day")
+    assert {name: path.read_text() for name, path in sorted(written.items())} == dict(sorted(direct.items()))
+    (tmp_path / "trace.csv").write_text(trace_csv(rows))
+    for frame in (res.traces()["base"], pd.read_csv(tmp_path / "trace.csv")):
+        again = records_from_trace(rows_from_frame(frame), display_for(cfg), sc.warmup, sc.end)
+        assert export_csvs(again, datetime(2025, 1, 6), "day") == direct
+    with pytest.raises(HistoryError, match="no column"):
+        rows_from_frame(pd.DataFrame({"time": [0.0]}))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -220,6 +221,29 @@ class Results:
         from supplysim.report import figures as plots
 
         return plots.tradeoff_figure(self)
+
+    def to_exports(
+        self, folder: str | Path, start: datetime, *, policy: str | None = None, sku: str | None = None
+    ) -> dict[str, Path]:
+        """Write the first replication's measured window as a shop's exports: ``orders.csv``,
+        ``receipts.csv``, ``stockouts.csv`` in ``folder`` (``docs/fit.md``, "From a trace to the
+        records"), dated from ``start`` (the end of the warm-up) in the scenario's time unit.
+
+        Args:
+            policy: whose history (default: the baseline, the first policy).
+            sku: written in a ``sku`` column when given.
+        """
+        from supplysim.analysis.records import display_for, records_from_trace
+        from supplysim.outputs.exports import write_exports
+
+        exp = self._recorded(trace=True)
+        sc = exp.scenario
+        name = policy if policy is not None else next(iter(sc.policies))
+        if name not in sc.policies:
+            raise UnknownNameError(unknown_name("a policy of this scenario", name, sc.policies, subject="policy="))
+        cfg = sc.policies[name]
+        history = records_from_trace(exp.traces[name], display_for(cfg), sc.warmup, sc.warmup + sc.horizon)
+        return write_exports(Path(folder), history, start, sc.time_unit, sku)
 
     def to_folder(self, path: str | Path | None = None, *, trace: bool = False, plots: bool = True) -> Path:
         """Write the results folder (summary.json, CSVs, scenario.yaml; plots and report.html when

@@ -30,13 +30,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from supplysim.records import Records
 from supplysim.scenario import ModelConfig
 from supplysim.sim.trace import Event, TraceRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "History",
@@ -51,6 +54,7 @@ __all__ = [
     "history_from_records",
     "in_stock_time",
     "records_from_trace",
+    "rows_from_frame",
 ]
 
 
@@ -311,6 +315,38 @@ def records_from_trace(rows: Iterable[TraceRow], display: StockoutDisplay, start
         tuple((lo - start, hi - start) for lo, hi in spells),
         length,
     )
+
+
+def rows_from_frame(frame: pd.DataFrame) -> list[TraceRow]:
+    """The trace rows of a trace table: ``Results.traces()[policy]``, or the ``traces/<policy>.csv``
+    of ``supplysim run --trace`` read with :func:`pandas.read_csv` (same columns, ``docs/indicators.md``).
+
+    Raises:
+        HistoryError: a column is missing, or an event is not one of :class:`~supplysim.sim.trace.Event`.
+    """
+    needed = ("time", "event", "id", "qty", "wait", "supplier", "available")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise HistoryError(f"not a trace: no column {', '.join(missing)} (expected the columns of a trace CSV)")
+    known = {e.value: e for e in Event}
+    events = [str(v) for v in frame["event"].tolist()]
+    bad = sorted({v for v in events if v not in known})
+    if bad:
+        raise HistoryError(f"not a trace: unknown event {bad[0]!r} (expected one of {', '.join(known)})")
+    suppliers = frame["supplier"].fillna("").astype(str).tolist()
+    return [
+        TraceRow(float(t), known[e], int(i), int(q), float(w), "", sup, "", math.nan, 0, int(a))
+        for t, e, i, q, w, sup, a in zip(
+            frame["time"].tolist(),
+            events,
+            frame["id"].tolist(),
+            frame["qty"].tolist(),
+            frame["wait"].astype(float).tolist(),
+            suppliers,
+            frame["available"].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def in_stock_time(spells: Sequence[tuple[float, float]], length: float) -> float:
