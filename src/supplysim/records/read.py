@@ -47,7 +47,8 @@ STOCKOUT_COLUMNS = ("start", "end")
 _OPTIONAL = {"orders": ("sku",), "receipts": ("supplier", "sku"), "stockouts": ("sku",)}
 
 _ISO = "an ISO 8601 date or date-time, e.g. 2024-03-01 or 2024-03-01T09:30:00+01:00"
-_ZONE = re.compile(r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)$")
+_ZONE = re.compile(r"[T ]\d\d(?::?\d\d){0,2}(?:[.,]\d+)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
+"""A time of day followed by a zone (``T09:30Z``, ``09:30:00+01:00``); a date alone has none."""
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
