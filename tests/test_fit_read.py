@@ -114,8 +114,14 @@ def test_missing_column_did_you_mean(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["folder", "fifo", "missing", "utf16", "latin1", "semicolons"])
 def test_unreadable_files(tmp_path: Path, kind: str) -> None:
     target = tmp_path / "orders.csv"
-    expect = {"folder": "a folder", "fifo": "not a regular file", "missing": "no such file", "utf16": "UTF-16",
-              "latin1": "not UTF-8", "semicolons": "';'"}[kind]
+    expect = {
+        "folder": "a folder",
+        "fifo": "not a regular file",
+        "missing": "no such file",
+        "utf16": "UTF-16",
+        "latin1": "not UTF-8",
+        "semicolons": "';'",
+    }[kind]
     if kind == "folder":
         target.mkdir()
     elif kind == "fifo":
