@@ -44,7 +44,7 @@ def fit(
     bootstrap: Annotated[
         int, typer.Option(metavar="N", min=0, max=10_000, help="bootstrap samples of the lead-time fit test")
     ] = 199,
-    seed: Annotated[int, typer.Option(min=0, help="seed of the bootstrap")] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", min=0, help="seed of the bootstrap")] = 0,
 ) -> None:
     """Estimate demand, lead times and patience from a shop's records; write the fitted scenario.
 
