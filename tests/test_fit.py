@@ -176,7 +176,6 @@ def test_kaplan_meier_by_hand() -> None:
     assert s.tolist() == pytest.approx((1 - np.arange(1, 51) / 50).tolist())  # no censoring: 1 − ECDF
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "law,truth,censor_mean",
     [
