@@ -24,6 +24,7 @@ from supplysim.experiments.executors import Executor
 from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
+from supplysim.scenario.errors import ScenarioError
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.load import ScenarioLike, load_scenario, with_overrides
 from supplysim.scenario.overrides import Origin, python_argument
@@ -47,6 +48,7 @@ __all__ = [
     "backtest",
     "compare",
     "fit",
+    "fit_catalog",
     "load_scenario",
     "optimize",
     "run",
@@ -640,3 +642,36 @@ def fit(
     result = fit_records(records, base, gof_draws=bootstrap, seed=seed)
     label = str(template) if isinstance(template, str | Path) else base.name
     return Fitted(result, fitted_scenario(result, base), label)
+
+
+def fit_catalog(
+    orders: str | Path,
+    template: ScenarioLike,
+    receipts: str | Path | None = None,
+    stockouts: str | Path | None = None,
+    *,
+    exported_at: str | None = None,
+    bootstrap: int = 199,
+    seed: int = 0,
+) -> list[tuple[str, Fitted | str]]:
+    """Fit every product of a multi-product export (its ``sku`` column): ``(sku, Fitted)``,
+    or ``(sku, why it could not be fitted)``. The export time is common to all products:
+    ``exported_at``, or the latest time in ``orders``. :func:`~supplysim.outputs.fitted.catalog_csv`
+    turns the result into a products table for ``supplysim catalog``.
+    """
+    from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
+    from supplysim.records import list_skus, read_records
+
+    base = load_scenario(template)
+    skus, latest = list_skus(orders)
+    when: Any = exported_at if exported_at is not None else latest
+    label = str(template) if isinstance(template, str | Path) else base.name
+    out: list[tuple[str, Fitted | str]] = []
+    for sku in skus:
+        records = read_records(orders, receipts, stockouts, sku=sku, time_unit=base.time_unit, exported_at=when)
+        try:
+            result = fit_records(records, base, gof_draws=bootstrap, seed=seed)
+            out.append((sku, Fitted(result, fitted_scenario(result, base), label)))
+        except (ValueError, ScenarioError) as exc:
+            out.append((sku, str(exc).splitlines()[0]))
+    return out

@@ -25,7 +25,7 @@ def fit(
     template: Annotated[
         Path, typer.Option(metavar="YAML", help="the scenario whose prices, costs and policies are kept")
     ],
-    out: Annotated[Path, typer.Option(metavar="YAML", help="where to write the fitted scenario")],
+    out: Annotated[Path | None, typer.Option(metavar="YAML", help="where to write the fitted scenario")] = None,
     receipts: Annotated[
         Path | None, typer.Option(metavar="CSV", help="receipts.csv: purchase orders and when they arrived")
     ] = None,
@@ -44,7 +44,13 @@ def fit(
     bootstrap: Annotated[
         int, typer.Option(metavar="N", min=0, max=10_000, help="bootstrap samples of the lead-time fit test")
     ] = 199,
-    seed: Annotated[int, typer.Option(min=0, help="seed of the bootstrap")] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", min=0, help="seed of the bootstrap")] = 0,
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="CSV", help="fit every sku and write a products table for `supplysim catalog` (instead of --out)"
+        ),
+    ] = None,
 ) -> None:
     """Estimate demand, lead times and patience from a shop's records; write the fitted scenario.
 
@@ -57,9 +63,19 @@ def fit(
       supplysim fit --orders orders.csv --receipts receipts.csv --stockouts stockouts.csv \\
                     --template base.yaml --out fitted.yaml --report fit-report
       supplysim fit --orders orders.csv --template base.yaml --sku A-100 --out a100.yaml --format json
+      supplysim fit --orders orders.csv --receipts receipts.csv --template base.yaml --catalog products.csv
     """
     from supplysim.api import fit as fit_api
     from supplysim.scenario.errors import ScenarioError
+
+    if catalog is not None:
+        if sku is not None or out is not None or report is not None:
+            fail("--catalog fits every sku into one table: leave out --sku, --out and --report", 2)
+        _catalog(orders, template, receipts, stockouts, catalog, exported_at, format_, bootstrap, seed)
+        return
+    if out is None:
+        fail("say where to write the fitted scenario: --out fitted.yaml (or --catalog products.csv)", 2)
+        return
 
     try:
         fitted = fit_api(
@@ -89,3 +105,37 @@ def fit(
     for line in fitted.lines():
         sys.stdout.write(line + "\n")
     sys.stdout.write(f"wrote {out}" + (f" and {report}/index.html" if report is not None else "") + "\n")
+
+
+def _catalog(
+    orders: Path,
+    template: Path,
+    receipts: Path | None,
+    stockouts: Path | None,
+    catalog: Path,
+    exported_at: str | None,
+    format_: Format,
+    bootstrap: int,
+    seed: int,
+) -> None:
+    from supplysim.api import fit_catalog
+    from supplysim.outputs.fitted import catalog_csv
+    from supplysim.outputs.folders import write_file
+    from supplysim.scenario.errors import ScenarioError
+
+    try:
+        fits = fit_catalog(
+            orders, template, receipts, stockouts, exported_at=exported_at, bootstrap=bootstrap, seed=seed
+        )
+    except ScenarioError as exc:
+        fail(str(exc), 2)
+        return
+    rows = [(sku, f.result.overrides()) for sku, f in fits if not isinstance(f, str)]
+    write_file(catalog, catalog_csv(rows))
+    if format_ is Format.JSON:
+        doc = {sku: (f if isinstance(f, str) else f.to_json()) for sku, f in fits}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    for sku, f in fits:
+        sys.stdout.write(f"{sku}: " + (f"not fitted: {f}" if isinstance(f, str) else f.lines()[0]) + "\n")
+    sys.stdout.write(f"wrote {catalog} ({len(rows)} of {len(fits)} products)\n")

@@ -8,7 +8,11 @@ where the file came from. Written atomically (:func:`~supplysim.outputs.folders.
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,7 +20,7 @@ from supplysim.analysis.provenance import supplysim_version
 from supplysim.scenario.load import scenario_source
 from supplysim.scenario.specs import Scenario
 
-__all__ = ["fitted_yaml", "write_fitted"]
+__all__ = ["catalog_csv", "fitted_yaml", "write_fitted"]
 
 
 def fitted_yaml(scenario: Scenario, template: str) -> str:
@@ -40,3 +44,30 @@ def write_fitted(path: Path, scenario: Scenario, template: str) -> Path:
     from supplysim.outputs.folders import write_file
 
     return write_file(path, fitted_yaml(scenario, template))
+
+
+def _cell(value: Any) -> str:
+    """A value as a ``--set`` cell: a number as written, a list or mapping as a YAML flow value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | int | float | str):
+        return str(value) if not isinstance(value, bool) else ("true" if value else "false")
+    return str(yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False)).strip()
+
+
+def catalog_csv(rows: Sequence[tuple[str, Sequence[tuple[str, Any]]]]) -> str:
+    """A products table for ``supplysim catalog`` (``docs/catalog.md``): ``sku`` and one column
+    per fitted key path (as ``--set`` writes it), each cell the fitted value; a cell is empty
+    where that product's key was not fitted (the template's value is kept)."""
+    columns: list[str] = []
+    for _, pairs in rows:
+        for key, _ in pairs:
+            if key not in columns:
+                columns.append(key)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["sku", *columns])
+    for sku, pairs in rows:
+        got = dict(pairs)
+        w.writerow([sku, *(_cell(got[c]) if c in got else "" for c in columns)])
+    return buf.getvalue()

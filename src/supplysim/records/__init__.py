@@ -11,7 +11,15 @@ the estimators (:mod:`supplysim.analysis.fit`) read what it returns.
 from __future__ import annotations
 
 from supplysim.records.model import UNIT_SECONDS, Orders, Receipts, Records, Stockouts
-from supplysim.records.read import MAX_PROBLEMS, MAX_RECORD_BYTES, Problem, RecordsError, parse_time, read_records
+from supplysim.records.read import (
+    MAX_PROBLEMS,
+    MAX_RECORD_BYTES,
+    Problem,
+    RecordsError,
+    list_skus,
+    parse_time,
+    read_records,
+)
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -23,6 +31,7 @@ __all__ = [
     "Records",
     "RecordsError",
     "Stockouts",
+    "list_skus",
     "parse_time",
     "read_records",
 ]

@@ -33,7 +33,7 @@ from supplysim.records.model import UNIT_SECONDS, Orders, Receipts, Records, Sto
 from supplysim.scenario.errors import ScenarioError, clip
 from supplysim.scenario.hints import did_you_mean
 
-__all__ = ["MAX_PROBLEMS", "MAX_RECORD_BYTES", "Problem", "RecordsError", "parse_time", "read_records"]
+__all__ = ["MAX_PROBLEMS", "MAX_RECORD_BYTES", "Problem", "RecordsError", "list_skus", "parse_time", "read_records"]
 
 MAX_RECORD_BYTES = 500_000_000
 """Largest export file [bytes], 500 MB: several million orders."""
@@ -47,7 +47,8 @@ STOCKOUT_COLUMNS = ("start", "end")
 _OPTIONAL = {"orders": ("sku",), "receipts": ("supplier", "sku"), "stockouts": ("sku",)}
 
 _ISO = "an ISO 8601 date or date-time, e.g. 2024-03-01 or 2024-03-01T09:30:00+01:00"
-_ZONE = re.compile(r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)$")
+_ZONE = re.compile(r"[T ]\d\d(?::?\d\d){0,2}(?:[.,]\d+)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
+"""A time of day followed by a zone (``T09:30Z``, ``09:30:00+01:00``); a date alone has none."""
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
@@ -394,6 +395,39 @@ def _pick_sku(table: _Table, sku: str | None, chosen: str | None) -> str | None:
             )
         table.keep(np.array([v == want for v in values], dtype=bool))
     return want
+
+
+def list_skus(orders: Path | str) -> tuple[list[str], datetime | None]:
+    """The products of ``orders.csv`` (its ``sku`` column) in order of first appearance, and the
+    latest time of its orders (created, fulfilled, cancelled; None if none parses): the common
+    export time of a catalog.
+
+    Raises:
+        RecordsError: the file cannot be read, or has no ``sku`` column.
+    """
+    import pandas as pd
+
+    table = _Table(Path(orders), "orders", ORDER_COLUMNS)
+    if not table.has("sku"):
+        raise RecordsError(
+            [
+                Problem(
+                    table.name,
+                    1,
+                    "sku",
+                    "a column sku naming each order's product",
+                    "no such column",
+                    "a catalog needs the product of every order",
+                )
+            ]
+        )
+    latest = None
+    for column in ("created_at", "fulfilled_at", "cancelled_at"):
+        parsed = pd.to_datetime(table.frame[column].str.strip(), format="ISO8601", utc=True, errors="coerce").max()
+        if not pd.isna(parsed):
+            when = parsed.to_pydatetime()
+            latest = when if latest is None or when > latest else latest
+    return list(dict.fromkeys(v for v in table.text("sku") if v)), latest
 
 
 # --------------------------------------------------------------------------- reading

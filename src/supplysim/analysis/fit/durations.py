@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 __all__ = [
     "EXPONENTIAL",
@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 class Law(Protocol):
@@ -70,6 +72,14 @@ class Law(Protocol):
         """θ̂ of an uncensored sample in closed form or by a one-dimensional solve, or None."""
         ...
 
+    def logpdf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        """ln f(x; θ), in closed form (the likelihood's inner loop: no scipy object per call)."""
+        ...
+
+    def logsf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        """ln S(x; θ) = ln P(X > x)."""
+        ...
+
 
 def _moments(x: FloatArray) -> tuple[float, float]:
     m = float(np.mean(x))
@@ -94,6 +104,12 @@ class _Exponential:
     def quick(self, x: FloatArray) -> FloatArray | None:
         return np.array([math.log(float(np.mean(x)))])
 
+    def logpdf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        return np.asarray(-theta[0] - x / math.exp(theta[0]), dtype=float)
+
+    def logsf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        return np.asarray(-x / math.exp(theta[0]), dtype=float)
+
 
 @dataclass(frozen=True)
 class _Gamma:
@@ -116,6 +132,14 @@ class _Gamma:
         shape, _, scale = stats.gamma.fit(x, floc=0)
         return np.array([math.log(shape), math.log(scale)])
 
+    def logpdf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        k, s = math.exp(theta[0]), math.exp(theta[1])
+        return np.asarray((k - 1) * np.log(x) - x / s - special.gammaln(k) - k * theta[1], dtype=float)
+
+    def logsf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        k, s = math.exp(theta[0]), math.exp(theta[1])
+        return np.asarray(np.log(np.maximum(special.gammaincc(k, x / s), 1e-300)), dtype=float)
+
 
 @dataclass(frozen=True)
 class _Lognormal:
@@ -137,6 +161,14 @@ class _Lognormal:
     def quick(self, x: FloatArray) -> FloatArray | None:
         return self.start(x)
 
+    def logpdf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        sigma = math.exp(theta[1])
+        lx = np.log(x)
+        return np.asarray(-lx - theta[1] - _HALF_LOG_2PI - (lx - theta[0]) ** 2 / (2 * sigma**2), dtype=float)
+
+    def logsf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        return np.asarray(special.log_ndtr(-(np.log(x) - theta[0]) / math.exp(theta[1])), dtype=float)
+
 
 @dataclass(frozen=True)
 class _Weibull:
@@ -157,6 +189,14 @@ class _Weibull:
     def quick(self, x: FloatArray) -> FloatArray | None:
         shape, _, scale = stats.weibull_min.fit(x, floc=0)
         return np.array([math.log(shape), math.log(scale)])
+
+    def logpdf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        k = math.exp(theta[0])
+        z = x / math.exp(theta[1])
+        return np.asarray(theta[0] - theta[1] + (k - 1) * np.log(z) - z**k, dtype=float)
+
+    def logsf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        return np.asarray(-((x / math.exp(theta[1])) ** math.exp(theta[0])), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -181,6 +221,17 @@ class _Normal:
         # far from 0 the truncation changes nothing: the untruncated MLE (x̄, s) is the MLE
         m, sd = float(np.mean(x)), float(np.std(x))
         return np.array([m, math.log(sd)]) if sd > 0 and m / sd > 5 else None
+
+    def logpdf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        sigma = math.exp(theta[1])
+        z = (x - theta[0]) / sigma
+        mass = float(special.log_ndtr(theta[0] / sigma))  # ln P(N ≥ 0): the truncation
+        return np.asarray(-(z**2) / 2 - _HALF_LOG_2PI - theta[1] - mass, dtype=float)
+
+    def logsf(self, theta: FloatArray, x: FloatArray) -> FloatArray:
+        sigma = math.exp(theta[1])
+        mass = float(special.log_ndtr(theta[0] / sigma))
+        return np.asarray(special.log_ndtr(-(x - theta[0]) / sigma) - mass, dtype=float)
 
 
 EXPONENTIAL: Law = _Exponential()
@@ -240,11 +291,13 @@ class LawFit:
 
 def _nll(law: Law, events: FloatArray, censored: FloatArray) -> Callable[[FloatArray], float]:
     def f(theta: FloatArray) -> float:
+        if not np.all(np.abs(theta) < 700):
+            return math.inf
         try:
-            d = law.dist(theta)
-            total = float(np.sum(d.logpdf(events)))
-            if len(censored):
-                total += float(np.sum(d.logsf(censored)))
+            with np.errstate(all="ignore"):
+                total = float(np.sum(law.logpdf(theta, events)))
+                if len(censored):
+                    total += float(np.sum(law.logsf(theta, censored)))
         except (ValueError, OverflowError, ZeroDivisionError):
             return math.inf
         return -total if math.isfinite(total) else math.inf

@@ -400,9 +400,49 @@ def fit_records(records: Records, template: Scenario, *, gof_draws: int = 199, s
     )
 
 
+_MISSING = object()
+
+
+def _get(node: Any, path: list[str | int]) -> Any:
+    for part in path:
+        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_dict or in_list):
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _set(node: Any, path: list[str | int], value: Any) -> None:
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
+    node[path[-1]] = value
+
+
 def fitted_scenario(result: FitResult, template: Scenario) -> Scenario:
     """The template with the fitted keys replaced and the ``fit:`` block added, validated
-    like any ``--set`` override (so the result is a valid scenario by construction)."""
-    from supplysim.scenario.load import with_overrides
+    like any scenario (so the result is valid by construction).
 
-    return with_overrides(template, [*result.overrides(), ("fit", result.block())])
+    The fitted values replace the base model's keys. A policy that gives a key a value of
+    its own keeps it, written out whole (a policy's lead time of 9 stays 9, not a partial
+    mapping over the fitted law); a policy that inherits the key inherits the fit.
+    """
+    from supplysim.scenario.load import load_scenario, scenario_source
+    from supplysim.scenario.overrides import parts
+
+    data = scenario_source(template)
+    base = {k: v for k, v in data.items() if k != "policies"}
+    pairs = result.overrides()
+    for name, body in data["policies"].items():
+        own = template.policies[name].model_dump(mode="json", by_alias=True)
+        for key, value in pairs:
+            path = parts(key)
+            mine, inherited = _get(own, path), _get(base, path)
+            if mine is not _MISSING and mine != inherited:
+                _set(body, path, mine)
+            elif _get(body, path) is not _MISSING:  # inside a list the policy rewrote: the fit too
+                _set(body, path, value)
+    for key, value in pairs:
+        _set(data, parts(key), value)
+    data["fit"] = result.block()
+    return load_scenario(data)
