@@ -73,15 +73,39 @@ def _backtest(folder: Path, *args: str) -> tuple[int, dict[str, object], str]:
     return res.returncode, data, res.stdout + res.stderr
 
 
-def test_the_true_model_reproduces_its_history(history: Path) -> None:
-    code, _, text = _backtest(
-        history, "--replications", "280", "--stockouts", "stockouts.csv", "--receipts", "receipts.csv"
+@pytest.mark.slow
+def test_the_fitted_example_reproduces_its_history(tmp_path: Path) -> None:
+    """The issue's "done when": the example export, fitted, runs and backtests green over its year."""
+    import supplysim
+
+    example = TRUTH.parent
+    fitted = supplysim.fit(
+        example / "orders.csv",
+        example / "template.yaml",
+        example / "receipts.csv",
+        example / "stockouts.csv",
+        exported_at="2026-01-05",
+        bootstrap=0,
     )
-    assert code == 0, text
-    assert "99.29% prediction interval" in text and "The model reproduces the history" in text
-    assert 'time shown "out of stock"' in text and "mean lead time" in text and "outside" not in text
-    # the history starts at 00:00 of the first order's day (the reader's rule): here the second day
-    assert "the history (119 days" in text
+    fitted.to_file(tmp_path / "fitted.yaml")
+    res = cli(
+        example,
+        "backtest",
+        str(tmp_path / "fitted.yaml"),
+        "--orders",
+        "orders.csv",
+        "--exported-at",
+        "2026-01-05",
+        "--workers",
+        "1",
+        "--replications",
+        "200",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = res.stdout
+    assert "the history (364 days, 1,955 orders) against 200 simulated histories" in text
+    assert "99.00% prediction interval" in text and "The model reproduces the history" in text
+    assert "outside" not in text
 
 
 def test_a_wrong_model_does_not(history: Path) -> None:
