@@ -111,6 +111,7 @@ class Backtest:
             "level": self.comparisons[0].level if self.comparisons else None,
             "passed": self.passed,
             "flagged": self.flagged,
+            "notices": list(self.notices),
             "indicators": {
                 c.indicator.name: {
                     "label": c.indicator.label,
