@@ -37,6 +37,8 @@ def test_interval_and_monte_carlo_p_value() -> None:
     assert fill.outside and fill.p_value == pytest.approx(2 * 1 / 200)
     assert not by_name["backorder_rate"].outside and by_name["backorder_rate"].p_value == 1.0
     assert not by_name["cancel_rate"].outside and math.isnan(by_name["cancel_rate"].p_value)
+    never = compare_history({"fill_rate": 1.0, "mean_wait": 2.0}, [{"fill_rate": 1.0, "mean_wait": math.nan}] * 40)
+    assert never[1].simulated == 0 and never[1].outside  # observed, but never in the model
     middle = compare_history({"fill_rate": 99.0}, sims)[0]
     assert middle.level == pytest.approx(0.95) and not middle.outside and middle.p_value == pytest.approx(1.0)
     assert min_replications(4) == 160 and min_replications(len(HISTORY_INDICATORS)) == 280

@@ -145,8 +145,13 @@ class Comparison:
 
     @property
     def outside(self) -> bool:
-        """The observed value lies outside the interval (False when it is undefined)."""
-        return not math.isnan(self.observed) and not (self.low <= self.observed <= self.high)
+        """The observed value lies outside the interval (False when it is undefined; True when it is
+        defined and no simulated history defines it — a mean wait the model never produces)."""
+        if math.isnan(self.observed):
+            return False
+        if self.simulated == 0:
+            return True
+        return not (self.low <= self.observed <= self.high)
 
 
 def compare_history(
