@@ -35,6 +35,7 @@ def test_interval_and_monte_carlo_p_value() -> None:
     assert fill.level == pytest.approx(1 - 0.05 / 4)
     assert fill.low == pytest.approx(np.quantile(np.arange(199), 0.05 / 8))
     assert fill.outside and fill.p_value == pytest.approx(2 * 1 / 200)
+    assert (fill.low95, fill.high95) == pytest.approx(tuple(np.quantile(np.arange(199), [0.025, 0.975])))
     assert not by_name["backorder_rate"].outside and by_name["backorder_rate"].p_value == 1.0
     assert not by_name["cancel_rate"].outside and math.isnan(by_name["cancel_rate"].p_value)
     never = compare_history({"fill_rate": 1.0, "mean_wait": 2.0}, [{"fill_rate": 1.0, "mean_wait": math.nan}] * 40)

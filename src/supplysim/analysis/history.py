@@ -142,6 +142,10 @@ class Comparison:
     """Two-sided Monte Carlo p-value (NaN when the observed value is undefined)."""
     simulated: int
     """Simulated histories in which the indicator is defined."""
+    low95: float = math.nan
+    high95: float = math.nan
+    """The plain 95% prediction interval for one history (for reading one indicator alone; the
+    verdict uses the Bonferroni interval [low, high])."""
 
     @property
     def outside(self) -> bool:
@@ -175,12 +179,12 @@ def compare_history(
         if ys.size == 0:
             out.append(Comparison(ind, x, math.nan, math.nan, math.nan, level, math.nan, 0))
             continue
-        lo, med, hi = (float(v) for v in np.quantile(ys, [tail, 0.5, 1.0 - tail]))
+        lo, med, hi, lo95, hi95 = (float(v) for v in np.quantile(ys, [tail, 0.5, 1.0 - tail, 0.025, 0.975]))
         if math.isnan(x):
             p = math.nan
         else:
             below = 1 + int(np.count_nonzero(ys <= x))
             above = 1 + int(np.count_nonzero(ys >= x))
             p = min(1.0, 2.0 * min(below, above) / (ys.size + 1))
-        out.append(Comparison(ind, x, med, lo, hi, level, p, int(ys.size)))
+        out.append(Comparison(ind, x, med, lo, hi, level, p, int(ys.size), lo95, hi95))
     return out

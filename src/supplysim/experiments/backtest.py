@@ -119,6 +119,7 @@ class Backtest:
                     "observed": num(c.observed),
                     "simulated_median": num(c.median),
                     "interval": [num(c.low), num(c.high)],
+                    "interval_95": [num(c.low95), num(c.high95)],
                     "p_value": num(c.p_value),
                     "outside": c.outside,
                     "simulated_histories": c.simulated,
