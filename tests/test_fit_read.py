@@ -174,3 +174,42 @@ def test_receipts_lead_times_and_open_orders(tmp_path: Path) -> None:
     assert rec.receipts.lead_times.tolist() == [4.0, 1.5]
     assert rec.receipts.supplier == ("acme", "acme", "bolt")
     assert np.isnan(rec.receipts.received[1])
+
+
+def test_fit_smoke_in_a_subprocess(tmp_path: Path) -> None:
+    """``python -m supplysim fit`` as a user runs it: writes a scenario ``validate`` accepts."""
+    from clirun import cli_subprocess, ok
+
+    lines = [f"O{i},2024-03-{1 + i // 10:02d}T{8 + i % 10:02d}:00,1,false,," for i in range(60)]
+    _write(tmp_path / "orders.csv", lines)
+    (tmp_path / "base.yaml").write_text(TEMPLATE)
+    res = ok(cli_subprocess(tmp_path, "fit", "--orders", "orders.csv", "--template", "base.yaml", "--out", "f.yaml"))
+    # 60 orders from 1 March 00:00 to the last one, 6 March 17:00: 5.71 days
+    assert res.stdout.startswith("demand 10.5 orders/day") and "wrote f.yaml" in res.stdout
+    ok(cli_subprocess(tmp_path, "validate", "f.yaml"))
+
+
+def test_catalog_writes_one_row_per_sku(tmp_path: Path) -> None:
+    import csv
+
+    from supplysim.scenario.load import load_scenario, with_overrides
+    from supplysim.scenario.yaml_source import read_value
+
+    lines = [
+        f"O{i},2024-03-{1 + i // 10:02d}T{8 + i % 10:02d}:00,{1 + i % 2},false,,,{'AB'[i % 3 == 0]}" for i in range(90)
+    ]
+    _write(tmp_path / "orders.csv", lines, HEADER + ",sku")
+    (tmp_path / "base.yaml").write_text(TEMPLATE)
+    res = cli(tmp_path, "fit", "--orders", "orders.csv", "--template", "base.yaml", "--catalog", "products.csv")
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader((tmp_path / "products.csv").open()))
+    assert [r["sku"] for r in rows] == ["B", "A"]
+    # B: 30 orders from 1 March 00:00 to the export, the latest order of the file (9 March 17:00)
+    assert float(rows[0]["demand.rate"]) == pytest.approx(30 / (8 + 17 / 24), rel=1e-5)
+    # every cell is a --set value of the template
+    base = load_scenario(tmp_path / "base.yaml")
+    for row in rows:
+        pairs = [(k, read_value(v, k)) for k, v in row.items() if k != "sku" and v != ""]
+        assert with_overrides(base, pairs).demand.rate == float(row["demand.rate"])
+    both = cli(tmp_path, "fit", "--orders", "orders.csv", "--template", "base.yaml", "--catalog", "p.csv", "--sku", "A")
+    assert "--catalog fits every sku" in invalid(both)

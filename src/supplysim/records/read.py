@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -104,11 +105,56 @@ def parse_time(text: str) -> datetime:
     return datetime.fromtimestamp(value.timestamp(), tz=UTC)
 
 
+_PARSED: dict[tuple[str, int, int], Any] = {}
+"""The last files parsed, by (path, modification time, size): a catalog reads each product's
+rows from the same files, which are parsed once."""
+
+
+def _parse(path: Path, name: str) -> Any:
+    """The file as a DataFrame of stripped strings, header names lower-cased, blank rows
+    dropped; ``attrs["rows"]`` holds each row's number as a spreadsheet shows it. Not to be
+    modified (it may be shared)."""
+    import pandas as pd
+
+    text = _read_text(path, name)  # checks the file first: a FIFO is never opened
+    info = os.stat(path)
+    key = (str(Path(path).resolve()), info.st_mtime_ns, info.st_size)
+    if key in _PARSED:
+        return _PARSED[key]
+    if not text.strip():
+        raise RecordsError([Problem(name, None, None, "a header row and data rows", "an empty file")])
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, sep=",")
+    except pd.errors.ParserError as exc:
+        found = str(exc).strip().splitlines()[-1] if str(exc).strip() else "a malformed line"
+        raise RecordsError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    "comma-separated values with one field per column",
+                    clip(found, 200),
+                    'quote fields that contain commas: "a, b"',
+                )
+            ]
+        ) from None
+    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    blank = (frame == "").all(axis=1).to_numpy()
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~blank]
+    frame = frame.loc[~blank].reset_index(drop=True)
+    frame.attrs["rows"] = rows.tolist()
+    while len(_PARSED) >= 3:  # the three files of one export
+        del _PARSED[next(iter(_PARSED))]
+    _PARSED[key] = frame
+    return frame
+
+
 class _Table:
     """One CSV file as strings, with the checks that turn its columns into arrays."""
 
     def __init__(self, path: Path, role: str, required: Sequence[str], *, empty_ok: bool = False) -> None:
-        import pandas as pd
 
         self.path = path
         self.name = path.name
@@ -117,27 +163,8 @@ class _Table:
         self.notices: list[str] = []
         self.naive = 0
         self.aware = 0
-        text = _read_text(path, self.name)
-        if not text.strip():
-            raise RecordsError([Problem(self.name, None, None, "a header row and data rows", "an empty file")])
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, sep=",")
-        except pd.errors.ParserError as exc:
-            found = str(exc).strip().splitlines()[-1] if str(exc).strip() else "a malformed line"
-            raise RecordsError(
-                [
-                    Problem(
-                        self.name,
-                        None,
-                        None,
-                        "comma-separated values with one field per column",
-                        clip(found, 200),
-                        'quote fields that contain commas: "a, b"',
-                    )
-                ]
-            ) from None
-        columns = [str(c).strip().lower() for c in frame.columns]
-        frame.columns = columns
+        frame = _parse(path, self.name)
+        columns = list(frame.columns)
         missing = [c for c in required if c not in columns]
         if missing:
             present = [c for c in columns if c not in required]
@@ -166,9 +193,8 @@ class _Table:
                 f" (+{len(ignored) - 8} more)" if len(ignored) > 8 else ""
             )
             self.notices.append(f"{self.name}: ignored column{'s' if len(ignored) > 1 else ''} {listed}")
-        blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-        self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~blank.to_numpy()]
-        self.frame = frame.loc[~blank].reset_index(drop=True)
+        self.rows = np.asarray(frame.attrs["rows"], dtype=np.int64)
+        self.frame = frame
         if len(self.frame) == 0 and not empty_ok:
             raise RecordsError([Problem(self.name, None, None, f"at least one row of {role}", "only a header")])
 
@@ -461,7 +487,18 @@ def read_records(
         RecordsError: with every bad row located (file, row, column, expected, found, hint).
     """
     if time_unit not in UNIT_SECONDS:
-        raise RecordsError([Problem("time_unit", None, None, ", ".join(UNIT_SECONDS), repr(clip(time_unit)))])
+        raise RecordsError(
+            [
+                Problem(
+                    "the template's time_unit",
+                    None,
+                    None,
+                    "a unit of time: " + ", ".join(UNIT_SECONDS),
+                    repr(clip(time_unit)),
+                    "records carry dates, so the scenario's time unit must be one of these",
+                )
+            ]
+        )
     unit = UNIT_SECONDS[time_unit]
     export_s: float | None = None
     if exported_at is not None:

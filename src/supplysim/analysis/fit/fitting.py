@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from supplysim.analysis.fit.demand import (
+    MIN_TREND_SPAN,
     Exposure,
     RateFit,
     TrendFit,
@@ -27,7 +28,7 @@ from supplysim.analysis.fit.demand import (
 )
 from supplysim.analysis.fit.durations import LAWS, PATIENCE_LAWS, DurationFit, fit_durations
 from supplysim.analysis.fit.quantity import QuantityFit, fit_quantity
-from supplysim.records import Records
+from supplysim.records import UNIT_SECONDS, Records
 from supplysim.scenario.specs import Scenario
 
 __all__ = ["MIN_EVENTS", "FitResult", "LeadTimeFit", "PatienceData", "fit_records", "patience_data"]
@@ -369,7 +370,13 @@ def fit_records(records: Records, template: Scenario, *, gof_draws: int = 199, s
     weekly = fit_weekly(created, window) if records.time_unit == "day" else None
     if weekly is None:
         notes.append(f"time_unit is {records.time_unit!r}: no weekly factors (they are per day)")
-    trend = fit_trend(created, window, weekly.factors if weekly is not None and weekly.kept else None)
+    days = UNIT_SECONDS[records.time_unit] / UNIT_SECONDS["day"]
+    trend = fit_trend(
+        created,
+        window,
+        weekly.factors if weekly is not None and weekly.kept else None,
+        min_span=MIN_TREND_SPAN / days,
+    )
     quantity = fit_quantity(records.orders.quantity[window.contains(created)])
     lead_times, lt_notes = _lead_times(records, template, gof_draws, seed)
     notes += lt_notes
