@@ -185,3 +185,15 @@ def test_same_numbers_for_any_number_of_workers() -> None:
     one = run_backtest(sc, observed, replications=200, stockouts=False, receipts=False, executor=InProcess())
     two = run_backtest(sc, observed, replications=200, stockouts=False, receipts=False, executor=LocalPool(2))
     assert one.to_dict() == two.to_dict()
+
+
+def test_smoke_python_m_supplysim_backtest(history: Path) -> None:
+    """The real entry point in a fresh process: one located message and exit 2 for a bad export."""
+    from clirun import cli_subprocess
+
+    (history / "bad.csv").write_text(
+        "order_id,created_at,quantity,backordered,fulfilled_at,cancelled_at\n1,soon,1,false,,\n"
+    )
+    res = cli_subprocess(history, "backtest", str(TRUTH), "--orders", "bad.csv")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "bad.csv, row 2, column created_at" in res.stderr
