@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from clirun import cli
-from supplysim.analysis.history import HISTORY_INDICATORS, compare_history, history_indicators, min_replications
+from supplysim.analysis.history import (
+    HISTORY_INDICATORS,
+    acceptance_interval,
+    compare_history,
+    history_indicators,
+    min_replications,
+)
 from supplysim.analysis.records import History, OrderRecords, ReceiptRecords, display_for, records_from_trace
 from supplysim.experiments.backtest import aligned_warmup, run_backtest
 from supplysim.experiments.executors import InProcess, LocalPool
@@ -27,15 +33,22 @@ DAYS = 120.0
 
 
 def test_interval_and_monte_carlo_p_value() -> None:
-    """R = 199 draws 0 … 198: the interval holds the middle 1 − 0.05/m; p counts the draws at least as extreme."""
+    """R = 199 draws 0 … 198: the interval is the Monte Carlo test's acceptance region at α/m; p counts
+    the draws at least as extreme."""
     sims = [{"fill_rate": float(v), "backorder_rate": 0.5, "cancel_rate": 0.1, "mean_wait": 2.0} for v in range(199)]
     obs = {"fill_rate": -1.0, "backorder_rate": 0.5, "cancel_rate": math.nan, "mean_wait": 2.0}
     by_name = {c.indicator.name: c for c in compare_history(obs, sims)}
     fill = by_name["fill_rate"]
     assert fill.level == pytest.approx(1 - 0.05 / 4)
-    assert fill.low == pytest.approx(np.quantile(np.arange(199), 0.05 / 8))
+    # c = ⌈200 · 0.0125 / 2⌉ = 2: the sample range; c = ⌈200 · 0.05 / 2⌉ = 5: [y₍₄₎, y₍₁₉₆₎]
+    assert (fill.low, fill.high) == (0.0, 198.0)
     assert fill.outside and fill.p_value == pytest.approx(2 * 1 / 200)
-    assert (fill.low95, fill.high95) == pytest.approx(tuple(np.quantile(np.arange(199), [0.025, 0.975])))
+    assert (fill.low95, fill.high95) == (3.0, 195.0)
+    # the interval is exactly where the p-value reaches the level
+    edge = compare_history({"fill_rate": 3.0}, sims)[0]
+    beyond = compare_history({"fill_rate": 2.5}, sims)[0]
+    assert edge.p_value == pytest.approx(0.05) and beyond.p_value == pytest.approx(0.04) and beyond.low95 > 2.5
+    assert acceptance_interval(np.arange(10.0), 0.05) == (-math.inf, math.inf)  # too few draws to reject
     assert not by_name["backorder_rate"].outside and by_name["backorder_rate"].p_value == 1.0
     assert not by_name["cancel_rate"].outside and math.isnan(by_name["cancel_rate"].p_value)
     never = compare_history({"fill_rate": 1.0, "mean_wait": 2.0}, [{"fill_rate": 1.0, "mean_wait": math.nan}] * 40)
@@ -197,3 +210,26 @@ def test_smoke_python_m_supplysim_backtest(history: Path) -> None:
     res = cli_subprocess(history, "backtest", str(TRUTH), "--orders", "bad.csv")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "bad.csv, row 2, column created_at" in res.stderr
+
+
+def test_a_right_model_fails_in_at_most_five_percent_of_histories() -> None:
+    """The family-wise rate, by simulation: 200 histories of the true model, each set against 240
+    others. Bonferroni bounds the share that fails by α = 5% (binomial, n = 200: a true 5% exceeds
+    9% with probability < 1%); each plain 95% interval leaves out about 5% of them alone."""
+    from supplysim.experiments.backtest import BacktestTask, _history
+
+    sc = with_overrides(load_scenario(TRUTH), [("warmup", 14)])
+    (cfg,) = sc.policies.values()
+    display = display_for(cfg)
+    values = [_history(BacktestTask(cfg, 17, i, 21.0, 14.0, display, True, False)) for i in range(440)]
+    pool, held_out = values[:240], values[240:]
+    results = [compare_history(obs, pool) for obs in held_out]
+    failed = sum(any(c.outside for c in res) for res in results) / len(held_out)
+    assert failed <= 0.09
+    for k, name in enumerate(c.indicator.name for c in results[0]):
+        plain = [
+            res[k].observed < res[k].low95 or res[k].observed > res[k].high95
+            for res in results
+            if not math.isnan(res[k].observed)
+        ]
+        assert 0.01 <= sum(plain) / len(plain) <= 0.11, name
