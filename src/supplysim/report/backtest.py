@@ -65,7 +65,7 @@ def backtest_lines(bt: Backtest) -> list[str]:
     m = len(bt.comparisons)
     level = bt.comparisons[0].level if bt.comparisons else 1 - bt.alpha
     how = (
-        f"Each interval holds {level:.2%} of the simulated histories (Bonferroni over {m} indicators: "
+        f"Each interval holds at least {level:.2%} of the simulated histories (Bonferroni over {m} indicators: "
         f"a right model fails in at most {bt.alpha:.0%} of histories); the fitted parameters are taken as known."
     )
     if bt.passed:
