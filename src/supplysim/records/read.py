@@ -486,6 +486,8 @@ def read_records(
     Raises:
         RecordsError: with every bad row located (file, row, column, expected, found, hint).
     """
+    if time_unit not in UNIT_SECONDS and time_unit.lower().rstrip("s") in UNIT_SECONDS:
+        time_unit = time_unit.lower().rstrip("s")  # "days" is a day
     if time_unit not in UNIT_SECONDS:
         raise RecordsError(
             [
