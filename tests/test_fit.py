@@ -300,3 +300,47 @@ def test_the_fitted_scenario_validates_and_keeps_the_template(fitted: tuple[Path
     assert text.startswith("# Fitted by supplysim")
     assert list(yaml.safe_load(text))[-1] == "fit"
     ok(cli(folder, "validate", "fitted.yaml"))
+
+
+TWO_SUPPLIERS = """\
+name: two
+horizon: 100
+demand: {rate: 5}
+suppliers:
+  - {name: sea, lead_time: 20}
+  - {name: air, lead_time: 3}
+sourcing: {rule: split, shares: {sea: 0.5, air: 0.5}}
+replenishment: {policy: rQ, reorder_point: 10, order_quantity: 20}
+"""
+
+
+def test_lead_times_per_supplier(tmp_path: Path) -> None:
+    from fit_synth import _iso
+    from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
+    from supplysim.records import read_records
+
+    rng = np.random.default_rng(9)
+    orders = tmp_path / "orders.csv"
+    t = np.sort(rng.uniform(0, 60, 300))
+    orders.write_text(
+        "order_id,created_at,quantity,backordered,fulfilled_at,cancelled_at\n"
+        + "".join(f"O{i},{_iso(x)},1,false,{_iso(x)},\n" for i, x in enumerate(t))
+    )
+    lines = ["po_id,ordered_at,received_at,quantity,supplier"]
+    for i in range(120):
+        who, mean = ("sea", 21.0) if i % 2 else ("air", 4.0)
+        placed = float(rng.uniform(0, 30))
+        lines.append(f"P{i},{_iso(placed)},{_iso(placed + rng.gamma(9, mean / 9))},10,{who}")
+    receipts = tmp_path / "receipts.csv"
+    receipts.write_text("\n".join(lines) + "\n")
+    (tmp_path / "two.yaml").write_text(TWO_SUPPLIERS)
+    template = load_scenario(tmp_path / "two.yaml")
+    result = fit_records(read_records(orders, receipts), template, gof_draws=0)
+    keys = {lt.key: lt for lt in result.lead_times}
+    assert set(keys) == {"suppliers.0.lead_time", "suppliers.1.lead_time"}
+    assert keys["suppliers.0.lead_time"].supplier == "sea"
+    assert keys["suppliers.0.lead_time"].fit.mean == pytest.approx(21, rel=0.1)
+    assert keys["suppliers.1.lead_time"].fit.mean == pytest.approx(4, rel=0.1)
+    sc = fitted_scenario(result, template)
+    assert sc.suppliers is not None and sc.suppliers[0].lead_time.mean == pytest.approx(21, rel=0.1)
+    assert not result.patience and any("patience keeps the template's value" in n for n in result.notes)

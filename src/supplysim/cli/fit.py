@@ -96,9 +96,12 @@ def fit(
         return
     for notice in fitted.result.records.notices:
         sys.stderr.write(f"notice: {notice}\n")
-    fitted.to_file(out)
-    if report is not None:
-        fitted.to_report(report)
+    try:
+        fitted.to_file(out)
+        if report is not None:
+            fitted.to_report(report)
+    except (OSError, ValueError) as exc:  # a folder where the file goes, a folder not ours, no permission
+        fail(f"cannot write {report if report is not None and out.exists() else out}: {_reason(exc)}", 2)
     if format_ is Format.JSON:
         sys.stdout.write(json.dumps(fitted.to_json(), indent=2) + "\n")
         return
@@ -131,7 +134,10 @@ def _catalog(
         fail(str(exc), 2)
         return
     rows = [(sku, f.result.overrides()) for sku, f in fits if not isinstance(f, str)]
-    write_file(catalog, catalog_csv(rows))
+    try:
+        write_file(catalog, catalog_csv(rows))
+    except OSError as exc:
+        fail(f"cannot write {catalog}: {_reason(exc)}", 2)
     if format_ is Format.JSON:
         doc = {sku: (f if isinstance(f, str) else f.to_json()) for sku, f in fits}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
@@ -139,3 +145,7 @@ def _catalog(
     for sku, f in fits:
         sys.stdout.write(f"{sku}: " + (f"not fitted: {f}" if isinstance(f, str) else f.lines()[0]) + "\n")
     sys.stdout.write(f"wrote {catalog} ({len(rows)} of {len(fits)} products)\n")
+
+
+def _reason(exc: Exception) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -105,15 +105,14 @@ def parse_time(text: str) -> datetime:
     return datetime.fromtimestamp(value.timestamp(), tz=UTC)
 
 
-_PARSED: dict[tuple[str, int, int], Any] = {}
+_PARSED: dict[tuple[str, int, int], tuple[Any, np.ndarray]] = {}
 """The last files parsed, by (path, modification time, size): a catalog reads each product's
 rows from the same files, which are parsed once."""
 
 
-def _parse(path: Path, name: str) -> Any:
+def _parse(path: Path, name: str) -> tuple[Any, np.ndarray]:
     """The file as a DataFrame of stripped strings, header names lower-cased, blank rows
-    dropped; ``attrs["rows"]`` holds each row's number as a spreadsheet shows it. Not to be
-    modified (it may be shared)."""
+    dropped, and each row's number as a spreadsheet shows it. Not to be modified (shared)."""
     import pandas as pd
 
     text = _read_text(path, name)  # checks the file first: a FIFO is never opened
@@ -144,11 +143,10 @@ def _parse(path: Path, name: str) -> Any:
     blank = (frame == "").all(axis=1).to_numpy()
     rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~blank]
     frame = frame.loc[~blank].reset_index(drop=True)
-    frame.attrs["rows"] = rows.tolist()
     while len(_PARSED) >= 3:  # the three files of one export
         del _PARSED[next(iter(_PARSED))]
-    _PARSED[key] = frame
-    return frame
+    _PARSED[key] = (frame, rows)
+    return frame, rows
 
 
 class _Table:
@@ -163,7 +161,7 @@ class _Table:
         self.notices: list[str] = []
         self.naive = 0
         self.aware = 0
-        frame = _parse(path, self.name)
+        frame, rows = _parse(path, self.name)
         columns = list(frame.columns)
         missing = [c for c in required if c not in columns]
         if missing:
@@ -193,7 +191,7 @@ class _Table:
                 f" (+{len(ignored) - 8} more)" if len(ignored) > 8 else ""
             )
             self.notices.append(f"{self.name}: ignored column{'s' if len(ignored) > 1 else ''} {listed}")
-        self.rows = np.asarray(frame.attrs["rows"], dtype=np.int64)
+        self.rows = rows
         self.frame = frame
         if len(self.frame) == 0 and not empty_ok:
             raise RecordsError([Problem(self.name, None, None, f"at least one row of {role}", "only a header")])
@@ -206,7 +204,7 @@ class _Table:
         self.rows = self.rows[mask]
 
     def text(self, column: str) -> list[str]:
-        return [str(v).strip() for v in self.frame[column].tolist()]
+        return [str(v) for v in self.frame[column].tolist()]  # stripped when parsed
 
     def bad(self, i: int, column: str, expected: str, found: str, hint: str | None = None) -> None:
         self.problems.append(Problem(self.name, int(self.rows[i]), column, expected, found, hint))
@@ -385,9 +383,11 @@ def _pick_sku(table: _Table, sku: str | None, chosen: str | None) -> str | None:
         if chosen is not None:
             table.notices.append(f"{table.name} has no sku column: every row is taken as {chosen!r}'s")
         return chosen
-    values = table.text("sku")
-    distinct = list(dict.fromkeys(v for v in values if v))
+    column = table.frame["sku"]
     want = sku if sku is not None else chosen
+    mask = (column == want).to_numpy() if want is not None else None
+    found = mask is not None and bool(mask.any())
+    distinct = [] if found else [v for v in column.unique().tolist() if v]
     if want is None:
         if len(distinct) > 1:
             listed = ", ".join(repr(clip(v, 30)) for v in distinct[:6]) + (" …" if len(distinct) > 6 else "")
@@ -405,7 +405,7 @@ def _pick_sku(table: _Table, sku: str | None, chosen: str | None) -> str | None:
             )
         want = distinct[0] if distinct else None
     if want is not None:
-        if table.role == "orders" and want not in distinct:
+        if table.role == "orders" and not found and want not in distinct:
             close = did_you_mean(want, distinct)
             raise RecordsError(
                 [
@@ -419,7 +419,7 @@ def _pick_sku(table: _Table, sku: str | None, chosen: str | None) -> str | None:
                     )
                 ]
             )
-        table.keep(np.array([v == want for v in values], dtype=bool))
+        table.keep((column == want).to_numpy() if mask is None else mask)
     return want
 
 
@@ -486,6 +486,8 @@ def read_records(
     Raises:
         RecordsError: with every bad row located (file, row, column, expected, found, hint).
     """
+    if time_unit not in UNIT_SECONDS and time_unit.lower().rstrip("s") in UNIT_SECONDS:
+        time_unit = time_unit.lower().rstrip("s")  # "days" is a day
     if time_unit not in UNIT_SECONDS:
         raise RecordsError(
             [

@@ -337,6 +337,32 @@ def _rows(result: FitResult) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _ranking(result: FitResult) -> str:
+    """ΔAIC of every candidate law of each fitted duration (0 = chosen by AIC)."""
+    blocks = []
+    named = [(lt.key, lt.fit) for lt in result.lead_times]
+    if result.patience is not None:
+        named.append(("patience", result.patience))
+    for key, f in named:
+        if not f.aic:
+            continue
+        best = min(f.aic.values())
+        cells = "".join(
+            f'<tr><td style="padding-right:1.5em">{_e(law)}</td><td style="text-align:right">{aic - best:.1f}</td></tr>'
+            for law, aic in sorted(f.aic.items(), key=lambda kv: kv[1])
+        )
+        blocks.append(
+            f'<table class="cmp" style="width:auto;display:inline-table;margin-right:2.5em;vertical-align:top">'
+            f'<tr><th style="padding-right:1.5em">{_e(key)}</th><th>ΔAIC</th></tr>{cells}</table>'
+        )
+    if not blocks:
+        return ""
+    return (
+        "<p>Every candidate law, by AIC above the best (a difference below 2 means the data hardly "
+        "tell them apart; above 10, the worse law is clearly worse).</p>" + "".join(blocks)
+    )
+
+
 def fit_html(result: FitResult, scenario: Scenario, images: Mapping[str, bytes]) -> str:
     """The page: what was fitted, from how many records, how well."""
     rec = result.records
@@ -363,6 +389,9 @@ def fit_html(result: FitResult, scenario: Scenario, images: Mapping[str, bytes])
     figs = "".join(_figure(n, images[n], *_CAPTIONS[n]) for n in FIT_FIGURES if n in images)
     if figs:
         sections.append(("figures", "How well the model fits", figs))
+    ranking = _ranking(result)
+    if ranking:
+        sections.append(("laws", "Candidate laws", ranking))
     if notes:
         sections.append(("notes", "Notes", "<ul>" + "".join(f"<li>{_e(s[6:])}</li>" for s in notes) + "</ul>"))
     sections.append(
