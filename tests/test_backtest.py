@@ -68,9 +68,9 @@ def test_the_simulated_history_starts_on_the_records_weekday() -> None:
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 days of the example shop's records, from a seed the backtest does not use.
 
-    A right model fails the backtest in 5% of histories by design; seed 99, for one, gives a
-    history with 2.5 standard deviations more customers than expected (788 for 720), which the
-    order rate flags. Seed 100 is an ordinary history (order rate 5.91 per in-stock day, truth 6).
+    A right model fails the backtest in up to 5% of histories by design; seed 99, for one, gives a
+    history with 2.5 standard deviations more customers than expected (788 for 720), whose order
+    rate has p = 0.007. Seed 100 is an ordinary history (order rate 5.91 per in-stock day, truth 6).
     """
     folder = tmp_path_factory.mktemp("history")
     sc = load_scenario(TRUTH)
