@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "ScenarioError": "supplysim.scenario",
     "compare": "supplysim.api",
     "fit": "supplysim.api",
+    "fit_catalog": "supplysim.api",
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
     "run": "supplysim.api",
@@ -46,6 +47,7 @@ __all__ = [
     "__version__",
     "compare",
     "fit",
+    "fit_catalog",
     "load_scenario",
     "optimize",
     "run",
@@ -56,7 +58,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import CompareResults, Results, compare, fit, optimize, run, run_sweep
+    from supplysim.api import CompareResults, Results, compare, fit, fit_catalog, optimize, run, run_sweep
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate
