@@ -111,7 +111,7 @@ def test_missing_column_did_you_mean(tmp_path: Path) -> None:
     assert "column created_at" in msg and "did you mean 'created'" in msg
 
 
-@pytest.mark.parametrize("kind", ["folder", "fifo", "missing", "utf16", "latin1", "semicolons"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "missing", "utf16", "latin1", "semicolons", "workbook"])
 def test_unreadable_files(tmp_path: Path, kind: str) -> None:
     target = tmp_path / "orders.csv"
     expect = {
@@ -121,6 +121,7 @@ def test_unreadable_files(tmp_path: Path, kind: str) -> None:
         "utf16": "UTF-16",
         "latin1": "not UTF-8",
         "semicolons": "';'",
+        "workbook": "spreadsheet workbook",
     }[kind]
     if kind == "folder":
         target.mkdir()
@@ -130,6 +131,8 @@ def test_unreadable_files(tmp_path: Path, kind: str) -> None:
         target.write_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("utf-16"))
     elif kind == "latin1":
         target.write_bytes((HEADER + "\nA1,2024-03-01,1,false,,\nCafé,2024-03-01,1,false,,\n").encode("latin-1"))
+    elif kind == "workbook":
+        target.write_bytes(b"PK\x03\x04" + bytes(range(256)))
     elif kind == "semicolons":
         target.write_text(HEADER.replace(",", ";") + "\n" + GOOD[1].replace(",", ";") + "\n")
     (tmp_path / "base.yaml").write_text(TEMPLATE)

@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "backtest": "supplysim.api",
     "compare": "supplysim.api",
     "fit": "supplysim.api",
+    "fit_catalog": "supplysim.api",
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
     "run": "supplysim.api",
@@ -48,6 +49,7 @@ __all__ = [
     "backtest",
     "compare",
     "fit",
+    "fit_catalog",
     "load_scenario",
     "optimize",
     "run",
@@ -58,7 +60,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import CompareResults, Results, backtest, compare, fit, optimize, run, run_sweep
+    from supplysim.api import CompareResults, Results, backtest, compare, fit, fit_catalog, optimize, run, run_sweep
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate
