@@ -516,7 +516,7 @@ def scenario_source(scenario: Scenario) -> dict[str, Any]:
     base = {k: data[k] for k in MODEL_SECTIONS if k in data}
     policies = {}
     for name, model in scenario.policies.items():
-        body = override_body(base, model.model_dump(mode="json", by_alias=True))
+        body = override_body(base, model.model_dump(mode="json", by_alias=True), keep_kind=True)
         policies[name] = body or {}
     data["policies"] = policies
     return data
