@@ -85,6 +85,8 @@ class ProductRow:
             return with_overrides(template, [*self.overrides, ("seed", seed, seed_origin)])
         except ScenarioError as exc:
             text = str(exc)
+            for key, _, origin in self.overrides:  # "…, column demand.rate: demand.rate" says it twice
+                text = text.replace(f"{origin.where}: {key}\n", f"{origin.where}\n")
             if f"row {self.row}" not in text.split("\n", 1)[0]:
                 text = f"{where}: row {self.row} (sku {self.sku!r}): {text}"
             raise ScenarioError(text) from None
