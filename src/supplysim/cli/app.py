@@ -1,4 +1,6 @@
-"""Command line: ``supplysim run | validate | check | sweep | optimize | compare | schema``, ``catalog`` (contract: ``cli.md``).
+"""Command line: ``supplysim run | validate | check | sweep | optimize | compare | schema | catalog``.
+
+The contract is ``cli.md``.
 
 Exit codes: 0 success; 1 the program or a check failed; 2 invalid input (bad
 arguments, a scenario that does not validate) – with one clear message and no
