@@ -548,6 +548,7 @@ def run_catalog(
     executor: Executor | None = None,
     resume: bool = False,
     ignore_columns: Sequence[str] = (),
+    chunk_products: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     extras: Callable[[Path], Any] | None = None,
 ) -> CatalogResults:
@@ -561,6 +562,7 @@ def run_catalog(
             :class:`~supplysim.experiments.optimize.Constraint`.
         resume: continue an interrupted run into the same ``out``.
         ignore_columns: columns of the table that are not read.
+        chunk_products: at most this many products per task (default: sized by expected customers).
         progress: ``progress(products done, products)`` after each chunk.
         extras: given the folder being assembled, more files to put in it (the page).
 
@@ -580,7 +582,7 @@ def run_catalog(
     if pairs:
         sc = with_overrides(sc, pairs)
     limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
-    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns)
+    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products)
     folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
     journal = CatalogJournal(
         folder, fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore), len(plan.chunks)

@@ -99,6 +99,9 @@ def catalog(
     ignore_column: Annotated[
         list[str] | None, typer.Option(metavar="COL", help="a column of the table not to read (repeatable)")
     ] = None,
+    chunk_products: Annotated[
+        int | None, typer.Option(metavar="N", help="at most N products per task (default: sized by customers)", min=1)
+    ] = None,
     format_: Annotated[
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",
@@ -156,6 +159,7 @@ def catalog(
                 executor=runner,
                 resume=resume,
                 ignore_columns=ignore_column or [],
+                chunk_products=chunk_products,
                 progress=bar,
                 extras=page_hook() if report else None,
             )

@@ -283,9 +283,10 @@ def prepare(
     objective: str = "profit",
     constraints: Iterable[Constraint] = (),
     ignore: Sequence[str] = (),
+    chunk_products: int | None = None,
 ) -> CatalogPlan:
     """Check the objective and every row of the table against ``template`` (one row at a time),
-    and plan the chunks; nothing runs.
+    and plan the chunks (at most ``chunk_products`` products each, when given); nothing runs.
 
     Raises:
         ScenarioError: every problem of the table or the options, located (``docs/catalog.md``).
@@ -304,7 +305,7 @@ def prepare(
         r = v.row
         specs.append(ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), seed_of(r.sku)))
         costs.append(v.cost)
-    chunks = tuple(plan_chunks(costs))
+    chunks = tuple(plan_chunks(costs, max_products=chunk_products or MAX_CHUNK_PRODUCTS))
     return CatalogPlan(
         template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore)
     )

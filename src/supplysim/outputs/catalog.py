@@ -30,6 +30,7 @@ from supplysim.experiments.catalog import ChunkResult, Objective
 from supplysim.outputs.documents import scenario_fingerprint
 from supplysim.outputs.folders import building_folder, check_destination, write_file
 from supplysim.scenario import Scenario
+from supplysim.scenario.load import scenario_source
 
 __all__ = [
     "CATALOG_COLUMNS",
@@ -300,10 +301,11 @@ def _recommendations(
 
 
 def _template_yaml(template: Scenario) -> str:
-    """The template as resolved (``--replications``/``--seed`` applied), as ``scenario.yaml`` of a run."""
-    data = template.model_dump(mode="json", by_alias=True)
+    """The template as resolved (``--replications``/``--seed`` applied), each policy written as its
+    difference from the base: ``supplysim run scenario.yaml --set … --seed SEED`` with a row's
+    cells and its seed reproduces that product exactly (``docs/catalog.md``)."""
     header = (
         f"# The catalog's template, resolved by supplysim {supplysim_version()}: each product is this\n"
-        "# scenario with its row's overrides and its seed (recommendations.csv, column seed).\n"
+        "# scenario with its row's cells as --set and its seed (recommendations.csv, column seed).\n"
     )
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return header + yaml.safe_dump(scenario_source(template), sort_keys=False, allow_unicode=True)
