@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from clirun import ENV, cli, invalid, ok
 from scipy import stats
 
 import supplysim
+from clirun import ENV, cli, invalid, ok
 from supplysim.analysis.portfolio import Total, abc_classes
 from supplysim.experiments.catalog import plan_chunks, product_seed
 
@@ -252,7 +252,7 @@ def test_the_decision_agrees_with_known_truth(shop: tuple[Path, Path], tmp_path:
         "sku,store.initial_stock,replenishment.reorder_point,product.lost_sale_cost,product.backorder_cost,"
         "segments.0.patience\n"
         "plenty,100000,10000,,,\n"
-        "dear_loss,2,0,200,0.01,\"{dist: exponential, mean: 50}\"\n",
+        'dear_loss,2,0,200,0.01,"{dist: exponential, mean: 50}"\n',
         encoding="utf-8",
     )
     res = supplysim.run_catalog(template, tmp_path / "products.csv", out=tmp_path / "out", workers=1, replications=10)
