@@ -350,3 +350,37 @@ def test_parquet_without_pyarrow_says_what_to_install(
     (tmp_path / "p.parquet").write_bytes(b"")
     msg = invalid(cli(tmp_path, "catalog", str(template), "p.parquet"))
     assert "pip install 'supplysim[parquet]'" in msg and "save the table as CSV" in msg
+
+
+def test_json_output_the_page_hook_and_light_workers(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, products = shop
+    res = ok(
+        cli(
+            tmp_path,
+            "catalog",
+            str(template),
+            str(products),
+            "--out",
+            "out",
+            "--format",
+            "json",
+            "--replications",
+            "2",
+            "--no-report",
+        )
+    )
+    assert json.loads(res.stdout) == json.loads((tmp_path / "out" / "portfolio.json").read_text(encoding="utf-8"))
+    seen: list[set[str]] = []
+
+    def page(folder: Path) -> dict[str, str | bytes]:
+        seen.append({p.name for p in folder.iterdir()})
+        return {"report.html": "<html></html>", "plots/a.png": b"png"}
+
+    supplysim.run_catalog(template, products, out=tmp_path / "out", workers=1, replications=2, extras=page)
+    assert {"recommendations.csv", "catalog.csv", "portfolio.json", "scenario.yaml", "products.csv"} <= seen[0]
+    assert (tmp_path / "out" / "plots" / "a.png").read_bytes() == b"png"
+    # a Dask worker unpickling a chunk imports the simulation, not the presentation
+    heavy = "{'pandas', 'matplotlib', 'rich', 'typer'}"
+    code = f"import sys, supplysim.experiments.catalog; print(sorted({heavy} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
