@@ -171,7 +171,10 @@ def catalog(
         return
     except KeyboardInterrupt:
         kept = partial_folder(folder)
-        sys.stderr.write(f"interrupted: the finished products are kept in {kept}/; run again with --resume\n")
+        if (kept / "run.json").exists():
+            sys.stderr.write(f"interrupted: the finished products are kept in {kept}/; run again with --resume\n")
+        else:
+            sys.stderr.write("interrupted: nothing was written\n")
         raise typer.Exit(130) from None
     finally:
         close = getattr(runner, "close", None)

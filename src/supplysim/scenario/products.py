@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from supplysim.scenario.errors import ScenarioError, clip, excerpt
+from supplysim.scenario.errors import ScenarioError, clip, excerpt, fmt_path
 from supplysim.scenario.hints import did_you_mean
 from supplysim.scenario.limits import MAX_NAME
 from supplysim.scenario.load import key_path_problem, scenario_source, with_overrides
@@ -86,7 +86,8 @@ class ProductRow:
         except ScenarioError as exc:
             text = str(exc)
             for key, _, origin in self.overrides:  # "…, column demand.rate: demand.rate" says it twice
-                text = text.replace(f"{origin.where}: {key}\n", f"{origin.where}\n")
+                for shown in {key, fmt_path(parts(key))}:
+                    text = text.replace(f"{origin.where}: {shown}\n", f"{origin.where}\n")
             if f"row {self.row}" not in text.split("\n", 1)[0]:
                 text = f"{where}: row {self.row} (sku {self.sku!r}): {text}"
             raise ScenarioError(text) from None
