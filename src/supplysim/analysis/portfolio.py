@@ -34,7 +34,8 @@ ABC_SHARES = (0.80, 0.95)
 """Cumulative revenue shares that close classes A and B (the Pareto 80/15/5 convention)."""
 
 TOP_PRODUCTS = 10
-"""How many products ``top_products`` lists (largest gain vs the baseline)."""
+"""How many products ``top_products`` lists: those whose best policy is not the baseline,
+largest gain vs the baseline first (ties in table order)."""
 
 
 def additive(kpi: str) -> bool:
@@ -290,7 +291,7 @@ class PortfolioBuilder:
         self.all.add(s)
         self.classes.setdefault(klass, _Group()).add(s)
         gain = s.gain[0]
-        if s.best is not None and math.isfinite(gain):
+        if s.best is not None and s.best != s.baseline and math.isfinite(gain):
             entry = {
                 "sku": s.sku,
                 "name": s.labels[0],
