@@ -384,3 +384,30 @@ def test_json_output_the_page_hook_and_light_workers(shop: tuple[Path, Path], tm
     code = f"import sys, supplysim.experiments.catalog; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_confirming_replications_are_fresh_ones(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """With --confirm-replications M the chosen policy's gain is measured again on replications
+    n … n+M−1 of the same product: exactly the paired mean of a standalone run over those."""
+    template, _ = shop
+    (tmp_path / "products.csv").write_text("sku,product.lost_sale_cost,segments.0.patience\nX,200,50\n", "utf-8")
+    res = supplysim.run_catalog(
+        template, tmp_path / "products.csv", out=tmp_path / "out", workers=1, confirm_replications=5
+    )
+    row = res.recommendations.iloc[0]
+    assert row["best_policy"] == "backorder"
+    alone = supplysim.run(
+        template,
+        overrides=[("product.lost_sale_cost", 200), ("segments.0.patience", 50), ("seed", int(row["seed"]))],
+        replications=9,
+        workers=1,
+        record=False,
+    )
+    best = alone.experiment.series("backorder", "profit")[4:]
+    other = alone.experiment.series("out_of_stock", "profit")[4:]
+    gains = [a - b for a, b in zip(best, other, strict=True)]
+    confirmed = res.document["gain_confirmed"]["out_of_stock"]
+    assert confirmed["diff"] == pytest.approx(sum(gains) / 5, rel=1e-12)
+    half = stats.t.ppf(0.975, 4) * stats.tstd(gains) / math.sqrt(5)
+    assert confirmed["ci95_high"] - confirmed["diff"] == pytest.approx(half, rel=1e-9)
+    assert row["confirmed_gain"] == 0.0  # the best is the baseline: no gain over itself

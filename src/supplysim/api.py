@@ -549,6 +549,7 @@ def run_catalog(
     resume: bool = False,
     ignore_columns: Sequence[str] = (),
     chunk_products: int | None = None,
+    confirm_replications: int = 0,
     progress: Callable[[int, int], None] | None = None,
     extras: Callable[[Path], Any] | None = None,
 ) -> CatalogResults:
@@ -563,6 +564,8 @@ def run_catalog(
         resume: continue an interrupted run into the same ``out``.
         ignore_columns: columns of the table that are not read.
         chunk_products: at most this many products per task (default: sized by expected customers).
+        confirm_replications: fresh replications per policy that re-measure each product's
+            gains after the choice (free of selection bias; 0 = none).
         progress: ``progress(products done, products)`` after each chunk.
         extras: given the folder being assembled, more files to put in it (the page).
 
@@ -582,10 +585,12 @@ def run_catalog(
     if pairs:
         sc = with_overrides(sc, pairs)
     limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
-    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products)
+    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications)
     folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
     journal = CatalogJournal(
-        folder, fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore), len(plan.chunks)
+        folder,
+        fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore, plan.confirm),
+        len(plan.chunks),
     )
     done = journal.start(resume)
     finished = plan.products_in(done)

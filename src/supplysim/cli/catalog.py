@@ -99,6 +99,10 @@ def catalog(
     ignore_column: Annotated[
         list[str] | None, typer.Option(metavar="COL", help="a column of the table not to read (repeatable)")
     ] = None,
+    confirm_replications: Annotated[
+        int,
+        typer.Option(metavar="N", help="fresh replications that re-measure each choice's gains (0: none)", min=0),
+    ] = 0,
     chunk_products: Annotated[
         int | None, typer.Option(metavar="N", help="at most N products per task (default: sized by customers)", min=1)
     ] = None,
@@ -160,6 +164,7 @@ def catalog(
                 resume=resume,
                 ignore_columns=ignore_column or [],
                 chunk_products=chunk_products,
+                confirm_replications=confirm_replications,
                 progress=bar,
                 extras=page_hook() if report else None,
             )
@@ -220,8 +225,10 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
         hw = (d["ci95_high"] - d["ci95_low"]) / 2
         return f"{format_value(kpi, d['diff'], signed=True)} ± {format_value(kpi, hw)}"
 
+    confirmed = doc.get("gain_confirmed") or {}
     for policy, d in doc["gain"].items():
-        lines.append(f"  choosing per product vs {policy} for all: {amount(d)} {kpi} (95% interval)")
+        again = f"; on fresh replications {amount(confirmed[policy])}" if policy in confirmed else ""
+        lines.append(f"  choosing per product vs {policy} for all: {amount(d)} {kpi} (95% interval){again}")
     best = [p for p in doc["top_products"] if p["gain_vs_baseline"] and p["gain_vs_baseline"] > 0][:top]
     if best:
         lines.append(f"where the choice matters most (gain vs {doc['baseline']}):")

@@ -156,6 +156,8 @@ class ChunkTask:
     template: Scenario
     products: tuple[ProductSpec, ...]
     objective: Objective
+    confirm: int = 0
+    """Fresh replications per policy that re-measure the choice's gains (0: none)."""
 
 
 @dataclass(frozen=True)
@@ -166,8 +168,12 @@ class ChunkResult:
     lines: tuple[str, ...]
 
 
-def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) -> ProductSummary:
-    """One product's summaries and decision, from its experiment (every policy, same replications)."""
+def summarize_product(
+    exp: Experiment, spec: ProductSpec, objective: Objective, fresh: Experiment | None = None
+) -> ProductSummary:
+    """One product's summaries and decision, from its experiment (every policy, same replications);
+    with ``fresh`` (other replications of the same product), the chosen policy's gains measured
+    again on them."""
     sc = exp.scenario
     policies = list(sc.policies)
     kpis = {
@@ -189,6 +195,13 @@ def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) 
     else:
         ev = Evidence.paired(objective.kpi, series[d.best], series[d.runner_up])
         note = f"{d.best}: {ev.words(d.runner_up)}"
+    confirmed = None
+    if fresh is not None:
+        again = {p: fresh.series(p, objective.kpi) for p in policies}
+        confirmed = {}
+        for p in policies:
+            g = gap(again[d.chosen], again[p], objective.sign)
+            confirmed[p] = (g.diff, g.var_mean if p != d.chosen else 0.0, g.n)
     ru = d.vs_runner_up
     return ProductSummary(
         sku=spec.sku,
@@ -207,6 +220,7 @@ def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) 
         vs=vs,
         note=note,
         objective_kpi=objective.kpi,
+        confirmed=confirmed,
     )
 
 
@@ -219,8 +233,13 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run every product of a chunk here (every policy × replication) and summarize each."""
     lines = []
     for spec in task.products:
-        exp = run_experiment(product_scenario(task.template, spec), executor=InProcess())
-        summary = summarize_product(exp, spec, task.objective)
+        sc = product_scenario(task.template, spec)
+        exp = run_experiment(sc, executor=InProcess())
+        fresh = None
+        if task.confirm:
+            more = range(sc.replications, sc.replications + task.confirm)
+            fresh = run_experiment(sc, executor=InProcess(), replications=more)
+        summary = summarize_product(exp, spec, task.objective, fresh)
         lines.append(json.dumps(summary.to_json(), separators=(",", ":"), allow_nan=False))
     return ChunkResult(task.index, tuple(lines))
 
@@ -262,12 +281,14 @@ class CatalogPlan:
     chunks: tuple[range, ...]
     kpis: tuple[str, ...]
     ignore: tuple[str, ...] = ()
+    confirm: int = 0
+    """Fresh replications per policy and product that re-measure the gains (0: none)."""
 
     def tasks(self, skip: Iterable[int] = ()) -> list[ChunkTask]:
         """The tasks of the chunks not in ``skip`` (the finished ones), in plan order."""
         done = set(skip)
         return [
-            ChunkTask(i, self.template, tuple(self.specs[j] for j in chunk), self.objective)
+            ChunkTask(i, self.template, tuple(self.specs[j] for j in chunk), self.objective, self.confirm)
             for i, chunk in enumerate(self.chunks)
             if i not in done
         ]
@@ -284,9 +305,11 @@ def prepare(
     constraints: Iterable[Constraint] = (),
     ignore: Sequence[str] = (),
     chunk_products: int | None = None,
+    confirm: int = 0,
 ) -> CatalogPlan:
     """Check the objective and every row of the table against ``template`` (one row at a time),
     and plan the chunks (at most ``chunk_products`` products each, when given); nothing runs.
+    ``confirm`` fresh replications per policy re-measure each product's gains after the choice.
 
     Raises:
         ScenarioError: every problem of the table or the options, located (``docs/catalog.md``).
@@ -305,7 +328,10 @@ def prepare(
         r = v.row
         specs.append(ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), seed_of(r.sku)))
         costs.append(v.cost)
+    if confirm:
+        scale = (template.replications + confirm) / template.replications
+        costs = [c * scale for c in costs]
     chunks = tuple(plan_chunks(costs, max_products=chunk_products or MAX_CHUNK_PRODUCTS))
     return CatalogPlan(
-        template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore)
+        template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore), confirm
     )

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from supplysim.analysis.intervals import t_quantile
 from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_classes
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective
@@ -65,6 +66,9 @@ RECOMMENDATION_COLUMNS = (
     "replications",
     "seed",
     "note",
+    "confirmed_gain",
+    "confirmed_ci95_low",
+    "confirmed_ci95_high",
 )
 """The columns of ``recommendations.csv``, in order (the first eight are the contract of issue 11)."""
 
@@ -97,6 +101,7 @@ def fingerprint(
     objective: Objective,
     chunks: Sequence[range],
     ignore: Sequence[str] = (),
+    confirm: int = 0,
 ) -> dict[str, Any]:
     """What must be equal for ``--resume`` to continue a journal (each named in the message when not)."""
     return {
@@ -107,6 +112,7 @@ def fingerprint(
         "objective": objective.kpi,
         "subject_to": [str(c) for c in objective.constraints],
         "ignore_columns": list(ignore),
+        "confirm_replications": confirm,
         "chunks": _sha(json.dumps([[c.start, c.stop] for c in chunks])),
         "supplysim_version": supplysim_version(),
     }
@@ -120,6 +126,7 @@ _WHAT = {
     "objective": "the objective",
     "subject_to": "the constraints (--subject-to)",
     "ignore_columns": "the ignored columns",
+    "confirm_replications": "the confirming replications",
     "chunks": "the plan of chunks",
     "supplysim_version": "the supplysim version",
 }
@@ -296,8 +303,20 @@ def _recommendations(
             s.replications,
             s.seed,
             s.note,
+            *_confirmed(s),
         ]
         w.writerow(row)
+
+
+def _confirmed(s: ProductSummary) -> list[str]:
+    """The chosen policy's gain over the baseline on the fresh replications, with its 95% interval."""
+    if s.confirmed is None or s.best is None:
+        return ["", "", ""]
+    mean, var, n = s.confirmed[s.baseline]
+    if n < 2 or not math.isfinite(var):
+        return [_cell(mean), "", ""]
+    hw = t_quantile(0.975, n - 1) * math.sqrt(var)
+    return [_cell(mean), _cell(mean - hw), _cell(mean + hw)]
 
 
 def _template_yaml(template: Scenario) -> str:
