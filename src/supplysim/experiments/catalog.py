@@ -8,14 +8,14 @@ per-replication values never leave it. The caller's :class:`ChunkSink` stores ea
 as it finishes, in any order; the plan depends only on the table and the template, so the
 files assembled from the chunks are the same for any executor and any number of workers.
 
-Each product's seed is derived from the template's seed and its sku
+Each product's seed is derived from the template's seed and a hash of its sku
 (:func:`product_seed`), so a product is reproduced alone by ``supplysim run`` with that seed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +72,16 @@ MAX_CHUNK_PRODUCTS = 200
 
 def product_seed(seed: int, sku: str) -> int:
     """The seed of product ``sku`` under the template's ``seed``:
-    ``SeedSequence(seed, spawn_key=(crc32(sku),))``, two 32-bit words hi·2³² + lo, modulo 2⁴⁸."""
-    words = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(sku.encode("utf-8")),)).generate_state(2, np.uint32)
+    ``SeedSequence(seed, spawn_key=K)`` with K the four 32-bit words of the first 16 bytes of
+    SHA-256(sku as UTF-8), its first two generated 32-bit words hi·2³² + lo, modulo 2⁴⁸.
+
+    A 128-bit key rather than crc32: among 20,000 skus two would share a crc32 with
+    probability ≈ n²/2³³ ≈ 5%, and two products with one seed would share their random
+    numbers (no longer independent); 48-bit seeds collide with probability ≈ n²/2⁴⁹ < 10⁻⁶.
+    """
+    digest = hashlib.sha256(sku.encode("utf-8")).digest()
+    key = tuple(int.from_bytes(digest[i : i + 4], "big") for i in range(0, 16, 4))
+    words = np.random.SeedSequence(seed, spawn_key=key).generate_state(2, np.uint32)
     return int((int(words[0]) << 32 | int(words[1])) % (1 << SEED_BITS))
 
 

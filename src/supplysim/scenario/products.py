@@ -262,6 +262,12 @@ class ProductsTable:
                     f"at most {MAX_NAME} are allowed\n  found: {excerpt(sku)}"
                 )
             labels = tuple("" if at is None or _blank(cells[at]) else str(cells[at]).strip() for at in label_at)
+            if label_at[2] is not None and not labels[2] and problem is None:
+                problem = (
+                    f"{self.file}: row {number}, column class: the class is empty\n"
+                    "  hint: give every product its class (e.g. A, B, C), or remove the column "
+                    "to have ABC classes computed from revenue"
+                )
             overrides = []
             for i, key in self.keys.items():
                 raw = cells[i]
