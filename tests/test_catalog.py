@@ -217,6 +217,9 @@ def test_ignored_columns_and_labels(shop: tuple[Path, Path], tmp_path: Path) -> 
     )
     msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv"))
     assert "column supplier_code" in msg and "--ignore-column" in msg
+    dry = ok(cli(tmp_path, "catalog", str(template), "products.csv", "--ignore-column", "supplier_code", "--dry-run"))
+    assert "2 products valid; each runs 2 policies × 4 replications, in 1 tasks" in dry.stdout
+    assert not (tmp_path / "results").exists()
     ok(
         cli(
             tmp_path,

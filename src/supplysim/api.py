@@ -552,6 +552,7 @@ def run_catalog(
     confirm_replications: int = 0,
     progress: Callable[[int, int], None] | None = None,
     extras: Callable[[Path], Any] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> CatalogResults:
     """Run every policy of ``template`` for every product of the table ``products`` and decide
     per product (``docs/catalog.md``); the results folder is ``out`` (default
@@ -568,6 +569,8 @@ def run_catalog(
             gains after the choice (free of selection bias; 0 = none).
         progress: ``progress(products done, products)`` after each chunk.
         extras: given the folder being assembled, more files to put in it (the page).
+        ready: called once every row is valid, before anything runs or is written (the
+            command line takes the folder's lock there).
 
     Raises:
         ScenarioError: a bad table, cell or option (nothing has run).
@@ -587,6 +590,8 @@ def run_catalog(
     limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
     plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications)
     folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
+    if ready is not None:
+        ready()
     journal = CatalogJournal(
         folder,
         fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore, plan.confirm),

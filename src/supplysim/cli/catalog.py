@@ -110,6 +110,9 @@ def catalog(
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",
     report: Annotated[bool, typer.Option(help="write report.html and its figures")] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check the table and show the plan; run nothing, write nothing")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
@@ -149,7 +152,9 @@ def catalog(
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
-    claim(folder)
+    if dry_run:
+        _dry_run(sc, products, objective, limits, ignore_column or [], chunk_products, confirm_replications)
+        return
     runner = executor(executor_, workers, address)
     show = not quiet and err().is_terminal
     try:
@@ -167,6 +172,7 @@ def catalog(
                 confirm_replications=confirm_replications,
                 progress=bar,
                 extras=page_hook() if report else None,
+                ready=lambda: claim(folder),
             )
     except (ScenarioError, ResumeError, ResultsFolderError) as exc:
         fail(str(exc), 2)
@@ -192,6 +198,31 @@ def catalog(
     for line in verdict_lines(res):
         console.print(line, highlight=False)
     console.print(f"catalog written to {folder}/", style="dim", highlight=False)
+
+
+def _dry_run(
+    sc: Any,
+    products: Path,
+    objective: str,
+    limits: list[Any],
+    ignore: list[str],
+    chunk_products: int | None,
+    confirm: int,
+) -> None:
+    """Check every row (exit 2 on a bad one) and print what a run would do."""
+    from supplysim.experiments import catalog as engine
+
+    try:
+        plan = engine.prepare(sc, products, objective, limits, ignore, chunk_products, confirm)
+    except ScenarioError as exc:
+        fail(str(exc), 2)
+        return
+    n = len(plan.specs)
+    reps = sc.replications + confirm
+    sys.stdout.write(
+        f"{products}: {n:,} products valid; each runs {len(sc.policies)} policies × {reps} replications, "
+        f"in {len(plan.chunks):,} tasks\n"
+    )
 
 
 def _kpis(sc: Any) -> tuple[str, ...]:
