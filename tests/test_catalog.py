@@ -124,29 +124,41 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     )
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
 
-    # killed after some products (a crash: nothing is cleaned up), then resumed
+    # interrupted (Ctrl-C) after some products, then resumed and killed (a crash: nothing
+    # is cleaned up) after some more, then resumed to the end
     many = tmp_path / "many.csv"
     many.write_text("sku,demand.rate\n" + "".join(f"S{i:02d},{2 + i % 5}\n" for i in range(40)), encoding="utf-8")
     args = ["catalog", str(template), str(many), "--workers", "1", "--chunk-products", "1", "--no-report", "--quiet"]
     ok(cli(tmp_path, *args, "--out", "whole"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "supplysim", *args, "--out", "cut"],
-        cwd=tmp_path,
-        env={**os.environ, **ENV},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     parts = tmp_path / "cut.partial" / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < 3:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+
+    def stopped(sig: signal.Signals, *more: str, at: int) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "supplysim", *args, "--out", "cut", *more],
+            cwd=tmp_path,
+            env={**os.environ, **ENV},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < at:
+            time.sleep(0.005)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr)
+
+    first = stopped(signal.SIGINT, at=3)
+    assert first.returncode == 130, first.stderr
+    assert "interrupted: the finished products are kept in cut.partial/; run again with --resume" in first.stderr
     kept = len(list(parts.glob("*.jsonl")))
     assert 3 <= kept < 40, kept
     assert not (tmp_path / "cut").exists()
     again = cli(tmp_path, *args, "--out", "cut")
     assert "--resume" in invalid(again)
+    second = stopped(signal.SIGKILL, "--resume", at=kept + 3)
+    assert second.returncode == -signal.SIGKILL
+    assert kept + 3 <= len(list(parts.glob("*.jsonl"))) < 40
     ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
     assert not (tmp_path / "cut.partial").exists()
     assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
