@@ -6,7 +6,7 @@ While a catalog runs, ``DIR.partial/`` beside the results folder ``DIR`` holds `
 written atomically (:func:`~supplysim.outputs.folders.write_file`: flushed, fsynced,
 renamed). When every chunk is there, the final files are written from the parts in table
 order into a new folder that replaces ``DIR`` atomically
-(:func:`~supplysim.outputs.folders.building_folder`). Nothing is held but running sums and
+(:func:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums and
 one number per product (its revenue, for the ABC classes).
 """
 
@@ -29,7 +29,7 @@ from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_c
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective
 from supplysim.outputs.documents import scenario_fingerprint
-from supplysim.outputs.folders import building_folder, check_destination, write_file
+from supplysim.outputs.folders import FolderBuilder, check_destination, write_file
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import scenario_source
 
@@ -220,7 +220,7 @@ class CatalogJournal:
         extras: Extras | None = None,
     ) -> Path:
         """Assemble the results folder from the parts and put it in place; remove the journal."""
-        with building_folder(self.out) as tmp:
+        with FolderBuilder(self.out) as tmp:
             revenues: list[float] = []
             given: list[str] = []
             with open(tmp / "catalog.csv", "w", encoding="utf-8", newline="") as fh:
