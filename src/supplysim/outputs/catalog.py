@@ -6,7 +6,7 @@ While a catalog runs, ``DIR.partial/`` beside the results folder ``DIR`` holds `
 written atomically (:func:`~supplysim.outputs.folders.write_file`: flushed, fsynced,
 renamed). When every chunk is there, the final files are written from the parts in table
 order into a new folder that replaces ``DIR`` atomically
-(:func:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums and
+(:class:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums and
 one number per product (its revenue, for the ABC classes).
 """
 
