@@ -195,6 +195,7 @@ def test_resume_refuses_another_run(shop: tuple[Path, Path], tmp_path: Path) -> 
         ("sku,supplier.lead_time\nA,{dist: x\n", ["row 2, column supplier.lead_time: the cell"]),
         ("sku,demand.rate\nA,3,4\n", ["row 2: 3 cells, the header has 2"]),
         ("sku,class\nA,X\nB,\n", ["row 3, column class: the class is empty"]),
+        ("sku,replications\nA,5\nB,1\n", ["row 3 (sku 'B'): replications: 1, a product needs at least 2"]),
     ],
 )
 def test_a_bad_table_is_one_located_message_before_anything_runs(

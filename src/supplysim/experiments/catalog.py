@@ -95,6 +95,17 @@ def expected_customers(scenario: Scenario) -> float:
     return per_replication * len(scenario.policies) * scenario.replications
 
 
+def _cost(scenario: Scenario) -> float:
+    """A product's expected customers (:func:`expected_customers`); a product needs two
+    replications at least, for its intervals."""
+    if scenario.replications < 2:
+        raise ScenarioError(
+            f"replications: {scenario.replications}, a product needs at least 2 for its intervals\n"
+            "  hint: e.g. --replications 10"
+        )
+    return expected_customers(scenario)
+
+
 def plan_chunks(
     costs: Sequence[float], target: float = CHUNK_CUSTOMERS, max_products: int = MAX_CHUNK_PRODUCTS
 ) -> list[range]:
@@ -332,7 +343,7 @@ def prepare(
     def seed_of(sku: str) -> int:
         return product_seed(seed, sku)
 
-    for v in table.validated(seed_of, expected_customers):
+    for v in table.validated(seed_of, _cost):
         r = v.row
         specs.append(ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), seed_of(r.sku)))
         costs.append(v.cost)

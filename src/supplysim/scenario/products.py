@@ -304,9 +304,14 @@ class ProductsTable:
             else:
                 skus[row.sku] = row.row
                 try:
-                    yield Validated(row, cost(row.scenario(self.template, seed_of(row.sku))))
+                    scenario = row.scenario(self.template, seed_of(row.sku))
+                    expected = cost(scenario)
                 except ScenarioError as exc:
                     problem = str(exc)
+                    if f"row {row.row}" not in problem.split("\n", 1)[0]:
+                        problem = f"{self.file}: row {row.row} (sku {row.sku!r}): {problem}"
+                else:
+                    yield Validated(row, expected)
             if problem is not None:
                 if len(messages) < MAX_MESSAGES:
                     messages.append(problem)
