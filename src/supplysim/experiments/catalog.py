@@ -336,6 +336,11 @@ def prepare(
     kpis = kpi_names(template.policies.values())
     goal = objective_of(objective, constraints, kpis)
     table = open_table(Path(products), template, ignore)
+    if template.replications < 2 and "replications" not in table.keys.values():
+        raise ScenarioError(
+            f"replications: {template.replications}, a catalog needs at least 2 per product for its intervals\n"
+            "  hint: e.g. --replications 10"
+        )
     specs: list[ProductSpec] = []
     costs: list[float] = []
     seed = template.seed
