@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -428,3 +429,14 @@ def test_confirming_replications_are_fresh_ones(shop: tuple[Path, Path], tmp_pat
     half = stats.t.ppf(0.975, 4) * stats.tstd(gains) / math.sqrt(5)
     assert confirmed["ci95_high"] - confirmed["diff"] == pytest.approx(half, rel=1e-9)
     assert row["confirmed_gain"] == 0.0  # the best is the baseline: no gain over itself
+
+
+def test_summaries_of_many_series_are_bitwise_those_of_each() -> None:
+    from supplysim.analysis.intervals import summarize, summarize_each
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 7, 8, 9, 16, 17, 40, 101):
+        rows = (rng.normal(size=(12, n)) * 10 ** rng.uniform(-3, 6, size=(12, 1))).tolist()
+        rows[3][1] = math.nan  # a series with an undefined value: its finite values, as summarize does
+        rows[5] = [2.5] * n  # a constant
+        assert summarize_each(rows) == [summarize(r) for r in rows]

@@ -26,6 +26,7 @@ import numpy as np
 from supplysim.analysis.decision import decide, gap
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
+from supplysim.analysis.intervals import summarize_each
 from supplysim.analysis.kpis import Better, lookup
 from supplysim.analysis.portfolio import ProductSummary, Stat
 from supplysim.experiments.evidence import Evidence
@@ -195,10 +196,12 @@ def summarize_product(
     again on them."""
     sc = exp.scenario
     policies = list(sc.policies)
-    kpis = {
-        p: {k: Stat(s.mean, s.sd, s.ci95_half_width, s.n) for k in exp.kpis for s in [exp.summary(p, k)]}
-        for p in policies
-    }
+    names = exp.kpis
+    kpis = {}
+    for p in policies:
+        rows = exp.values[p]
+        each = summarize_each([[row[k] for row in rows] for k in names])
+        kpis[p] = {k: Stat(s.mean, s.sd, s.ci95_half_width, s.n) for k, s in zip(names, each, strict=True)}
     series = {p: exp.series(p, objective.kpi) for p in policies}
     means = {p: {c.kpi: kpis[p][c.kpi].mean for c in objective.constraints} for p in policies}
     d = decide(series, objective.sign, means, objective.constraints)
