@@ -80,14 +80,16 @@ def test_each_product_equals_its_standalone_run(shop: tuple[Path, Path], tmp_pat
     ]:
         seed = int(rec.loc[sku, "seed"])
         assert seed == product_seed(11, sku)
-        alone = supplysim.run(template, overrides=[*overrides, ("seed", seed)], workers=1, record=False)
-        summary = alone.summary()
-        for policy in ("backorder", "out_of_stock"):
-            for kpi in ("profit", "fill_rate", "customers", "lost_rate"):
-                want = summary.query("policy == @policy and kpi == @kpi").iloc[0]
-                got = cat.query("sku == @sku and policy == @policy and kpi == @kpi").iloc[0]
-                assert got["mean"] == want["mean"], (sku, policy, kpi)
-                assert got["n"] == want["n"] == 4
+        # the template, and the folder's scenario.yaml, with the row's cells and the product's seed
+        for source in (template, tmp_path / "out" / "scenario.yaml"):
+            alone = supplysim.run(source, overrides=[*overrides, ("seed", seed)], workers=1, record=False)
+            summary = alone.summary()
+            for policy in ("backorder", "out_of_stock"):
+                for kpi in ("profit", "fill_rate", "customers", "lost_rate"):
+                    want = summary.query("policy == @policy and kpi == @kpi").iloc[0]
+                    got = cat.query("sku == @sku and policy == @policy and kpi == @kpi").iloc[0]
+                    assert got["mean"] == want["mean"], (source, sku, policy, kpi)
+                    assert got["n"] == want["n"] == 4
 
 
 def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp_path: Path) -> None:
