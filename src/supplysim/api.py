@@ -500,12 +500,19 @@ class CatalogResults:
 
     @property
     def recommendations(self) -> pd.DataFrame:
-        """``recommendations.csv``: one row per product, in table order."""
+        """``recommendations.csv``: one row per product, in table order (an empty label or note is
+        an empty text; an empty number, policy or count is missing)."""
         import pandas as pd
 
-        return pd.read_csv(
-            self.folder / "recommendations.csv", dtype={"sku": str}, keep_default_na=False, na_values=[""]
+        texts = ("sku", "name", "description", "class", "status", "note")
+        frame = pd.read_csv(
+            self.folder / "recommendations.csv",
+            dtype={c: str for c in texts},
+            keep_default_na=False,
+            na_values=[""],
         )
+        frame[list(texts)] = frame[list(texts)].fillna("")
+        return frame
 
     @property
     def catalog(self) -> pd.DataFrame:
