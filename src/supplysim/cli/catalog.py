@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, claim, err, executor, fail, holds_folders, load, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    Bar,
+    claim,
+    err,
+    executor,
+    fail,
+    holds_folders,
+    load,
+    stdout_console,
+)
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -33,49 +43,6 @@ def page_hook() -> Callable[[Path], Mapping[str, str | bytes]] | None:
         return None
     hook: Callable[[Path], Mapping[str, str | bytes]] | None = getattr(module, "page_files", None)
     return hook
-
-
-class _ProductsBar:
-    """Products done, elapsed and time left, on stderr (only on a terminal)."""
-
-    def __init__(self, enabled: bool, label: str) -> None:
-        self.progress: Any = None
-        if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("products"),
-                TimeElapsedColumn(),
-                TextColumn("left"),
-                TimeRemainingColumn(),
-                console=err(),
-                transient=True,
-                auto_refresh=False,
-            )
-        self.label = label
-        self.task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if self.progress is None:
-            return None
-        self.progress.__enter__()
-        self.task = self.progress.add_task(self.label, total=None)
-        bar = self.progress
-        return lambda done, total: bar.update(self.task, completed=done, total=total, refresh=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.__exit__(None, None, None)
 
 
 @holds_folders
@@ -158,7 +125,7 @@ def catalog(
     runner = executor(executor_, workers, address)
     show = not quiet and err().is_terminal
     try:
-        with _ProductsBar(show, f"catalog {sc.name}") as bar:
+        with Bar(show, f"catalog {sc.name}", unit="products") as bar:
             res = api.run_catalog(
                 sc,
                 products,
