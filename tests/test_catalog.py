@@ -442,3 +442,23 @@ def test_summaries_of_many_series_are_bitwise_those_of_each() -> None:
         rows[3][1] = math.nan  # a series with an undefined value: its finite values, as summarize does
         rows[5] = [2.5] * n  # a constant
         assert summarize_each(rows) == [summarize(r) for r in rows]
+
+
+def test_a_lower_is_better_objective_signs_the_gain(tmp_path: Path) -> None:
+    """--objective lost_rate: the best has the lowest mean, and its gain over the baseline is
+    baseline − best (positive); the tidy file's means give the same number."""
+    text = TEMPLATE.replace(
+        "  backorder: {}\n  out_of_stock: {store: {stockout: lost_sales}}",
+        "  out_of_stock: {store: {stockout: lost_sales}}\n  backorder: {}",
+    )
+    (tmp_path / "shop.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "products.csv").write_text("sku,segments.0.accept_backorder\nA,1\n", encoding="utf-8")
+    res = supplysim.run_catalog(
+        tmp_path / "shop.yaml", tmp_path / "products.csv", out=tmp_path / "out", workers=1, objective="lost_rate"
+    )
+    row = res.recommendations.iloc[0]
+    means = res.catalog.query("kpi == 'lost_rate'").set_index("policy")["mean"]
+    assert row["best_policy"] == "backorder" == means.idxmin()
+    assert row["gain_vs_baseline"] == pytest.approx(means["out_of_stock"] - means["backorder"], rel=1e-12)
+    assert row["gain_vs_baseline"] > 0 and row["ci95_low"] > 0
+    assert res.document["better"] == "lower"
