@@ -29,6 +29,7 @@ from supplysim.analysis.provenance import supplysim_version
 
 __all__ = [
     "MARKER",
+    "FolderBuilder",
     "FolderBusy",
     "FolderLock",
     "ResultsFolderError",
@@ -222,3 +223,53 @@ def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+class FolderBuilder:
+    """A results folder written file by file, for content too large to hold at once (a catalog):
+    ``with FolderBuilder(out) as tmp:`` the caller writes into ``tmp``, a temporary folder beside ``out``; when the
+    block ends without an exception it gets :data:`MARKER` and replaces ``out`` as
+    :func:`write_folder`'s folder does (the same swap), and when it raises it is removed. The
+    folder's lock is held meanwhile (:class:`FolderLock`); only an empty folder or one written
+    by supplysim is replaced."""
+
+    def __init__(self, out: Path) -> None:
+        self.lock = FolderLock(out)
+        self.out = Path(out).resolve()
+        self.tmp = self.out
+
+    def __enter__(self) -> Path:
+        self.lock.acquire()
+        try:
+            check_destination(self.out)
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+            os.chmod(self.tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+        except BaseException:
+            self.lock.release()
+            raise
+        return self.tmp
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        out, tmp = self.out, self.tmp
+        try:
+            if kind is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            try:
+                (tmp / MARKER).write_text(
+                    f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n",
+                    encoding="utf-8",
+                )
+                old = None  # the swap of _write_folder
+                if out.exists():
+                    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+                    os.replace(out, old)
+                os.replace(tmp, out)
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        finally:
+            self.lock.release()
