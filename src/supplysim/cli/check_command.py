@@ -69,21 +69,25 @@ def check(
       supplysim check scenarios/benchmarks/ --update
     """
     from supplysim.cli.check import run_check
+    from supplysim.cli.common import stopped
 
-    code = run_check(
-        paths,
-        baseline,
-        rtol=rtol,
-        alpha=alpha,
-        overrides=set_ or [],
-        update=update,
-        junit=junit,
-        json_out=json_out,
-        workers=workers,
-        all_rows=all_rows,
-        allow_data_outside=allow_data_outside,
-        fail_on=fail_on,
-        kpis=kpi or [],
-        quiet=quiet,
-    )
+    try:
+        code = run_check(
+            paths,
+            baseline,
+            rtol=rtol,
+            alpha=alpha,
+            overrides=set_ or [],
+            update=update,
+            junit=junit,
+            json_out=json_out,
+            workers=workers,
+            all_rows=all_rows,
+            allow_data_outside=allow_data_outside,
+            fail_on=fail_on,
+            kpis=kpi or [],
+            quiet=quiet,
+        )
+    except KeyboardInterrupt as exc:  # every file is written atomically: a report is whole or absent
+        stopped(exc, "stopped before every scenario was checked; no baseline or report was half written")
     raise typer.Exit(code)

@@ -18,6 +18,7 @@ from supplysim.cli.common import (
     load,
     running,
     stdout_console,
+    writing,
 )
 from supplysim.cli.optimize import search_inputs
 from supplysim.scenario.load import ScenarioError
@@ -131,10 +132,11 @@ def compare(
     kept = folder
     if not res.complete:  # a policy without a feasible point must not replace an earlier good result
         folder = infeasible_folder(folder)
-    try:
-        res.to_folder(folder, report=report)
-    except (OSError, ResultsFolderError) as exc:
-        fail(f"cannot write the comparison to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
+    with writing(folder):
+        try:
+            res.to_folder(folder, report=report)
+        except (OSError, ResultsFolderError) as exc:
+            fail(f"cannot write the comparison to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     if format_ == "json":
         sys.stdout.write(res.to_json())
     else:

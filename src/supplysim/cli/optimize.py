@@ -19,6 +19,7 @@ from supplysim.cli.common import (
     load,
     running,
     stdout_console,
+    writing,
 )
 from supplysim.scenario.load import ScenarioError
 
@@ -133,15 +134,16 @@ def optimize(
     feasible = all(r.chosen is not None for r in results)
     if not feasible:  # an infeasible run must not replace an earlier good result
         folder = infeasible_folder(folder)
-    try:
-        files: dict[str, str | bytes] = {"optimize.json": json.dumps(document, indent=2) + "\n"}
-        if report:
-            from supplysim.report.html import optimize_files
+    with writing(folder):
+        try:
+            files: dict[str, str | bytes] = {"optimize.json": json.dumps(document, indent=2) + "\n"}
+            if report:
+                from supplysim.report.html import optimize_files
 
-            files.update(optimize_files(results, sc))
-        write_folder(folder, files)
-    except (OSError, ResultsFolderError) as exc:
-        fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
+                files.update(optimize_files(results, sc))
+            write_folder(folder, files)
+        except (OSError, ResultsFolderError) as exc:
+            fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     console = stdout_console()
     for k, res in enumerate(results):
         if k:

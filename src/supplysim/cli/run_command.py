@@ -19,6 +19,7 @@ from supplysim.cli.common import (
     only_policies,
     running,
     stdout_console,
+    writing,
 )
 from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
@@ -128,10 +129,11 @@ def run(
             record=report,
             trace=trace,
         )
-    try:
-        res.to_folder(folder, trace=trace, plots=report)
-    except OSError as exc:
-        fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
+    with writing(folder):
+        try:
+            res.to_folder(folder, trace=trace, plots=report)
+        except OSError as exc:
+            fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
     if format_ == "json":
         sys.stdout.write(summary_json(res.experiment))
         return

@@ -18,6 +18,7 @@ from supplysim.cli.common import (
     only_policies,
     running,
     stdout_console,
+    writing,
 )
 from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
@@ -90,10 +91,11 @@ def sweep(
             res = run_sweep(sc, params, executor=runner, progress=bar)
         except ScenarioError as exc:
             fail(str(exc), 2)
-    try:
-        res.to_folder(folder, plots=plots, kpi=kpi)
-    except OSError as exc:
-        fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
+    with writing(folder):
+        try:
+            res.to_folder(folder, plots=plots, kpi=kpi)
+        except OSError as exc:
+            fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
     console = stdout_console()
     table = Table(title=f"{sc.name}: sweep of {', '.join(res.parameters)} ({sc.replications} replications per point)")
     for name in res.parameters:

@@ -129,7 +129,7 @@ def run_many(
         running = [_describe(plans, offsets, i) for i in exc.pending[:3]]
         more = f" and {len(exc.pending) - 3} more" if len(exc.pending) > 3 else ""
         raise ReplicationError(
-            f"{exc}; unfinished: {', '.join(running)}{more}\n"
+            f"{exc}; unfinished: {'; '.join(running)}{more}\n"
             "  hint: nothing was written; run again (with --workers 1 to see the replication's own error)"
         ) from None
     finally:
@@ -186,7 +186,7 @@ def _describe(plans: Sequence[_Plan], offsets: Sequence[int], index: int) -> str
     k = bisect.bisect_right(offsets, index) - 1
     name, pos = plans[k].where(index - offsets[k])
     of = f" of {plans[k].scenario.name}" if len(plans) > 1 else ""
-    return f"policy {name}, replication {plans[k].reps[pos]}{of}"
+    return f"{name} replication {plans[k].reps[pos]}{of}"
 
 
 def run_experiment(
