@@ -71,7 +71,7 @@ def run_check(
         base_doc = None
         if not update:
             try:
-                base_doc = read_baseline(path)
+                base_doc = read_baseline(path, sc.name)
             except BaselineError as exc:
                 errors[sc.name] = str(exc)
                 continue
