@@ -81,6 +81,9 @@ def run_check(
         except ReplicationError as exc:
             err.write(f"error: {sc.name}: a replication failed: {exc}\n")
             return 1
+        except ScenarioError as exc:  # too large to simulate
+            err.write(f"error: {sc.name}: {exc}\n")
+            return 2
         now_doc = summary_document(exp)
         if base_doc is not None:
             docs[sc.name] = (base_doc, now_doc)

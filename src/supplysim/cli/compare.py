@@ -21,6 +21,7 @@ from supplysim.cli.common import (
     writing,
 )
 from supplysim.cli.optimize import search_inputs
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -49,18 +50,23 @@ def compare(
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
     ] = None,
     screen_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per grid point (search, stage 1)", min=2)
+        int,
+        typer.Option(metavar="N", help="replications per grid point (search, stage 1)", min=2, max=MAX_REPLICATIONS),
     ] = 10,
     select_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per finalist (search, stage 2)", min=2)
+        int,
+        typer.Option(metavar="N", help="replications per finalist (search, stage 2)", min=2, max=MAX_REPLICATIONS),
     ] = 40,
-    finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
+    finalists: Annotated[
+        int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)
+    ] = 5,
     confirm_replications: Annotated[
         int | None,
         typer.Option(
             metavar="N",
             help="replications of each comparison (default: the scenario's; fresh ones at the optima)",
             min=2,
+            max=MAX_REPLICATIONS,
         ),
     ] = None,
     format_: Annotated[

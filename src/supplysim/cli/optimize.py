@@ -21,6 +21,7 @@ from supplysim.cli.common import (
     stdout_console,
     writing,
 )
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -51,12 +52,14 @@ def optimize(
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
     ] = None,
     screen_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2)
+        int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2, max=MAX_REPLICATIONS)
     ] = 10,
     select_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2)
+        int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2, max=MAX_REPLICATIONS)
     ] = 40,
-    finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
+    finalists: Annotated[
+        int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)
+    ] = 5,
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-optimize/)")
     ] = None,
@@ -176,7 +179,9 @@ def search_inputs(
     constraints = [parse_constraint(c) for c in subject_to]
     check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
     ranges = [parse_over(o) for o in over]
-    with_overrides(sc, [(path, values[0]) for path, values in ranges])  # an unknown key fails here, before any run
+    # an unknown key, or an end of a range the model cannot take, fails here, before any run
+    with_overrides(sc, [(path, values[0]) for path, values in ranges])
+    with_overrides(sc, [(path, values[-1]) for path, values in ranges])
     return objective, "max" if maximize else "min", constraints, ranges
 
 

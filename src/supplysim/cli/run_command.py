@@ -89,6 +89,7 @@ def run(
       supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
     """
     from supplysim import api
+    from supplysim.experiments.runner import check_work
     from supplysim.outputs.documents import summary_json
     from supplysim.outputs.folders import ResultsFolderError, check_destination
     from supplysim.report.terminal import comparison_table
@@ -113,8 +114,9 @@ def run(
         return
     folder = out if out is not None else Path("results") / sc.name
     try:
+        check_work([sc], range(max_replications if precision is not None else sc.replications))
         check_destination(folder)
-    except ResultsFolderError as exc:
+    except (ResultsFolderError, ScenarioError) as exc:
         fail(str(exc), 2)
     claim(folder)
     show = not quiet and format_ == "table" and err().is_terminal

@@ -41,7 +41,9 @@ from supplysim.analysis.kpis import Unit, format_value, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
+from supplysim.scenario.errors import excerpt
 from supplysim.scenario.hints import UnknownNameError, unknown_name
+from supplysim.scenario.limits import MAX_GRID_POINTS, MAX_GRID_VALUES
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 
 __all__ = ["Constraint", "OptimizeResult", "optimize", "optimize_each", "parse_constraint", "parse_over"]
@@ -106,6 +108,12 @@ def parse_over(text: str) -> tuple[str, list[int]]:
         parts.append(1)
     if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
         raise ScenarioError(f"--over {text}: expected LOW ≤ HIGH and a positive STEP")
+    count = (parts[1] - parts[0]) // parts[2] + 1
+    if count > MAX_GRID_VALUES:
+        raise ScenarioError(
+            f"--over {excerpt(text)}: {count:,} values, more than {MAX_GRID_VALUES:,} (docs/limits.md)\n"
+            "  hint: narrow the range or give a STEP, e.g. LOW:HIGH:10"
+        )
     return path, list(range(parts[0], parts[1] + 1, parts[2]))
 
 
@@ -299,6 +307,12 @@ def optimize(
         return all(k.holds(c.mean(policy, k.kpi)) for k in constraints)
 
     coarse = _grid(over, max_points)
+    points = math.prod(len(v) for _, v in coarse)
+    if points > MAX_GRID_POINTS:
+        raise ScenarioError(
+            f"--over: the search grid has {points:,} points ({' × '.join(str(len(v)) for _, v in coarse)}), "
+            f"more than {MAX_GRID_POINTS:,} (docs/limits.md)\n  hint: search fewer keys at once"
+        )
     evaluate(list(itertools.product(*(v for _, v in coarse))))
     refined = any(len(c[1]) < len(o[1]) for c, o in zip(coarse, over, strict=True))
     if refined:

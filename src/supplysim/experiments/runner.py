@@ -18,11 +18,14 @@ from supplysim.analysis.indicators import indicators, kpi_names
 from supplysim.analysis.samples import PolicySample, display_window, policy_sample
 from supplysim.experiments.executors import Executor, LocalPool, WorkerLost
 from supplysim.scenario import ModelConfig, Scenario
+from supplysim.scenario.errors import ScenarioError
+from supplysim.scenario.limits import MAX_WORK
+from supplysim.scenario.specs import expected_customers
 from supplysim.sim.recorder import PathWindow
 from supplysim.sim.replication import simulate
 from supplysim.sim.trace import TraceRow
 
-__all__ = ["ReplicationError", "run_experiment", "run_many"]
+__all__ = ["ReplicationError", "check_work", "expected_work", "run_experiment", "run_many"]
 
 
 class ReplicationError(RuntimeError):
@@ -77,6 +80,36 @@ def _guarded(args: Task) -> TaskResult:
         raise ReplicationError(f"replication {args.replication}: {exc}") from exc
 
 
+def expected_work(scenarios: Sequence[Scenario], replications: range | None = None) -> float:
+    """Expected customers of running every scenario's policies for ``replications`` (default each
+    scenario's own): Σ over scenarios and policies of replications × λ* × (warmup + horizon)."""
+    total = 0.0
+    for sc in scenarios:
+        reps = len(replications) if replications is not None else sc.replications
+        total += reps * sum(expected_customers(m, sc.end) for m in sc.policies.values())
+    return total
+
+
+def check_work(scenarios: Sequence[Scenario], replications: range | None = None, limit: float = MAX_WORK) -> None:
+    """Refuse a batch whose :func:`expected_work` is above ``limit`` (``docs/limits.md``), before it runs.
+
+    Raises:
+        ScenarioError: how large it is, of what, and how to shrink it.
+    """
+    work = expected_work(scenarios, replications)
+    if work <= limit:
+        return
+    points = f"{len(scenarios):,} points × " if len(scenarios) > 1 else ""
+    policies = max(len(sc.policies) for sc in scenarios)
+    reps = len(replications) if replications is not None else max(sc.replications for sc in scenarios)
+    raise ScenarioError(
+        "too much to simulate (docs/limits.md)\n"
+        f"  found: {points}{policies} policies × {reps:,} replications = {work:.3g} expected customers, "
+        f"more than {limit:.0e}\n"
+        "  hint:  use fewer replications, policies or grid points, or a shorter horizon"
+    )
+
+
 def run_many(
     scenarios: Sequence[Scenario],
     *,
@@ -98,7 +131,11 @@ def run_many(
         record: the first replication of the range also records, per policy, its stock path and
             waits for the figures (:attr:`Experiment.samples`); recording changes no number.
         trace: the first replication of the range also keeps every event (:attr:`Experiment.traces`).
+
+    Raises:
+        ScenarioError: the batch is too large to simulate (:func:`check_work`), before anything runs.
     """
+    check_work(scenarios, replications)
     plans = [_Plan(sc, replications, record, trace) for sc in scenarios]
     offsets = list(itertools.accumulate((p.count for p in plans), initial=0))
     total = offsets[-1]
