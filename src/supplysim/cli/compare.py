@@ -21,7 +21,7 @@ from supplysim.cli.common import (
     writing,
 )
 from supplysim.cli.optimize import search_inputs
-from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-compare/)")
     ] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)] = None,
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,

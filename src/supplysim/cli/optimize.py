@@ -21,7 +21,7 @@ from supplysim.cli.common import (
     stdout_console,
     writing,
 )
-from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def optimize(
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-optimize/)")
     ] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)] = None,
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -171,18 +171,25 @@ def search_inputs(
     command line, checked against the scenario (unknown indicators, bad ranges, unknown keys)."""
     from supplysim.experiments.optimize import parse_constraint, parse_over
     from supplysim.scenario.load import with_overrides
+    from supplysim.scenario.overrides import option
 
     if (maximize is None) == (minimize is None):
         raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
-    objective = maximize or minimize or "profit"
-    check_kpis(sc, [objective], "--maximize" if maximize else "--minimize")
+    objective = maximize if maximize is not None else minimize or ""
+    check_kpis(sc, [objective], "--maximize" if maximize is not None else "--minimize")
     constraints = [parse_constraint(c) for c in subject_to]
     check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
     ranges = [parse_over(o) for o in over]
     # an unknown key, or an end of a range the model cannot take, fails here, before any run
-    with_overrides(sc, [(path, values[0]) for path, values in ranges])
-    with_overrides(sc, [(path, values[-1]) for path, values in ranges])
-    return objective, "max" if maximize else "min", constraints, ranges
+    for end in (0, -1):
+        with_overrides(
+            sc,
+            [
+                (path, values[end], option("--over", f"{text} (at {path}={values[end]})"))
+                for text, (path, values) in zip(over, ranges, strict=True)
+            ],
+        )
+    return objective, "max" if maximize is not None else "min", constraints, ranges
 
 
 def finalists_table(name: str, res: OptimizeResult) -> Table:

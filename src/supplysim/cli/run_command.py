@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ from supplysim.cli.common import (
     stdout_console,
     writing,
 )
-from supplysim.scenario.limits import MAX_REPLICATIONS
+from supplysim.scenario.limits import MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 
@@ -49,7 +50,8 @@ def run(
         Path | None, typer.Option(metavar="DIR", help="results folder (default results/<scenario name>/)")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1)
+        int | None,
+        typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1, max=MAX_WORKERS),
     ] = None,
     executor: Annotated[
         str, typer.Option(metavar="local|dask", help="where replications run: local process pool or Dask")
@@ -96,6 +98,8 @@ def run(
 
     if format_ not in ("table", "json"):
         fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
+    if precision is not None and not math.isfinite(precision):
+        fail(f"--precision must be a finite number, found {precision}", 2)
     try:
         sc = load(
             scenario,

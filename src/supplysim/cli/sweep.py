@@ -20,7 +20,7 @@ from supplysim.cli.common import (
     stdout_console,
     writing,
 )
-from supplysim.scenario.limits import MAX_REPLICATIONS
+from supplysim.scenario.limits import MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 
@@ -48,7 +48,7 @@ def sweep(
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-sweep/)")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1, max=MAX_WORKERS)
     ] = None,
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,

@@ -37,6 +37,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from supplysim.scenario.limits import MAX_WORKERS
+
 __all__ = [
     "PARENT_POLL",
     "WINDOW_PER_WORKER",
@@ -140,7 +142,7 @@ class LocalPool:
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         items = enumerate(tasks)
-        head = list(itertools.islice(items, self.workers))  # no more workers than tasks
+        head = list(itertools.islice(items, min(self.workers, MAX_WORKERS)))  # no more workers than tasks
         if self.workers == 1 or len(head) <= 1:
             for i, task in itertools.chain(head, items):
                 yield i, fn(task)

@@ -80,16 +80,18 @@ def parse_constraint(text: str) -> Constraint:
         if not m:
             raise ValueError
         constraint = Constraint(m.group(1), m.group(2), float(m.group(3)))
+        if not math.isfinite(constraint.bound):
+            raise ValueError
     except ValueError:
         raise ScenarioError(
-            f"--subject-to {text}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
+            f"--subject-to {excerpt(text)}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
             "(quote it: the shell reads > as a redirection)"
         ) from None
     if lookup(constraint.kpi).unit is Unit.FRACTION and not 0.0 <= constraint.bound <= 1.0:
         b = constraint.bound
         hint = f": write {b / 100:g} for {b:g}%" if 1.0 < b <= 100.0 else ""
         raise ScenarioError(
-            f"--subject-to {text}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
+            f"--subject-to {excerpt(text)}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
             + ("can never be met" if (b > 1) == (constraint.op == ">=") else "always holds")
         )
     return constraint
@@ -98,16 +100,16 @@ def parse_constraint(text: str) -> Constraint:
 def parse_over(text: str) -> tuple[str, list[int]]:
     """``PATH=LOW:HIGH[:STEP]`` → (path, integer values, inclusive)."""
     if "=" not in text:
-        raise ScenarioError(f"--over {text}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
+        raise ScenarioError(f"--over {excerpt(text)}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
     path, spec = (p.strip() for p in text.split("=", 1))
     try:
         parts = [int(x) for x in spec.split(":")]
     except ValueError:
-        raise ScenarioError(f"--over {text}: the range must be whole numbers LOW:HIGH[:STEP]") from None
+        raise ScenarioError(f"--over {excerpt(text)}: the range must be whole numbers LOW:HIGH[:STEP]") from None
     if len(parts) == 2:
         parts.append(1)
     if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
-        raise ScenarioError(f"--over {text}: expected LOW ≤ HIGH and a positive STEP")
+        raise ScenarioError(f"--over {excerpt(text)}: expected LOW ≤ HIGH and a positive STEP")
     count = (parts[1] - parts[0]) // parts[2] + 1
     if count > MAX_GRID_VALUES:
         raise ScenarioError(

@@ -101,6 +101,12 @@ def _depth(doc: Any) -> int:
     return deepest
 
 
+def _key(name: Any) -> str:
+    """A key of a key path: as it is when it is a plain name, else a short quoted excerpt."""
+    text = str(name)
+    return text if re.fullmatch(r"[A-Za-z0-9_.\-]{1,60}", text) else excerpt(name)
+
+
 def _found(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -182,22 +188,22 @@ class _Reader:
                 f"  hint: {_HINT}"
             )
         for policy, entry in policies.items():
-            at = f"policies.{excerpt(policy)}"
+            at = f"policies.{_key(policy)}"
             kpis = entry.get("kpis") if isinstance(entry, dict) else None
             if not isinstance(kpis, dict):
                 raise self.bad(f"{at}.kpis", "a mapping of indicators", kpis)
             if len(kpis) > MAX_KPIS:
                 raise self.bad(f"{at}.kpis", f"at most {MAX_KPIS:,} indicators", f"{len(kpis):,}")
             for kpi, stat in kpis.items():
-                self.statistic(f"{at}.kpis.{excerpt(kpi)}", stat)
+                self.statistic(f"{at}.kpis.{_key(kpi)}", stat)
             vs = entry.get("vs_baseline", {})
             if not isinstance(vs, dict):
                 raise self.bad(f"{at}.vs_baseline", "a mapping of indicators", vs)
             for kpi, d in vs.items():
                 if not isinstance(d, dict):
-                    raise self.bad(f"{at}.vs_baseline.{excerpt(kpi)}", "a mapping: diff, ci95_low, ci95_high", d)
+                    raise self.bad(f"{at}.vs_baseline.{_key(kpi)}", "a mapping: diff, ci95_low, ci95_high", d)
                 for key in ("diff", "ci95_low", "ci95_high"):
-                    self.number(f"{at}.vs_baseline.{excerpt(kpi)}.{key}", d.get(key))
+                    self.number(f"{at}.vs_baseline.{_key(kpi)}.{key}", d.get(key))
 
     def statistic(self, at: str, stat: Any) -> None:
         """mean (finite or null), sd and ci95_half_width (finite ≥ 0 or null), n (0 … MAX_REPLICATIONS)."""

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_VALUES",
     "MAX_WINDOWS",
     "MAX_WORK",
+    "MAX_WORKERS",
 ]
 
 MAX_FILE_BYTES = 10_000_000
@@ -141,3 +142,6 @@ MAX_WORK = 1e11
 """Most expected customers of one command, over every point × policy × replication (each
 replication counted at its peak rate, like :data:`MAX_CUSTOMERS`): at a few µs per customer
 (``docs/performance.md``) that is about a week of one core's time."""
+
+MAX_WORKERS = 1_024
+"""Most ``--workers``: each is a process (tens of MB); more than the machine's cores only waits."""
