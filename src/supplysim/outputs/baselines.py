@@ -182,11 +182,6 @@ class _Reader:
             raise self.bad("policies", "a mapping of policies (not a supplysim summary.json?)", policies)
         if len(policies) > MAX_POLICIES:
             raise self.bad("policies", f"at most {MAX_POLICIES} policies", f"{len(policies):,} policies")
-        if "baseline" in doc and doc["baseline"] not in policies:
-            raise BaselineError(
-                f"{self.path}: baseline: {unknown_name('a policy of this baseline', doc['baseline'], policies)}\n"
-                f"  hint: {_HINT}"
-            )
         for policy, entry in policies.items():
             at = f"policies.{_key(policy)}"
             kpis = entry.get("kpis") if isinstance(entry, dict) else None
@@ -204,6 +199,11 @@ class _Reader:
                     raise self.bad(f"{at}.vs_baseline.{_key(kpi)}", "a mapping: diff, ci95_low, ci95_high", d)
                 for key in ("diff", "ci95_low", "ci95_high"):
                     self.number(f"{at}.vs_baseline.{_key(kpi)}.{key}", d.get(key))
+        if "baseline" in doc and doc["baseline"] not in policies:
+            raise BaselineError(
+                f"{self.path}: baseline: {unknown_name('a policy of this baseline', doc['baseline'], policies)}\n"
+                f"  hint: {_HINT}"
+            )
 
     def statistic(self, at: str, stat: Any) -> None:
         """mean (finite or null), sd and ci95_half_width (finite ≥ 0 or null), n (0 … MAX_REPLICATIONS)."""
