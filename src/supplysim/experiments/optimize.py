@@ -41,7 +41,7 @@ from supplysim.analysis.kpis import Unit, format_value, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
-from supplysim.scenario.errors import excerpt
+from supplysim.scenario.errors import clip
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.limits import MAX_GRID_POINTS, MAX_GRID_VALUES
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
@@ -84,14 +84,14 @@ def parse_constraint(text: str) -> Constraint:
             raise ValueError
     except ValueError:
         raise ScenarioError(
-            f"--subject-to {excerpt(text)}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
+            f"--subject-to {clip(text, 100)}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
             "(quote it: the shell reads > as a redirection)"
         ) from None
     if lookup(constraint.kpi).unit is Unit.FRACTION and not 0.0 <= constraint.bound <= 1.0:
         b = constraint.bound
         hint = f": write {b / 100:g} for {b:g}%" if 1.0 < b <= 100.0 else ""
         raise ScenarioError(
-            f"--subject-to {excerpt(text)}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
+            f"--subject-to {clip(text, 100)}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
             + ("can never be met" if (b > 1) == (constraint.op == ">=") else "always holds")
         )
     return constraint
@@ -100,20 +100,20 @@ def parse_constraint(text: str) -> Constraint:
 def parse_over(text: str) -> tuple[str, list[int]]:
     """``PATH=LOW:HIGH[:STEP]`` → (path, integer values, inclusive)."""
     if "=" not in text:
-        raise ScenarioError(f"--over {excerpt(text)}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
+        raise ScenarioError(f"--over {clip(text, 100)}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
     path, spec = (p.strip() for p in text.split("=", 1))
     try:
         parts = [int(x) for x in spec.split(":")]
     except ValueError:
-        raise ScenarioError(f"--over {excerpt(text)}: the range must be whole numbers LOW:HIGH[:STEP]") from None
+        raise ScenarioError(f"--over {clip(text, 100)}: the range must be whole numbers LOW:HIGH[:STEP]") from None
     if len(parts) == 2:
         parts.append(1)
     if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
-        raise ScenarioError(f"--over {excerpt(text)}: expected LOW ≤ HIGH and a positive STEP")
+        raise ScenarioError(f"--over {clip(text, 100)}: expected LOW ≤ HIGH and a positive STEP")
     count = (parts[1] - parts[0]) // parts[2] + 1
     if count > MAX_GRID_VALUES:
         raise ScenarioError(
-            f"--over {excerpt(text)}: {count:,} values, more than {MAX_GRID_VALUES:,} (docs/limits.md)\n"
+            f"--over {clip(text, 100)}: {count:,} values, more than {MAX_GRID_VALUES:,} (docs/limits.md)\n"
             "  hint: narrow the range or give a STEP, e.g. LOW:HIGH:10"
         )
     return path, list(range(parts[0], parts[1] + 1, parts[2]))
