@@ -297,3 +297,37 @@ def test_the_main_entry_point_turns_sigterm_into_exit_143(tmp_path: Path) -> Non
     )
     assert proc.returncode == 143, proc.stderr
     assert proc.stderr == "terminated\n"
+
+
+def test_a_reader_never_finds_the_results_folder_missing(tmp_path: Path) -> None:
+    """While a folder is rewritten again and again, a reader polling it always finds it whole
+    (Linux: the swap is one ``renameat2`` exchange)."""
+    import threading
+
+    from supplysim.outputs import folders
+
+    if not folders._exchange(tmp_path, tmp_path):  # an exchange of a folder with itself is a no-op
+        pytest.skip("renameat2 is not available here")
+    out = tmp_path / "res"
+    folders.write_folder(out, {"n.txt": "0"})
+    missing: list[int] = []
+    polls = [0]
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            polls[0] += 1
+            if not (out / folders.MARKER).exists():
+                missing.append(polls[0])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for k in range(1, 60):
+            folders.write_folder(out, {"n.txt": str(k)})
+    finally:
+        stop.set()
+        reader.join()
+    assert polls[0] > 100 and not missing, (polls[0], missing[:5])
+    assert (out / "n.txt").read_text(encoding="utf-8") == "59"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
