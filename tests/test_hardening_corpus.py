@@ -160,6 +160,9 @@ OUT_BAD = {
     "/proc/supplysim-nowhere/out": "/proc/supplysim-nowhere",
     "": "",
     "/": "root",
+    "a" * 300: "a" * 50,
+    "bad\x00name": "--out",
+    "deep/" * 900 + "x": "deep/deep",
 }
 """``--out`` folders that supplysim must not (or cannot) write → what the message must name."""
 

@@ -247,6 +247,16 @@ def write_file(path: Path, content: str | bytes) -> Path:
 def check_destination(out: Path) -> None:
     """Refuse a destination that is a file, or a non-empty folder not written by supplysim."""
     out = Path(out)
+    try:
+        _check_destination(out)
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ResultsFolderError(
+            f"{str(out)[:100]}: cannot be a results folder ({reason})\n  hint: give --out a shorter, plain folder name"
+        ) from None
+
+
+def _check_destination(out: Path) -> None:
     if not out.resolve().name:
         raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
     if out.exists():
