@@ -331,3 +331,30 @@ def test_a_reader_never_finds_the_results_folder_missing(tmp_path: Path) -> None
     assert polls[0] > 100 and not missing, (polls[0], missing[:5])
     assert (out / "n.txt").read_text(encoding="utf-8") == "59"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_the_portable_fallback_ends_a_worker_whose_parent_died(tmp_path: Path) -> None:
+    """Where ``prctl`` is missing, a worker's thread polls ``os.getppid()``: killing the parent
+    ends the worker within a poll or two."""
+    code = (
+        "import multiprocessing as mp, os, sys, time\n"
+        "import supplysim.experiments.executors as ex\n"
+        "ex.sys.platform = 'elsewhere'  # not Linux: no prctl, the polling thread\n"
+        "def child(parent):\n"
+        "    ex._die_with_parent(parent)\n"
+        "    time.sleep(60)\n"
+        "p = mp.get_context('fork').Process(target=child, args=(os.getpid(),))\n"
+        "p.start()\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    worker = int(proc.stdout.readline())
+    time.sleep(0.3)
+    assert _alive(worker)
+    proc.kill()
+    proc.communicate(timeout=30)
+    from supplysim.experiments.executors import PARENT_POLL
+
+    assert not _gone_within([worker], 3 * PARENT_POLL), "the worker outlived its parent"
