@@ -292,39 +292,49 @@ def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
 
 
 def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
-    check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+    tmp = _new_folder(out)
     try:
-        content_by_name = dict(files)
-        content_by_name[MARKER] = (
-            f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n"
-        )
-        for name, content in content_by_name.items():
+        for name, content in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 (tmp / name).write_bytes(content)
             else:
                 (tmp / name).write_text(content, encoding="utf-8")
-        with _signals_deferred():
-            old = _swap(tmp, out)
-            _WRITTEN[out] = _WRITTEN.get(out, 0) + 1
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+        _install(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
 
 
+def _new_folder(out: Path) -> Path:
+    """A fresh temporary folder beside ``out`` (after checking ``out`` may be replaced)."""
+    check_destination(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+    return tmp
+
+
+def _install(tmp: Path, out: Path) -> None:
+    """Mark the complete folder ``tmp`` and swap it in at ``out``, signals held back (see :func:`write_folder`)."""
+    (tmp / MARKER).write_text(
+        f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n", encoding="utf-8"
+    )
+    with _signals_deferred():
+        old = _swap(tmp, out)
+        _WRITTEN[out] = _WRITTEN.get(out, 0) + 1
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class FolderBuilder:
     """A results folder written file by file, for content too large to hold at once (a catalog):
-    ``with FolderBuilder(out) as tmp:`` the caller writes into ``tmp``, a temporary folder beside ``out``; when the
-    block ends without an exception it gets :data:`MARKER` and replaces ``out`` as
-    :func:`write_folder`'s folder does (the same swap), and when it raises it is removed. The
-    folder's lock is held meanwhile (:class:`FolderLock`); only an empty folder or one written
-    by supplysim is replaced."""
+    ``with FolderBuilder(out) as tmp:`` the caller writes into ``tmp``, a temporary folder beside
+    ``out``; when the block ends without an exception it gets :data:`MARKER` and replaces ``out``
+    exactly as :func:`write_folder`'s folder does (the same swap, signals held back), and when it
+    raises it is removed. The folder's lock is held meanwhile (:class:`FolderLock`); only an empty
+    folder or one written by supplysim is replaced."""
 
     def __init__(self, out: Path) -> None:
         self.lock = FolderLock(out)
@@ -334,35 +344,21 @@ class FolderBuilder:
     def __enter__(self) -> Path:
         self.lock.acquire()
         try:
-            check_destination(self.out)
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
-            os.chmod(self.tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+            self.tmp = _new_folder(self.out)
         except BaseException:
             self.lock.release()
             raise
         return self.tmp
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        out, tmp = self.out, self.tmp
         try:
             if kind is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(self.tmp, ignore_errors=True)
                 return
             try:
-                (tmp / MARKER).write_text(
-                    f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n",
-                    encoding="utf-8",
-                )
-                old = None  # the swap of _write_folder
-                if out.exists():
-                    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                    os.replace(out, old)
-                os.replace(tmp, out)
-                if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
+                _install(self.tmp, self.out)
             except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(self.tmp, ignore_errors=True)
                 raise
         finally:
             self.lock.release()
