@@ -216,3 +216,15 @@ def test_catalog_writes_one_row_per_sku(tmp_path: Path) -> None:
         assert with_overrides(base, pairs).demand.rate == float(row["demand.rate"])
     both = cli(tmp_path, "fit", "--orders", "orders.csv", "--template", "base.yaml", "--catalog", "p.csv", "--sku", "A")
     assert "--catalog fits every sku" in invalid(both)
+
+
+def test_a_report_folder_that_is_not_ours_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    _write(tmp_path / "orders.csv", [f"A{i},2024-03-{1 + i:02d},1,false,," for i in range(8)])
+    (tmp_path / "base.yaml").write_text(TEMPLATE)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    args = ("fit", "--orders", "orders.csv", "--template", "base.yaml", "--out", "f.yaml", "--report", "mine")
+    msg = invalid(cli(tmp_path, *args))
+    assert "did not write" in msg and "--report" in msg and msg.count("hint:") == 1
+    assert not (tmp_path / "f.yaml").exists()
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"

@@ -245,28 +245,31 @@ def write_file(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def check_destination(out: Path) -> None:
-    """Refuse a destination that is a file, or a non-empty folder not written by supplysim."""
+def check_destination(out: Path, option: str = "--out") -> None:
+    """Refuse a destination that is a file, or a non-empty folder not written by supplysim
+    (``option``: the command-line option that named it, for the hint)."""
     out = Path(out)
     try:
-        _check_destination(out)
+        _check_destination(out, option)
+    except ResultsFolderError:
+        raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ResultsFolderError(
-            f"{str(out)[:100]}: cannot be a results folder ({reason})\n  hint: give --out a shorter, plain folder name"
+            f"{str(out)[:100]}: cannot be a results folder ({reason})\n  hint: give {option} a shorter, plain folder name"
         ) from None
 
 
-def _check_destination(out: Path) -> None:
+def _check_destination(out: Path, option: str) -> None:
     if not out.resolve().name:
         raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
     if out.exists():
         if not out.is_dir():
-            raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give --out a folder name")
+            raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give {option} a folder name")
         if not (out / MARKER).exists() and any(out.iterdir()):
             raise ResultsFolderError(
                 f"{out} already holds files that supplysim did not write; they would be replaced\n"
-                "  hint: choose a new or empty folder with --out"
+                f"  hint: choose a new or empty folder with {option}"
             )
 
 
