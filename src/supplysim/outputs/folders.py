@@ -256,7 +256,8 @@ def check_destination(out: Path, option: str = "--out") -> None:
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ResultsFolderError(
-            f"{str(out)[:100]}: cannot be a results folder ({reason})\n  hint: give {option} a shorter, plain folder name"
+            f"{str(out)[:100]}: cannot be a results folder ({reason})\n"
+            f"  hint: give {option} a shorter, plain folder name"
         ) from None
 
 
