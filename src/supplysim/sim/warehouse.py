@@ -32,7 +32,7 @@ import numpy as np
 
 from supplysim.scenario import ModelConfig, Replenishment
 from supplysim.scenario import Supplier as SupplierConfig
-from supplysim.sim.clock import CANCEL, Clock, Timer
+from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer
 from supplysim.sim.customers import QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import Outlook
@@ -149,7 +149,12 @@ class WarehouseLink(Supplier):
         request.in_transit += 1
         if not left:
             self.outstanding.pop(request, None)  # type: ignore[call-overload]
-        shipment = Shipment(self._env, self._arrived, self._store_receive, self, request.id, qty, qty, now, now, due)
+        shipment = Shipment(self._env, due - now, DELIVERY, [self._arrived, self._store_receive])
+        shipment.supplier = self
+        shipment.id = request.id
+        shipment.qty = shipment.received = qty
+        shipment.placed = shipment.start = now
+        shipment.due = due
         shipment.request = request
         self.outstanding[shipment] = None
         if self.measuring:
