@@ -237,7 +237,13 @@ class Store:
                 trace.append(self._row(now, Event.SHIP, cid, qty, note="served immediately"))
             ip = on_hand + self.on_order  # review_position, inlined on this hot path (backordered = 0 here)
             if ip <= self.trigger:
-                self.replenish(now, ip)
+                if trace is None:  # replenish, inlined on this hot path
+                    qty = self._order_size(ip)
+                    if qty > 0:
+                        self._place(now, qty)
+                        self.on_order += qty
+                else:
+                    self.replenish(now, ip)
             return
         self.stockout.on_shortage(self, customer, cid)
 
