@@ -88,6 +88,9 @@ class Shipment(Order):
     """Units of one store order travelling from the warehouse to the store (its arrival event)."""
 
     request: StoreOrder
+    """The store order it belongs to (not set on a whole order shipped at once, :meth:`WarehouseLink.ship_whole`)."""
+    counted: bool
+    """(a whole order shipped at once) Placed inside the measured window."""
 
 
 class WarehouseLink(Supplier):
@@ -132,12 +135,36 @@ class WarehouseLink(Supplier):
         ident = self._next_id
         self._next_id = ident + 1
         self.units += qty
-        request = StoreOrder(self, ident, qty, now, self.measuring)
-        # registered in ``outstanding`` by the warehouse only if it has to wait (the common
-        # immediate shipment then costs one entry, the shipment's)
+        # a StoreOrder is made, and registered in ``outstanding``, by the warehouse only if the
+        # order has to wait (the common immediate shipment then costs one object, the shipment)
         if self.trace is not None:
             self.trace.append(TraceRow(now, Event.ORDER, ident, qty, NO_WAIT, f"to {self.warehouse.name}", self.name))
-        self.warehouse.receive_order(now, request)
+        self.warehouse.receive_order(now, self, ident, qty, self.measuring)
+
+    def ship_whole(self, now: float, ident: int, qty: int, counted: bool) -> None:
+        """The warehouse ships store order ``ident`` whole at its arrival: one shipment, after one
+        transit-time draw (:meth:`dispatch` without a :class:`StoreOrder`: the hot path of a network)."""
+        due = now + next(self._lead)
+        if self._no_crossing:
+            due = max(due, self._last_due)
+            self._last_due = due
+        shipment = Shipment(self._env, due - now, DELIVERY, [self._arrived_whole, self._store_receive])
+        shipment.supplier = self
+        shipment.id = ident
+        shipment.qty = shipment.received = qty
+        shipment.placed = shipment.start = now
+        shipment.due = due
+        shipment.counted = counted
+        self.outstanding[shipment] = None
+        if self.measuring:
+            self.shipped += qty
+
+    def _arrived_whole(self, event: Order) -> None:
+        shipment = cast(Shipment, event)
+        del self.outstanding[shipment]
+        if shipment.counted:  # the order is complete: its lead time is this shipment's
+            self.completed += 1
+            self.lead_sum += shipment.due - shipment.placed
 
     def dispatch(self, now: float, request: StoreOrder, qty: int) -> None:
         """The warehouse ships ``qty`` units of ``request``: they arrive after one transit-time draw."""
@@ -214,6 +241,7 @@ class Warehouse:
         self.name = name
         self.rule = build_rule(replenishment)
         self.trigger = self.rule.trigger
+        self._order_size = self.rule.order_size
         self.partial = partial
         self.trace = trace
         self.initial_stock = initial_stock
@@ -315,16 +343,16 @@ class Warehouse:
 
     # ------------------------------------------------------------------ store orders
 
-    def receive_order(self, now: float, request: StoreOrder) -> None:
-        """A store order arrives: ship it now if it can go whole (or in part), else it waits (FCFS).
+    def receive_order(self, now: float, link: WarehouseLink, ident: int, qty: int, counted: bool) -> None:
+        """Store order ``ident`` of ``qty`` units from ``link``'s store arrives (``counted``: placed in the
+        window): ship it now if it can go whole (or in part), else it waits (FCFS).
 
         The immediate shipment is the hot path (one store order per customer under base stock):
-        :meth:`_integrate`, :meth:`_ship` and :meth:`review_position` are inlined there.
+        :meth:`_integrate`, :meth:`_ship`, :meth:`review_position` and :meth:`replenish` are
+        inlined there, and no :class:`StoreOrder` is made.
         """
-        counted = request.counted
         if counted:
             self.orders += 1
-        qty = request.qty
         on_hand = self.on_hand
         if not self.backordered and on_hand >= qty:
             dt = now - self.t_last
@@ -338,12 +366,16 @@ class Warehouse:
             self.total_shipped += qty
             self.shipped_to_stores += qty
             if self.trace is not None:
-                self.log(now, Event.SHIP, request.id, qty, f"to {request.link.store_name}")
-            request.link.dispatch(now, request, qty)
+                self.log(now, Event.SHIP, ident, qty, f"to {link.store_name}")
+            link.ship_whole(now, ident, qty, counted)
             ip = on_hand + self.on_order
             if ip <= self.trigger:
-                self.replenish(now, ip)
+                order = self._order_size(ip)
+                if order > 0:
+                    self._place(now, order)
+                    self.on_order += order
             return
+        request = StoreOrder(link, ident, qty, now, counted)
         self._integrate(now)
         first = not self.backordered
         self.backordered += qty
@@ -544,7 +576,7 @@ class Warehouse:
             self.replenish(now, ip)
 
     def replenish(self, now: float, ip: int) -> None:
-        qty = self.rule.order_size(ip)
+        qty = self._order_size(ip)
         if qty <= 0:
             return
         self._place(now, qty)
@@ -558,12 +590,14 @@ class Warehouse:
     def on_delivery(self, order: Order) -> None:
         """An outside supplier's order arrives: stock up, ship to the queue."""
         now = order.due
-        self._integrate(now)
+        if now > self.t_last:  # else _integrate has nothing to add
+            self._integrate(now)
         received = order.received
         self.on_hand += received
         self.on_order -= order.qty
         self.total_received += received
-        self.log(now, Event.DELIVER, order.id, received, "" if received == order.qty else f"{order.qty} ordered")
+        if self.trace is not None:
+            self.log(now, Event.DELIVER, order.id, received, "" if received == order.qty else f"{order.qty} ordered")
         if self.queue:
             self._allocate(now)
         if received != order.qty:
