@@ -30,7 +30,7 @@ environment, and a SimPy process may share it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from heapq import heappop, heappush
 from typing import Any
 
@@ -149,6 +149,40 @@ class Clock(simpy.Environment):
             arrive(customer, n)
             n += 1
         return n - first
+
+    def run_routed_arrivals(
+        self,
+        arrivals: Iterable[tuple[float, int, Any]],
+        arrive: Sequence[Callable[[Any, int], None]],
+        end: float,
+    ) -> int:
+        """:meth:`run_arrivals` for several locations: each arrival is ``(t, k, customer)`` and goes to
+        ``arrive[k](customer, customer_number)`` (numbered from 0 across locations). Returns the number
+        that arrived."""
+        q = self._queue
+        n = 0
+        for t, k, customer in arrivals:
+            if t >= end:
+                break
+            while q:
+                head = q[0]
+                ht = head[0]
+                if ht < t or (ht == t and head[1] < ARRIVAL):
+                    # Environment.step, inlined (see the module docstring)
+                    heappop(q)
+                    self._now = ht
+                    event = head[3]
+                    callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as in step
+                    for callback in callbacks:
+                        callback(event)
+                    if not event._ok and not hasattr(event, "_defused"):
+                        _crash(event)
+                else:
+                    break
+            self._now = t
+            arrive[k](customer, n)
+            n += 1
+        return n
 
     def advance_to(self, time: float) -> None:
         """Move the clock to ``time`` (no queued event may come earlier)."""

@@ -1,0 +1,70 @@
+"""The simulator's hot-path shortcuts give exactly what the plain formulation gives.
+
+* The network merges its locations' customers in batches (:func:`merged_arrivals`):
+  the order must be ``heapq.merge``'s over the tagged streams, ties included, and the
+  window counts must be the customers in [warmup, end) of each stream.
+* The routed driver (:meth:`Clock.run_routed_arrivals`) hands each customer to its
+  location, numbered across locations, interleaved with the queued events.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from supplysim.sim import network
+from supplysim.sim.clock import DELIVERY, Clock, Timer
+from supplysim.sim.network import merged_arrivals
+
+
+def _stream(rng: random.Random, n: int, k: int) -> list[tuple[float, int, str]]:
+    """Non-decreasing times on a coarse grid (many ties, within and across streams)."""
+    t, out = 0.0, []
+    for i in range(n):
+        t += rng.choice([0.0, 0.0, 0.5, 1.0])
+        out.append((t, rng.randrange(3), f"{k}:{i}"))
+    return out
+
+
+def _tagged(k: int, source: list[Any]) -> Iterator[tuple[float, int, Any]]:
+    for customer in source:
+        yield (customer[0], k, customer)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 4096])
+def test_the_batched_merge_is_heapq_merge_ties_included(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(network, "MERGE_CHUNK", chunk)
+    rng = random.Random(chunk)
+    for _ in range(20):
+        sources = [_stream(rng, rng.randrange(0, 60), k) for k in range(rng.randrange(1, 5))]
+        expected = list(heapq.merge(*(_tagged(k, s) for k, s in enumerate(sources))))
+        counts = [0] * len(sources)
+        warmup, end = 3.0, 12.0
+        got = list(itertools.chain.from_iterable(merged_arrivals(sources, warmup, end, counts)))
+        assert got == expected
+        assert counts == [sum(warmup <= c[0] < end for c in s) for s in sources]
+
+
+def test_the_batched_merge_reads_endless_sources_lazily() -> None:
+    def endless(k: int) -> Iterator[tuple[float, int]]:
+        return ((i + k / 10, k) for i in itertools.count())
+
+    merged = itertools.chain.from_iterable(merged_arrivals([endless(0), endless(1)], 0.0, 5.0, [0, 0]))
+    first = list(itertools.islice(merged, 6))
+    assert [c[0] for c in first] == [0.0, 0.1, 1.0, 1.1, 2.0, 2.1]
+
+
+def test_the_routed_driver_numbers_customers_across_locations_between_events() -> None:
+    env = Clock()
+    seen: list[str] = []
+    Timer(env, 1.5, DELIVERY, lambda ev: seen.append(f"event at {env.now:g}"))
+    Timer(env, 2.0, DELIVERY, lambda ev: seen.append(f"event at {env.now:g}"))
+    arrive = [lambda c, n: seen.append(f"a{n} {c}"), lambda c, n: seen.append(f"b{n} {c}")]
+    items = [(1.0, 0, "x"), (2.0, 1, "y"), (2.0, 0, "z"), (7.0, 1, "late")]
+    assert env.run_routed_arrivals(items, arrive, 5.0) == 3
+    assert seen == ["a0 x", "event at 1.5", "event at 2", "b1 y", "a2 z"]
