@@ -131,19 +131,39 @@ class WarehouseLink(Supplier):
         return self.transport_cost * self.shipped
 
     def place(self, now: float, qty: int) -> None:  # type: ignore[override]
-        """The store orders ``qty`` units: the order joins the warehouse's queue at once."""
+        """The store orders ``qty`` units: the order reaches the warehouse at once.
+
+        If nobody waits there and the warehouse has the units, the order ships whole at once
+        (FCFS: the warehouse's rule, :meth:`Warehouse.receive_order`). That is the hot path of a
+        network – one store order per customer under base stock – so it is done here, in one
+        frame: the warehouse's books, the shipment (after one transit-time draw) and the
+        warehouse's continuous review, in that order. No :class:`StoreOrder` is made: the
+        shipment is the whole order. Otherwise the warehouse queues the order.
+        """
         ident = self._next_id
         self._next_id = ident + 1
         self.units += qty
-        # a StoreOrder is made, and registered in ``outstanding``, by the warehouse only if the
-        # order has to wait (the common immediate shipment then costs one object, the shipment)
         if self.trace is not None:
             self.trace.append(TraceRow(now, Event.ORDER, ident, qty, NO_WAIT, f"to {self.warehouse.name}", self.name))
-        self.warehouse.receive_order(now, self, ident, qty, self.measuring)
-
-    def ship_whole(self, now: float, ident: int, qty: int, counted: bool) -> None:
-        """The warehouse ships store order ``ident`` whole at its arrival: one shipment, after one
-        transit-time draw (:meth:`dispatch` without a :class:`StoreOrder`: the hot path of a network)."""
+        w = self.warehouse
+        counted = self.measuring
+        on_hand = w.on_hand
+        if w.backordered or on_hand < qty:
+            w.receive_order(now, self, ident, qty, counted)
+            return
+        if counted:
+            w.orders += 1
+            w.filled_at_once += 1
+            w.delayed_done += 1
+        dt = now - w.t_last
+        if dt > 0.0:  # nobody waits: only the on-hand integral moves
+            w.area_on_hand += on_hand * dt
+            w.t_last = now
+        on_hand = w.on_hand = on_hand - qty
+        w.total_shipped += qty
+        w.shipped_to_stores += qty
+        if w.trace is not None:
+            w.log(now, Event.SHIP, ident, qty, f"to {self.store_name}")
         due = now + next(self._lead)
         if self._no_crossing:
             due = max(due, self._last_due)
@@ -156,8 +176,14 @@ class WarehouseLink(Supplier):
         shipment.due = due
         shipment.counted = counted
         self.outstanding[shipment] = None
-        if self.measuring:
+        if counted:
             self.shipped += qty
+        ip = on_hand + w.on_order  # the warehouse's review_position and replenish, inlined
+        if ip <= w.trigger:
+            order = w._order_size(ip)
+            if order > 0:
+                w._place(now, order)
+                w.on_order += order
 
     def _arrived_whole(self, event: Order) -> None:
         shipment = cast(Shipment, event)
@@ -345,36 +371,14 @@ class Warehouse:
 
     def receive_order(self, now: float, link: WarehouseLink, ident: int, qty: int, counted: bool) -> None:
         """Store order ``ident`` of ``qty`` units from ``link``'s store arrives (``counted``: placed in the
-        window): ship it now if it can go whole (or in part), else it waits (FCFS).
+        window) and cannot ship whole at once (someone waits, or too little on hand): it waits, FCFS,
+        shipping what it can at once under partial shipments.
 
-        The immediate shipment is the hot path (one store order per customer under base stock):
-        :meth:`_integrate`, :meth:`_ship`, :meth:`review_position` and :meth:`replenish` are
-        inlined there, and no :class:`StoreOrder` is made.
+        An order that can ship whole at once is shipped by its link (:meth:`WarehouseLink.place`,
+        the network's hot path) without coming here.
         """
         if counted:
             self.orders += 1
-        on_hand = self.on_hand
-        if not self.backordered and on_hand >= qty:
-            dt = now - self.t_last
-            if dt > 0.0:  # nobody waits: only the on-hand integral moves
-                self.area_on_hand += on_hand * dt
-                self.t_last = now
-            if counted:
-                self.filled_at_once += 1
-                self.delayed_done += 1
-            on_hand = self.on_hand = on_hand - qty
-            self.total_shipped += qty
-            self.shipped_to_stores += qty
-            if self.trace is not None:
-                self.log(now, Event.SHIP, ident, qty, f"to {link.store_name}")
-            link.ship_whole(now, ident, qty, counted)
-            ip = on_hand + self.on_order
-            if ip <= self.trigger:
-                order = self._order_size(ip)
-                if order > 0:
-                    self._place(now, order)
-                    self.on_order += order
-            return
         request = StoreOrder(link, ident, qty, now, counted)
         self._integrate(now)
         first = not self.backordered
