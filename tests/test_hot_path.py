@@ -3,6 +3,8 @@
 * The network merges its locations' customers in batches (:func:`merged_arrivals`):
   the order must be ``heapq.merge``'s over the tagged streams, ties included, and the
   window counts must be the customers in [warmup, end) of each stream.
+* Base stock and (s, S) orders are sized inline from the rule's ``up_to``: the same as
+  ``order_size`` wherever the review triggers.
 * The routed driver (:meth:`Clock.run_routed_arrivals`) hands each customer to its
   location, numbered across locations, interleaved with the queued events.
 """
@@ -20,6 +22,7 @@ import pytest
 from supplysim.sim import network
 from supplysim.sim.clock import DELIVERY, Clock, Timer
 from supplysim.sim.network import merged_arrivals
+from supplysim.sim.replenishment import BaseStockRule, PeriodicRule, ReplenishmentRule, RQRule, SSRule
 
 
 def _stream(rng: random.Random, n: int, k: int) -> list[tuple[float, int, str]]:
@@ -68,3 +71,21 @@ def test_the_routed_driver_numbers_customers_across_locations_between_events() -
     items = [(1.0, 0, "x"), (2.0, 1, "y"), (2.0, 0, "z"), (7.0, 1, "late")]
     assert env.run_routed_arrivals(items, arrive, 5.0) == 3
     assert seen == ["a0 x", "event at 1.5", "event at 2", "b1 y", "a2 z"]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [BaseStockRule(7), BaseStockRule(0), SSRule(3, 10), SSRule(-2, 0), RQRule(4, 6), PeriodicRule(1.0, 9, 2, 0.0)],
+    ids=["base_stock_7", "base_stock_0", "sS_3_10", "sS_-2_0", "rQ_4_6", "periodic"],
+)
+def test_the_inline_order_size_is_the_rules(rule: ReplenishmentRule) -> None:
+    """Where a rule sets ``up_to``, the store orders ``up_to − IP`` when the review triggers: that
+    must be exactly what ``order_size`` asks for at every triggering position."""
+    positions = range(-30, 31)
+    triggered = [ip for ip in positions if ip <= rule.trigger]
+    if rule.up_to is None:
+        assert isinstance(rule, RQRule | PeriodicRule)
+        return
+    assert triggered
+    assert [rule.up_to - ip for ip in triggered] == [rule.order_size(ip) for ip in triggered]
+    assert all(rule.order_size(ip) > 0 for ip in triggered)

@@ -116,6 +116,7 @@ class Store:
         self.rule = rule
         self.trigger = rule.trigger
         self._order_size = rule.order_size
+        self._up_to = rule.up_to
         self.stockout = stockout
         self.waitlist = waitlist
         self.goodwill = goodwill
@@ -238,7 +239,8 @@ class Store:
             ip = on_hand + self.on_order  # review_position, inlined on this hot path (backordered = 0 here)
             if ip <= self.trigger:
                 if trace is None:  # replenish, inlined on this hot path
-                    qty = self._order_size(ip)
+                    up_to = self._up_to
+                    qty = up_to - ip if up_to is not None else self._order_size(ip)
                     if qty > 0:
                         self._place(now, qty)
                         self.on_order += qty

@@ -180,7 +180,8 @@ class WarehouseLink(Supplier):
             self.shipped += qty
         ip = on_hand + w.on_order  # the warehouse's review_position and replenish, inlined
         if ip <= w.trigger:
-            order = w._order_size(ip)
+            up_to = w._up_to
+            order = up_to - ip if up_to is not None else w._order_size(ip)
             if order > 0:
                 w._place(now, order)
                 w.on_order += order
@@ -268,6 +269,7 @@ class Warehouse:
         self.rule = build_rule(replenishment)
         self.trigger = self.rule.trigger
         self._order_size = self.rule.order_size
+        self._up_to = self.rule.up_to
         self.partial = partial
         self.trace = trace
         self.initial_stock = initial_stock
