@@ -5,6 +5,8 @@
   window counts must be the customers in [warmup, end) of each stream.
 * Base stock and (s, S) orders are sized inline from the rule's ``up_to``: the same as
   ``order_size`` wherever the review triggers.
+* A supplier with random outages only finds the outage covering a time without the
+  merged-interval generator: the same answer.
 * The routed driver (:meth:`Clock.run_routed_arrivals`) hands each customer to its
   location, numbered across locations, interleaved with the queued events.
 """
@@ -19,9 +21,11 @@ from typing import Any
 
 import pytest
 
+from supplysim.scenario import Disruptions
 from supplysim.sim import network
 from supplysim.sim.clock import DELIVERY, Clock, Timer
 from supplysim.sim.network import merged_arrivals
+from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.replenishment import BaseStockRule, PeriodicRule, ReplenishmentRule, RQRule, SSRule
 
 
@@ -89,3 +93,21 @@ def test_the_inline_order_size_is_the_rules(rule: ReplenishmentRule) -> None:
     assert triggered
     assert [rule.up_to - ip for ip in triggered] == [rule.order_size(ip) for ip in triggered]
     assert all(rule.order_size(ip) > 0 for ip in triggered)
+
+
+def test_the_outage_fast_path_is_the_merged_schedules_answer() -> None:
+    """Without fixed windows, ``down_until`` walks the random outages directly; it must give what
+    the merged-interval generator gives, also where outages touch (an up time of exactly 0)."""
+    cfg = Disruptions.model_validate({"every": 5, "duration": 2})
+    rng = random.Random(3)
+    ups = [rng.choice([0.0, 0.0, 0.5, rng.expovariate(0.5)]) for _ in range(4000)]
+    downs = [rng.choice([0.0, 1.0, rng.expovariate(1.0)]) for _ in range(4000)]
+    fast = OutageSchedule(cfg, iter(ups), iter(downs))
+    slow = OutageSchedule(cfg, iter(ups), iter(downs))
+    answers = 0
+    for k in range(3000):
+        t = k * 0.37 + rng.choice([0.0, 0.5, 1.0])
+        generic = next(((e if s <= t else None) for s, e in slow._intervals_from(t)), None)
+        assert fast.down_until(t) == generic, t
+        answers += generic is not None
+    assert 100 < answers < 2900  # both answers were met often
