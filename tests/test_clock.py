@@ -98,3 +98,12 @@ def test_a_simpy_process_shares_the_clock_with_the_driver() -> None:
     assert woke == [-1.0, 1.5, -2.0, 3.0, -4.0]  # the driver stops at the first arrival past the end …
     env.run_before(8.0, 0)  # … and the run's end runs what is left before it
     assert woke == [-1.0, 1.5, -2.0, 3.0, -4.0, 4.5]
+
+
+def test_simpys_own_step_processes_a_scheduled_event() -> None:
+    """A :class:`Scheduled` (slotted, not a ``simpy.Event``) has all ``Environment.step`` reads."""
+    env = Clock()
+    seen: list[float] = []
+    Scheduled(env, 2.5, DELIVERY, [lambda ev: seen.append(env.now), lambda ev: seen.append(-env.now)])
+    env.step()
+    assert seen == [2.5, -2.5] and env.peek() == float("inf")

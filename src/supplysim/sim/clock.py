@@ -72,12 +72,19 @@ class Timer(Event):
         heappush(env._queue, (env._now + delay, priority, next(env._eid), self))  # type: ignore[misc]  # int priority
 
 
-class Scheduled(Event):
+class Scheduled:
     """An event scheduled at creation: ``delay`` from now, in class ``priority``, with ``callbacks``.
 
     The base of events that carry their own data (a supplier's :class:`~supplysim.sim.supplier.Order`
     is the event of its own delivery): the subclass sets its fields after this constructor.
+
+    It has ``__slots__`` (no instance dictionary: cheaper to make, one per order), so it is not a
+    subclass of :class:`simpy.Event`, which has none; it has what SimPy's queue and
+    ``Environment.step`` use of an event – ``callbacks``, ``_ok`` and ``_value`` – and nobody
+    waits on it (no process yields an order), which is all a queued event needs.
     """
+
+    __slots__ = ("_ok", "_value", "callbacks", "env")
 
     def __init__(self, env: Clock, delay: float, priority: int, callbacks: list[Callable[[Any], None]]) -> None:
         # Inlined from Event.__init__ and Environment.schedule, for speed (see the module docstring).

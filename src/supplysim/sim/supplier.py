@@ -117,6 +117,8 @@ class Order(Scheduled):
     then the store receives it.
     """
 
+    __slots__ = ("due", "id", "placed", "qty", "received", "start", "supplier")
+
     supplier: Supplier
     """Who delivers it."""
     id: int

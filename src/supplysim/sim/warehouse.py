@@ -87,6 +87,8 @@ class DirectOrder:
 class Shipment(Order):
     """Units of one store order travelling from the warehouse to the store (its arrival event)."""
 
+    __slots__ = ("counted", "request")
+
     request: StoreOrder
     """The store order it belongs to (not set on a whole order shipped at once, :meth:`WarehouseLink.ship_whole`)."""
     counted: bool
