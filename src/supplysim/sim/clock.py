@@ -23,9 +23,11 @@ and calls the event's callbacks. Here:
   dispatch events themselves – the body of ``Environment.step``, inlined, including
   its rule that a failed event nobody defused raises.
 
-So the events are still SimPy events, in SimPy's queue, in SimPy's order:
-``env.step()``, ``env.run()`` and ``env.peek()`` work on a :class:`Clock` as on any
-environment, and a SimPy process may share it.
+So the events stay in SimPy's queue, in SimPy's order: ``env.step()``, ``env.run()`` and
+``env.peek()`` work on a :class:`Clock` as on any environment, and a SimPy process may
+share it. :class:`Timer` is a :class:`simpy.Event`; :class:`Scheduled` (orders and
+shipments, one per customer under base stock) is a slotted object with the three
+attributes SimPy's queue reads of an event, and nobody waits on it.
 """
 
 from __future__ import annotations
