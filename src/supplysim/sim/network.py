@@ -322,7 +322,7 @@ class NetworkReplication:
         )
 
 
-MERGE_CHUNK = 4096
+MERGE_CHUNK = 1024
 """Customers taken from each location's source at a time by :func:`merged_arrivals`."""
 
 _TIME_KEY = itemgetter(0)
