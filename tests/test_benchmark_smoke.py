@@ -52,6 +52,27 @@ def test_both_generate_poisson_customer_counts(bench: ModuleType) -> None:
     assert abs(ref.customers - expected) <= 5 * sigma, ref.customers
 
 
+def test_the_heapq_ceiling_generates_poisson_counts_and_its_outcomes_add_up(bench: ModuleType) -> None:
+    heap = bench._sibling("heapq_model").simulate(
+        rate=bench.RATE,
+        level=bench.BASE_STOCK,
+        lead_time_mean=bench.LEAD_TIME_MEAN,
+        accept=bench.ACCEPT_BACKORDER,
+        patience_mean=bench.PATIENCE_MEAN,
+        horizon=HORIZON,
+        seed=4,
+    )
+    expected = bench.RATE * HORIZON
+    assert abs(heap.customers - expected) <= 5 * math.sqrt(expected), heap.customers
+    assert heap.served_immediately + heap.lost + heap.backordered == heap.customers
+    assert heap.pending >= 0 and heap.served_after_wait > 0 and heap.cancelled > 0 and heap.lost > 0
+    # base stock, one unit per customer: every customer who stays orders one unit, except that a
+    # cancellation lifts IP above S and the next such customer then orders nothing
+    served_or_waiting = heap.customers - heap.lost
+    assert served_or_waiting - heap.cancelled <= heap.orders_placed <= served_or_waiting
+    assert 0 < heap.area_on_hand / HORIZON < bench.BASE_STOCK and heap.area_backorders > 0
+
+
 def test_reference_outcomes_add_up(bench: ModuleType) -> None:
     counts = bench.run_reference(bench.benchmark_config(), 5, HORIZON)
     assert counts.served_immediately + counts.lost + counts.backordered == counts.customers
@@ -64,11 +85,13 @@ def test_fill_rates_agree(bench: ModuleType) -> None:
     cfg = bench.benchmark_config()
     sim = [bench.run_simulator(cfg, 17, HORIZON, replication=r).fill_rate for r in range(REPLICATIONS)]
     ref = [bench.run_reference(cfg, 100 + r, HORIZON).fill_rate for r in range(REPLICATIONS)]
-    diff = statistics.mean(sim) - statistics.mean(ref)
-    se = math.sqrt(statistics.variance(sim) / len(sim) + statistics.variance(ref) / len(ref))
-    assert abs(diff) <= 5 * se, (
-        f"simulator {statistics.mean(sim):.4f}, reference {statistics.mean(ref):.4f}, se {se:.4f}"
-    )
+    heap = [bench.run_heapq(200 + r, HORIZON).fill_rate for r in range(REPLICATIONS)]
+    for name, other in (("reference", ref), ("heapq", heap)):
+        diff = statistics.mean(sim) - statistics.mean(other)
+        se = math.sqrt(statistics.variance(sim) / len(sim) + statistics.variance(other) / len(other))
+        assert abs(diff) <= 5 * se, (
+            f"simulator {statistics.mean(sim):.4f}, {name} {statistics.mean(other):.4f}, se {se:.4f}"
+        )
 
 
 def test_the_network_line_simulates_every_stores_customers(bench: ModuleType) -> None:
@@ -81,3 +104,15 @@ def test_the_network_line_simulates_every_stores_customers(bench: ModuleType) ->
     out = bench.run_simulator(cfg, 3, horizon)
     assert abs(out.customers - expected) <= 5 * math.sqrt(expected), out.customers
     assert 0.0 < out.fill_rate < 1.0
+
+
+def test_the_full_feature_line_uses_every_feature_it_names(bench: ModuleType) -> None:
+    """Segments, the hybrid refusal, the waitlist and outages all act in the full-feature line."""
+    from supplysim.sim import simulate
+
+    result = simulate(bench.full_feature_config(), seed=3, replication=0, horizon=HORIZON, trace=True)
+    c = result.counters
+    assert c.backordered > 0 and c.cancelled > 0 and c.waitlist_joined > 0 and c.waitlist_recovered > 0
+    notes = {row.note.split(" ")[0] + " " + row.note.split(" ")[1] for row in result.trace or [] if " " in row.note}
+    assert {"refused: quote", "segment patient", "segment impulse"} <= notes
+    assert result.suppliers["supplier"].delayed > 0  # an outage postponed some arrivals

@@ -8,17 +8,38 @@ order they were scheduled – see ``docs/model.md``.
 Customer arrivals are exogenous, so they never enter SimPy's queue: the driver
 loop in :mod:`supplysim.sim.replication` advances the clock to the next arrival once
 every earlier event has run (see ``../shared/performance.md``, item 4).
+
+**The one use of SimPy's internals** is in this module, and nowhere else
+(``tests/test_clock.py`` pins it to SimPy's own behaviour). SimPy 4 keeps its
+queue as a heap of ``(time, priority, event id, event)`` tuples in
+``Environment._queue``, numbers events with ``Environment._eid`` and keeps the
+time in ``Environment._now``; ``Environment.step`` pops the head, sets the time,
+and calls the event's callbacks. Here:
+
+* :class:`Timer` and :class:`Scheduled` (the base of the supplier's orders) push
+  their own entry with ``heapq.heappush`` – exactly the tuple that
+  ``Environment.schedule`` would push, without its Python call;
+* the driver loops (:meth:`Clock.run_before`, :meth:`Clock.run_arrivals`) pop and
+  dispatch events themselves – the body of ``Environment.step``, inlined, including
+  its rule that a failed event nobody defused raises.
+
+So the events stay in SimPy's queue, in SimPy's order: ``env.step()``, ``env.run()`` and
+``env.peek()`` work on a :class:`Clock` as on any environment, and a SimPy process may
+share it. :class:`Timer` is a :class:`simpy.Event`; :class:`Scheduled` (orders and
+shipments, one per customer under base stock) is a slotted object with the three
+attributes SimPy's queue reads of an event, and nobody waits on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
 from simpy.events import Event
 
-__all__ = ["ARRIVAL", "CANCEL", "DELIVERY", "REVIEW", "SAMPLE", "WARMUP", "Clock", "Timer"]
+__all__ = ["ARRIVAL", "CANCEL", "DELIVERY", "REVIEW", "SAMPLE", "WARMUP", "Clock", "Scheduled", "Timer"]
 
 WARMUP = 0
 """The end of the warm-up (statistics reset) comes before anything else at its instant."""
@@ -44,13 +65,36 @@ class Timer(Event):
     def __init__(
         self, env: Clock, delay: float, priority: int, callback: Callable[[Timer], None], item: Any = None
     ) -> None:
-        # Inlined from Event.__init__, as simpy.Timeout does, for speed.
+        # Inlined from Event.__init__, as simpy.Timeout does, and Environment.schedule, for speed.
         self.env = env
         self.callbacks = [callback]
         self._value = None
         self._ok = True
         self.item = item
-        env.schedule(self, priority, delay)  # type: ignore[arg-type]
+        heappush(env._queue, (env._now + delay, priority, next(env._eid), self))  # type: ignore[misc]  # int priority
+
+
+class Scheduled:
+    """An event scheduled at creation: ``delay`` from now, in class ``priority``, with ``callbacks``.
+
+    The base of events that carry their own data (a supplier's :class:`~supplysim.sim.supplier.Order`
+    is the event of its own delivery): the subclass sets its fields after this constructor.
+
+    It has ``__slots__`` (no instance dictionary: cheaper to make, one per order), so it is not a
+    subclass of :class:`simpy.Event`, which has none; it has what SimPy's queue and
+    ``Environment.step`` use of an event – ``callbacks``, ``_ok`` and ``_value`` – and nobody
+    waits on it (no process yields an order), which is all a queued event needs.
+    """
+
+    __slots__ = ("_ok", "_value", "callbacks", "env")
+
+    def __init__(self, env: Clock, delay: float, priority: int, callbacks: list[Callable[[Any], None]]) -> None:
+        # Inlined from Event.__init__ and Environment.schedule, for speed (see the module docstring).
+        self.env = env
+        self.callbacks = callbacks
+        self._value = None
+        self._ok = True
+        heappush(env._queue, (env._now + delay, priority, next(env._eid), self))  # type: ignore[misc]  # int priority
 
 
 class Clock(simpy.Environment):
@@ -59,12 +103,19 @@ class Clock(simpy.Environment):
     def run_before(self, time: float, priority: int) -> None:
         """Process every queued event that comes before (``time``, ``priority``)."""
         q = self._queue
-        step = self.step
         while q:
             head = q[0]
             t = head[0]
             if t < time or (t == time and head[1] < priority):
-                step()
+                # Environment.step, inlined (see the module docstring)
+                heappop(q)
+                self._now = t
+                event = head[3]
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as in step
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    _crash(event)
             else:
                 break
 
@@ -83,7 +134,6 @@ class Clock(simpy.Environment):
         Customers are numbered from ``first``. Returns the number that arrived.
         """
         q = self._queue
-        step = self.step
         n = first
         for customer in arrivals:
             t = customer[0]
@@ -93,7 +143,15 @@ class Clock(simpy.Environment):
                 head = q[0]
                 ht = head[0]
                 if ht < t or (ht == t and head[1] < ARRIVAL):
-                    step()
+                    # Environment.step, inlined (see the module docstring)
+                    heappop(q)
+                    self._now = ht
+                    event = head[3]
+                    callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as in step
+                    for callback in callbacks:
+                        callback(event)
+                    if not event._ok and not hasattr(event, "_defused"):
+                        _crash(event)
                 else:
                     break
             self._now = t
@@ -101,6 +159,49 @@ class Clock(simpy.Environment):
             n += 1
         return n - first
 
+    def run_routed_arrivals(
+        self,
+        arrivals: Iterable[tuple[float, int, Any]],
+        arrive: Sequence[Callable[[Any, int], None]],
+        end: float,
+    ) -> int:
+        """:meth:`run_arrivals` for several locations: each arrival is ``(t, k, customer)`` and goes to
+        ``arrive[k](customer, customer_number)`` (numbered from 0 across locations). Returns the number
+        that arrived."""
+        q = self._queue
+        n = 0
+        for t, k, customer in arrivals:
+            if t >= end:
+                break
+            while q:
+                head = q[0]
+                ht = head[0]
+                if ht < t or (ht == t and head[1] < ARRIVAL):
+                    # Environment.step, inlined (see the module docstring)
+                    heappop(q)
+                    self._now = ht
+                    event = head[3]
+                    callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as in step
+                    for callback in callbacks:
+                        callback(event)
+                    if not event._ok and not hasattr(event, "_defused"):
+                        _crash(event)
+                else:
+                    break
+            self._now = t
+            arrive[k](customer, n)
+            n += 1
+        return n
+
     def advance_to(self, time: float) -> None:
         """Move the clock to ``time`` (no queued event may come earlier)."""
         self._now = time
+
+
+def _crash(event: Event) -> None:
+    """A failed event nobody defused stops the run, as in ``Environment.step``: raise a copy of its
+    exception, caused by the original."""
+    value = event._value
+    exc = type(value)(*value.args)
+    exc.__cause__ = value
+    raise exc

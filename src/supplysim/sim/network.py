@@ -14,8 +14,11 @@ what they do, so common random numbers hold across policies and across networks.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+import math
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
 
 from supplysim.scenario import ModelConfig
 from supplysim.scenario import Supplier as SupplierConfig
@@ -228,16 +231,9 @@ class NetworkReplication:
             else CustomerSource(models[name], self.streams.located(name), end)
             for name in names
         ]
-        merged = heapq.merge(*(_tagged(k, source) for k, source in enumerate(sources)))
         counts = [0] * len(names)
-
-        def arrive(item: tuple[float, int, Customer], cid: int) -> None:
-            k = item[1]
-            if item[0] >= warmup:
-                counts[k] += 1
-            arrives[k](item[2], cid)
-
-        env.run_arrivals(merged, arrive, end)
+        merged = itertools.chain.from_iterable(merged_arrivals(sources, warmup, end, counts))
+        env.run_routed_arrivals(merged, arrives, end)
         env.run_before(end, -1)
         env.advance_to(end)
         warehouse.finish(end)
@@ -326,6 +322,59 @@ class NetworkReplication:
         )
 
 
-def _tagged(k: int, source: Iterable[Customer]) -> Iterator[tuple[float, int, Customer]]:
-    for customer in source:
-        yield (customer[0], k, customer)
+MERGE_CHUNK = 1024
+"""Customers taken from each location's source at a time by :func:`merged_arrivals`."""
+
+_TIME_KEY = itemgetter(0)
+_ORDER_KEY = itemgetter(0, 1)
+
+
+def merged_arrivals(
+    sources: Sequence[Iterable[Customer]], warmup: float, end: float, counts: list[int]
+) -> Iterator[list[tuple[float, int, Customer]]]:
+    """The customers of every location in one time order, in batches of ``(time, location, customer)``.
+
+    The order is that of ``heapq.merge`` over the locations' streams tagged with their index:
+    by time, ties by location in listed order, and within one location in its own order. It is
+    made a batch at a time: every source's buffer is filled :data:`MERGE_CHUNK` customers at a
+    time, the customers before the earliest last buffered time of the sources not yet exhausted
+    are taken from every buffer, and sorted (stable, by time and location) in C. Customers at
+    that time itself wait for the next batch, so that a later customer of the same instant and
+    location cannot be put before an earlier one of another location.
+
+    ``counts[k]`` is raised by the number of location k's customers arriving in [warmup, end),
+    counted from the stream itself (independently of the stores' counters).
+    """
+    streams = [iter(source) for source in sources]
+    buffers: list[list[Customer]] = [[] for _ in streams]
+    live = list(range(len(streams)))
+
+    def refill(k: int) -> None:
+        chunk = list(itertools.islice(streams[k], MERGE_CHUNK))
+        if chunk:
+            buffers[k].extend(chunk)
+        else:
+            live.remove(k)
+
+    for k in range(len(streams)):
+        refill(k)
+    while True:
+        cutoff = min((buffers[k][-1][0] for k in live), default=math.inf)
+        batch: list[tuple[float, int, Customer]] = []
+        for k, buffer in enumerate(buffers):
+            if not buffer:
+                continue
+            j = bisect_left(buffer, cutoff, key=_TIME_KEY)
+            if not j:
+                continue
+            taken = buffer[:j]
+            del buffer[:j]
+            counts[k] += bisect_left(taken, end, key=_TIME_KEY) - bisect_left(taken, warmup, key=_TIME_KEY)
+            batch += [(customer[0], k, customer) for customer in taken]
+        batch.sort(key=_ORDER_KEY)
+        yield batch
+        if cutoff == math.inf:
+            return
+        for k in list(live):
+            if not buffers[k] or buffers[k][-1][0] <= cutoff:
+                refill(k)

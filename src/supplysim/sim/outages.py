@@ -131,9 +131,36 @@ class OutageSchedule:
 
     def down_until(self, t: float) -> float | None:
         """End of the outage covering ``t``, or ``None`` if the supplier is up at ``t``."""
+        if not self._windows and self._up is not None:
+            return self._random_down_until(t)
         for s, e in self._intervals_from(t):
             return e if s <= t else None
         return None
+
+    def _random_down_until(self, t: float) -> float | None:
+        """:meth:`down_until` without fixed windows: the first random outage ending after ``t``,
+        merged with the ones that start exactly where it ends (what :meth:`_intervals_from` yields
+        first), without a generator – this runs for every order of a supplier with outages."""
+        rnd = self._random
+        extend = self._extend
+        i = 0
+        while True:
+            while i >= len(rnd):
+                extend(self._generated_to)
+            start, end = rnd[i]
+            if end > t:
+                break
+            i += 1
+        if start > t:
+            return None
+        while True:
+            i += 1
+            while i >= len(rnd):
+                extend(self._generated_to)
+            nxt_start, nxt_end = rnd[i]
+            if nxt_start > end:
+                return end
+            end = max(end, nxt_end)
 
     def arrival(self, start: float, due: float) -> float:
         """When an order whose work runs from ``start`` and is due at ``due`` actually arrives.

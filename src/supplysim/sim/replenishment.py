@@ -25,6 +25,10 @@ class ReplenishmentRule:
     """Base of every rule. ``trigger`` is the highest IP at which a continuous review orders."""
 
     trigger: float = -math.inf
+    up_to: int | None = None
+    """When a continuous review triggers (IP ≤ ``trigger``), the order is ``up_to`` − IP units, if
+    set: base stock and (s, S) order up to a level, so the store computes the size inline on its
+    hot path instead of calling :meth:`order_size` (which gives the same number there)."""
 
     def start(self, env: Clock, store: ReviewedStore) -> None:
         """Begin at time ``env.now``: continuous review checks the initial inventory position at once."""
@@ -45,6 +49,7 @@ class BaseStockRule(ReplenishmentRule):
     def __init__(self, level: int) -> None:
         self.level = level
         self.trigger = level - 1
+        self.up_to = level
 
     def order_size(self, ip: int) -> int:
         return self.level - ip if ip < self.level else 0
@@ -69,6 +74,7 @@ class SSRule(ReplenishmentRule):
         self.s = reorder_point
         self.big_s = order_up_to
         self.trigger = reorder_point
+        self.up_to = order_up_to
 
     def order_size(self, ip: int) -> int:
         return self.big_s - ip if ip <= self.s else 0

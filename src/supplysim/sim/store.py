@@ -116,6 +116,7 @@ class Store:
         self.rule = rule
         self.trigger = rule.trigger
         self._order_size = rule.order_size
+        self._up_to = rule.up_to
         self.stockout = stockout
         self.waitlist = waitlist
         self.goodwill = goodwill
@@ -237,7 +238,14 @@ class Store:
                 trace.append(self._row(now, Event.SHIP, cid, qty, note="served immediately"))
             ip = on_hand + self.on_order  # review_position, inlined on this hot path (backordered = 0 here)
             if ip <= self.trigger:
-                self.replenish(now, ip)
+                if trace is None:  # replenish, inlined on this hot path
+                    up_to = self._up_to
+                    qty = up_to - ip if up_to is not None else self._order_size(ip)
+                    if qty > 0:
+                        self._place(now, qty)
+                        self.on_order += qty
+                else:
+                    self.replenish(now, ip)
             return
         self.stockout.on_shortage(self, customer, cid)
 

@@ -32,12 +32,11 @@ import heapq
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from simpy.events import Event
 
 from supplysim.scenario import ModelSections
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.scenario.distributions import ContinuousDistribution
-from supplysim.sim.clock import DELIVERY, Clock
+from supplysim.sim.clock import DELIVERY, Clock, Scheduled
 from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.quotes import Outlook
 from supplysim.sim.streams import Streams
@@ -109,43 +108,31 @@ def residual_lead_time(dist: ContinuousDistribution) -> ResidualLeadTime:
     return table
 
 
-class Order(Event):
-    """A replenishment order in transit; it is also the event of its delivery."""
+class Order(Scheduled):
+    """A replenishment order in transit; it is also the event of its delivery.
 
-    def __init__(
-        self,
-        env: Clock,
-        forget: Callable[[Order], None],
-        on_delivery: Callable[[Order], None],
-        supplier: Supplier,
-        id: int,
-        qty: int,
-        received: int,
-        placed: float,
-        start: float,
-        due: float,
-    ) -> None:
-        # Inlined from Event.__init__, as simpy.Timeout does, for speed. On arrival the
-        # supplier forgets the order (a C call, no Python frame), then the store receives it.
-        self.env = env
-        self.callbacks = [forget, on_delivery]
-        self._value = None
-        self._ok = True
-        env.schedule(self, DELIVERY, due - placed)  # type: ignore[arg-type]
-        self.supplier = supplier
-        """Who delivers it."""
-        self.id = id
-        """Order number at this supplier, in order of placement."""
-        self.qty = qty
-        """Units ordered."""
-        self.received = received
-        """Units that will arrive (less than ``qty`` with an imperfect yield)."""
-        self.placed = placed
-        """When it was placed."""
-        self.start = start
-        """When the supplier starts working on it (= placement without ``servers``)."""
-        self.due = due
-        """Arrival time."""
+    Built as ``Order(env, due - placed, DELIVERY, [forget, on_delivery])`` (the
+    :class:`~supplysim.sim.clock.Scheduled` constructor: it is queued at once), then its
+    fields are set. On arrival the supplier forgets the order (a C call, no Python frame),
+    then the store receives it.
+    """
+
+    __slots__ = ("due", "id", "placed", "qty", "received", "start", "supplier")
+
+    supplier: Supplier
+    """Who delivers it."""
+    id: int
+    """Order number at this supplier, in order of placement."""
+    qty: int
+    """Units ordered."""
+    received: int
+    """Units that will arrive (less than ``qty`` with an imperfect yield)."""
+    placed: float
+    """When it was placed."""
+    start: float
+    """When the supplier starts working on it (= placement without ``servers``)."""
+    due: float
+    """Arrival time."""
 
 
 class Supplier:
@@ -237,18 +224,14 @@ class Supplier:
     def _record(self, now: float, qty: int, received: int, start: float, due: float) -> Order:
         ident = self._next_id
         self._next_id = ident + 1
-        order = Order(
-            self._env,
-            self._forget,
-            self._on_delivery,
-            self,
-            ident,
-            qty,
-            received,
-            now,
-            start,
-            due,
-        )
+        order = Order(self._env, due - now, DELIVERY, [self._forget, self._on_delivery])
+        order.supplier = self
+        order.id = ident
+        order.qty = qty
+        order.received = received
+        order.placed = now
+        order.start = start
+        order.due = due
         self.outstanding[order] = None
         self.units += qty
         self.lead_sum += due - now
@@ -325,18 +308,12 @@ class UnlimitedSupplier(Supplier):
         ident = self._next_id
         self._next_id = ident + 1
         due = now + next(self._lead)
-        order = Order(
-            self._env,
-            self._forget,
-            self._on_delivery,
-            self,
-            ident,
-            qty,
-            qty,
-            now,
-            now,
-            due,
-        )
+        order = Order(self._env, due - now, DELIVERY, [self._forget, self._on_delivery])
+        order.supplier = self
+        order.id = ident
+        order.qty = order.received = qty
+        order.placed = order.start = now
+        order.due = due
         self.outstanding[order] = None
         self.units += qty
         self.lead_sum += due - now

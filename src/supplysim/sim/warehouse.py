@@ -32,7 +32,7 @@ import numpy as np
 
 from supplysim.scenario import ModelConfig, Replenishment
 from supplysim.scenario import Supplier as SupplierConfig
-from supplysim.sim.clock import CANCEL, Clock, Timer
+from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer
 from supplysim.sim.customers import QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import Outlook
@@ -87,7 +87,12 @@ class DirectOrder:
 class Shipment(Order):
     """Units of one store order travelling from the warehouse to the store (its arrival event)."""
 
+    __slots__ = ("counted", "request")
+
     request: StoreOrder
+    """The store order it belongs to (not set on a whole order shipped at once, :meth:`WarehouseLink.ship_whole`)."""
+    counted: bool
+    """(a whole order shipped at once) Placed inside the measured window."""
 
 
 class WarehouseLink(Supplier):
@@ -128,16 +133,67 @@ class WarehouseLink(Supplier):
         return self.transport_cost * self.shipped
 
     def place(self, now: float, qty: int) -> None:  # type: ignore[override]
-        """The store orders ``qty`` units: the order joins the warehouse's queue at once."""
+        """The store orders ``qty`` units: the order reaches the warehouse at once.
+
+        If nobody waits there and the warehouse has the units, the order ships whole at once
+        (FCFS: the warehouse's rule, :meth:`Warehouse.receive_order`). That is the hot path of a
+        network – one store order per customer under base stock – so it is done here, in one
+        frame: the warehouse's books, the shipment (after one transit-time draw) and the
+        warehouse's continuous review, in that order. No :class:`StoreOrder` is made: the
+        shipment is the whole order. Otherwise the warehouse queues the order.
+        """
         ident = self._next_id
         self._next_id = ident + 1
         self.units += qty
-        request = StoreOrder(self, ident, qty, now, self.measuring)
-        # registered in ``outstanding`` by the warehouse only if it has to wait (the common
-        # immediate shipment then costs one entry, the shipment's)
         if self.trace is not None:
             self.trace.append(TraceRow(now, Event.ORDER, ident, qty, NO_WAIT, f"to {self.warehouse.name}", self.name))
-        self.warehouse.receive_order(now, request)
+        w = self.warehouse
+        counted = self.measuring
+        on_hand = w.on_hand
+        if w.backordered or on_hand < qty:
+            w.receive_order(now, self, ident, qty, counted)
+            return
+        if counted:
+            w.orders += 1
+            w.filled_at_once += 1
+            w.delayed_done += 1
+        dt = now - w.t_last
+        if dt > 0.0:  # nobody waits: only the on-hand integral moves
+            w.area_on_hand += on_hand * dt
+            w.t_last = now
+        on_hand = w.on_hand = on_hand - qty
+        w.total_shipped += qty
+        w.shipped_to_stores += qty
+        if w.trace is not None:
+            w.log(now, Event.SHIP, ident, qty, f"to {self.store_name}")
+        due = now + next(self._lead)
+        if self._no_crossing:
+            due = max(due, self._last_due)
+            self._last_due = due
+        shipment = Shipment(self._env, due - now, DELIVERY, [self._arrived_whole, self._store_receive])
+        shipment.supplier = self
+        shipment.id = ident
+        shipment.qty = shipment.received = qty
+        shipment.placed = shipment.start = now
+        shipment.due = due
+        shipment.counted = counted
+        self.outstanding[shipment] = None
+        if counted:
+            self.shipped += qty
+        ip = on_hand + w.on_order  # the warehouse's review_position and replenish, inlined
+        if ip <= w.trigger:
+            up_to = w._up_to
+            order = up_to - ip if up_to is not None else w._order_size(ip)
+            if order > 0:
+                w._place(now, order)
+                w.on_order += order
+
+    def _arrived_whole(self, event: Order) -> None:
+        shipment = cast(Shipment, event)
+        del self.outstanding[shipment]
+        if shipment.counted:  # the order is complete: its lead time is this shipment's
+            self.completed += 1
+            self.lead_sum += shipment.due - shipment.placed
 
     def dispatch(self, now: float, request: StoreOrder, qty: int) -> None:
         """The warehouse ships ``qty`` units of ``request``: they arrive after one transit-time draw."""
@@ -149,7 +205,12 @@ class WarehouseLink(Supplier):
         request.in_transit += 1
         if not left:
             self.outstanding.pop(request, None)  # type: ignore[call-overload]
-        shipment = Shipment(self._env, self._arrived, self._store_receive, self, request.id, qty, qty, now, now, due)
+        shipment = Shipment(self._env, due - now, DELIVERY, [self._arrived, self._store_receive])
+        shipment.supplier = self
+        shipment.id = request.id
+        shipment.qty = shipment.received = qty
+        shipment.placed = shipment.start = now
+        shipment.due = due
         shipment.request = request
         self.outstanding[shipment] = None
         if self.measuring:
@@ -209,6 +270,8 @@ class Warehouse:
         self.name = name
         self.rule = build_rule(replenishment)
         self.trigger = self.rule.trigger
+        self._order_size = self.rule.order_size
+        self._up_to = self.rule.up_to
         self.partial = partial
         self.trace = trace
         self.initial_stock = initial_stock
@@ -310,35 +373,17 @@ class Warehouse:
 
     # ------------------------------------------------------------------ store orders
 
-    def receive_order(self, now: float, request: StoreOrder) -> None:
-        """A store order arrives: ship it now if it can go whole (or in part), else it waits (FCFS).
+    def receive_order(self, now: float, link: WarehouseLink, ident: int, qty: int, counted: bool) -> None:
+        """Store order ``ident`` of ``qty`` units from ``link``'s store arrives (``counted``: placed in the
+        window) and cannot ship whole at once (someone waits, or too little on hand): it waits, FCFS,
+        shipping what it can at once under partial shipments.
 
-        The immediate shipment is the hot path (one store order per customer under base stock):
-        :meth:`_integrate`, :meth:`_ship` and :meth:`review_position` are inlined there.
+        An order that can ship whole at once is shipped by its link (:meth:`WarehouseLink.place`,
+        the network's hot path) without coming here.
         """
-        counted = request.counted
         if counted:
             self.orders += 1
-        qty = request.qty
-        on_hand = self.on_hand
-        if not self.backordered and on_hand >= qty:
-            dt = now - self.t_last
-            if dt > 0.0:  # nobody waits: only the on-hand integral moves
-                self.area_on_hand += on_hand * dt
-                self.t_last = now
-            if counted:
-                self.filled_at_once += 1
-                self.delayed_done += 1
-            on_hand = self.on_hand = on_hand - qty
-            self.total_shipped += qty
-            self.shipped_to_stores += qty
-            if self.trace is not None:
-                self.log(now, Event.SHIP, request.id, qty, f"to {request.link.store_name}")
-            request.link.dispatch(now, request, qty)
-            ip = on_hand + self.on_order
-            if ip <= self.trigger:
-                self.replenish(now, ip)
-            return
+        request = StoreOrder(link, ident, qty, now, counted)
         self._integrate(now)
         first = not self.backordered
         self.backordered += qty
@@ -539,7 +584,7 @@ class Warehouse:
             self.replenish(now, ip)
 
     def replenish(self, now: float, ip: int) -> None:
-        qty = self.rule.order_size(ip)
+        qty = self._order_size(ip)
         if qty <= 0:
             return
         self._place(now, qty)
@@ -553,12 +598,20 @@ class Warehouse:
     def on_delivery(self, order: Order) -> None:
         """An outside supplier's order arrives: stock up, ship to the queue."""
         now = order.due
-        self._integrate(now)
+        dt = now - self.t_last
+        if dt > 0.0:
+            if self.direct is None:  # _integrate, inlined on this hot path
+                self.area_on_hand += self.on_hand * dt
+                self.area_backorders += (self.backordered - self.direct_owed) * dt
+                self.t_last = now
+            else:
+                self._integrate(now)
         received = order.received
         self.on_hand += received
         self.on_order -= order.qty
         self.total_received += received
-        self.log(now, Event.DELIVER, order.id, received, "" if received == order.qty else f"{order.qty} ordered")
+        if self.trace is not None:
+            self.log(now, Event.DELIVER, order.id, received, "" if received == order.qty else f"{order.qty} ordered")
         if self.queue:
             self._allocate(now)
         if received != order.qty:
