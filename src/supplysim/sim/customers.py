@@ -115,23 +115,33 @@ class CustomerSource:
                     patience[mask] = s.patience.sample(self._patience[j], k)
                 if s.max_wait is not None:
                     max_wait[mask] = s.max_wait.sample(self._max_wait[j], k)
-            columns: list[Iterable[Any]] = [
-                times.tolist(),
-                qty.astype(np.int64).tolist(),
-                seg.tolist(),
-                u.tolist(),
-                patience.tolist(),
-                max_wait.tolist(),
-            ]
+            columns: list[np.ndarray | float] = [times, qty.astype(np.int64), seg, u, patience, max_wait]
             if waitlist is not None or goodwill is not None:  # the long form, JOIN_U … GOODWILL_U
                 if waitlist is not None:
                     joins = self._waitlist.random((2, n))
-                    columns += [joins[0].tolist(), joins[1].tolist()]
+                    columns += [joins[0], joins[1]]
                     if waitlist.patience is not None:
-                        columns.append(waitlist.patience.sample(self._waitlist_patience, n).tolist())
+                        columns.append(waitlist.patience.sample(self._waitlist_patience, n))
                     else:
-                        columns.append(itertools.repeat(math.inf, n))
+                        columns.append(math.inf)
                 else:
-                    columns += [itertools.repeat(1.0, n), itertools.repeat(1.0, n), itertools.repeat(math.inf, n)]
-                columns.append(self._goodwill.random(n).tolist() if goodwill is not None else itertools.repeat(0.0, n))
-            yield zip(*columns, strict=True)
+                    columns += [1.0, 1.0, math.inf]
+                columns.append(self._goodwill.random(n) if goodwill is not None else 0.0)
+            # handed out in slices of growing length: a short run turns into Python objects only
+            # the customers it meets, not a whole block (the values are those of the block)
+            start, size = 0, FIRST_SLICE
+            while start < n:
+                stop = min(start + size, n)
+                yield zip(*(_slice(c, start, stop) for c in columns), strict=True)
+                start, size = stop, 2 * size
+
+
+FIRST_SLICE = 64
+"""Customers of a block's first slice turned into Python tuples; each next slice doubles."""
+
+
+def _slice(column: np.ndarray | float, start: int, stop: int) -> Iterable[Any]:
+    """Rows ``start:stop`` of a column as Python objects (a constant column repeats its value)."""
+    if isinstance(column, np.ndarray):
+        return column[start:stop].tolist()  # type: ignore[no-any-return]
+    return itertools.repeat(column, stop - start)

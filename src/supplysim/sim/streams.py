@@ -17,7 +17,7 @@ import numpy as np
 
 from supplysim.scenario.distributions import Distribution
 
-__all__ = ["BLOCK", "Streams"]
+__all__ = ["BLOCK", "FIRST_BLOCK", "Streams"]
 
 BLOCK = 16384
 """Draws per refill of a stream."""
@@ -50,6 +50,16 @@ class Streams:
         return itertools.chain.from_iterable(_blocks(dist, self.generator(name), block))
 
 
+FIRST_BLOCK = 64
+"""Draws of a stream's first refill; each refill doubles, up to ``block`` (a short run pays for
+the few draws it uses, not for a whole block per source)."""
+
+
 def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[list[float]]:
+    """Refills of growing size. The numbers do not depend on the sizes: every law's sampler
+    draws value after value from the generator, so ``sample(rng, a)`` then ``sample(rng, b)``
+    gives the values of one ``sample(rng, a + b)`` (tests/test_streams.py pins this for each law)."""
+    size = min(FIRST_BLOCK, block)
     while True:
-        yield dist.sample(rng, block).tolist()
+        yield dist.sample(rng, size).tolist()
+        size = min(2 * size, block)
