@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
     "run": "supplysim.api",
+    "run_catalog": "supplysim.api",
     "run_experiment": "supplysim.experiments.runner",
     "run_sweep": "supplysim.api",
     "simulate": "supplysim.sim.replication",
@@ -47,6 +48,7 @@ __all__ = [
     "load_scenario",
     "optimize",
     "run",
+    "run_catalog",
     "run_experiment",
     "run_sweep",
     "simulate",
@@ -54,7 +56,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import CompareResults, Results, compare, optimize, run, run_sweep
+    from supplysim.api import CompareResults, Results, compare, optimize, run, run_catalog, run_sweep
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate

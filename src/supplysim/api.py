@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
 from supplysim.experiments import sweep
-from supplysim.experiments.executors import Executor
+from supplysim.experiments.executors import Executor, LocalPool
 from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from supplysim.experiments.optimize import Constraint
 
 __all__ = [
+    "CatalogResults",
     "CompareResults",
     "Precision",
     "Results",
@@ -44,6 +45,7 @@ __all__ = [
     "load_scenario",
     "optimize",
     "run",
+    "run_catalog",
     "run_sweep",
 ]
 
@@ -485,6 +487,122 @@ def compare(
         progress=progress,
     )
     return CompareResults(result)
+
+
+# ---------------------------------------------------------------- catalogs
+
+
+class CatalogResults:
+    """A finished catalog (``docs/catalog.md``): its folder, read as DataFrames."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    @property
+    def recommendations(self) -> pd.DataFrame:
+        """``recommendations.csv``: one row per product, in table order."""
+        import pandas as pd
+
+        return pd.read_csv(
+            self.folder / "recommendations.csv", dtype={"sku": str}, keep_default_na=False, na_values=[""]
+        )
+
+    @property
+    def catalog(self) -> pd.DataFrame:
+        """``catalog.csv``: one row per product × policy × indicator."""
+        import pandas as pd
+
+        return pd.read_csv(self.folder / "catalog.csv", dtype={"sku": str})
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """``portfolio.json`` as a mapping."""
+        import json
+
+        data: dict[str, Any] = json.loads((self.folder / "portfolio.json").read_text(encoding="utf-8"))
+        return data
+
+    @property
+    def portfolio(self) -> pd.DataFrame:
+        """The totals of ``portfolio.json``: one row per policy (and ``chosen``) × indicator."""
+        import pandas as pd
+
+        rows = [
+            {"policy": policy, "kpi": kpi, **total}
+            for policy, kpis in self.document["totals"].items()
+            for kpi, total in kpis.items()
+        ]
+        return pd.DataFrame(rows, columns=["policy", "kpi", "total", "ci95_low", "ci95_high"])
+
+
+def run_catalog(
+    template: ScenarioLike,
+    products: str | Path,
+    *,
+    objective: str = "profit",
+    subject_to: Sequence[str | Constraint] = (),
+    out: str | Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    resume: bool = False,
+    ignore_columns: Sequence[str] = (),
+    chunk_products: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    extras: Callable[[Path], Any] | None = None,
+) -> CatalogResults:
+    """Run every policy of ``template`` for every product of the table ``products`` and decide
+    per product (``docs/catalog.md``); the results folder is ``out`` (default
+    ``results/<template name>-catalog``).
+
+    Args:
+        objective: the indicator to decide by (its better direction from the registry).
+        subject_to: constraints on policy means, ``"fill_rate>=0.95"`` or
+            :class:`~supplysim.experiments.optimize.Constraint`.
+        resume: continue an interrupted run into the same ``out``.
+        ignore_columns: columns of the table that are not read.
+        chunk_products: at most this many products per task (default: sized by expected customers).
+        progress: ``progress(products done, products)`` after each chunk.
+        extras: given the folder being assembled, more files to put in it (the page).
+
+    Raises:
+        ScenarioError: a bad table, cell or option (nothing has run).
+        ResumeError: ``resume`` finds another run's journal, or a journal is in the way.
+    """
+    from supplysim.experiments import catalog as engine
+    from supplysim.experiments.optimize import parse_constraint
+    from supplysim.outputs.catalog import CatalogJournal, fingerprint
+
+    sc = load_scenario(template)
+    pairs: list[tuple[Any, ...]] = []
+    for name, value in (("replications", replications), ("seed", seed)):
+        if value is not None:
+            pairs.append((name, value, _argument(name, value)))
+    if pairs:
+        sc = with_overrides(sc, pairs)
+    limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
+    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products)
+    folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
+    journal = CatalogJournal(
+        folder, fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore), len(plan.chunks)
+    )
+    done = journal.start(resume)
+    finished = plan.products_in(done)
+    total = len(plan.specs)
+    if progress is not None:
+        progress(finished, total)
+
+    def advance(n: int) -> None:
+        nonlocal finished
+        finished += n
+        if progress is not None:
+            progress(finished, total)
+
+    pool = executor if executor is not None else LocalPool(workers)
+    engine.run_chunks(plan.tasks(done), journal, executor=pool, progress=advance)
+    journal.finish(sc, plan.products, plan.objective, plan.kpis, extras)
+    return CatalogResults(folder)
 
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""Command line: ``supplysim run | validate | check | sweep | optimize | compare | schema`` (contract: ``cli.md``).
+"""Command line: ``supplysim run | validate | check | sweep | optimize | compare | schema | catalog``.
+
+The contract is ``cli.md``.
 
 Exit codes: 0 success; 1 the program or a check failed; 2 invalid input (bad
 arguments, a scenario that does not validate) – with one clear message and no
@@ -14,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from supplysim.cli import check_command, compare, optimize, run_command, schema, sweep, validate
+from supplysim.cli import catalog, check_command, compare, optimize, run_command, schema, sweep, validate
 
 __all__ = ["app", "main"]
 
@@ -51,6 +53,7 @@ app.command()(sweep.sweep)
 app.command()(optimize.optimize)
 app.command()(compare.compare)
 app.command()(schema.schema)
+app.command()(catalog.catalog)
 
 
 def main() -> None:

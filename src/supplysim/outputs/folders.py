@@ -16,7 +16,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -32,6 +32,7 @@ __all__ = [
     "FolderBusy",
     "FolderLock",
     "ResultsFolderError",
+    "building_folder",
     "check_destination",
     "infeasible_folder",
     "write_file",
@@ -196,21 +197,37 @@ def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
 
 
 def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
-    check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
-    try:
-        content_by_name = dict(files)
-        content_by_name[MARKER] = (
-            f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n"
-        )
-        for name, content in content_by_name.items():
+    with _built(out) as tmp:
+        for name, content in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 (tmp / name).write_bytes(content)
             else:
                 (tmp / name).write_text(content, encoding="utf-8")
+    return out
+
+
+@contextlib.contextmanager
+def building_folder(out: Path) -> Iterator[Path]:
+    """A results folder written file by file (content too large to hold at once): the caller
+    writes into the yielded temporary folder beside ``out``, which replaces ``out`` atomically
+    when the block ends without an exception (as :func:`write_folder` does) and is removed
+    when it raises. The folder's lock is held meanwhile."""
+    with FolderLock(out), _built(Path(out).resolve()) as tmp:
+        yield tmp
+
+
+@contextlib.contextmanager
+def _built(out: Path) -> Iterator[Path]:
+    check_destination(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+    try:
+        yield tmp
+        (tmp / MARKER).write_text(
+            f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n", encoding="utf-8"
+        )
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -221,4 +238,3 @@ def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out

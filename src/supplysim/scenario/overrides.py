@@ -25,6 +25,7 @@ __all__ = [
     "NEW_POLICY_HINT",
     "Origin",
     "apply_overrides",
+    "cell",
     "command_line",
     "option",
     "parts",
@@ -58,6 +59,13 @@ def option(name: str, value: Any) -> Origin:
 def plain(path: str, value: Any) -> Origin:
     """The origin of an override named by itself: a point of a sweep or of a search."""
     return Origin(f"{path}={excerpt(value)}", f"the key path {path!r}")
+
+
+def cell(file: str, row: int, column: str) -> Origin:
+    """The origin of one cell of a products table: ``file``, ``row`` as a spreadsheet numbers it
+    (the header is row 1) and ``column`` (a key path)."""
+    where = f"{file}: row {row}, column {column}"
+    return Origin(where, where, "a column {path} with the value {value}")
 
 
 def python_argument(index: int, path: str, value: Any) -> Origin:

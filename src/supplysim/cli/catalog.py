@@ -1,0 +1,228 @@
+"""``supplysim catalog``: the stockout decision for every product of a table (``docs/catalog.md``)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from supplysim.cli.common import AllowDataOutside, claim, err, executor, fail, holds_folders, load, stdout_console
+from supplysim.scenario.load import ScenarioError
+
+if TYPE_CHECKING:
+    from supplysim.api import CatalogResults
+
+__all__ = ["catalog", "page_hook"]
+
+PAGE_MODULE = "supplysim.report.catalog"
+"""The module of the catalog's page; its function ``page_files(folder) -> {path: content}``
+adds ``report.html`` and its figures to a finished folder (the hook of
+:func:`supplysim.api.run_catalog`)."""
+
+
+def page_hook() -> Callable[[Path], Mapping[str, str | bytes]] | None:
+    """The page's hook, when this installation has the page."""
+    try:
+        module = importlib.import_module(PAGE_MODULE)
+    except ImportError:
+        return None
+    hook: Callable[[Path], Mapping[str, str | bytes]] | None = getattr(module, "page_files", None)
+    return hook
+
+
+class _ProductsBar:
+    """Products done, elapsed and time left, on stderr (only on a terminal)."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.progress: Any = None
+        if enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("products"),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=err(),
+                transient=True,
+                auto_refresh=False,
+            )
+        self.label = label
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        self.progress.__enter__()
+        self.task = self.progress.add_task(self.label, total=None)
+        bar = self.progress
+        return lambda done, total: bar.update(self.task, completed=done, total=total, refresh=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
+
+
+@holds_folders
+def catalog(
+    template: Annotated[Path, typer.Argument(help="template scenario YAML file", metavar="TEMPLATE")],
+    products: Annotated[Path, typer.Argument(help="products table (CSV or Parquet)", metavar="PRODUCTS")],
+    objective: Annotated[str, typer.Option(metavar="KPI", help="indicator to decide by")] = "profit",
+    subject_to: Annotated[
+        list[str] | None,
+        typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a policy's mean (repeatable)"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="results folder (default results/<template name>-catalog/)")
+    ] = None,
+    replications: Annotated[int | None, typer.Option(metavar="N", help="replications of every product", min=2)] = None,
+    seed: Annotated[int | None, typer.Option(metavar="S", help="the template's seed", min=0)] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    executor_: Annotated[str, typer.Option("--executor", metavar="local|dask", help="where products run")] = "local",
+    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
+    resume: Annotated[bool, typer.Option(help="continue an interrupted run into the same folder")] = False,
+    ignore_column: Annotated[
+        list[str] | None, typer.Option(metavar="COL", help="a column of the table not to read (repeatable)")
+    ] = None,
+    chunk_products: Annotated[
+        int | None, typer.Option(metavar="N", help="at most N products per task (default: sized by customers)", min=1)
+    ] = None,
+    format_: Annotated[
+        str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
+    ] = "table",
+    report: Annotated[bool, typer.Option(help="write report.html and its figures")] = True,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    allow_data_outside: AllowDataOutside = False,
+) -> None:
+    """Decide the stockout policy of every product of a table.
+
+    Each row of PRODUCTS (a column sku, and columns named by key paths of the
+    template, e.g. demand.rate, product.price) overrides the template for one
+    product; every policy of the template runs for every product with the
+    product's own common random numbers (keyed by its sku). The folder gets
+    recommendations.csv, catalog.csv, portfolio.json and the page.
+
+    Examples:
+
+    \b
+      supplysim catalog scenarios/catalog/template.yaml scenarios/catalog/products.csv
+      supplysim catalog template.yaml products.csv --subject-to 'fill_rate>=0.95' --workers 4
+      supplysim catalog template.yaml products.csv --resume      # after Ctrl-C
+
+    Exit codes: 0 done; 1 a replication failed; 2 invalid input (nothing has run);
+    130 interrupted (the finished products are kept: run again with --resume).
+    """
+    from supplysim import api
+    from supplysim.experiments import catalog as engine
+    from supplysim.experiments.optimize import parse_constraint
+    from supplysim.experiments.runner import ReplicationError
+    from supplysim.outputs.catalog import ResumeError, partial_folder
+    from supplysim.outputs.folders import ResultsFolderError, check_destination
+
+    try:
+        if format_ not in ("table", "json"):
+            raise ScenarioError(f"--format must be 'table' or 'json', found {format_!r}")
+        sc = load(template, [], allow_data_outside, replications=replications, seed=seed)
+        limits = [parse_constraint(c) for c in subject_to or []]
+        engine.objective_of(objective, limits, _kpis(sc))
+        folder = out if out is not None else Path("results") / f"{sc.name}-catalog"
+        check_destination(folder)
+    except (ScenarioError, ResultsFolderError) as exc:
+        fail(str(exc), 2)
+        return
+    claim(folder)
+    runner = executor(executor_, workers, address)
+    show = not quiet and err().is_terminal
+    try:
+        with _ProductsBar(show, f"catalog {sc.name}") as bar:
+            res = api.run_catalog(
+                sc,
+                products,
+                objective=objective,
+                subject_to=limits,
+                out=folder,
+                executor=runner,
+                resume=resume,
+                ignore_columns=ignore_column or [],
+                chunk_products=chunk_products,
+                progress=bar,
+                extras=page_hook() if report else None,
+            )
+    except (ScenarioError, ResumeError, ResultsFolderError) as exc:
+        fail(str(exc), 2)
+        return
+    except ReplicationError as exc:
+        fail(f"a replication failed: {exc}\n  the finished products are kept: run again with --resume", 1)
+        return
+    except KeyboardInterrupt:
+        kept = partial_folder(folder)
+        sys.stderr.write(f"interrupted: the finished products are kept in {kept}/; run again with --resume\n")
+        raise typer.Exit(130) from None
+    finally:
+        close = getattr(runner, "close", None)
+        if close is not None:
+            close()
+    if format_ == "json":
+        sys.stdout.write(json.dumps(res.document, indent=2) + "\n")
+        return
+    console = stdout_console()
+    for line in verdict_lines(res):
+        console.print(line, highlight=False)
+    console.print(f"catalog written to {folder}/", style="dim", highlight=False)
+
+
+def _kpis(sc: Any) -> tuple[str, ...]:
+    from supplysim.analysis.indicators import kpi_names
+
+    return kpi_names(sc.policies.values())
+
+
+def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
+    """The short verdict: how many products each policy wins, the portfolio gain of the
+    per-product choice over each single policy for all, and the products where it matters most."""
+    from supplysim.analysis.kpis import format_value
+
+    doc = res.document
+    kpi = doc["objective"]
+    n = doc["products"]
+    choices = doc["choices"]
+    counts = ", ".join(f"{p} {choices[p]}" for p in doc["policies"] if choices.get(p))
+    lines = [f"{doc['template']}: {n} products, best policy by {kpi}: {counts}"]
+    extra = []
+    if choices.get("tied"):
+        extra.append(f"{choices['tied']} tied with their runner-up (not distinguishable with these replications)")
+    if choices.get("infeasible"):
+        extra.append(f"{choices['infeasible']} with no policy that meets {' and '.join(doc['subject_to'])}")
+    if extra:
+        lines.append("  " + "; ".join(extra))
+
+    def amount(d: Mapping[str, Any]) -> str:
+        if d.get("diff") is None:
+            return "–"
+        hw = (d["ci95_high"] - d["ci95_low"]) / 2
+        return f"{format_value(kpi, d['diff'], signed=True)} ± {format_value(kpi, hw)}"
+
+    for policy, d in doc["gain"].items():
+        lines.append(f"  choosing per product vs {policy} for all: {amount(d)} {kpi} (95% interval)")
+    best = [p for p in doc["top_products"] if p["gain_vs_baseline"] and p["gain_vs_baseline"] > 0][:top]
+    if best:
+        lines.append(f"where the choice matters most (gain vs {doc['baseline']}):")
+        for p in best:
+            label = f"{p['sku']} ({p['name']})" if p.get("name") else p["sku"]
+            lines.append(f"  {label}: {p['best_policy']}, {amount({'diff': p['gain_vs_baseline'], **p})}")
+    return lines

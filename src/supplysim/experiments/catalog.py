@@ -1,0 +1,311 @@
+"""Running a catalog: every policy of a template for every product of a table, in chunks.
+
+A task is a chunk of consecutive products (all policies × replications of each product),
+sized by the products' expected customers so that sending a task is a small share of its
+work (:func:`plan_chunks`). A worker runs its chunk in-process and sends back one journal
+line per product (:class:`~supplysim.analysis.portfolio.ProductSummary` as JSON): the
+per-replication values never leave it. The caller's :class:`ChunkSink` stores each chunk
+as it finishes, in any order; the plan depends only on the table and the template, so the
+files assembled from the chunks are the same for any executor and any number of workers.
+
+Each product's seed is derived from the template's seed and its sku
+(:func:`product_seed`), so a product is reproduced alone by ``supplysim run`` with that seed.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from supplysim.analysis.decision import decide, gap
+from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.indicators import kpi_names
+from supplysim.analysis.kpis import Better, lookup
+from supplysim.analysis.portfolio import ProductSummary, Stat
+from supplysim.experiments.evidence import Evidence
+from supplysim.experiments.executors import Executor, InProcess
+from supplysim.experiments.optimize import Constraint
+from supplysim.experiments.runner import run_experiment
+from supplysim.scenario import Scenario
+from supplysim.scenario.errors import ScenarioError
+from supplysim.scenario.hints import unknown_name
+from supplysim.scenario.load import with_overrides
+from supplysim.scenario.products import file_sha256, open_table
+
+__all__ = [
+    "CHUNK_CUSTOMERS",
+    "MAX_CHUNK_PRODUCTS",
+    "CatalogPlan",
+    "ChunkResult",
+    "ChunkSink",
+    "ChunkTask",
+    "Objective",
+    "ProductSpec",
+    "expected_customers",
+    "objective_of",
+    "plan_chunks",
+    "prepare",
+    "product_seed",
+    "run_chunk",
+    "run_chunks",
+]
+
+SEED_BITS = 48
+"""A product's seed is below 2⁴⁸ (well inside the scenario format's bound on numbers, 1e15)."""
+
+CHUNK_CUSTOMERS = 400_000.0
+"""Expected simulated customers of one task (≈ 1–2 CPU-seconds): a task's sending and
+scheduling (milliseconds) stays a small share of it."""
+
+PER_REPLICATION = 2_000.0
+"""The fixed cost of one replication (building the model) in customer-equivalents."""
+
+MAX_CHUNK_PRODUCTS = 200
+"""Most products of one chunk: what an interruption can lose is bounded too."""
+
+
+def product_seed(seed: int, sku: str) -> int:
+    """The seed of product ``sku`` under the template's ``seed``:
+    ``SeedSequence(seed, spawn_key=(crc32(sku),))``, two 32-bit words hi·2³² + lo, modulo 2⁴⁸."""
+    words = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(sku.encode("utf-8")),)).generate_state(2, np.uint32)
+    return int((int(words[0]) << 32 | int(words[1])) % (1 << SEED_BITS))
+
+
+def expected_customers(scenario: Scenario) -> float:
+    """Expected customers of a whole product run: arrivals per replication at the peak rate
+    (every store of a network) × policies × replications, plus a fixed cost per replication."""
+    demands = [scenario.demand]
+    if scenario.network is not None:
+        demands = [scenario.network.store_model(n).demand for n in scenario.network.store_names]
+    per_replication = sum(d.peak_rate(scenario.end) for d in demands) * scenario.end + PER_REPLICATION
+    return per_replication * len(scenario.policies) * scenario.replications
+
+
+def plan_chunks(
+    costs: Sequence[float], target: float = CHUNK_CUSTOMERS, max_products: int = MAX_CHUNK_PRODUCTS
+) -> list[range]:
+    """Consecutive rows grouped into chunks of about ``target`` expected customers each (a
+    product costlier than that is a chunk of its own), at most ``max_products`` per chunk."""
+    chunks: list[range] = []
+    start, acc = 0, 0.0
+    for i, cost in enumerate(costs):
+        if i > start and (acc + cost > target or i - start >= max_products):
+            chunks.append(range(start, i))
+            start, acc = i, 0.0
+        acc += cost
+    if start < len(costs):
+        chunks.append(range(start, len(costs)))
+    return chunks
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a catalog decides by: the objective indicator, its direction, the constraints."""
+
+    kpi: str
+    sign: int
+    """+1 when higher is better, −1 when lower is better."""
+    constraints: tuple[Constraint, ...] = ()
+
+
+def objective_of(name: str, constraints: Iterable[Constraint], kpis: Sequence[str]) -> Objective:
+    """The objective ``name`` for a template reporting ``kpis``, its direction from the registry.
+
+    Raises:
+        ScenarioError: not an indicator of the template (with the closest one), or one with
+            no better direction (``--objective units_ordered``), or a constraint on an
+            indicator the template does not report.
+    """
+    if name not in kpis:
+        raise ScenarioError(unknown_name("an indicator of this template", name, kpis, subject="--objective "))
+    better = lookup(name).better
+    if better is Better.NEITHER:
+        raise ScenarioError(
+            f"--objective {name}: {name} has no better direction (more is neither better nor worse)\n"
+            "  hint: choose profit, revenue, fill_rate, lost_rate, … (docs/indicators.md)"
+        )
+    limits = tuple(constraints)
+    for c in limits:
+        if c.kpi not in kpis:
+            raise ScenarioError(unknown_name("an indicator of this template", c.kpi, kpis, subject="--subject-to "))
+    return Objective(name, better.value, limits)
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """One product of a chunk: its row's labels and overrides (already validated) and its seed."""
+
+    sku: str
+    row: int
+    labels: tuple[str, str, str]
+    overrides: tuple[tuple[str, Any], ...]
+    seed: int
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """A chunk of consecutive products, run in one task."""
+
+    index: int
+    template: Scenario
+    products: tuple[ProductSpec, ...]
+    objective: Objective
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """One journal line (JSON, no newline) per product of the chunk, in table order."""
+
+    index: int
+    lines: tuple[str, ...]
+
+
+def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) -> ProductSummary:
+    """One product's summaries and decision, from its experiment (every policy, same replications)."""
+    sc = exp.scenario
+    policies = list(sc.policies)
+    kpis = {
+        p: {k: Stat(s.mean, s.sd, s.ci95_half_width, s.n) for k in exp.kpis for s in [exp.summary(p, k)]}
+        for p in policies
+    }
+    series = {p: exp.series(p, objective.kpi) for p in policies}
+    means = {p: {c.kpi: kpis[p][c.kpi].mean for c in objective.constraints} for p in policies}
+    d = decide(series, objective.sign, means, objective.constraints)
+    vs: dict[str, tuple[float, float, int]] = {}
+    for p in policies:
+        g = gap(series[d.chosen], series[p], objective.sign)
+        vs[p] = (g.diff, g.var_mean if p != d.chosen else 0.0, g.n)
+    if d.best is None:
+        note = f"no policy meets {' and '.join(str(c) for c in objective.constraints)}"
+        note += f"; closest: {d.closest} (misses {', '.join(d.missed)})"
+    elif d.runner_up is None:
+        note = "the only policy that meets the constraints" if objective.constraints else "the only policy"
+    else:
+        ev = Evidence.paired(objective.kpi, series[d.best], series[d.runner_up])
+        note = f"{d.best}: {ev.words(d.runner_up)}"
+    ru = d.vs_runner_up
+    return ProductSummary(
+        sku=spec.sku,
+        row=spec.row,
+        labels=spec.labels,
+        seed=spec.seed,
+        replications=sc.replications,
+        kpis=kpis,
+        best=d.best,
+        chosen=d.chosen,
+        runner_up=d.runner_up,
+        tied=d.tied,
+        gain=(d.vs_baseline.diff, d.vs_baseline.ci95_low, d.vs_baseline.ci95_high),
+        runner_up_gap=None if ru is None else (ru.diff, ru.ci95_low, ru.ci95_high),
+        needed=ru.needed() if ru is not None and d.tied else None,
+        vs=vs,
+        note=note,
+        objective_kpi=objective.kpi,
+    )
+
+
+def product_scenario(template: Scenario, spec: ProductSpec) -> Scenario:
+    """The scenario of one product: the template, the row's overrides, the product's seed."""
+    return with_overrides(template, [*spec.overrides, ("seed", spec.seed)])
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Run every product of a chunk here (every policy × replication) and summarize each."""
+    lines = []
+    for spec in task.products:
+        exp = run_experiment(product_scenario(task.template, spec), executor=InProcess())
+        summary = summarize_product(exp, spec, task.objective)
+        lines.append(json.dumps(summary.to_json(), separators=(",", ":"), allow_nan=False))
+    return ChunkResult(task.index, tuple(lines))
+
+
+class ChunkSink(Protocol):
+    """Where finished chunks go (the journal of :mod:`supplysim.outputs.catalog`)."""
+
+    def put(self, result: ChunkResult) -> None: ...
+
+
+def run_chunks(
+    tasks: Sequence[ChunkTask],
+    sink: ChunkSink,
+    *,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Run ``tasks`` and hand each finished chunk to ``sink`` as it finishes (any order).
+
+    Args:
+        progress: called with the number of products finished by each chunk.
+    """
+    runner = executor if executor is not None else InProcess()
+    for _, result in runner.map_unordered(run_chunk, tasks):
+        sink.put(result)
+        if progress is not None:
+            progress(len(result.lines))
+
+
+@dataclass(frozen=True)
+class CatalogPlan:
+    """A validated catalog: its products (labels, overrides, seeds; no scenarios) and its chunks."""
+
+    template: Scenario
+    products: Path
+    products_sha256: str
+    objective: Objective
+    specs: tuple[ProductSpec, ...]
+    chunks: tuple[range, ...]
+    kpis: tuple[str, ...]
+    ignore: tuple[str, ...] = ()
+
+    def tasks(self, skip: Iterable[int] = ()) -> list[ChunkTask]:
+        """The tasks of the chunks not in ``skip`` (the finished ones), in plan order."""
+        done = set(skip)
+        return [
+            ChunkTask(i, self.template, tuple(self.specs[j] for j in chunk), self.objective)
+            for i, chunk in enumerate(self.chunks)
+            if i not in done
+        ]
+
+    def products_in(self, chunks: Iterable[int]) -> int:
+        """How many products the chunks ``chunks`` hold."""
+        return sum(len(self.chunks[i]) for i in chunks)
+
+
+def prepare(
+    template: Scenario,
+    products: Path,
+    objective: str = "profit",
+    constraints: Iterable[Constraint] = (),
+    ignore: Sequence[str] = (),
+    chunk_products: int | None = None,
+) -> CatalogPlan:
+    """Check the objective and every row of the table against ``template`` (one row at a time),
+    and plan the chunks (at most ``chunk_products`` products each, when given); nothing runs.
+
+    Raises:
+        ScenarioError: every problem of the table or the options, located (``docs/catalog.md``).
+    """
+    kpis = kpi_names(template.policies.values())
+    goal = objective_of(objective, constraints, kpis)
+    table = open_table(Path(products), template, ignore)
+    specs: list[ProductSpec] = []
+    costs: list[float] = []
+    seed = template.seed
+
+    def seed_of(sku: str) -> int:
+        return product_seed(seed, sku)
+
+    for v in table.validated(seed_of, expected_customers):
+        r = v.row
+        specs.append(ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), seed_of(r.sku)))
+        costs.append(v.cost)
+    chunks = tuple(plan_chunks(costs, max_products=chunk_products or MAX_CHUNK_PRODUCTS))
+    return CatalogPlan(
+        template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore)
+    )

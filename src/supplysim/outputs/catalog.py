@@ -1,0 +1,311 @@
+"""A catalog's files: the journal written as the run goes, and the results folder assembled
+from it (``docs/catalog.md``, "The results folder" and "Interrupting and resuming").
+
+While a catalog runs, ``DIR.partial/`` beside the results folder ``DIR`` holds ``run.json``
+(the run's fingerprint) and ``parts/NNNNNN.jsonl``, one file per finished chunk, each
+written atomically (:func:`~supplysim.outputs.folders.write_file`: flushed, fsynced,
+renamed). When every chunk is there, the final files are written from the parts in table
+order into a new folder that replaces ``DIR`` atomically
+(:func:`~supplysim.outputs.folders.building_folder`). Nothing is held but running sums and
+one number per product (its revenue, for the ABC classes).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_classes
+from supplysim.analysis.provenance import supplysim_version
+from supplysim.experiments.catalog import ChunkResult, Objective
+from supplysim.outputs.documents import scenario_fingerprint
+from supplysim.outputs.folders import building_folder, check_destination, write_file
+from supplysim.scenario import Scenario
+from supplysim.scenario.load import scenario_source
+
+__all__ = [
+    "CATALOG_COLUMNS",
+    "RECOMMENDATION_COLUMNS",
+    "CatalogJournal",
+    "Extras",
+    "ResumeError",
+    "fingerprint",
+    "partial_folder",
+]
+
+RECOMMENDATION_COLUMNS = (
+    "sku",
+    "best_policy",
+    "objective",
+    "gain_vs_baseline",
+    "ci95_low",
+    "ci95_high",
+    "runner_up",
+    "tied",
+    "name",
+    "description",
+    "class",
+    "status",
+    "baseline_objective",
+    "runner_up_objective",
+    "runner_up_diff",
+    "runner_up_ci95_low",
+    "runner_up_ci95_high",
+    "replications_to_resolve",
+    "revenue",
+    "replications",
+    "seed",
+    "note",
+)
+"""The columns of ``recommendations.csv``, in order (the first eight are the contract of issue 11)."""
+
+CATALOG_COLUMNS = ("sku", "policy", "kpi", "mean", "ci95_half_width", "n")
+"""The columns of ``catalog.csv``."""
+
+Extras = Callable[[Path], Mapping[str, str | bytes]]
+"""A hook adding files to a finished catalog folder (the page): given the folder being
+assembled (``recommendations.csv``, ``catalog.csv``, ``portfolio.json``, ``scenario.yaml``
+are written), it returns more files by relative path."""
+
+
+class ResumeError(ValueError):
+    """``--resume`` cannot continue (another run's journal), or a journal is in the way."""
+
+
+def partial_folder(out: Path) -> Path:
+    """Where a catalog written to ``out`` keeps its journal while it runs: ``OUT.partial``."""
+    out = Path(out)
+    return out.with_name(f"{out.name}.partial")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint(
+    template: Scenario,
+    products_sha256: str,
+    objective: Objective,
+    chunks: Sequence[range],
+    ignore: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What must be equal for ``--resume`` to continue a journal (each named in the message when not)."""
+    return {
+        "template": scenario_fingerprint(template),
+        "products": products_sha256,
+        "seed": template.seed,
+        "replications": template.replications,
+        "objective": objective.kpi,
+        "subject_to": [str(c) for c in objective.constraints],
+        "ignore_columns": list(ignore),
+        "chunks": _sha(json.dumps([[c.start, c.stop] for c in chunks])),
+        "supplysim_version": supplysim_version(),
+    }
+
+
+_WHAT = {
+    "template": "the template scenario",
+    "products": "the products table",
+    "seed": "the seed",
+    "replications": "the replications",
+    "objective": "the objective",
+    "subject_to": "the constraints (--subject-to)",
+    "ignore_columns": "the ignored columns",
+    "chunks": "the plan of chunks",
+    "supplysim_version": "the supplysim version",
+}
+
+
+def _cell(x: float | None) -> str:
+    """A number with full precision (``repr``); an undefined one as an empty cell."""
+    return "" if x is None or not math.isfinite(x) else repr(float(x))
+
+
+@dataclass
+class CatalogJournal:
+    """The journal of one catalog run into ``out`` (a :class:`~supplysim.experiments.catalog.ChunkSink`).
+
+    Args:
+        out: the results folder.
+        print_: the run's fingerprint (:func:`fingerprint`).
+        chunks: how many chunks the run has.
+    """
+
+    out: Path
+    print_: dict[str, Any]
+    chunks: int
+
+    @property
+    def partial(self) -> Path:
+        return partial_folder(self.out)
+
+    def _part(self, index: int) -> Path:
+        return self.partial / "parts" / f"{index:06d}.jsonl"
+
+    def start(self, resume: bool) -> set[int]:
+        """Open the journal; the chunks already finished (only with ``resume``).
+
+        Raises:
+            ResumeError: a journal is there without ``resume``, or ``resume`` finds a journal
+                of another run (names what differs).
+            ResultsFolderError: ``out`` is not a folder supplysim may replace.
+        """
+        check_destination(self.out)
+        run = self.partial / "run.json"
+        if self.partial.exists():
+            if not resume:
+                done = len(self._done())
+                raise ResumeError(
+                    f"{self.partial} holds an interrupted catalog run ({done} of its chunks finished)\n"
+                    f"  hint: add --resume to continue it, or delete {self.partial} to start over"
+                )
+            try:
+                before = json.loads(run.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                before = None
+            if not isinstance(before, dict):
+                raise ResumeError(
+                    f"{run}: missing or unreadable, so the interrupted run cannot be checked\n"
+                    f"  hint: delete {self.partial} to start over"
+                )
+            differ = [_WHAT.get(k, k) for k in self.print_ if before.get(k) != self.print_[k]]
+            if differ:
+                raise ResumeError(
+                    f"--resume: {self.partial} was started with other inputs: {', '.join(differ)} differ\n"
+                    f"  hint: run with the same template, table and options, or delete {self.partial} to start over"
+                )
+            return self._done()
+        write_file(run, json.dumps(self.print_, indent=2) + "\n")
+        return set()
+
+    def _done(self) -> set[int]:
+        folder = self.partial / "parts"
+        if not folder.is_dir():
+            return set()
+        return {int(p.stem) for p in folder.glob("*.jsonl") if p.stem.isdecimal() and int(p.stem) < self.chunks}
+
+    def put(self, result: ChunkResult) -> None:
+        """Store a finished chunk (atomically, fsynced)."""
+        write_file(self._part(result.index), "".join(line + "\n" for line in result.lines))
+
+    def summaries(self) -> Iterator[ProductSummary]:
+        """Every product's summary, in table order (reading the parts one at a time)."""
+        for index in range(self.chunks):
+            with open(self._part(index), encoding="utf-8") as fh:
+                for line in fh:
+                    yield ProductSummary.from_json(json.loads(line))
+
+    def finish(
+        self,
+        template: Scenario,
+        products: Path,
+        objective: Objective,
+        kpis: Sequence[str],
+        extras: Extras | None = None,
+    ) -> Path:
+        """Assemble the results folder from the parts and put it in place; remove the journal."""
+        with building_folder(self.out) as tmp:
+            revenues: list[float] = []
+            given: list[str] = []
+            with open(tmp / "catalog.csv", "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(CATALOG_COLUMNS)
+                for s in self.summaries():
+                    revenues.append(s.revenue)
+                    given.append(s.labels[2])
+                    for policy, stats in s.kpis.items():
+                        for kpi in kpis:
+                            st = stats.get(kpi)
+                            if st is not None:
+                                w.writerow([s.sku, policy, kpi, _cell(st.mean), _cell(st.half_width), st.n])
+            source = "column" if any(given) else "revenue"
+            classes = given if source == "column" else abc_classes(revenues)
+            del revenues, given
+            builder = PortfolioBuilder(list(template.policies), kpis)
+            with open(tmp / "recommendations.csv", "w", encoding="utf-8", newline="") as fh:
+                _recommendations(fh, self.summaries(), classes, builder)
+            document = {
+                "supplysim_version": supplysim_version(),
+                "template": template.name,
+                "products": len(classes),
+                "objective": objective.kpi,
+                "better": "higher" if objective.sign > 0 else "lower",
+                "subject_to": [str(c) for c in objective.constraints],
+                "baseline": template.baseline,
+                "policies": list(template.policies),
+                "replications": template.replications,
+                "seed": template.seed,
+                **builder.document(),
+                "class_source": source,
+                "fingerprint": _sha(json.dumps(self.print_, sort_keys=True)),
+            }
+            (tmp / "portfolio.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            (tmp / "scenario.yaml").write_text(_template_yaml(template), encoding="utf-8")
+            suffix = ".parquet" if products.suffix.lower() in (".parquet", ".pq") else ".csv"
+            shutil.copyfile(products, tmp / f"products{suffix}")
+            if extras is not None:
+                for name, content in extras(tmp).items():
+                    (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+                    if isinstance(content, bytes):
+                        (tmp / name).write_bytes(content)
+                    else:
+                        (tmp / name).write_text(content, encoding="utf-8")
+        shutil.rmtree(self.partial, ignore_errors=True)
+        return self.out
+
+
+def _recommendations(
+    fh: TextIO, summaries: Iterator[ProductSummary], classes: Sequence[str], builder: PortfolioBuilder
+) -> None:
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(RECOMMENDATION_COLUMNS)
+    for s, klass in zip(summaries, classes, strict=True):
+        builder.add(s, klass)
+        kpi = s.objective_kpi
+        ok = s.best is not None
+        ru = s.runner_up_gap
+        row = [
+            s.sku,
+            s.best or "",
+            _cell(s.mean(s.best, kpi)) if s.best is not None else "",
+            _cell(s.gain[0]) if ok else "",
+            _cell(s.gain[1]) if ok else "",
+            _cell(s.gain[2]) if ok else "",
+            s.runner_up or "",
+            "true" if s.tied else "false",
+            s.labels[0],
+            s.labels[1],
+            klass,
+            s.status,
+            _cell(s.mean(s.baseline, kpi)),
+            _cell(s.mean(s.runner_up, kpi)) if s.runner_up is not None else "",
+            _cell(ru[0]) if ru is not None else "",
+            _cell(ru[1]) if ru is not None else "",
+            _cell(ru[2]) if ru is not None else "",
+            "" if s.needed is None else s.needed,
+            _cell(s.revenue),
+            s.replications,
+            s.seed,
+            s.note,
+        ]
+        w.writerow(row)
+
+
+def _template_yaml(template: Scenario) -> str:
+    """The template as resolved (``--replications``/``--seed`` applied), each policy written as its
+    difference from the base: ``supplysim run scenario.yaml --set … --seed SEED`` with a row's
+    cells and its seed reproduces that product exactly (``docs/catalog.md``)."""
+    header = (
+        f"# The catalog's template, resolved by supplysim {supplysim_version()}: each product is this\n"
+        "# scenario with its row's cells as --set and its seed (recommendations.csv, column seed).\n"
+    )
+    return header + yaml.safe_dump(scenario_source(template), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,396 @@
+"""A products table: one row per product, each a set of overrides of a template scenario.
+
+The table is a CSV file (or Parquet, with the optional extra ``supplysim[parquet]``). Its
+column ``sku`` names the product; ``name``, ``description`` and ``class`` are labels; every
+other column is a key path of the template (``demand.rate``, ``product.price``, …) and each
+of its cells overrides that key for the row's product exactly as ``--set PATH=VALUE`` would
+(:func:`~supplysim.scenario.load.with_overrides`), an empty cell keeping the template's
+value. Every problem is one located message (:class:`~supplysim.scenario.overrides.Origin`
+``cell``: file, row as a spreadsheet numbers it, column), raised as a
+:class:`~supplysim.scenario.errors.ScenarioError`. The contract is ``docs/catalog.md``.
+
+Rows are read one at a time (:meth:`ProductsTable.rows`): a table of any length is
+validated without holding its scenarios.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from supplysim.scenario.errors import ScenarioError, clip, excerpt
+from supplysim.scenario.hints import did_you_mean
+from supplysim.scenario.limits import MAX_NAME
+from supplysim.scenario.load import key_path_problem, scenario_source, with_overrides
+from supplysim.scenario.overrides import Origin, cell, parts
+from supplysim.scenario.specs import Scenario
+from supplysim.scenario.yaml_source import read_value
+
+__all__ = [
+    "LABELS",
+    "MAX_MESSAGES",
+    "ProductRow",
+    "ProductsTable",
+    "Validated",
+    "file_sha256",
+    "open_table",
+]
+
+SKU = "sku"
+"""The column that names a product."""
+
+LABELS = ("name", "description", "class")
+"""Columns carried to the outputs, never read as keys of the scenario."""
+
+RESERVED = {
+    "seed": "a product's seed comes from its sku and the template's seed (docs/catalog.md); use --seed",
+    "sweep": "a catalog runs no sweep; remove the column",
+    "policies": "the policies are written in the template; a column may set one key of a policy, "
+    "e.g. policies.NAME.store.max_quoted_wait",
+}
+"""Key paths a column may not set, and why."""
+
+MAX_MESSAGES = 20
+"""Most messages about bad cells shown at once (then the count of the others)."""
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """One product of the table."""
+
+    sku: str
+    row: int
+    """Its row as a spreadsheet numbers it (the header is row 1)."""
+    labels: tuple[str, str, str]
+    """``name``, ``description`` and ``class`` (empty when the table has no such column)."""
+    overrides: tuple[tuple[str, Any, Origin], ...]
+    """``(key path, value, origin)`` of every non-empty key cell, in column order."""
+    problem: str | None = None
+    """Why the row cannot be read (a cell that is not a value, a sku too long), or None."""
+
+    def scenario(self, template: Scenario, seed: int) -> Scenario:
+        """The product's scenario: the template with the row's overrides and the product's ``seed``.
+
+        Raises:
+            ScenarioError: a cell the scenario refuses (the message names the file, row and column).
+        """
+        where = self.overrides[0][2].where.split(": row")[0] if self.overrides else "the table"
+        seed_origin = Origin(f"{where}: row {self.row} (the product's seed)", f"row {self.row}: seed")
+        try:
+            return with_overrides(template, [*self.overrides, ("seed", seed, seed_origin)])
+        except ScenarioError as exc:
+            text = str(exc)
+            for key, _, origin in self.overrides:  # "…, column demand.rate: demand.rate" says it twice
+                text = text.replace(f"{origin.where}: {key}\n", f"{origin.where}\n")
+            if f"row {self.row}" not in text.split("\n", 1)[0]:
+                text = f"{where}: row {self.row} (sku {self.sku!r}): {text}"
+            raise ScenarioError(text) from None
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What up-front validation keeps of one product: enough to plan the run, no scenario."""
+
+    row: ProductRow
+    cost: float
+    """Expected customers of the whole product: arrivals per replication × policies × replications."""
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (read in blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _key_paths(value: Any, prefix: str = "") -> Iterator[str]:
+    """Dotted key paths of every key of a scenario's data (lists by index), for "did you mean"."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{prefix}.{k}" if prefix else str(k)
+            yield path
+            yield from _key_paths(v, path)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            path = f"{prefix}.{i}"
+            yield path
+            yield from _key_paths(v, path)
+
+
+def _sets(body: Any, path: Sequence[str | int]) -> bool:
+    """True when a policy body (its difference from the base) sets ``path`` or a mapping holding it."""
+    node = body
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+        if not isinstance(node, dict):
+            return True
+    return True
+
+
+class ProductsTable:
+    """A products table checked against its template: columns now, rows as they are read.
+
+    Args:
+        path: the CSV (or ``.parquet``) file.
+        template: the validated template scenario.
+        ignore: columns to skip (``--ignore-column``).
+
+    Raises:
+        ScenarioError: the file cannot be read, or its header is wrong (no ``sku`` column,
+            a duplicate or unknown column, a column that may not be set).
+    """
+
+    def __init__(self, path: Path, template: Scenario, ignore: Sequence[str] = ()) -> None:
+        self.path = Path(path)
+        self.file = str(path)
+        self.template = template
+        self.ignore = tuple(ignore)
+        self._reader = _parquet_rows if self.path.suffix.lower() in (".parquet", ".pq") else _csv_rows
+        header = self._header()
+        self.header = header
+        self.keys = self._check_columns(header)
+
+    # ----------------------------------------------------------------- header
+
+    def _header(self) -> list[str]:
+        for header in self._reader(self.path, self.file):
+            return [str(h).strip() for h in header]
+        raise ScenarioError(f"{self.file}: the file is empty\n  hint: the first row names the columns: sku, …")
+
+    def _check_columns(self, header: list[str]) -> dict[int, str]:
+        file = self.file
+        seen: dict[str, int] = {}
+        for i, name in enumerate(header):
+            if name in seen:
+                raise ScenarioError(
+                    f"{file}: row 1, column {i + 1}: the column {excerpt(name)} appears twice "
+                    f"(also column {seen[name] + 1})\n  hint: each key path is one column"
+                )
+            seen[name] = i
+        if SKU not in seen:
+            close = next((h for h in header if h.strip().lower() in ("sku", "skus", "sku_id", "product", "item")), None)
+            hint = f"rename the column {close!r} to sku" if close else "add a column sku naming each product"
+            if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+                hint = "the file seems separated by semicolons or tabs; save it as comma-separated values"
+            raise ScenarioError(f"{file}: row 1: no column sku\n  found: {excerpt(header, 100)}\n  hint: {hint}")
+        for name in self.ignore:
+            if name not in seen:
+                raise ScenarioError(
+                    f"--ignore-column {excerpt(name)}: {file} has no such column"
+                    + (f"; did you mean {close!r}?" if (close := did_you_mean(name, header)) else "")
+                )
+        source = scenario_source(self.template)
+        known = [p for p in _key_paths(source) if not p.startswith(("policies", "sweep"))]
+        bodies = list(source.get("policies", {}).values())
+        keys: dict[int, str] = {}
+        for i, name in enumerate(header):
+            if name == SKU or name in LABELS or name in self.ignore:
+                continue
+            where = f"{file}: row 1, column {name}"
+            if not name:
+                raise ScenarioError(
+                    f"{file}: row 1, column {i + 1}: the column has no name\n"
+                    "  hint: name it by a key path of the template, or remove it"
+                )
+            top = name.split(".", 1)[0]
+            if top in RESERVED and (top != "policies" or "." not in name):
+                raise ScenarioError(f"{where}: this column cannot be set per product\n  hint: {RESERVED[top]}")
+            problem = key_path_problem(self.template, name)
+            if problem is not None:
+                close = did_you_mean(name, known) or next(
+                    (p for p in known if p.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]), None
+                )
+                problem = problem.split("\n", 1)[0]
+                hint = f"did you mean {close!r}? " if close else ""
+                raise ScenarioError(
+                    f"{where}: not a key path of the template: {problem}\n"
+                    f"  hint: {hint}a column is a key path such as demand.rate or product.price, "
+                    "or a label (name, description, class); skip a column with --ignore-column"
+                )
+            path = parts(name)
+            if path[0] != "policies" and bodies and all(_sets(b, path) for b in bodies):
+                policy = next(iter(self.template.policies))
+                raise ScenarioError(
+                    f"{where}: every policy of the template sets {name} for itself, so a value here would "
+                    f"change no policy\n  hint: set it for one policy, e.g. a column policies.{policy}.{name}"
+                )
+            keys[i] = name
+        return keys
+
+    # ----------------------------------------------------------------- rows
+
+    def rows(self) -> Iterator[ProductRow]:
+        """The products, in table order (each row's cells parsed, not yet validated as a scenario).
+
+        Raises:
+            ScenarioError: a row of the wrong width, an empty or too long sku, a cell that is
+                not a value (each names its row and column).
+        """
+        width = len(self.header)
+        index = {name: i for i, name in enumerate(self.header)}
+        sku_at = index[SKU]
+        label_at = [index.get(name) for name in LABELS]
+        rows = self._reader(self.path, self.file)
+        next(rows)
+        for number, cells in enumerate(rows, start=2):
+            if all(_blank(c) for c in cells):
+                continue  # a blank line
+            if len(cells) != width:
+                wrong = (
+                    f"{self.file}: row {number}: {len(cells)} cells, the header has {width}\n"
+                    "  hint: a cell holding a comma must be quoted"
+                )
+                yield ProductRow(f"(row {number})", number, ("", "", ""), (), wrong)
+                continue
+            sku = "" if _blank(cells[sku_at]) else str(cells[sku_at]).strip()
+            problem: str | None = None
+            if not sku:
+                problem = f"{self.file}: row {number}, column sku: the sku is empty\n  hint: name every product"
+            elif len(sku) > MAX_NAME:
+                problem = (
+                    f"{self.file}: row {number}, column sku: the sku is {len(sku)} characters long, "
+                    f"at most {MAX_NAME} are allowed\n  found: {excerpt(sku)}"
+                )
+            labels = tuple("" if at is None or _blank(cells[at]) else str(cells[at]).strip() for at in label_at)
+            overrides = []
+            for i, key in self.keys.items():
+                raw = cells[i]
+                if _blank(raw):
+                    continue
+                origin = cell(self.file, number, key)
+                try:
+                    overrides.append((key, _value(raw, origin), origin))
+                except ScenarioError as exc:
+                    problem = problem or str(exc)
+            yield ProductRow(sku, number, (labels[0], labels[1], labels[2]), tuple(overrides), problem)
+
+    def validated(self, seed_of: Callable[[str], int], cost: Callable[[Scenario], float]) -> Iterator[Validated]:
+        """Every row validated as a scenario (the template, its cells, its seed), one at a time.
+
+        Raises:
+            ScenarioError: every bad row's message (at most :data:`MAX_MESSAGES`, then how many
+                more), an empty table, a duplicate sku (naming both rows).
+        """
+        messages: list[str] = []
+        more = 0
+        skus: dict[str, int] = {}
+        count = 0
+        for row in _guarded(self.rows(), messages):
+            count += 1
+            problem = row.problem
+            if problem is not None:
+                pass
+            elif row.sku in skus:
+                problem = (
+                    f"{self.file}: row {row.row}, column sku: the sku {row.sku!r} is also in row {skus[row.sku]}\n"
+                    "  hint: each product is one row; skus must be unique"
+                )
+            else:
+                skus[row.sku] = row.row
+                try:
+                    yield Validated(row, cost(row.scenario(self.template, seed_of(row.sku))))
+                except ScenarioError as exc:
+                    problem = str(exc)
+            if problem is not None:
+                if len(messages) < MAX_MESSAGES:
+                    messages.append(problem)
+                else:
+                    more += 1
+        if messages:
+            tail = f"\n… and {more} more rows with problems" if more else ""
+            raise ScenarioError("\n".join(messages) + tail)
+        if count == 0:
+            raise ScenarioError(
+                f"{self.file}: the table has a header but no product rows\n"
+                "  hint: add one row per product, below the header"
+            )
+
+
+def _guarded(rows: Iterator[ProductRow], messages: list[str]) -> Iterator[ProductRow]:
+    """The rows; a row that cannot be read ends the table with its message (the reader cannot go on
+    past it reliably), after the messages so far."""
+    while True:
+        try:
+            yield next(rows)
+        except StopIteration:
+            return
+        except ScenarioError as exc:
+            if not messages:
+                raise
+            raise ScenarioError("\n".join([*messages, str(exc)])) from None
+
+
+def _blank(value: Any) -> bool:
+    """An empty cell: nothing, blanks, or a missing value of a typed (Parquet) column."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _value(raw: Any, origin: Origin) -> Any:
+    """A cell's value: a text cell read as YAML (like ``--set``), a typed cell as it is."""
+    if not isinstance(raw, str):
+        return raw.item() if hasattr(raw, "item") else raw
+    try:
+        return read_value(raw, origin.where)
+    except ScenarioError:
+        raise ScenarioError(
+            f"{origin.where}: the cell {excerpt(clip(raw, 100))} is not a value\n"
+            "  hint: write a number, true/false, a word, or a mapping such as {dist: exponential, mean: 7}"
+        ) from None
+
+
+def _csv_rows(path: Path, file: str) -> Iterator[list[Any]]:
+    """The records of a CSV file (UTF-8, a byte-order mark allowed), one list of cells each."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            try:
+                yield from reader
+            except csv.Error as exc:
+                raise ScenarioError(f"{file}: row {reader.line_num}: not valid CSV: {exc}") from None
+    except FileNotFoundError:
+        raise ScenarioError(f"{file}: no such file\n  hint: check the path of the products table") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{file}: a folder, not a products table") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{file}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})\n"
+            "  hint: save the table as CSV UTF-8 (the spreadsheet's 'CSV UTF-8' format)"
+        ) from None
+
+
+def _parquet_rows(path: Path, file: str) -> Iterator[list[Any]]:
+    """The header, then the rows of a Parquet file, read in batches."""
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        raise ScenarioError(
+            f"{file}: reading Parquet needs pyarrow: pip install 'supplysim[parquet]'\n  hint: or save the table as CSV"
+        ) from None
+    try:
+        table = pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise ScenarioError(f"{file}: no such file\n  hint: check the path of the products table") from None
+    except Exception as exc:
+        raise ScenarioError(f"{file}: not a readable Parquet file: {exc}") from None
+    yield list(table.schema_arrow.names)
+    for batch in table.iter_batches(batch_size=1024):
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        yield from (list(r) for r in zip(*columns, strict=True))
+
+
+def open_table(path: Path, template: Scenario, ignore: Sequence[str] = ()) -> ProductsTable:
+    """The products table at ``path``, its header checked against ``template`` (:class:`ProductsTable`)."""
+    return ProductsTable(path, template, ignore)

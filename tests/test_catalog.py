@@ -1,0 +1,326 @@
+"""The catalog (docs/catalog.md): the products table's messages, the decision against known
+truth, the portfolio's variance rule, identity with standalone runs, with any number of
+workers and across an interruption."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+import supplysim
+from clirun import ENV, cli, invalid, ok
+from supplysim.analysis.portfolio import Total, abc_classes
+from supplysim.experiments.catalog import plan_chunks, product_seed
+
+TEMPLATE = """\
+name: shop
+horizon: 20
+warmup: 0
+replications: 4
+seed: 11
+product: {price: 10, holding_cost: 0.05, backorder_cost: 0.1, lost_sale_cost: 2}
+demand: {rate: 3}
+segments:
+  - {name: all, share: 1, accept_backorder: 0.8, patience: {dist: exponential, mean: 4}}
+supplier: {lead_time: {dist: exponential, mean: 2}, unit_cost: 4, order_cost: 5}
+store: {initial_stock: 8, stockout: backorder}
+replenishment: {policy: rQ, reorder_point: 4, order_quantity: 8}
+policies:
+  backorder: {}
+  out_of_stock: {store: {stockout: lost_sales}}
+"""
+
+PRODUCTS = """\
+sku,name,demand.rate,product.price,supplier.lead_time.mean
+P1,Widget,3,10,2
+P2,Gadget,1.5,25,
+P3,Gizmo,5,4,3
+P4,Doohickey,2,,1
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "shop.yaml").write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    return tmp_path / "shop.yaml", tmp_path / "products.csv"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# ----------------------------------------------------------------- identity
+
+
+def test_each_product_equals_its_standalone_run(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, products = shop
+    res = supplysim.run_catalog(template, products, out=tmp_path / "out", workers=1)
+    rec = res.recommendations.set_index("sku")
+    cat = res.catalog
+    for sku, overrides in [
+        ("P2", [("demand.rate", 1.5), ("product.price", 25)]),
+        ("P3", [("demand.rate", 5), ("product.price", 4), ("supplier.lead_time.mean", 3)]),
+    ]:
+        seed = int(rec.loc[sku, "seed"])
+        assert seed == product_seed(11, sku)
+        alone = supplysim.run(template, overrides=[*overrides, ("seed", seed)], workers=1, record=False)
+        summary = alone.summary()
+        for policy in ("backorder", "out_of_stock"):
+            for kpi in ("profit", "fill_rate", "customers", "lost_rate"):
+                want = summary.query("policy == @policy and kpi == @kpi").iloc[0]
+                got = cat.query("sku == @sku and policy == @policy and kpi == @kpi").iloc[0]
+                assert got["mean"] == want["mean"], (sku, policy, kpi)
+                assert got["n"] == want["n"] == 4
+
+
+def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, products = shop
+    one = ok(
+        cli(
+            tmp_path,
+            "catalog",
+            str(template),
+            str(products),
+            "--out",
+            "one",
+            "--workers",
+            "1",
+            "--chunk-products",
+            "1",
+            "--no-report",
+        )
+    )
+    assert "catalog written to one/" in one.stdout
+    ok(
+        cli(
+            tmp_path,
+            "catalog",
+            str(template),
+            str(products),
+            "--out",
+            "two",
+            "--workers",
+            "2",
+            "--chunk-products",
+            "1",
+            "--no-report",
+        )
+    )
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+
+    # killed after some products (a crash: nothing is cleaned up), then resumed
+    many = tmp_path / "many.csv"
+    many.write_text("sku,demand.rate\n" + "".join(f"S{i:02d},{2 + i % 5}\n" for i in range(24)), encoding="utf-8")
+    args = ["catalog", str(template), str(many), "--workers", "1", "--chunk-products", "1", "--no-report", "--quiet"]
+    ok(cli(tmp_path, *args, "--out", "whole"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "supplysim", *args, "--out", "cut"],
+        cwd=tmp_path,
+        env={**os.environ, **ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    parts = tmp_path / "cut.partial" / "parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < 3:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    kept = len(list(parts.glob("*.jsonl")))
+    assert 3 <= kept < 24, kept
+    assert not (tmp_path / "cut").exists()
+    again = cli(tmp_path, *args, "--out", "cut")
+    assert "--resume" in invalid(again)
+    ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
+    assert not (tmp_path / "cut.partial").exists()
+    assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
+
+
+def test_resume_refuses_another_run(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, products = shop
+    partial = tmp_path / "out.partial"
+    partial.mkdir()
+    (partial / "run.json").write_text(json.dumps({"seed": 1}), encoding="utf-8")
+    msg = invalid(cli(tmp_path, "catalog", str(template), str(products), "--out", "out", "--resume"))
+    assert "was started with other inputs" in msg and "the template scenario" in msg and "the seed" in msg
+
+
+# ----------------------------------------------------------------- the table's messages
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("sku,demand.rate\nA,3\nB,-2\n", ["products.csv: row 3, column demand.rate", "found:    -2"]),
+        ("sku,demand.rat\nA,3\n", ["row 1, column demand.rat", "did you mean 'demand.rate'?"]),
+        ("sku,price\nA,3\n", ["column price", "did you mean 'product.price'?"]),
+        ("sku,demand.rate\nA,3\nA,4\n", ["row 3, column sku: the sku 'A' is also in row 2"]),
+        ("sku,demand.rate\n", ["the table has a header but no product rows"]),
+        ("", ["the file is empty"]),
+        ("SKU,demand.rate\nA,3\n", ["no column sku", "rename the column 'SKU' to sku"]),
+        ("sku,seed\nA,3\n", ["column seed: this column cannot be set per product"]),
+        (
+            "sku,store.stockout\nA,backorder\n",
+            ["every policy of the template sets store.stockout", "policies.lost_big.store.stockout"],
+        ),
+        ("sku,demand.rate\n,3\n", ["row 2, column sku: the sku is empty"]),
+        ("sku,supplier.lead_time\nA,{dist: x\n", ["row 2, column supplier.lead_time: the cell"]),
+        ("sku,demand.rate\nA,3,4\n", ["row 2: 3 cells, the header has 2"]),
+    ],
+)
+def test_a_bad_table_is_one_located_message_before_anything_runs(
+    shop: tuple[Path, Path], tmp_path: Path, table: str, expected: list[str]
+) -> None:
+    template, _ = shop
+    if "store.stockout" in table:  # a template whose every policy sets its own stockout rule
+        text = TEMPLATE.replace(
+            "  backorder: {}", "  lost_big: {store: {stockout: lost_sales}, replenishment: {reorder_point: 6}}"
+        )
+        template.write_text(text, encoding="utf-8")
+    (tmp_path / "products.csv").write_text(table, encoding="utf-8")
+    msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv", "--out", "out"))
+    for text in expected:
+        assert text in msg, msg
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_every_bad_row_is_named(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, _ = shop
+    (tmp_path / "products.csv").write_text("sku,demand.rate\nA,-1\nB,2\nC,x\n", encoding="utf-8")
+    msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv"))
+    assert "row 2, column demand.rate" in msg and "row 4, column demand.rate" in msg
+    assert "row 3" not in msg
+
+
+def test_ignored_columns_and_labels(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, _ = shop
+    (tmp_path / "products.csv").write_text(
+        "sku,name,description,class,supplier_code,demand.rate\nA,Anvil,heavy,X,77,2\nB,Bell,,Y,78,3\n",
+        encoding="utf-8",
+    )
+    msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv"))
+    assert "column supplier_code" in msg and "--ignore-column" in msg
+    ok(
+        cli(
+            tmp_path,
+            "catalog",
+            str(template),
+            "products.csv",
+            "--out",
+            "out",
+            "--ignore-column",
+            "supplier_code",
+            "--no-report",
+            "--replications",
+            "2",
+        )
+    )
+    rec = _rows(tmp_path / "out" / "recommendations.csv")
+    assert [(r["sku"], r["name"], r["description"], r["class"]) for r in rec] == [
+        ("A", "Anvil", "heavy", "X"),
+        ("B", "Bell", "", "Y"),
+    ]
+    doc = json.loads((tmp_path / "out" / "portfolio.json").read_text(encoding="utf-8"))
+    assert doc["class_source"] == "column" and set(doc["classes"]) == {"X", "Y"}
+
+
+# ----------------------------------------------------------------- the decision
+
+
+def test_the_decision_agrees_with_known_truth(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """A product with a shelf that never empties: every policy serves every customer at once,
+    so the two tie exactly. A product whose lost sales cost far more than waiting, with patient
+    customers: backorders win, and the interval says so."""
+    template, _ = shop
+    (tmp_path / "products.csv").write_text(
+        "sku,store.initial_stock,replenishment.reorder_point,product.lost_sale_cost,product.backorder_cost,"
+        "segments.0.patience\n"
+        "plenty,100000,10000,,,\n"
+        'dear_loss,2,0,200,0.01,"{dist: exponential, mean: 50}"\n',
+        encoding="utf-8",
+    )
+    res = supplysim.run_catalog(template, tmp_path / "products.csv", out=tmp_path / "out", workers=1, replications=10)
+    rec = res.recommendations.set_index("sku")
+    plenty, dear = rec.loc["plenty"], rec.loc["dear_loss"]
+    assert plenty["tied"] and plenty["best_policy"] == "backorder"  # equal means: the first policy
+    assert plenty["runner_up_diff"] == 0 and math.isnan(plenty["replications_to_resolve"])
+    assert "identical to out_of_stock in every one of the 10 replications" in plenty["note"]
+    assert dear["best_policy"] == "backorder" and not dear["tied"]
+    assert dear["runner_up"] == "out_of_stock" and dear["runner_up_ci95_low"] > 0
+    # brute force: the means of the tidy file give the same choice
+    cat = res.catalog.query("kpi == 'profit' and sku == 'dear_loss'").set_index("policy")["mean"]
+    assert cat.idxmax() == "backorder" and dear["objective"] == cat["backorder"]
+
+
+def test_an_infeasible_product_is_said_so(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, products = shop
+    res = supplysim.run_catalog(
+        template, products, out=tmp_path / "out", workers=1, replications=2, subject_to=["fill_rate>=0.999"]
+    )
+    rec = res.recommendations
+    bad = rec[rec["status"] == "infeasible"]
+    assert len(bad) > 0
+    assert bad["best_policy"].isna().all()
+    assert bad["note"].str.contains("no policy meets fill_rate >= 0.999; closest: ").all()
+    assert res.document["choices"]["infeasible"] == len(bad)
+
+
+# ----------------------------------------------------------------- the portfolio
+
+
+def test_portfolio_total_variance_is_the_sum_over_products(tmp_path: Path) -> None:
+    """Var(Σᵢ X̄ᵢ) = Σᵢ sᵢ²/n for independent products: the half-width from the per-product
+    variances agrees with the one from the per-replication totals Σᵢ Xᵢ,ᵣ (two estimates of
+    the same variance; their ratio lies within the F(n−1, n−1) 99.9% bounds)."""
+    (tmp_path / "shop.yaml").write_text(TEMPLATE.replace("replications: 4", "replications: 40"), encoding="utf-8")
+    (tmp_path / "products.csv").write_text("sku,demand.rate\nA,2\nB,3\nC,4\n", encoding="utf-8")
+    res = supplysim.run_catalog(tmp_path / "shop.yaml", tmp_path / "products.csv", out=tmp_path / "out", workers=1)
+    rec = res.recommendations.set_index("sku")
+    per_rep = [0.0] * 40
+    for sku in ("A", "B", "C"):
+        alone = supplysim.run(
+            tmp_path / "shop.yaml",
+            overrides=[("demand.rate", {"A": 2, "B": 3, "C": 4}[sku]), ("seed", int(rec.loc[sku, "seed"]))],
+            workers=1,
+            record=False,
+        )
+        for r, v in enumerate(alone.experiment.series("backorder", "profit")):
+            per_rep[r] += v
+    total = res.document["totals"]["backorder"]["profit"]
+    assert total["total"] == pytest.approx(sum(per_rep) / 40, rel=1e-12)
+    half = (total["ci95_high"] - total["ci95_low"]) / 2
+    s = stats.tstd(per_rep)
+    direct = stats.t.ppf(0.975, 39) * s / math.sqrt(40)
+    ratio = (half / direct) ** 2
+    lo, hi = stats.f.ppf([0.0005, 0.9995], 39, 39)
+    assert lo < ratio < hi, ratio
+
+
+def test_total_and_classes_by_formula() -> None:
+    t = Total()
+    for mean, var, n in [(10.0, 4.0, 5), (20.0, 1.0, 5)]:
+        t.add(mean, var, n)
+    df = 25 / (16 / 4 + 1 / 4)
+    assert t.total == 30 and t.df == pytest.approx(df)
+    assert t.half_width == pytest.approx(stats.t.ppf(0.975, df) * math.sqrt(5))
+    # 60 + 25 + 10 + 5: A while the share before is < 80%, B < 95%, C after
+    assert abc_classes([10, 60, 5, 25]) == ["B", "A", "C", "A"]
+    assert abc_classes([0, 0]) == ["C", "C"]
+    assert [list(r) for r in plan_chunks([1, 1, 5, 1, 1, 1], target=3)] == [[0, 1], [2], [3, 4, 5]]
+    assert product_seed(11, "P1") != product_seed(11, "P2") and product_seed(11, "P1") == product_seed(11, "P1")
