@@ -26,7 +26,7 @@ from supplysim.report import catalog_figures as cplots
 from supplysim.report.catalog_view import CatalogView, Gain, Recommendation, read_catalog
 from supplysim.report.html import _e, _figure, _shell, png_bytes, policy_changes
 
-__all__ = ["MAX_TABLE_ROWS", "SORT_KEYS", "catalog_files", "catalog_folder_files", "catalog_html"]
+__all__ = ["MAX_TABLE_ROWS", "SORT_KEYS", "catalog_files", "catalog_html", "page_files"]
 
 MAX_TABLE_ROWS = 5000
 """The page's table shows at most this many products (those with the largest gain over the
@@ -49,7 +49,7 @@ SORT_KEYS: tuple[str, ...] = (
 """The columns of the products table, by their ``data-key`` (``#sort=gain`` in the address)."""
 
 
-def catalog_folder_files(folder: str | Path) -> dict[str, bytes | str]:
+def page_files(folder: str | Path) -> dict[str, bytes | str]:
     """:func:`catalog_files` of the finished catalog folder ``folder`` (reads its files only)."""
     return catalog_files(read_catalog(folder))
 
@@ -106,11 +106,17 @@ def verdict_lines(view: CatalogView) -> tuple[list[str], list[str]]:
     best = Counter(r.best for r in recs if r.best)
     infeasible = sum(1 for r in recs if not r.best)
     tied = sum(1 for r in recs if r.tied)
-    counts = [f"{best[p]:,} with {p}" for p in view.policies if best.get(p)]
+    counts = [(best[p], p) for p in view.policies if best.get(p)]
+    if not counts:
+        head = f"Of {_plural(n, 'product')}, none has a policy that meets the constraints"
+    else:
+        parts = [f"{k:,} with {p}" for k, p in counts]
+        k0 = counts[0][0]
+        parts[0] = f"{k0:,} do{'es' if k0 == 1 else ''} best with {counts[0][1]}"
+        head = f"Of {_plural(n, 'product')}, " + (
+            parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        )
     main = []
-    head = f"Of {_plural(n, 'product')}, " + (", ".join(counts) if counts else "none") + " do best"
-    if len(counts) == 1:
-        head = f"Of {_plural(n, 'product')}, {counts[0].split(' with ')[0]} do best with {next(iter(best))}"
     if infeasible:
         head += f"; for {infeasible:,} no policy meets the constraints (they keep {view.baseline})"
     main.append(head + ".")
@@ -202,7 +208,7 @@ def _row(view: CatalogView, r: Recommendation) -> str:
         f'<td class="class">{_e(r.klass)}</td>',
         f'<td class="policy">{_e(r.best) if r.best else "–"}</td>',
         _num_cell(r.objective, _amount(view, r.objective)),
-        _gain_cell(view, r.gain),
+        _gain_cell(view, r.gain) if r.best != view.baseline else '<td class="num delta na" data-v="0">baseline</td>',
         f"<td>{_e(r.runner_up) or '–'}</td>",
         _gain_cell(view, r.vs_runner_up),
         _decision_cell(r, reps),
@@ -239,7 +245,7 @@ def _products_table(view: CatalogView) -> str:
         ("runner_up", "Runner-up", "text", ""),
         ("vs_runner_up", "Ahead of runner-up<span class='sub'>± 95% paired</span>", "num", "num delta"),
         ("decided", "Decided?", "num", ""),
-        ("to_resolve", "Replications to separate", "num", "num"),
+        ("to_resolve", "Replications<span class='sub'>to separate</span>", "num", "num"),
         ("revenue", f"Revenue<span class='sub'>under {_e(view.baseline)}</span>", "num", "num"),
     ]
     head = "".join(
@@ -361,6 +367,10 @@ table.comparison tr.tied td.better { color:#4f8a66; background:#f4faf6; }
 .badge.tied { color:#8a5a00; border-color:#c79a3c; background:#fff8e6; }
 .badge.infeasible { color:var(--bad); border-color:var(--bad); }
 table.policies td.num { text-align:right; width:90px; }
+table#products { font-size:13px; }
+table#products th.sku, table#products td.policy { white-space:nowrap; }
+table#products td, table#products tbody th { padding:4px 7px; }
+table#products thead th { padding:8px 7px; }
 """
 
 _SCRIPT = """
