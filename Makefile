@@ -10,7 +10,7 @@ WORKERS ?=
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,parquet]'
 	touch $(STAMP)
 
 run: $(STAMP)  ## run the flagship scenario: backorders vs out-of-stock

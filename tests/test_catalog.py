@@ -324,3 +324,29 @@ def test_total_and_classes_by_formula() -> None:
     assert abc_classes([0, 0]) == ["C", "C"]
     assert [list(r) for r in plan_chunks([1, 1, 5, 1, 1, 1], target=3)] == [[0, 1], [2], [3, 4, 5]]
     assert product_seed(11, "P1") != product_seed(11, "P2") and product_seed(11, "P1") == product_seed(11, "P1")
+
+
+def test_a_parquet_table_reads_as_its_csv(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    template, products = shop
+    pd.read_csv(products).to_parquet(tmp_path / "products.parquet")
+    a = supplysim.run_catalog(template, products, out=tmp_path / "a", workers=1, replications=2)
+    b = supplysim.run_catalog(template, tmp_path / "products.parquet", out=tmp_path / "b", workers=1, replications=2)
+    for name in ("recommendations.csv", "catalog.csv"):
+        assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes()
+    assert (b.folder / "products.parquet").read_bytes() == (tmp_path / "products.parquet").read_bytes()
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    msg = invalid(cli(tmp_path, "catalog", str(template), "bad.parquet"))
+    assert "bad.parquet: not a readable Parquet file" in msg
+
+
+def test_parquet_without_pyarrow_says_what_to_install(
+    shop: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template, _ = shop
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # as if pyarrow were not installed
+    (tmp_path / "p.parquet").write_bytes(b"")
+    msg = invalid(cli(tmp_path, "catalog", str(template), "p.parquet"))
+    assert "pip install 'supplysim[parquet]'" in msg and "save the table as CSV" in msg
