@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -79,14 +80,16 @@ def test_each_product_equals_its_standalone_run(shop: tuple[Path, Path], tmp_pat
     ]:
         seed = int(rec.loc[sku, "seed"])
         assert seed == product_seed(11, sku)
-        alone = supplysim.run(template, overrides=[*overrides, ("seed", seed)], workers=1, record=False)
-        summary = alone.summary()
-        for policy in ("backorder", "out_of_stock"):
-            for kpi in ("profit", "fill_rate", "customers", "lost_rate"):
-                want = summary.query("policy == @policy and kpi == @kpi").iloc[0]
-                got = cat.query("sku == @sku and policy == @policy and kpi == @kpi").iloc[0]
-                assert got["mean"] == want["mean"], (sku, policy, kpi)
-                assert got["n"] == want["n"] == 4
+        # the template, and the folder's scenario.yaml, with the row's cells and the product's seed
+        for source in (template, tmp_path / "out" / "scenario.yaml"):
+            alone = supplysim.run(source, overrides=[*overrides, ("seed", seed)], workers=1, record=False)
+            summary = alone.summary()
+            for policy in ("backorder", "out_of_stock"):
+                for kpi in ("profit", "fill_rate", "customers", "lost_rate"):
+                    want = summary.query("policy == @policy and kpi == @kpi").iloc[0]
+                    got = cat.query("sku == @sku and policy == @policy and kpi == @kpi").iloc[0]
+                    assert got["mean"] == want["mean"], (source, sku, policy, kpi)
+                    assert got["n"] == want["n"] == 4
 
 
 def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp_path: Path) -> None:
@@ -124,29 +127,41 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     )
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
 
-    # killed after some products (a crash: nothing is cleaned up), then resumed
+    # interrupted (Ctrl-C) after some products, then resumed and killed (a crash: nothing
+    # is cleaned up) after some more, then resumed to the end
     many = tmp_path / "many.csv"
-    many.write_text("sku,demand.rate\n" + "".join(f"S{i:02d},{2 + i % 5}\n" for i in range(24)), encoding="utf-8")
+    many.write_text("sku,demand.rate\n" + "".join(f"S{i:02d},{2 + i % 5}\n" for i in range(40)), encoding="utf-8")
     args = ["catalog", str(template), str(many), "--workers", "1", "--chunk-products", "1", "--no-report", "--quiet"]
     ok(cli(tmp_path, *args, "--out", "whole"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "supplysim", *args, "--out", "cut"],
-        cwd=tmp_path,
-        env={**os.environ, **ENV},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     parts = tmp_path / "cut.partial" / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < 3:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+
+    def stopped(sig: signal.Signals, *more: str, at: int) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "supplysim", *args, "--out", "cut", *more],
+            cwd=tmp_path,
+            env={**os.environ, **ENV},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < at:
+            time.sleep(0.005)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr)
+
+    first = stopped(signal.SIGINT, at=3)
+    assert first.returncode == 130, first.stderr
+    assert "interrupted: the finished products are kept in cut.partial/; run again with --resume" in first.stderr
     kept = len(list(parts.glob("*.jsonl")))
-    assert 3 <= kept < 24, kept
+    assert 3 <= kept < 40, kept
     assert not (tmp_path / "cut").exists()
     again = cli(tmp_path, *args, "--out", "cut")
     assert "--resume" in invalid(again)
+    second = stopped(signal.SIGKILL, "--resume", at=kept + 3)
+    assert second.returncode == -signal.SIGKILL
+    assert kept + 3 <= len(list(parts.glob("*.jsonl"))) < 40
     ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
     assert not (tmp_path / "cut.partial").exists()
     assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
@@ -182,6 +197,8 @@ def test_resume_refuses_another_run(shop: tuple[Path, Path], tmp_path: Path) -> 
         ("sku,demand.rate\n,3\n", ["row 2, column sku: the sku is empty"]),
         ("sku,supplier.lead_time\nA,{dist: x\n", ["row 2, column supplier.lead_time: the cell"]),
         ("sku,demand.rate\nA,3,4\n", ["row 2: 3 cells, the header has 2"]),
+        ("sku,class\nA,X\nB,\n", ["row 3, column class: the class is empty"]),
+        ("sku,replications\nA,5\nB,1\n", ["row 3 (sku 'B'): replications: 1, a product needs at least 2"]),
     ],
 )
 def test_a_bad_table_is_one_located_message_before_anything_runs(
@@ -216,6 +233,9 @@ def test_ignored_columns_and_labels(shop: tuple[Path, Path], tmp_path: Path) -> 
     )
     msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv"))
     assert "column supplier_code" in msg and "--ignore-column" in msg
+    dry = ok(cli(tmp_path, "catalog", str(template), "products.csv", "--ignore-column", "supplier_code", "--dry-run"))
+    assert "2 products valid; each runs 2 policies × 4 replications, in 1 tasks" in dry.stdout
+    assert not (tmp_path / "results").exists()
     ok(
         cli(
             tmp_path,
@@ -350,3 +370,95 @@ def test_parquet_without_pyarrow_says_what_to_install(
     (tmp_path / "p.parquet").write_bytes(b"")
     msg = invalid(cli(tmp_path, "catalog", str(template), "p.parquet"))
     assert "pip install 'supplysim[parquet]'" in msg and "save the table as CSV" in msg
+
+
+def test_json_output_the_page_hook_and_light_workers(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    template, products = shop
+    res = ok(
+        cli(
+            tmp_path,
+            "catalog",
+            str(template),
+            str(products),
+            "--out",
+            "out",
+            "--format",
+            "json",
+            "--replications",
+            "2",
+            "--no-report",
+        )
+    )
+    assert json.loads(res.stdout) == json.loads((tmp_path / "out" / "portfolio.json").read_text(encoding="utf-8"))
+    seen: list[set[str]] = []
+
+    def page(folder: Path) -> dict[str, str | bytes]:
+        seen.append({p.name for p in folder.iterdir()})
+        return {"report.html": "<html></html>", "plots/a.png": b"png"}
+
+    supplysim.run_catalog(template, products, out=tmp_path / "out", workers=1, replications=2, extras=page)
+    assert {"recommendations.csv", "catalog.csv", "portfolio.json", "scenario.yaml", "products.csv"} <= seen[0]
+    assert (tmp_path / "out" / "plots" / "a.png").read_bytes() == b"png"
+    # a Dask worker unpickling a chunk imports the simulation, not the presentation
+    heavy = "{'pandas', 'matplotlib', 'rich', 'typer'}"
+    code = f"import sys, supplysim.experiments.catalog; print(sorted({heavy} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_confirming_replications_are_fresh_ones(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """With --confirm-replications M the chosen policy's gain is measured again on replications
+    n … n+M−1 of the same product: exactly the paired mean of a standalone run over those."""
+    template, _ = shop
+    (tmp_path / "products.csv").write_text("sku,product.lost_sale_cost,segments.0.patience\nX,200,50\n", "utf-8")
+    res = supplysim.run_catalog(
+        template, tmp_path / "products.csv", out=tmp_path / "out", workers=1, confirm_replications=5
+    )
+    row = res.recommendations.iloc[0]
+    assert row["best_policy"] == "backorder"
+    alone = supplysim.run(
+        template,
+        overrides=[("product.lost_sale_cost", 200), ("segments.0.patience", 50), ("seed", int(row["seed"]))],
+        replications=9,
+        workers=1,
+        record=False,
+    )
+    best = alone.experiment.series("backorder", "profit")[4:]
+    other = alone.experiment.series("out_of_stock", "profit")[4:]
+    gains = [a - b for a, b in zip(best, other, strict=True)]
+    confirmed = res.document["gain_confirmed"]["out_of_stock"]
+    assert confirmed["diff"] == pytest.approx(sum(gains) / 5, rel=1e-12)
+    half = stats.t.ppf(0.975, 4) * stats.tstd(gains) / math.sqrt(5)
+    assert confirmed["ci95_high"] - confirmed["diff"] == pytest.approx(half, rel=1e-9)
+    assert row["confirmed_gain"] == 0.0  # the best is the baseline: no gain over itself
+
+
+def test_summaries_of_many_series_are_bitwise_those_of_each() -> None:
+    from supplysim.analysis.intervals import summarize, summarize_each
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 7, 8, 9, 16, 17, 40, 101):
+        rows = (rng.normal(size=(12, n)) * 10 ** rng.uniform(-3, 6, size=(12, 1))).tolist()
+        rows[3][1] = math.nan  # a series with an undefined value: its finite values, as summarize does
+        rows[5] = [2.5] * n  # a constant
+        assert summarize_each(rows) == [summarize(r) for r in rows]
+
+
+def test_a_lower_is_better_objective_signs_the_gain(tmp_path: Path) -> None:
+    """--objective lost_rate: the best has the lowest mean, and its gain over the baseline is
+    baseline − best (positive); the tidy file's means give the same number."""
+    text = TEMPLATE.replace(
+        "  backorder: {}\n  out_of_stock: {store: {stockout: lost_sales}}",
+        "  out_of_stock: {store: {stockout: lost_sales}}\n  backorder: {}",
+    )
+    (tmp_path / "shop.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "products.csv").write_text("sku,segments.0.accept_backorder\nA,1\n", encoding="utf-8")
+    res = supplysim.run_catalog(
+        tmp_path / "shop.yaml", tmp_path / "products.csv", out=tmp_path / "out", workers=1, objective="lost_rate"
+    )
+    row = res.recommendations.iloc[0]
+    means = res.catalog.query("kpi == 'lost_rate'").set_index("policy")["mean"]
+    assert row["best_policy"] == "backorder" == means.idxmin()
+    assert row["gain_vs_baseline"] == pytest.approx(means["out_of_stock"] - means["backorder"], rel=1e-12)
+    assert row["gain_vs_baseline"] > 0 and row["ci95_low"] > 0
+    assert res.document["better"] == "lower"

@@ -25,7 +25,9 @@ _EXPORTS: dict[str, str] = {
     "Results": "supplysim.api",
     "Scenario": "supplysim.scenario",
     "ScenarioError": "supplysim.scenario",
+    "backtest": "supplysim.api",
     "compare": "supplysim.api",
+    "fit": "supplysim.api",
     "load_scenario": "supplysim.scenario",
     "optimize": "supplysim.api",
     "run": "supplysim.api",
@@ -44,7 +46,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "backtest",
     "compare",
+    "fit",
     "load_scenario",
     "optimize",
     "run",
@@ -56,7 +60,17 @@ __all__ = [
 
 if TYPE_CHECKING:
     from supplysim.analysis.experiment import Experiment
-    from supplysim.api import CompareResults, Results, compare, optimize, run, run_catalog, run_sweep
+    from supplysim.api import (
+        CompareResults,
+        Results,
+        backtest,
+        compare,
+        fit,
+        optimize,
+        run,
+        run_catalog,
+        run_sweep,
+    )
     from supplysim.experiments.runner import run_experiment
     from supplysim.scenario import ModelConfig, Scenario, ScenarioError, load_scenario
     from supplysim.sim.replication import simulate

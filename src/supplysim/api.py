@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from supplysim.experiments.executors import Executor, LocalPool
 from supplysim.experiments.precision import Precision, precision_needed
 from supplysim.experiments.runner import run_experiment
 from supplysim.scenario import Scenario
+from supplysim.scenario.errors import ScenarioError
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.load import ScenarioLike, load_scenario, with_overrides
 from supplysim.scenario.overrides import Origin, python_argument
@@ -32,16 +34,22 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from supplysim.analysis.fit.fitting import FitResult
+    from supplysim.experiments.backtest import Backtest
     from supplysim.experiments.compare import CompareResult
     from supplysim.experiments.optimize import Constraint
 
 __all__ = [
     "CatalogResults",
     "CompareResults",
+    "Fitted",
     "Precision",
     "Results",
     "SweepResults",
+    "backtest",
     "compare",
+    "fit",
+    "fit_catalog",
     "load_scenario",
     "optimize",
     "run",
@@ -217,6 +225,29 @@ class Results:
         from supplysim.report import figures as plots
 
         return plots.tradeoff_figure(self)
+
+    def to_exports(
+        self, folder: str | Path, start: datetime, *, policy: str | None = None, sku: str | None = None
+    ) -> dict[str, Path]:
+        """Write the first replication's measured window as a shop's exports: ``orders.csv``,
+        ``receipts.csv``, ``stockouts.csv`` in ``folder`` (``docs/fit.md``, "From a trace to the
+        records"), dated from ``start`` (the end of the warm-up) in the scenario's time unit.
+
+        Args:
+            policy: whose history (default: the baseline, the first policy).
+            sku: written in a ``sku`` column when given.
+        """
+        from supplysim.analysis.records import display_for, records_from_trace
+        from supplysim.outputs.exports import write_exports
+
+        exp = self._recorded(trace=True)
+        sc = exp.scenario
+        name = policy if policy is not None else next(iter(sc.policies))
+        if name not in sc.policies:
+            raise UnknownNameError(unknown_name("a policy of this scenario", name, sc.policies, subject="policy="))
+        cfg = sc.policies[name]
+        history = records_from_trace(exp.traces[name], display_for(cfg), sc.warmup, sc.warmup + sc.horizon)
+        return write_exports(Path(folder), history, start, sc.time_unit, sku)
 
     def to_folder(self, path: str | Path | None = None, *, trace: bool = False, plots: bool = True) -> Path:
         """Write the results folder (summary.json, CSVs, scenario.yaml; plots and report.html when
@@ -500,12 +531,19 @@ class CatalogResults:
 
     @property
     def recommendations(self) -> pd.DataFrame:
-        """``recommendations.csv``: one row per product, in table order."""
+        """``recommendations.csv``: one row per product, in table order (an empty label or note is
+        an empty text; an empty number, policy or count is missing)."""
         import pandas as pd
 
-        return pd.read_csv(
-            self.folder / "recommendations.csv", dtype={"sku": str}, keep_default_na=False, na_values=[""]
+        texts = ("sku", "name", "description", "class", "status", "note")
+        frame = pd.read_csv(
+            self.folder / "recommendations.csv",
+            dtype={c: str for c in texts},
+            keep_default_na=False,
+            na_values=[""],
         )
+        frame[list(texts)] = frame[list(texts)].fillna("")
+        return frame
 
     @property
     def catalog(self) -> pd.DataFrame:
@@ -549,8 +587,10 @@ def run_catalog(
     resume: bool = False,
     ignore_columns: Sequence[str] = (),
     chunk_products: int | None = None,
+    confirm_replications: int = 0,
     progress: Callable[[int, int], None] | None = None,
     extras: Callable[[Path], Any] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> CatalogResults:
     """Run every policy of ``template`` for every product of the table ``products`` and decide
     per product (``docs/catalog.md``); the results folder is ``out`` (default
@@ -563,8 +603,12 @@ def run_catalog(
         resume: continue an interrupted run into the same ``out``.
         ignore_columns: columns of the table that are not read.
         chunk_products: at most this many products per task (default: sized by expected customers).
+        confirm_replications: fresh replications per policy that re-measure each product's
+            gains after the choice (free of selection bias; 0 = none).
         progress: ``progress(products done, products)`` after each chunk.
         extras: given the folder being assembled, more files to put in it (the page).
+        ready: called once every row is valid, before anything runs or is written (the
+            command line takes the folder's lock there).
 
     Raises:
         ScenarioError: a bad table, cell or option (nothing has run).
@@ -582,10 +626,14 @@ def run_catalog(
     if pairs:
         sc = with_overrides(sc, pairs)
     limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
-    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products)
+    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications)
     folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
+    if ready is not None:
+        ready()
     journal = CatalogJournal(
-        folder, fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore), len(plan.chunks)
+        folder,
+        fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore, plan.confirm),
+        len(plan.chunks),
     )
     done = journal.start(resume)
     finished = plan.products_in(done)
@@ -605,6 +653,51 @@ def run_catalog(
     return CatalogResults(folder)
 
 
+# ---------------------------------------------------------------- backtest
+
+
+def backtest(
+    scenario: ScenarioLike,
+    orders: str | Path,
+    receipts: str | Path | None = None,
+    stockouts: str | Path | None = None,
+    *,
+    policy: str | None = None,
+    replications: int | None = None,
+    sku: str | None = None,
+    exported_at: str | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Backtest:
+    """Would ``scenario`` (fitted) have produced the shop's history? (``docs/fit.md``, "Backtest").
+
+    Reads the exports (:func:`supplysim.records.read_records`), replays their horizon
+    ``replications`` times (default 400) with ``policy`` (default the scenario's only one)
+    and puts observed against simulated with prediction intervals for one history.
+    ``Backtest.passed`` is False when some indicator falls outside its interval.
+    """
+    from supplysim.analysis.records import history_from_records
+    from supplysim.experiments.backtest import DEFAULT_REPLICATIONS, run_backtest
+    from supplysim.records import read_records
+
+    sc = load_scenario(scenario)
+    records = read_records(orders, receipts, stockouts, sku=sku, time_unit=sc.time_unit, exported_at=exported_at)
+    result = run_backtest(
+        sc,
+        history_from_records(records),
+        history_start=records.start,
+        policy=policy,
+        replications=replications if replications is not None else DEFAULT_REPLICATIONS,
+        stockouts=stockouts is not None,
+        receipts=receipts is not None,
+        executor=executor,
+        workers=workers,
+        progress=progress,
+    )
+    return replace(result, notices=records.notices)
+
+
 if TYPE_CHECKING:
     from supplysim.experiments.optimize import optimize
 else:
@@ -616,3 +709,104 @@ else:
 
             return optimize
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Fitted:
+    """What :func:`fit` estimated from a shop's records, and the fitted scenario (``docs/fit.md``)."""
+
+    def __init__(self, result: FitResult, scenario: Scenario, template: str) -> None:
+        self.result = result
+        """Every estimate as data (:class:`~supplysim.analysis.fit.fitting.FitResult`)."""
+        self.scenario = scenario
+        """The template with the fitted keys replaced, and its ``fit:`` block."""
+        self.template = template
+
+    def lines(self) -> list[str]:
+        """What was fitted, one sentence per key."""
+        from supplysim.report.fit_text import fit_lines
+
+        return fit_lines(self.result)
+
+    def to_json(self) -> dict[str, Any]:
+        """The estimates as ``supplysim fit --format json`` prints them."""
+        return self.result.to_json()
+
+    def to_yaml(self) -> str:
+        """The fitted scenario's text."""
+        from supplysim.outputs.fitted import fitted_yaml
+
+        return fitted_yaml(self.scenario, self.template)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the fitted scenario atomically."""
+        from supplysim.outputs.fitted import write_fitted
+
+        return write_fitted(Path(path), self.scenario, self.template)
+
+    def to_report(self, folder: str | Path) -> Path:
+        """Write the figures, the page (``index.html``) and the fitted scenario to ``folder`` (atomically)."""
+        from supplysim.outputs.folders import write_folder
+        from supplysim.report.fit import fit_files
+
+        return write_folder(Path(folder), fit_files(self.result, self.scenario, self.to_yaml()))
+
+
+def fit(
+    orders: str | Path,
+    template: ScenarioLike,
+    receipts: str | Path | None = None,
+    stockouts: str | Path | None = None,
+    *,
+    sku: str | None = None,
+    exported_at: str | None = None,
+    bootstrap: int = 199,
+    seed: int = 0,
+) -> Fitted:
+    """Fit a scenario to a shop's exports (``data.md``): the template with demand, lead time
+    and patience estimated from the records.
+
+    Raises:
+        ScenarioError: a bad template, or records that cannot be read (a
+            :class:`~supplysim.records.RecordsError` locating every bad row).
+    """
+    from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
+    from supplysim.records import read_records
+
+    base = load_scenario(template)
+    records = read_records(orders, receipts, stockouts, sku=sku, time_unit=base.time_unit, exported_at=exported_at)
+    result = fit_records(records, base, gof_draws=bootstrap, seed=seed)
+    label = str(template) if isinstance(template, str | Path) else base.name
+    return Fitted(result, fitted_scenario(result, base), label)
+
+
+def fit_catalog(
+    orders: str | Path,
+    template: ScenarioLike,
+    receipts: str | Path | None = None,
+    stockouts: str | Path | None = None,
+    *,
+    exported_at: str | None = None,
+    bootstrap: int = 199,
+    seed: int = 0,
+) -> list[tuple[str, Fitted | str]]:
+    """Fit every product of a multi-product export (its ``sku`` column): ``(sku, Fitted)``,
+    or ``(sku, why it could not be fitted)``. The export time is common to all products:
+    ``exported_at``, or the latest time in ``orders``. :func:`~supplysim.outputs.fitted.catalog_csv`
+    turns the result into a products table for ``supplysim catalog``.
+    """
+    from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
+    from supplysim.records import list_skus, read_records
+
+    base = load_scenario(template)
+    skus, latest = list_skus(orders)
+    when: Any = exported_at if exported_at is not None else latest
+    label = str(template) if isinstance(template, str | Path) else base.name
+    out: list[tuple[str, Fitted | str]] = []
+    for sku in skus:
+        records = read_records(orders, receipts, stockouts, sku=sku, time_unit=base.time_unit, exported_at=when)
+        try:
+            result = fit_records(records, base, gof_draws=bootstrap, seed=seed)
+            out.append((sku, Fitted(result, fitted_scenario(result, base), label)))
+        except (ValueError, ScenarioError) as exc:
+            out.append((sku, str(exc).splitlines()[0]))
+    return out

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-__all__ = ["Difference", "Interval", "paired_difference", "replications_to_resolve", "summarize", "t_quantile"]
+__all__ = [
+    "Difference",
+    "Interval",
+    "paired_difference",
+    "replications_to_resolve",
+    "summarize",
+    "summarize_each",
+    "t_quantile",
+]
 
 
 def t_quantile(p: float, df: float) -> float:
@@ -72,6 +80,32 @@ def summarize(values: Sequence[float]) -> Interval:
     sd = float(x.std(ddof=1))
     hw = float(t_quantile(0.975, n - 1) * sd / math.sqrt(n))
     return Interval(mean, sd, hw, n)
+
+
+def summarize_each(series: Sequence[Sequence[float]]) -> list[Interval]:
+    """:func:`summarize` of each of several series of one length, bitwise the same numbers, at a
+    fraction of the cost for many short series (one array: each series is a contiguous row,
+    whose mean and standard deviation NumPy sums exactly as for the series alone). A series
+    holding a non-finite value goes through :func:`summarize` itself."""
+    if not series:
+        return []
+    x = np.asarray(series, dtype=float)
+    n = x.shape[1] if x.ndim == 2 else 0
+    if x.ndim != 2 or n < 2:
+        return [summarize(s) for s in series]
+    means = x.mean(axis=1)
+    sds = x.std(axis=1, ddof=1)
+    finite = np.isfinite(x).all(axis=1)
+    t = t_quantile(0.975, n - 1)
+    root = math.sqrt(n)
+    out = []
+    for i, s in enumerate(series):
+        if not finite[i]:
+            out.append(summarize(s))
+            continue
+        sd = float(sds[i])
+        out.append(Interval(float(means[i]), sd, float(t * sd / root), n))
+    return out
 
 
 def paired_difference(policy: Sequence[float], baseline: Sequence[float]) -> Difference:

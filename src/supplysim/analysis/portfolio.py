@@ -34,7 +34,8 @@ ABC_SHARES = (0.80, 0.95)
 """Cumulative revenue shares that close classes A and B (the Pareto 80/15/5 convention)."""
 
 TOP_PRODUCTS = 10
-"""How many products ``top_products`` lists (largest gain vs the baseline)."""
+"""How many products ``top_products`` lists: those whose best policy is not the baseline,
+largest gain vs the baseline first (ties in table order)."""
 
 
 def additive(kpi: str) -> bool:
@@ -138,6 +139,9 @@ class ProductSummary:
     """policy → (mean, variance of the mean, n) of the signed paired difference chosen − policy."""
     note: str
     objective_kpi: str
+    confirmed: dict[str, tuple[float, float, int]] | None = None
+    """Like :attr:`vs`, on fresh replications (``--confirm-replications``): free of the
+    selection bias of choosing and measuring on the same replications; None without them."""
 
     @property
     def baseline(self) -> str:
@@ -178,6 +182,9 @@ class ProductSummary:
             "vs": {p: [_num(m), _num(v), n] for p, (m, v, n) in self.vs.items()},
             "note": self.note,
             "objective_kpi": self.objective_kpi,
+            "confirmed": None
+            if self.confirmed is None
+            else {p: [_num(m), _num(v), n] for p, (m, v, n) in self.confirmed.items()},
         }
 
     @classmethod
@@ -207,6 +214,9 @@ class ProductSummary:
             vs={p: (_float(v[0]), _float(v[1]), int(v[2])) for p, v in d["vs"].items()},
             note=d["note"],
             objective_kpi=d["objective_kpi"],
+            confirmed=None
+            if d.get("confirmed") is None
+            else {p: (_float(v[0]), _float(v[1]), int(v[2])) for p, v in d["confirmed"].items()},
         )
 
 
@@ -242,6 +252,7 @@ class _Group:
     choices: dict[str, int] = field(default_factory=dict)
     gain: dict[str, Total] = field(default_factory=dict)
     gain_untied: dict[str, Total] = field(default_factory=dict)
+    gain_confirmed: dict[str, Total] = field(default_factory=dict)
 
     def add(self, s: ProductSummary) -> None:
         self.products += 1
@@ -255,6 +266,8 @@ class _Group:
             self.gain.setdefault(p, Total()).add(mean, var if n > 1 else math.nan, n)
             if not s.tied:
                 self.gain_untied.setdefault(p, Total()).add(mean, var if n > 1 else math.nan, n)
+        for p, (mean, var, n) in (s.confirmed or {}).items():
+            self.gain_confirmed.setdefault(p, Total()).add(mean, var if n > 1 else math.nan, n)
 
 
 class PortfolioBuilder:
@@ -290,7 +303,7 @@ class PortfolioBuilder:
         self.all.add(s)
         self.classes.setdefault(klass, _Group()).add(s)
         gain = s.gain[0]
-        if s.best is not None and math.isfinite(gain):
+        if s.best is not None and s.best != s.baseline and math.isfinite(gain):
             entry = {
                 "sku": s.sku,
                 "name": s.labels[0],
@@ -331,6 +344,7 @@ class PortfolioBuilder:
             "totals": {p: {k: t.document() for k, t in kpis.items()} for p, kpis in self.totals.items()},
             "gain": gains(self.all.gain),
             "gain_untied": gains(self.all.gain_untied),
+            "gain_confirmed": gains(self.all.gain_confirmed) if self.all.gain_confirmed else None,
             "classes": classes,
             "top_products": [entry for _, _, entry in top],
         }

@@ -16,7 +16,8 @@ from typing import Annotated
 
 import typer
 
-from supplysim.cli import catalog, check_command, compare, optimize, run_command, schema, sweep, validate
+from supplysim.cli import backtest, catalog, check_command, compare, optimize, run_command, schema, sweep, validate
+from supplysim.cli import fit as fit_command
 
 __all__ = ["app", "main"]
 
@@ -53,6 +54,8 @@ app.command()(sweep.sweep)
 app.command()(optimize.optimize)
 app.command()(compare.compare)
 app.command()(schema.schema)
+app.command(name="fit")(fit_command.fit)
+app.command()(backtest.backtest)
 app.command()(catalog.catalog)
 
 

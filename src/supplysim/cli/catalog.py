@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, claim, err, executor, fail, holds_folders, load, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    Bar,
+    claim,
+    err,
+    executor,
+    fail,
+    holds_folders,
+    load,
+    stdout_console,
+)
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -35,49 +45,6 @@ def page_hook() -> Callable[[Path], Mapping[str, str | bytes]] | None:
     return hook
 
 
-class _ProductsBar:
-    """Products done, elapsed and time left, on stderr (only on a terminal)."""
-
-    def __init__(self, enabled: bool, label: str) -> None:
-        self.progress: Any = None
-        if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("products"),
-                TimeElapsedColumn(),
-                TextColumn("left"),
-                TimeRemainingColumn(),
-                console=err(),
-                transient=True,
-                auto_refresh=False,
-            )
-        self.label = label
-        self.task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if self.progress is None:
-            return None
-        self.progress.__enter__()
-        self.task = self.progress.add_task(self.label, total=None)
-        bar = self.progress
-        return lambda done, total: bar.update(self.task, completed=done, total=total, refresh=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.__exit__(None, None, None)
-
-
 @holds_folders
 def catalog(
     template: Annotated[Path, typer.Argument(help="template scenario YAML file", metavar="TEMPLATE")],
@@ -99,6 +66,10 @@ def catalog(
     ignore_column: Annotated[
         list[str] | None, typer.Option(metavar="COL", help="a column of the table not to read (repeatable)")
     ] = None,
+    confirm_replications: Annotated[
+        int,
+        typer.Option(metavar="N", help="fresh replications that re-measure each choice's gains (0: none)", min=0),
+    ] = 0,
     chunk_products: Annotated[
         int | None, typer.Option(metavar="N", help="at most N products per task (default: sized by customers)", min=1)
     ] = None,
@@ -106,6 +77,9 @@ def catalog(
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",
     report: Annotated[bool, typer.Option(help="write report.html and its figures")] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check the table and show the plan; run nothing, write nothing")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
@@ -145,11 +119,13 @@ def catalog(
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
-    claim(folder)
+    if dry_run:
+        _dry_run(sc, products, objective, limits, ignore_column or [], chunk_products, confirm_replications)
+        return
     runner = executor(executor_, workers, address)
     show = not quiet and err().is_terminal
     try:
-        with _ProductsBar(show, f"catalog {sc.name}") as bar:
+        with Bar(show, f"catalog {sc.name}", unit="products") as bar:
             res = api.run_catalog(
                 sc,
                 products,
@@ -160,8 +136,10 @@ def catalog(
                 resume=resume,
                 ignore_columns=ignore_column or [],
                 chunk_products=chunk_products,
+                confirm_replications=confirm_replications,
                 progress=bar,
                 extras=page_hook() if report else None,
+                ready=lambda: claim(folder),
             )
     except (ScenarioError, ResumeError, ResultsFolderError) as exc:
         fail(str(exc), 2)
@@ -171,7 +149,10 @@ def catalog(
         return
     except KeyboardInterrupt:
         kept = partial_folder(folder)
-        sys.stderr.write(f"interrupted: the finished products are kept in {kept}/; run again with --resume\n")
+        if (kept / "run.json").exists():
+            sys.stderr.write(f"interrupted: the finished products are kept in {kept}/; run again with --resume\n")
+        else:
+            sys.stderr.write("interrupted: nothing was written\n")
         raise typer.Exit(130) from None
     finally:
         close = getattr(runner, "close", None)
@@ -184,6 +165,31 @@ def catalog(
     for line in verdict_lines(res):
         console.print(line, highlight=False)
     console.print(f"catalog written to {folder}/", style="dim", highlight=False)
+
+
+def _dry_run(
+    sc: Any,
+    products: Path,
+    objective: str,
+    limits: list[Any],
+    ignore: list[str],
+    chunk_products: int | None,
+    confirm: int,
+) -> None:
+    """Check every row (exit 2 on a bad one) and print what a run would do."""
+    from supplysim.experiments import catalog as engine
+
+    try:
+        plan = engine.prepare(sc, products, objective, limits, ignore, chunk_products, confirm)
+    except ScenarioError as exc:
+        fail(str(exc), 2)
+        return
+    n = len(plan.specs)
+    reps = sc.replications + confirm
+    sys.stdout.write(
+        f"{products}: {n:,} products valid; each runs {len(sc.policies)} policies × {reps} replications, "
+        f"in {len(plan.chunks):,} tasks\n"
+    )
 
 
 def _kpis(sc: Any) -> tuple[str, ...]:
@@ -217,8 +223,10 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
         hw = (d["ci95_high"] - d["ci95_low"]) / 2
         return f"{format_value(kpi, d['diff'], signed=True)} ± {format_value(kpi, hw)}"
 
+    confirmed = doc.get("gain_confirmed") or {}
     for policy, d in doc["gain"].items():
-        lines.append(f"  choosing per product vs {policy} for all: {amount(d)} {kpi} (95% interval)")
+        again = f"; on fresh replications {amount(confirmed[policy])}" if policy in confirmed else ""
+        lines.append(f"  choosing per product vs {policy} for all: {amount(d)} {kpi} (95% interval){again}")
     best = [p for p in doc["top_products"] if p["gain_vs_baseline"] and p["gain_vs_baseline"] > 0][:top]
     if best:
         lines.append(f"where the choice matters most (gain vs {doc['baseline']}):")

@@ -161,17 +161,23 @@ def stdout_console() -> Console:
 
 
 class Bar:
-    """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked."""
+    """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked.
+    With a ``unit`` (``"products"``) it names what it counts and shows the time left too."""
 
-    def __init__(self, enabled: bool, label: str) -> None:
+    def __init__(self, enabled: bool, label: str, unit: str | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        more: list[Any] = []
+        if unit is not None:  # "12/200 products 0:00:31 left 0:04:10"
+            from rich.progress import TimeRemainingColumn
+
+            more = [TextColumn(unit), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
         self.progress = (
             Progress(
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TimeElapsedColumn(),
+                *(more or [TimeElapsedColumn()]),
                 console=err(),
                 transient=True,
                 auto_refresh=False,

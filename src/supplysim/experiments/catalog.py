@@ -8,14 +8,14 @@ per-replication values never leave it. The caller's :class:`ChunkSink` stores ea
 as it finishes, in any order; the plan depends only on the table and the template, so the
 files assembled from the chunks are the same for any executor and any number of workers.
 
-Each product's seed is derived from the template's seed and its sku
+Each product's seed is derived from the template's seed and a hash of its sku
 (:func:`product_seed`), so a product is reproduced alone by ``supplysim run`` with that seed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ import numpy as np
 from supplysim.analysis.decision import decide, gap
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
+from supplysim.analysis.intervals import summarize_each
 from supplysim.analysis.kpis import Better, lookup
 from supplysim.analysis.portfolio import ProductSummary, Stat
 from supplysim.experiments.evidence import Evidence
@@ -72,8 +73,16 @@ MAX_CHUNK_PRODUCTS = 200
 
 def product_seed(seed: int, sku: str) -> int:
     """The seed of product ``sku`` under the template's ``seed``:
-    ``SeedSequence(seed, spawn_key=(crc32(sku),))``, two 32-bit words hi·2³² + lo, modulo 2⁴⁸."""
-    words = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(sku.encode("utf-8")),)).generate_state(2, np.uint32)
+    ``SeedSequence(seed, spawn_key=K)`` with K the four 32-bit words of the first 16 bytes of
+    SHA-256(sku as UTF-8), its first two generated 32-bit words hi·2³² + lo, modulo 2⁴⁸.
+
+    A 128-bit key rather than crc32: among 20,000 skus two would share a crc32 with
+    probability ≈ n²/2³³ ≈ 5%, and two products with one seed would share their random
+    numbers (no longer independent); 48-bit seeds collide with probability ≈ n²/2⁴⁹ < 10⁻⁶.
+    """
+    digest = hashlib.sha256(sku.encode("utf-8")).digest()
+    key = tuple(int.from_bytes(digest[i : i + 4], "big") for i in range(0, 16, 4))
+    words = np.random.SeedSequence(seed, spawn_key=key).generate_state(2, np.uint32)
     return int((int(words[0]) << 32 | int(words[1])) % (1 << SEED_BITS))
 
 
@@ -85,6 +94,17 @@ def expected_customers(scenario: Scenario) -> float:
         demands = [scenario.network.store_model(n).demand for n in scenario.network.store_names]
     per_replication = sum(d.peak_rate(scenario.end) for d in demands) * scenario.end + PER_REPLICATION
     return per_replication * len(scenario.policies) * scenario.replications
+
+
+def _cost(scenario: Scenario) -> float:
+    """A product's expected customers (:func:`expected_customers`); a product needs two
+    replications at least, for its intervals."""
+    if scenario.replications < 2:
+        raise ScenarioError(
+            f"replications: {scenario.replications}, a product needs at least 2 for its intervals\n"
+            "  hint: e.g. --replications 10"
+        )
+    return expected_customers(scenario)
 
 
 def plan_chunks(
@@ -156,6 +176,8 @@ class ChunkTask:
     template: Scenario
     products: tuple[ProductSpec, ...]
     objective: Objective
+    confirm: int = 0
+    """Fresh replications per policy that re-measure the choice's gains (0: none)."""
 
 
 @dataclass(frozen=True)
@@ -166,14 +188,20 @@ class ChunkResult:
     lines: tuple[str, ...]
 
 
-def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) -> ProductSummary:
-    """One product's summaries and decision, from its experiment (every policy, same replications)."""
+def summarize_product(
+    exp: Experiment, spec: ProductSpec, objective: Objective, fresh: Experiment | None = None
+) -> ProductSummary:
+    """One product's summaries and decision, from its experiment (every policy, same replications);
+    with ``fresh`` (other replications of the same product), the chosen policy's gains measured
+    again on them."""
     sc = exp.scenario
     policies = list(sc.policies)
-    kpis = {
-        p: {k: Stat(s.mean, s.sd, s.ci95_half_width, s.n) for k in exp.kpis for s in [exp.summary(p, k)]}
-        for p in policies
-    }
+    names = exp.kpis
+    kpis = {}
+    for p in policies:
+        rows = exp.values[p]
+        each = summarize_each([[row[k] for row in rows] for k in names])
+        kpis[p] = {k: Stat(s.mean, s.sd, s.ci95_half_width, s.n) for k, s in zip(names, each, strict=True)}
     series = {p: exp.series(p, objective.kpi) for p in policies}
     means = {p: {c.kpi: kpis[p][c.kpi].mean for c in objective.constraints} for p in policies}
     d = decide(series, objective.sign, means, objective.constraints)
@@ -189,6 +217,13 @@ def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) 
     else:
         ev = Evidence.paired(objective.kpi, series[d.best], series[d.runner_up])
         note = f"{d.best}: {ev.words(d.runner_up)}"
+    confirmed = None
+    if fresh is not None:
+        again = {p: fresh.series(p, objective.kpi) for p in policies}
+        confirmed = {}
+        for p in policies:
+            g = gap(again[d.chosen], again[p], objective.sign)
+            confirmed[p] = (g.diff, g.var_mean if p != d.chosen else 0.0, g.n)
     ru = d.vs_runner_up
     return ProductSummary(
         sku=spec.sku,
@@ -207,6 +242,7 @@ def summarize_product(exp: Experiment, spec: ProductSpec, objective: Objective) 
         vs=vs,
         note=note,
         objective_kpi=objective.kpi,
+        confirmed=confirmed,
     )
 
 
@@ -219,8 +255,13 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run every product of a chunk here (every policy × replication) and summarize each."""
     lines = []
     for spec in task.products:
-        exp = run_experiment(product_scenario(task.template, spec), executor=InProcess())
-        summary = summarize_product(exp, spec, task.objective)
+        sc = product_scenario(task.template, spec)
+        exp = run_experiment(sc, executor=InProcess())
+        fresh = None
+        if task.confirm:
+            more = range(sc.replications, sc.replications + task.confirm)
+            fresh = run_experiment(sc, executor=InProcess(), replications=more)
+        summary = summarize_product(exp, spec, task.objective, fresh)
         lines.append(json.dumps(summary.to_json(), separators=(",", ":"), allow_nan=False))
     return ChunkResult(task.index, tuple(lines))
 
@@ -262,12 +303,14 @@ class CatalogPlan:
     chunks: tuple[range, ...]
     kpis: tuple[str, ...]
     ignore: tuple[str, ...] = ()
+    confirm: int = 0
+    """Fresh replications per policy and product that re-measure the gains (0: none)."""
 
     def tasks(self, skip: Iterable[int] = ()) -> list[ChunkTask]:
         """The tasks of the chunks not in ``skip`` (the finished ones), in plan order."""
         done = set(skip)
         return [
-            ChunkTask(i, self.template, tuple(self.specs[j] for j in chunk), self.objective)
+            ChunkTask(i, self.template, tuple(self.specs[j] for j in chunk), self.objective, self.confirm)
             for i, chunk in enumerate(self.chunks)
             if i not in done
         ]
@@ -284,9 +327,11 @@ def prepare(
     constraints: Iterable[Constraint] = (),
     ignore: Sequence[str] = (),
     chunk_products: int | None = None,
+    confirm: int = 0,
 ) -> CatalogPlan:
     """Check the objective and every row of the table against ``template`` (one row at a time),
     and plan the chunks (at most ``chunk_products`` products each, when given); nothing runs.
+    ``confirm`` fresh replications per policy re-measure each product's gains after the choice.
 
     Raises:
         ScenarioError: every problem of the table or the options, located (``docs/catalog.md``).
@@ -294,6 +339,11 @@ def prepare(
     kpis = kpi_names(template.policies.values())
     goal = objective_of(objective, constraints, kpis)
     table = open_table(Path(products), template, ignore)
+    if template.replications < 2 and "replications" not in table.keys.values():
+        raise ScenarioError(
+            f"replications: {template.replications}, a catalog needs at least 2 per product for its intervals\n"
+            "  hint: e.g. --replications 10"
+        )
     specs: list[ProductSpec] = []
     costs: list[float] = []
     seed = template.seed
@@ -301,11 +351,14 @@ def prepare(
     def seed_of(sku: str) -> int:
         return product_seed(seed, sku)
 
-    for v in table.validated(seed_of, expected_customers):
+    for v in table.validated(seed_of, _cost):
         r = v.row
         specs.append(ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), seed_of(r.sku)))
         costs.append(v.cost)
+    if confirm:
+        scale = (template.replications + confirm) / template.replications
+        costs = [c * scale for c in costs]
     chunks = tuple(plan_chunks(costs, max_products=chunk_products or MAX_CHUNK_PRODUCTS))
     return CatalogPlan(
-        template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore)
+        template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore), confirm
     )

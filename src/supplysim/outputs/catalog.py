@@ -6,7 +6,7 @@ While a catalog runs, ``DIR.partial/`` beside the results folder ``DIR`` holds `
 written atomically (:func:`~supplysim.outputs.folders.write_file`: flushed, fsynced,
 renamed). When every chunk is there, the final files are written from the parts in table
 order into a new folder that replaces ``DIR`` atomically
-(:func:`~supplysim.outputs.folders.building_folder`). Nothing is held but running sums and
+(:class:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums and
 one number per product (its revenue, for the ABC classes).
 """
 
@@ -24,11 +24,12 @@ from typing import Any, TextIO
 
 import yaml
 
+from supplysim.analysis.intervals import t_quantile
 from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_classes
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective
 from supplysim.outputs.documents import scenario_fingerprint
-from supplysim.outputs.folders import building_folder, check_destination, write_file
+from supplysim.outputs.folders import FolderBuilder, check_destination, write_file
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import scenario_source
 
@@ -65,6 +66,9 @@ RECOMMENDATION_COLUMNS = (
     "replications",
     "seed",
     "note",
+    "confirmed_gain",
+    "confirmed_ci95_low",
+    "confirmed_ci95_high",
 )
 """The columns of ``recommendations.csv``, in order (the first eight are the contract of issue 11)."""
 
@@ -97,6 +101,7 @@ def fingerprint(
     objective: Objective,
     chunks: Sequence[range],
     ignore: Sequence[str] = (),
+    confirm: int = 0,
 ) -> dict[str, Any]:
     """What must be equal for ``--resume`` to continue a journal (each named in the message when not)."""
     return {
@@ -107,6 +112,7 @@ def fingerprint(
         "objective": objective.kpi,
         "subject_to": [str(c) for c in objective.constraints],
         "ignore_columns": list(ignore),
+        "confirm_replications": confirm,
         "chunks": _sha(json.dumps([[c.start, c.stop] for c in chunks])),
         "supplysim_version": supplysim_version(),
     }
@@ -120,6 +126,7 @@ _WHAT = {
     "objective": "the objective",
     "subject_to": "the constraints (--subject-to)",
     "ignore_columns": "the ignored columns",
+    "confirm_replications": "the confirming replications",
     "chunks": "the plan of chunks",
     "supplysim_version": "the supplysim version",
 }
@@ -213,7 +220,7 @@ class CatalogJournal:
         extras: Extras | None = None,
     ) -> Path:
         """Assemble the results folder from the parts and put it in place; remove the journal."""
-        with building_folder(self.out) as tmp:
+        with FolderBuilder(self.out) as tmp:
             revenues: list[float] = []
             given: list[str] = []
             with open(tmp / "catalog.csv", "w", encoding="utf-8", newline="") as fh:
@@ -296,8 +303,20 @@ def _recommendations(
             s.replications,
             s.seed,
             s.note,
+            *_confirmed(s),
         ]
         w.writerow(row)
+
+
+def _confirmed(s: ProductSummary) -> list[str]:
+    """The chosen policy's gain over the baseline on the fresh replications, with its 95% interval."""
+    if s.confirmed is None or s.best is None:
+        return ["", "", ""]
+    mean, var, n = s.confirmed[s.baseline]
+    if n < 2 or not math.isfinite(var):
+        return [_cell(mean), "", ""]
+    hw = t_quantile(0.975, n - 1) * math.sqrt(var)
+    return [_cell(mean), _cell(mean - hw), _cell(mean + hw)]
 
 
 def _template_yaml(template: Scenario) -> str:

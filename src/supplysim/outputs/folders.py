@@ -16,7 +16,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -29,10 +29,10 @@ from supplysim.analysis.provenance import supplysim_version
 
 __all__ = [
     "MARKER",
+    "FolderBuilder",
     "FolderBusy",
     "FolderLock",
     "ResultsFolderError",
-    "building_folder",
     "check_destination",
     "infeasible_folder",
     "write_file",
@@ -197,37 +197,21 @@ def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
 
 
 def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
-    with _built(out) as tmp:
-        for name, content in files.items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                (tmp / name).write_bytes(content)
-            else:
-                (tmp / name).write_text(content, encoding="utf-8")
-    return out
-
-
-@contextlib.contextmanager
-def building_folder(out: Path) -> Iterator[Path]:
-    """A results folder written file by file (content too large to hold at once): the caller
-    writes into the yielded temporary folder beside ``out``, which replaces ``out`` atomically
-    when the block ends without an exception (as :func:`write_folder` does) and is removed
-    when it raises. The folder's lock is held meanwhile."""
-    with FolderLock(out), _built(Path(out).resolve()) as tmp:
-        yield tmp
-
-
-@contextlib.contextmanager
-def _built(out: Path) -> Iterator[Path]:
     check_destination(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
     try:
-        yield tmp
-        (tmp / MARKER).write_text(
-            f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n", encoding="utf-8"
+        content_by_name = dict(files)
+        content_by_name[MARKER] = (
+            f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n"
         )
+        for name, content in content_by_name.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -238,3 +222,54 @@ def _built(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return out
+
+
+class FolderBuilder:
+    """A results folder written file by file, for content too large to hold at once (a catalog):
+    ``with FolderBuilder(out) as tmp:`` the caller writes into ``tmp``, a temporary folder beside ``out``; when the
+    block ends without an exception it gets :data:`MARKER` and replaces ``out`` as
+    :func:`write_folder`'s folder does (the same swap), and when it raises it is removed. The
+    folder's lock is held meanwhile (:class:`FolderLock`); only an empty folder or one written
+    by supplysim is replaced."""
+
+    def __init__(self, out: Path) -> None:
+        self.lock = FolderLock(out)
+        self.out = Path(out).resolve()
+        self.tmp = self.out
+
+    def __enter__(self) -> Path:
+        self.lock.acquire()
+        try:
+            check_destination(self.out)
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+            os.chmod(self.tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+        except BaseException:
+            self.lock.release()
+            raise
+        return self.tmp
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        out, tmp = self.out, self.tmp
+        try:
+            if kind is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            try:
+                (tmp / MARKER).write_text(
+                    f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n",
+                    encoding="utf-8",
+                )
+                old = None  # the swap of _write_folder
+                if out.exists():
+                    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+                    os.replace(out, old)
+                os.replace(tmp, out)
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        finally:
+            self.lock.release()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from supplysim.scenario.errors import ScenarioError, clip, excerpt
+from supplysim.scenario.errors import ScenarioError, clip, excerpt, fmt_path
 from supplysim.scenario.hints import did_you_mean
 from supplysim.scenario.limits import MAX_NAME
 from supplysim.scenario.load import key_path_problem, scenario_source, with_overrides
@@ -86,7 +86,8 @@ class ProductRow:
         except ScenarioError as exc:
             text = str(exc)
             for key, _, origin in self.overrides:  # "…, column demand.rate: demand.rate" says it twice
-                text = text.replace(f"{origin.where}: {key}\n", f"{origin.where}\n")
+                for shown in {key, fmt_path(parts(key))}:
+                    text = text.replace(f"{origin.where}: {shown}\n", f"{origin.where}\n")
             if f"row {self.row}" not in text.split("\n", 1)[0]:
                 text = f"{where}: row {self.row} (sku {self.sku!r}): {text}"
             raise ScenarioError(text) from None
@@ -261,6 +262,12 @@ class ProductsTable:
                     f"at most {MAX_NAME} are allowed\n  found: {excerpt(sku)}"
                 )
             labels = tuple("" if at is None or _blank(cells[at]) else str(cells[at]).strip() for at in label_at)
+            if label_at[2] is not None and not labels[2] and problem is None:
+                problem = (
+                    f"{self.file}: row {number}, column class: the class is empty\n"
+                    "  hint: give every product its class (e.g. A, B, C), or remove the column "
+                    "to have ABC classes computed from revenue"
+                )
             overrides = []
             for i, key in self.keys.items():
                 raw = cells[i]
@@ -297,9 +304,14 @@ class ProductsTable:
             else:
                 skus[row.sku] = row.row
                 try:
-                    yield Validated(row, cost(row.scenario(self.template, seed_of(row.sku))))
+                    scenario = row.scenario(self.template, seed_of(row.sku))
+                    expected = cost(scenario)
                 except ScenarioError as exc:
                     problem = str(exc)
+                    if f"row {row.row}" not in problem.split("\n", 1)[0]:
+                        problem = f"{self.file}: row {row.row} (sku {row.sku!r}): {problem}"
+                else:
+                    yield Validated(row, expected)
             if problem is not None:
                 if len(messages) < MAX_MESSAGES:
                     messages.append(problem)

@@ -662,8 +662,10 @@ class ModelSections(Frozen):
     def _without_network(self, handler: SerializerFunctionWrapHandler) -> Any:
         """A model without ``network:`` dumps exactly as before the key existed."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("network", 0) is None:
-            del data["network"]
+        if isinstance(data, dict):
+            for key in ("network", "fit"):  # a scenario without them dumps as before they existed
+                if data.get(key, 0) is None:
+                    del data[key]
         return data
 
     @model_validator(mode="after")
@@ -751,6 +753,37 @@ class SweepRange(Frozen):
         return [round(v, 12) for v in out]
 
 
+class FitKey(Frozen):
+    """How one key of a fitted scenario was estimated (``supplysim fit``; ``docs/fit.md``)."""
+
+    estimate: Any = None
+    """The fitted value as written to the key (a number, seven factors, a distribution mapping)."""
+    ci95: list[float | None] | None = None
+    """95% interval of the estimate's headline number (the rate, the mean, the median)."""
+    n: NonNegativeInt | None = None
+    """Records the estimate rests on."""
+    method: Text = ""
+    """The estimator, in words."""
+    p_value: float | None = Field(default=None, ge=0.0, le=1.0)
+    """The p-value of the test that decided the key (a flat week, the goodness of fit)."""
+
+
+class FitBlock(Frozen):
+    """Metadata of a fitted scenario: where its fitted keys came from. ``run`` ignores it."""
+
+    records: dict[str, Text] = Field(default_factory=dict)
+    """The export files read (orders, receipts, stockouts)."""
+    sku: Text | None = None
+    exported_at: Text = ""
+    """The export time (ISO 8601, UTC): open orders are censored there."""
+    origin: Text = ""
+    """The date-time of time 0 (ISO 8601, UTC; a Monday)."""
+    window: list[float] = Field(default_factory=list, max_length=2)
+    """The history's window [start, end] in time units from the origin."""
+    keys: dict[Text, FitKey] = Field(default_factory=dict)
+    """Key path → how it was estimated."""
+
+
 class _Settings(Frozen):
     """The experiment settings of a scenario (declared before the model sections, so a dump lists them first)."""
 
@@ -766,6 +799,8 @@ class _Settings(Frozen):
     replications: PositiveInt = Field(default=10, le=MAX_REPLICATIONS)
     """Independent replications of each policy (at most :data:`MAX_REPLICATIONS`)."""
     seed: NonNegativeInt = 0
+    fit: FitBlock | None = None
+    """Metadata written by ``supplysim fit`` (estimates, intervals, sample sizes); not read by the model."""
 
 
 @dataclass(frozen=True)
