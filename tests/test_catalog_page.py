@@ -235,7 +235,9 @@ def test_page_says_the_decision_and_marks_ties(view: CatalogView, files: dict[st
     assert main[0] == "Of 6 products, 2 do best with backorder, 2 with out_of_stock and 1 with hybrid; for 1 no " \
         "policy meets the constraints (they keep backorder)."  # fmt: skip
     assert "For 2 products the best policy is not distinguishable from the runner-up with 10 replications" in main[1]
-    assert "+380 EUR profit against backorder for every product (95% interval +250 EUR to +510 EUR)" in main[2]
+    assert (
+        "+380 EUR profit against backorder for every product (95% interval +250 EUR to +510 EUR on the gain)" in main[2]
+    )
     assert any("Against hybrid for every product: -40 EUR" in s and "within the noise" in s for s in more)
     # user text is escaped, never markup
     assert "Mug &lt;b&gt;&amp;amp; co&lt;/b&gt;" in page and "<b>&amp; co</b>" not in page
@@ -331,3 +333,23 @@ def test_the_hook_writes_into_the_folder(folder: Path, files: dict[str, bytes | 
     assert files == catalog_files(read_catalog(folder))  # deterministic: same data, same bytes
     with open(folder / "recommendations.csv", encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == len(ROWS)
+
+
+def test_a_lower_is_better_share_is_written_as_a_share(tmp_path: Path) -> None:
+    from supplysim.report.catalog import catalog_html
+
+    folder = _write(tmp_path / "out")
+    doc = json.loads((folder / "portfolio.json").read_text(encoding="utf-8"))
+    doc |= {
+        "objective": "lost_rate",
+        "better": "lower",
+        "gain": {"backorder": {"diff": 0.0125, "ci95_low": 0.005, "ci95_high": 0.02}},
+    }
+    (folder / "portfolio.json").write_text(json.dumps(doc), encoding="utf-8")
+    page = catalog_html(read_catalog(folder), {})
+    assert "<dd>minimise lost_rate</dd>" in page
+    assert (
+        "lowers turned away (lost sales) by 1.25% against backorder for every product (95% interval +0.50% to +2.00% on"
+        in page
+    )
+    assert "EUR" not in page[page.index('id="verdict"') : page.index('id="figures"')]  # a share has no currency

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from supplysim.analysis.kpis import display_name, format_value
+from supplysim.analysis.kpis import Unit, display_name, format_value, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import catalog_figures as cplots
 from supplysim.report.catalog_view import CatalogView, Gain, Recommendation, read_catalog
@@ -79,7 +79,7 @@ def _currency(view: CatalogView) -> str:
 def _amount(view: CatalogView, x: float, signed: bool = False) -> str:
     """The objective's value as a person reads it, with the currency when the objective is money."""
     text = format_value(view.objective, x, signed=signed)
-    if text != "–" and format_value("profit", 1.0) == format_value(view.objective, 1.0):
+    if text != "–" and lookup(view.objective).unit in (Unit.MONEY, Unit.MONEY_PER_TIME):
         text += _currency(view)
     return text
 
@@ -129,9 +129,14 @@ def verdict_lines(view: CatalogView) -> tuple[list[str], list[str]]:
     base = view.gain_over(view.baseline)
     if base.defined:
         if base.real:
+            gain = (
+                f"gives {_amount(view, base.diff, signed=True)} {what}"
+                if view.higher_is_better
+                else f"lowers {what} by {_amount(view, base.diff)}"
+            )
             main.append(
-                f"Choosing the policy product by product gives {_amount(view, base.diff, signed=True)} {what} "
-                f"against {view.baseline} for every product ({_interval(view, base)})."
+                f"Choosing the policy product by product {gain} against {view.baseline} for every product "
+                f"({_interval(view, base)} on the gain)."
             )
         else:
             main.append(
