@@ -111,7 +111,7 @@ def test_missing_column_did_you_mean(tmp_path: Path) -> None:
     assert "column created_at" in msg and "did you mean 'created'" in msg
 
 
-@pytest.mark.parametrize("kind", ["folder", "fifo", "missing", "utf16", "latin1", "semicolons"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "missing", "utf16", "latin1", "semicolons", "workbook"])
 def test_unreadable_files(tmp_path: Path, kind: str) -> None:
     target = tmp_path / "orders.csv"
     expect = {
@@ -121,6 +121,7 @@ def test_unreadable_files(tmp_path: Path, kind: str) -> None:
         "utf16": "UTF-16",
         "latin1": "not UTF-8",
         "semicolons": "';'",
+        "workbook": "spreadsheet workbook",
     }[kind]
     if kind == "folder":
         target.mkdir()
@@ -130,6 +131,8 @@ def test_unreadable_files(tmp_path: Path, kind: str) -> None:
         target.write_bytes((HEADER + "\n" + GOOD[0] + "\n").encode("utf-16"))
     elif kind == "latin1":
         target.write_bytes((HEADER + "\nA1,2024-03-01,1,false,,\nCafé,2024-03-01,1,false,,\n").encode("latin-1"))
+    elif kind == "workbook":
+        target.write_bytes(b"PK\x03\x04" + bytes(range(256)))
     elif kind == "semicolons":
         target.write_text(HEADER.replace(",", ";") + "\n" + GOOD[1].replace(",", ";") + "\n")
     (tmp_path / "base.yaml").write_text(TEMPLATE)
@@ -213,3 +216,15 @@ def test_catalog_writes_one_row_per_sku(tmp_path: Path) -> None:
         assert with_overrides(base, pairs).demand.rate == float(row["demand.rate"])
     both = cli(tmp_path, "fit", "--orders", "orders.csv", "--template", "base.yaml", "--catalog", "p.csv", "--sku", "A")
     assert "--catalog fits every sku" in invalid(both)
+
+
+def test_a_report_folder_that_is_not_ours_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    _write(tmp_path / "orders.csv", [f"A{i},2024-03-{1 + i:02d},1,false,," for i in range(8)])
+    (tmp_path / "base.yaml").write_text(TEMPLATE)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    args = ("fit", "--orders", "orders.csv", "--template", "base.yaml", "--out", "f.yaml", "--report", "mine")
+    msg = invalid(cli(tmp_path, *args))
+    assert "did not write" in msg and "--report" in msg and msg.count("hint:") == 1
+    assert not (tmp_path / "f.yaml").exists()
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"

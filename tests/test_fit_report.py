@@ -114,3 +114,21 @@ def _template_path(folder: Path) -> Path:
     path = folder / "base.yaml"
     path.write_text(TEMPLATE)
     return path
+
+
+def test_hourly_records_give_weekly_points_and_bounded_bins(result: FitResult, tmp_path: Path) -> None:
+    """In hours: one point a week (168 hours), and a histogram of at most 60 bars whatever the step."""
+    rec = read_records(
+        result.records.files["orders"],
+        result.records.files["receipts"],
+        result.records.files["stockouts"],
+        time_unit="hour",
+        exported_at=result.records.exported_at,
+    )
+    hourly = fit_records(rec, load_scenario(_template_path(tmp_path)), gof_draws=0)
+    assert hourly.rate.rate == pytest.approx(result.rate.rate / 24)
+    top, _ = demand_figure(hourly).axes
+    (points,) = [c for c in top.containers]
+    assert len(points.lines[0].get_xdata()) == 12  # twelve weeks
+    lt = lead_time_figure(hourly)
+    assert lt is not None and len(lt.axes[0].patches) <= 60

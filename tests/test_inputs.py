@@ -34,7 +34,7 @@ from supplysim.experiments.optimize import parse_constraint
 from supplysim.outputs.folders import MARKER, FolderBusy, FolderLock, infeasible_folder
 from supplysim.scenario import ScenarioError
 from supplysim.scenario.hints import UnknownNameError, duration_text, index_problem, percent_hint
-from supplysim.scenario.load import load_scenario, parse_scenario
+from supplysim.scenario.load import load_scenario, parse_mapping, parse_scenario, with_overrides
 from supplysim.scenario.overrides import apply_overrides, command_line
 
 FAST = ("--replications", "2", "--set", "horizon=10", "--set", "warmup=0", "--workers", "1", "--quiet")
@@ -605,3 +605,30 @@ def test_an_interrupted_run_keeps_the_earlier_results_and_frees_the_folder(tiny_
     assert (tmp / "results" / "tiny" / "summary.json").read_text(encoding="utf-8") == before
     with FolderLock(tmp / "results" / "tiny"):  # free again
         pass
+
+
+def test_an_override_that_changes_the_base_distributions_kind_leaves_a_policys_own_whole() -> None:
+    """A policy that sets its own lead time keeps it when an override (a catalog cell, a point of a
+    sweep, ``supplysim fit``) changes the base's lead time to another law; before, the policy's
+    difference from the base (``value: 9``) leaked into the new law and failed validation."""
+    data = {
+        "name": "kinds",
+        "horizon": 50,
+        "demand": {"rate": 2},
+        "supplier": {"lead_time": 5},
+        "replenishment": {"policy": "rQ", "reorder_point": 5, "order_quantity": 10},
+        "policies": {"a": {}, "b": {"supplier": {"lead_time": 9}, "replenishment": {"reorder_point": 7}}},
+    }
+    scenario = parse_mapping(data)
+    changed = with_overrides(
+        scenario,
+        [
+            ("supplier.lead_time", {"dist": "lognormal", "mean": 5, "sd": 2}),
+            ("replenishment.order_quantity", 12),
+        ],
+    )
+    a, b = changed.policies["a"], changed.policies["b"]
+    assert a.supplier.lead_time.dist == "lognormal"
+    assert b.supplier.lead_time.dist == "constant" and b.supplier.lead_time.mean == 9
+    # the policy's own reorder point stays, the base's new order quantity reaches it
+    assert b.replenishment.reorder_point == 7 and b.replenishment.order_quantity == 12

@@ -124,9 +124,10 @@ def test_an_interrupted_folder_write_leaves_the_old_folder(tmp_path: Path, monke
 def test_write_folder_refuses_a_foreign_folder(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious", encoding="utf-8")
-    with pytest.raises(ResultsFolderError, match="did not write"):
+    with pytest.raises(ResultsFolderError, match="did not write") as refused:
         write_folder(tmp_path / "mine", {"a": "b"})
     assert (tmp_path / "mine" / "thesis.tex").read_text(encoding="utf-8") == "precious"
+    assert str(refused.value).count("hint:") == 1  # one message, not wrapped in another
 
 
 # ------------------------------------------------------------------ provenance

@@ -60,9 +60,12 @@ app.command()(catalog.catalog)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (SIGTERM stops a command as Ctrl-C does, with exit 143)."""
+    from supplysim.cli.common import Terminated, handle_sigterm
+
+    handle_sigterm()
     try:
         app(standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # pragma: no cover
+        sys.stderr.write("terminated\n" if isinstance(exc, Terminated) else "interrupted\n")
+        sys.exit(143 if isinstance(exc, Terminated) else 130)

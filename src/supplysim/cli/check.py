@@ -71,7 +71,7 @@ def run_check(
         base_doc = None
         if not update:
             try:
-                base_doc = read_baseline(path)
+                base_doc = read_baseline(path, sc.name)
             except BaselineError as exc:
                 errors[sc.name] = str(exc)
                 continue
@@ -81,6 +81,9 @@ def run_check(
         except ReplicationError as exc:
             err.write(f"error: {sc.name}: a replication failed: {exc}\n")
             return 1
+        except ScenarioError as exc:  # too large to simulate
+            err.write(f"error: {sc.name}: {exc}\n")
+            return 2
         now_doc = summary_document(exp)
         if base_doc is not None:
             docs[sc.name] = (base_doc, now_doc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 
 from supplysim.analysis.verdicts import FailOn
 from supplysim.cli.common import AllowDataOutside
+from supplysim.scenario.limits import MAX_WORKERS
 
 
 def check(
@@ -37,7 +39,7 @@ def check(
         Path, typer.Option("--json", metavar="PATH", help="where to write the machine-readable report")
     ] = Path("results/check.json"),
     workers: Annotated[
-        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1, max=MAX_WORKERS)
     ] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="print every indicator, not only the changed ones")] = False,
     fail_on: Annotated[
@@ -69,21 +71,29 @@ def check(
       supplysim check scenarios/benchmarks/ --update
     """
     from supplysim.cli.check import run_check
+    from supplysim.cli.common import fail, stopped
 
-    code = run_check(
-        paths,
-        baseline,
-        rtol=rtol,
-        alpha=alpha,
-        overrides=set_ or [],
-        update=update,
-        junit=junit,
-        json_out=json_out,
-        workers=workers,
-        all_rows=all_rows,
-        allow_data_outside=allow_data_outside,
-        fail_on=fail_on,
-        kpis=kpi or [],
-        quiet=quiet,
-    )
+    for name, value in (("--rtol", rtol), ("--alpha", alpha)):
+        if not math.isfinite(value):
+            fail(f"{name} must be a finite number, found {value}", 2)
+
+    try:
+        code = run_check(
+            paths,
+            baseline,
+            rtol=rtol,
+            alpha=alpha,
+            overrides=set_ or [],
+            update=update,
+            junit=junit,
+            json_out=json_out,
+            workers=workers,
+            all_rows=all_rows,
+            allow_data_outside=allow_data_outside,
+            fail_on=fail_on,
+            kpis=kpi or [],
+            quiet=quiet,
+        )
+    except KeyboardInterrupt as exc:  # every file is written atomically: a report is whole or absent
+        stopped(exc, "stopped before every scenario was checked; no baseline or report was half written")
     raise typer.Exit(code)

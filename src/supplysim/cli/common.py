@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 
@@ -99,13 +101,16 @@ def claim(folder: Path) -> None:
 
 
 def holds_folders(command: Callable[P, None]) -> Callable[P, None]:
-    """``command``, letting go of the folder locks it claimed when it ends, however it ends."""
+    """``command``, letting go of the folder locks it claimed when it ends, however it ends
+    (an interrupt that no inner step reported is one line, exit 130 or 143: :func:`stopped`)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         held = len(_CLAIMED)
         try:
             command(*args, **kwargs)
+        except KeyboardInterrupt as exc:  # before the run or after it: the folder was not touched
+            stopped(exc, "nothing was written")
         finally:
             while len(_CLAIMED) > held:
                 _CLAIMED.pop().release()
@@ -133,6 +138,46 @@ def close(executor: Executor) -> None:
         close()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Python next runs in the main thread, to stop like Ctrl-C does
+    (the pool's workers stopped, nothing half written) but exit 143 = 128 + SIGTERM."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def handle_sigterm() -> None:
+    """Make SIGTERM stop a command as Ctrl-C does (:class:`Terminated`); called by ``main``,
+    before any worker is started (the workers put SIGTERM back to its default)."""
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
+    """One line for an interrupted command (``interrupted: …``, or ``terminated: …`` for SIGTERM)
+    and its exit code: 130 (128 + SIGINT) or 143 (128 + SIGTERM)."""
+    term = isinstance(exc, Terminated)
+    sys.stderr.write(f"{'terminated' if term else 'interrupted'}: {what}\n")
+    raise typer.Exit(143 if term else 130) from None
+
+
+@contextlib.contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """Write ``folder`` in the block; on Ctrl-C or SIGTERM, say which results it holds now:
+    the previous ones (the new ones were not in place yet) or the new ones (the signal came
+    while the previous folder was being removed, after the swap)."""
+    from supplysim.outputs.folders import MARKER, writes_of
+
+    before = writes_of(folder)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if writes_of(folder) > before:
+            stopped(exc, f"the new results were written to {folder}/ before it stopped")
+        kept = "keeps the previous results" if (folder / MARKER).exists() else "was not created"
+        stopped(exc, f"nothing was written; {folder}/ {kept}")
+
+
 @contextlib.contextmanager
 def running(
     kind: str, workers: int | None, address: str | None, show: bool, label: str
@@ -146,9 +191,8 @@ def running(
             yield runner, bar
     except ReplicationError as exc:
         fail(f"a replication failed: {exc}", 1)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing was written\n")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        stopped(exc, "nothing was written (the workers were stopped)")
     finally:
         close(runner)
 

@@ -18,8 +18,10 @@ from supplysim.cli.common import (
     load,
     running,
     stdout_console,
+    writing,
 )
 from supplysim.cli.optimize import search_inputs
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -48,18 +50,23 @@ def compare(
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
     ] = None,
     screen_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per grid point (search, stage 1)", min=2)
+        int,
+        typer.Option(metavar="N", help="replications per grid point (search, stage 1)", min=2, max=MAX_REPLICATIONS),
     ] = 10,
     select_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per finalist (search, stage 2)", min=2)
+        int,
+        typer.Option(metavar="N", help="replications per finalist (search, stage 2)", min=2, max=MAX_REPLICATIONS),
     ] = 40,
-    finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
+    finalists: Annotated[
+        int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)
+    ] = 5,
     confirm_replications: Annotated[
         int | None,
         typer.Option(
             metavar="N",
             help="replications of each comparison (default: the scenario's; fresh ones at the optima)",
             min=2,
+            max=MAX_REPLICATIONS,
         ),
     ] = None,
     format_: Annotated[
@@ -68,7 +75,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-compare/)")
     ] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)] = None,
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -131,10 +138,11 @@ def compare(
     kept = folder
     if not res.complete:  # a policy without a feasible point must not replace an earlier good result
         folder = infeasible_folder(folder)
-    try:
-        res.to_folder(folder, report=report)
-    except (OSError, ResultsFolderError) as exc:
-        fail(f"cannot write the comparison to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
+    with writing(folder):
+        try:
+            res.to_folder(folder, report=report)
+        except (OSError, ResultsFolderError) as exc:
+            fail(f"cannot write the comparison to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     if format_ == "json":
         sys.stdout.write(res.to_json())
     else:

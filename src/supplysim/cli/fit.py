@@ -96,6 +96,14 @@ def fit(
         return
     for notice in fitted.result.records.notices:
         sys.stderr.write(f"notice: {notice}\n")
+    if report is not None:  # refuse a report folder that cannot be written before writing anything
+        from supplysim.outputs.folders import ResultsFolderError, check_destination
+
+        try:
+            check_destination(report, "--report")
+        except ResultsFolderError as exc:
+            fail(str(exc), 2)
+            return
     try:
         fitted.to_file(out)
         if report is not None:

@@ -19,7 +19,9 @@ from supplysim.cli.common import (
     load,
     running,
     stdout_console,
+    writing,
 )
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -50,16 +52,18 @@ def optimize(
         list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
     ] = None,
     screen_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2)
+        int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2, max=MAX_REPLICATIONS)
     ] = 10,
     select_replications: Annotated[
-        int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2)
+        int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2, max=MAX_REPLICATIONS)
     ] = 40,
-    finalists: Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1)] = 5,
+    finalists: Annotated[
+        int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)
+    ] = 5,
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-optimize/)")
     ] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)] = None,
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
@@ -133,15 +137,16 @@ def optimize(
     feasible = all(r.chosen is not None for r in results)
     if not feasible:  # an infeasible run must not replace an earlier good result
         folder = infeasible_folder(folder)
-    try:
-        files: dict[str, str | bytes] = {"optimize.json": json.dumps(document, indent=2) + "\n"}
-        if report:
-            from supplysim.report.html import optimize_files
+    with writing(folder):
+        try:
+            files: dict[str, str | bytes] = {"optimize.json": json.dumps(document, indent=2) + "\n"}
+            if report:
+                from supplysim.report.html import optimize_files
 
-            files.update(optimize_files(results, sc))
-        write_folder(folder, files)
-    except (OSError, ResultsFolderError) as exc:
-        fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
+                files.update(optimize_files(results, sc))
+            write_folder(folder, files)
+        except (OSError, ResultsFolderError) as exc:
+            fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     console = stdout_console()
     for k, res in enumerate(results):
         if k:
@@ -166,16 +171,25 @@ def search_inputs(
     command line, checked against the scenario (unknown indicators, bad ranges, unknown keys)."""
     from supplysim.experiments.optimize import parse_constraint, parse_over
     from supplysim.scenario.load import with_overrides
+    from supplysim.scenario.overrides import option
 
     if (maximize is None) == (minimize is None):
         raise ScenarioError("give exactly one of --maximize KPI or --minimize KPI")
-    objective = maximize or minimize or "profit"
-    check_kpis(sc, [objective], "--maximize" if maximize else "--minimize")
+    objective = maximize if maximize is not None else minimize or ""
+    check_kpis(sc, [objective], "--maximize" if maximize is not None else "--minimize")
     constraints = [parse_constraint(c) for c in subject_to]
     check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
     ranges = [parse_over(o) for o in over]
-    with_overrides(sc, [(path, values[0]) for path, values in ranges])  # an unknown key fails here, before any run
-    return objective, "max" if maximize else "min", constraints, ranges
+    # an unknown key, or an end of a range the model cannot take, fails here, before any run
+    for end in (0, -1):
+        with_overrides(
+            sc,
+            [
+                (path, values[end], option("--over", f"{text} (at {path}={values[end]})"))
+                for text, (path, values) in zip(over, ranges, strict=True)
+            ],
+        )
+    return objective, "max" if maximize is not None else "min", constraints, ranges
 
 
 def finalists_table(name: str, res: OptimizeResult) -> Table:

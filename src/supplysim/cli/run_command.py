@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,8 +20,9 @@ from supplysim.cli.common import (
     only_policies,
     running,
     stdout_console,
+    writing,
 )
-from supplysim.scenario.limits import MAX_REPLICATIONS
+from supplysim.scenario.limits import MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 
@@ -48,7 +50,8 @@ def run(
         Path | None, typer.Option(metavar="DIR", help="results folder (default results/<scenario name>/)")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1)
+        int | None,
+        typer.Option(metavar="N", help="worker processes (default all cores; 1 = in-process)", min=1, max=MAX_WORKERS),
     ] = None,
     executor: Annotated[
         str, typer.Option(metavar="local|dask", help="where replications run: local process pool or Dask")
@@ -88,12 +91,15 @@ def run(
       supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
     """
     from supplysim import api
+    from supplysim.experiments.runner import check_work
     from supplysim.outputs.documents import summary_json
     from supplysim.outputs.folders import ResultsFolderError, check_destination
     from supplysim.report.terminal import comparison_table
 
     if format_ not in ("table", "json"):
         fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
+    if precision is not None and not math.isfinite(precision):
+        fail(f"--precision must be a finite number, found {precision}", 2)
     try:
         sc = load(
             scenario,
@@ -112,8 +118,9 @@ def run(
         return
     folder = out if out is not None else Path("results") / sc.name
     try:
+        check_work([sc], range(max_replications if precision is not None else sc.replications))
         check_destination(folder)
-    except ResultsFolderError as exc:
+    except (ResultsFolderError, ScenarioError) as exc:
         fail(str(exc), 2)
     claim(folder)
     show = not quiet and format_ == "table" and err().is_terminal
@@ -128,10 +135,11 @@ def run(
             record=report,
             trace=trace,
         )
-    try:
-        res.to_folder(folder, trace=trace, plots=report)
-    except OSError as exc:
-        fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
+    with writing(folder):
+        try:
+            res.to_folder(folder, trace=trace, plots=report)
+        except OSError as exc:
+            fail(f"cannot write results to {folder}: {exc.strerror or exc}", 1)
     if format_ == "json":
         sys.stdout.write(summary_json(res.experiment))
         return

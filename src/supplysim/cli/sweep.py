@@ -18,8 +18,9 @@ from supplysim.cli.common import (
     only_policies,
     running,
     stdout_console,
+    writing,
 )
-from supplysim.scenario.limits import MAX_REPLICATIONS
+from supplysim.scenario.limits import MAX_REPLICATIONS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError
 
 
@@ -47,7 +48,7 @@ def sweep(
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-sweep/)")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1)
+        int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1, max=MAX_WORKERS)
     ] = None,
     executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
     address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
@@ -90,10 +91,11 @@ def sweep(
             res = run_sweep(sc, params, executor=runner, progress=bar)
         except ScenarioError as exc:
             fail(str(exc), 2)
-    try:
-        res.to_folder(folder, plots=plots, kpi=kpi)
-    except OSError as exc:
-        fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
+    with writing(folder):
+        try:
+            res.to_folder(folder, plots=plots, kpi=kpi)
+        except OSError as exc:
+            fail(f"cannot write the sweep to {folder}: {exc.strerror or exc}", 1)
     console = stdout_console()
     table = Table(title=f"{sc.name}: sweep of {', '.join(res.parameters)} ({sc.replications} replications per point)")
     for name in res.parameters:

@@ -1,25 +1,80 @@
 """Where replications run: in this process, in a local process pool, or on a Dask cluster.
 
-An executor maps a picklable function over a list of tasks and yields
-``(index, result)`` pairs as they complete, in any order. Callers place results
-by index, so the numbers never depend on the executor or the number of workers.
+An executor maps a picklable function over tasks and yields ``(index, result)`` pairs as
+they complete, in any order; ``index`` is the task's position in ``tasks``. Callers place
+results by index, so the numbers never depend on the executor or the number of workers.
+
+``tasks`` may be a sequence or any iterable (a generator): the local pool draws from it
+lazily and keeps at most :data:`WINDOW_PER_WORKER` tasks per worker in flight, so a run of
+100,000 replications never holds 100,000 tasks (or their futures) at once.
+
+The workers of the local pool never outlive the command (``docs/limits.md``, "Signals"):
+
+* they ignore SIGINT (the parent handles Ctrl-C and stops them) and die on SIGTERM;
+* on Linux each asks the kernel for SIGKILL when its parent dies
+  (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread polls ``os.getppid()``
+  every :data:`PARENT_POLL` seconds and ends the worker once the parent is gone;
+* when the pool stops early (an interrupt, an error, a worker that died), the parent
+  terminates the remaining workers rather than waiting for their tasks.
+
+A worker that dies (``kill -9``, the out-of-memory killer) is reported as
+:class:`WorkerLost` with the indices of the tasks that had not finished.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import itertools
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-__all__ = ["DaskExecutor", "Executor", "InProcess", "LocalPool", "default_workers", "make_executor"]
+from supplysim.scenario.limits import MAX_WORKERS
+
+__all__ = [
+    "PARENT_POLL",
+    "WINDOW_PER_WORKER",
+    "DaskExecutor",
+    "Executor",
+    "InProcess",
+    "LocalPool",
+    "WorkerLost",
+    "default_workers",
+    "make_executor",
+]
+
+WINDOW_PER_WORKER = 4
+"""Tasks submitted to the local pool ahead of the results, per worker: enough that no worker
+waits for the parent, few enough that memory does not grow with the number of replications."""
+
+PARENT_POLL = 1.0
+"""Seconds between two checks of a worker that its parent is alive (where ``prctl`` is missing)."""
+
+_PR_SET_PDEATHSIG = 1
+"""``PR_SET_PDEATHSIG`` of ``<linux/prctl.h>``: the signal a process gets when its parent dies."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died while tasks were running (killed by a signal or out of memory)."""
+
+    def __init__(self, pending: list[int]) -> None:
+        super().__init__("a worker process died (killed by a signal, or out of memory)")
+        self.pending = pending
+        """Indices of the tasks that had not finished, the running ones first."""
 
 
 class Executor(Protocol):
-    """Runs tasks and yields ``(index, result)`` as they complete."""
+    """Runs tasks and yields ``(index, result)`` as they complete (``tasks``: a sequence or an iterable)."""
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]: ...
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]: ...
 
 
 def default_workers() -> int:
@@ -33,9 +88,50 @@ def default_workers() -> int:
 class InProcess:
     """Runs every task here, one after the other (``--workers 1``)."""
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
             yield i, fn(task)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when process ``parent`` does (see the module docstring)."""
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    armed = False
+    if libc_name:
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(libc_name, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    if armed:
+        return
+
+    def watch() -> None:  # pragma: no cover - the portable fallback, used where prctl is missing
+        while True:
+            threading.Event().wait(PARENT_POLL)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="supplysim-parent-watch", daemon=True).start()
+
+
+def _worker_start(parent: int) -> None:
+    """Initializer of every pool worker: signals back to their defaults, and die with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` now: cancel what has not started and terminate the workers (no waiting for tasks)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # the pool's own handles (CPython)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=5)
 
 
 class LocalPool:
@@ -44,26 +140,52 @@ class LocalPool:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else max(1, workers)
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        if self.workers == 1 or len(tasks) <= 1:
-            yield from InProcess().map_unordered(fn, tasks)
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        items = enumerate(tasks)
+        head = list(itertools.islice(items, min(self.workers, MAX_WORKERS)))  # no more workers than tasks
+        if self.workers == 1 or len(head) <= 1:
+            for i, task in itertools.chain(head, items):
+                yield i, fn(task)
             return
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), mp_context=ctx) as pool:
-            futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
-            try:
-                for fut in as_completed(futures):
-                    yield futures[fut], fut.result()
-            finally:
-                for fut in futures:
-                    fut.cancel()
+        pending = itertools.chain(head, items)
+        workers = len(head)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_start, initargs=(os.getpid(),)
+        )
+        window = WINDOW_PER_WORKER * workers
+        running: dict[Future[Any], int] = {}
+        finished = False
+        try:
+            for i, task in itertools.islice(pending, window):
+                running[pool.submit(fn, task)] = i
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=running.__getitem__):
+                    index = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        running[fut] = index
+                        order = sorted(running.items(), key=lambda kv: (not kv[0].running(), kv[1]))
+                        raise WorkerLost([i for _, i in order]) from None
+                    for i, task in itertools.islice(pending, 1):
+                        running[pool.submit(fn, task)] = i
+                    yield index, result
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                _stop(pool)
 
 
 class DaskExecutor:
     """Tasks on a Dask distributed cluster: an existing scheduler (``address``) or a local one.
 
     Needs the optional extra ``supplysim[dask]``. The workers need supplysim
-    installed (the same version) to unpickle the tasks.
+    installed (the same version) to unpickle the tasks. The tasks are submitted all at
+    once (the scheduler holds them, not this process's pool).
     """
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
@@ -86,7 +208,7 @@ class DaskExecutor:
         else:
             self.client = Client(address, timeout=30)
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed as dask_completed
 
         futures = self.client.map(fn, list(tasks), pure=False)

@@ -41,7 +41,9 @@ from supplysim.analysis.kpis import Unit, format_value, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
+from supplysim.scenario.errors import clip
 from supplysim.scenario.hints import UnknownNameError, unknown_name
+from supplysim.scenario.limits import MAX_GRID_POINTS, MAX_GRID_VALUES
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 
 __all__ = ["Constraint", "OptimizeResult", "optimize", "optimize_each", "parse_constraint", "parse_over"]
@@ -78,16 +80,18 @@ def parse_constraint(text: str) -> Constraint:
         if not m:
             raise ValueError
         constraint = Constraint(m.group(1), m.group(2), float(m.group(3)))
+        if not math.isfinite(constraint.bound):
+            raise ValueError
     except ValueError:
         raise ScenarioError(
-            f"--subject-to {text}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
+            f"--subject-to {clip(text, 100)}: expected KPI>=BOUND or KPI<=BOUND with a number, e.g. 'fill_rate>=0.95' "
             "(quote it: the shell reads > as a redirection)"
         ) from None
     if lookup(constraint.kpi).unit is Unit.FRACTION and not 0.0 <= constraint.bound <= 1.0:
         b = constraint.bound
         hint = f": write {b / 100:g} for {b:g}%" if 1.0 < b <= 100.0 else ""
         raise ScenarioError(
-            f"--subject-to {text}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
+            f"--subject-to {clip(text, 100)}: {constraint.kpi} is a share in [0, 1]{hint}; a bound of {b:g} "
             + ("can never be met" if (b > 1) == (constraint.op == ">=") else "always holds")
         )
     return constraint
@@ -96,16 +100,22 @@ def parse_constraint(text: str) -> Constraint:
 def parse_over(text: str) -> tuple[str, list[int]]:
     """``PATH=LOW:HIGH[:STEP]`` → (path, integer values, inclusive)."""
     if "=" not in text:
-        raise ScenarioError(f"--over {text}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
+        raise ScenarioError(f"--over {clip(text, 100)}: expected PATH=LOW:HIGH or PATH=LOW:HIGH:STEP (whole numbers)")
     path, spec = (p.strip() for p in text.split("=", 1))
     try:
         parts = [int(x) for x in spec.split(":")]
     except ValueError:
-        raise ScenarioError(f"--over {text}: the range must be whole numbers LOW:HIGH[:STEP]") from None
+        raise ScenarioError(f"--over {clip(text, 100)}: the range must be whole numbers LOW:HIGH[:STEP]") from None
     if len(parts) == 2:
         parts.append(1)
     if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
-        raise ScenarioError(f"--over {text}: expected LOW ≤ HIGH and a positive STEP")
+        raise ScenarioError(f"--over {clip(text, 100)}: expected LOW ≤ HIGH and a positive STEP")
+    count = (parts[1] - parts[0]) // parts[2] + 1
+    if count > MAX_GRID_VALUES:
+        raise ScenarioError(
+            f"--over {clip(text, 100)}: {count:,} values, more than {MAX_GRID_VALUES:,} (docs/limits.md)\n"
+            "  hint: narrow the range or give a STEP, e.g. LOW:HIGH:10"
+        )
     return path, list(range(parts[0], parts[1] + 1, parts[2]))
 
 
@@ -299,6 +309,12 @@ def optimize(
         return all(k.holds(c.mean(policy, k.kpi)) for k in constraints)
 
     coarse = _grid(over, max_points)
+    points = math.prod(len(v) for _, v in coarse)
+    if points > MAX_GRID_POINTS:
+        raise ScenarioError(
+            f"--over: the search grid has {points:,} points ({' × '.join(str(len(v)) for _, v in coarse)}), "
+            f"more than {MAX_GRID_POINTS:,} (docs/limits.md)\n  hint: search fewer keys at once"
+        )
     evaluate(list(itertools.product(*(v for _, v in coarse))))
     refined = any(len(c[1]) < len(o[1]) for c, o in zip(coarse, over, strict=True))
     if refined:

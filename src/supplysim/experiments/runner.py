@@ -2,24 +2,30 @@
 
 Tasks run on an executor (a local process pool by default); results are placed
 by (policy, replication) index, so the numbers are identical for any number of
-workers.
+workers. Tasks are made as the executor asks for them (a generator), not all up front:
+the memory of a run grows with its results, not with a list of tasks.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import indicators, kpi_names
 from supplysim.analysis.samples import PolicySample, display_window, policy_sample
-from supplysim.experiments.executors import Executor, LocalPool
+from supplysim.experiments.executors import Executor, LocalPool, WorkerLost
 from supplysim.scenario import ModelConfig, Scenario
+from supplysim.scenario.errors import ScenarioError
+from supplysim.scenario.limits import MAX_WORK
+from supplysim.scenario.specs import expected_customers
 from supplysim.sim.recorder import PathWindow
 from supplysim.sim.replication import simulate
 from supplysim.sim.trace import TraceRow
 
-__all__ = ["ReplicationError", "run_experiment", "run_many"]
+__all__ = ["ReplicationError", "check_work", "expected_work", "run_experiment", "run_many"]
 
 
 class ReplicationError(RuntimeError):
@@ -74,6 +80,36 @@ def _guarded(args: Task) -> TaskResult:
         raise ReplicationError(f"replication {args.replication}: {exc}") from exc
 
 
+def expected_work(scenarios: Sequence[Scenario], replications: range | None = None) -> float:
+    """Expected customers of running every scenario's policies for ``replications`` (default each
+    scenario's own): Σ over scenarios and policies of replications × λ* × (warmup + horizon)."""
+    total = 0.0
+    for sc in scenarios:
+        reps = len(replications) if replications is not None else sc.replications
+        total += reps * sum(expected_customers(m, sc.end) for m in sc.policies.values())
+    return total
+
+
+def check_work(scenarios: Sequence[Scenario], replications: range | None = None, limit: float = MAX_WORK) -> None:
+    """Refuse a batch whose :func:`expected_work` is above ``limit`` (``docs/limits.md``), before it runs.
+
+    Raises:
+        ScenarioError: how large it is, of what, and how to shrink it.
+    """
+    work = expected_work(scenarios, replications)
+    if work <= limit:
+        return
+    points = f"{len(scenarios):,} points × " if len(scenarios) > 1 else ""
+    policies = max(len(sc.policies) for sc in scenarios)
+    reps = len(replications) if replications is not None else max(sc.replications for sc in scenarios)
+    raise ScenarioError(
+        "too much to simulate (docs/limits.md)\n"
+        f"  found: {points}{policies} policies × {reps:,} replications = {work:.3g} expected customers, "
+        f"more than {limit:.0e}\n"
+        "  hint:  use fewer replications, policies or grid points, or a shorter horizon"
+    )
+
+
 def run_many(
     scenarios: Sequence[Scenario],
     *,
@@ -95,56 +131,99 @@ def run_many(
         record: the first replication of the range also records, per policy, its stock path and
             waits for the figures (:attr:`Experiment.samples`); recording changes no number.
         trace: the first replication of the range also keeps every event (:attr:`Experiment.traces`).
+
+    Raises:
+        ScenarioError: the batch is too large to simulate (:func:`check_work`), before anything runs.
     """
-    keys: list[tuple[int, str, int]] = []
-    tasks: list[Task] = []
-    for k, sc in enumerate(scenarios):
-        reps = replications if replications is not None else range(sc.replications)
-        kpis = kpi_names(sc.policies.values())
-        window = display_window(sc.warmup, sc.horizon) if record else None
-        for i in reps:
-            first = i == reps.start
-            for name, cfg in sc.policies.items():
-                keys.append((k, name, i))
-                tasks.append(
-                    Task(
-                        cfg,
-                        sc.seed,
-                        i,
-                        sc.horizon,
-                        sc.warmup,
-                        kpis,
-                        sc.time_unit,
-                        path=window if first else None,
-                        trace=trace and first,
-                    )
-                )
-    results: list[TaskResult | None] = [None] * len(tasks)
+    check_work(scenarios, replications)
+    plans = [_Plan(sc, replications, record, trace) for sc in scenarios]
+    offsets = list(itertools.accumulate((p.count for p in plans), initial=0))
+    total = offsets[-1]
+    values: list[dict[str, list[dict[str, float] | None]]] = [
+        {name: [None] * len(p.reps) for name in p.names} for p in plans
+    ]
+    samples: list[dict[str, PolicySample]] = [{} for _ in plans]
+    traces: list[dict[str, list[TraceRow]]] = [{} for _ in plans]
     runner = executor if executor is not None else LocalPool(workers)
+    tasks = (plan.task(j) for plan in plans for j in range(plan.count))  # built as the pool asks for them
     done = 0
+    results = runner.map_unordered(_guarded, tasks)
     try:
-        for index, row in runner.map_unordered(_guarded, tasks):
-            results[index] = row
+        for index, row in results:
+            k = bisect.bisect_right(offsets, index) - 1
+            name, pos = plans[k].where(index - offsets[k])
+            values[k][name][pos] = row.values
+            if row.sample is not None:
+                samples[k][name] = row.sample
+            if row.trace is not None:
+                traces[k][name] = row.trace
             done += 1
             if progress:
-                progress(done, len(tasks))
+                progress(done, total)
     except ReplicationError as exc:
         raise ReplicationError(str(exc)) from exc
-    experiments = []
-    for k, sc in enumerate(scenarios):
-        reps = replications if replications is not None else range(sc.replications)
-        values: dict[str, list[dict[str, float]]] = {name: [] for name in sc.policies}
-        samples: dict[str, PolicySample] = {}
-        traces: dict[str, list[TraceRow]] = {}
-        for key, row in zip(keys, results, strict=True):
-            if key[0] == k and row is not None:
-                values[key[1]].append(row.values)
-                if row.sample is not None:
-                    samples[key[1]] = row.sample
-                if row.trace is not None:
-                    traces[key[1]] = row.trace
-        experiments.append(Experiment(sc, values, reps.start, samples, traces))
-    return experiments
+    except WorkerLost as exc:
+        running = [_describe(plans, offsets, i) for i in exc.pending[:3]]
+        more = f" and {len(exc.pending) - 3} more" if len(exc.pending) > 3 else ""
+        raise ReplicationError(
+            f"{exc}; unfinished: {'; '.join(running)}{more}\n"
+            "  hint: nothing was written; run again (with --workers 1 to see the replication's own error)"
+        ) from None
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # stop the pool now, also when this loop is interrupted
+            close()
+    return [
+        Experiment(
+            p.scenario,
+            {name: [v for v in vals if v is not None] for name, vals in values[k].items()},
+            p.reps.start,
+            samples[k],
+            traces[k],
+        )
+        for k, p in enumerate(plans)
+    ]
+
+
+class _Plan:
+    """The tasks of one scenario, made one at a time: task ``j`` is replication ``reps[j // P]``
+    of policy ``j % P`` (P policies), the order in which they were always numbered."""
+
+    def __init__(self, sc: Scenario, replications: range | None, record: bool, trace: bool) -> None:
+        self.scenario = sc
+        self.reps = replications if replications is not None else range(sc.replications)
+        self.names = list(sc.policies)
+        self.count = len(self.reps) * len(self.names)
+        self.kpis = kpi_names(sc.policies.values())
+        self.window = display_window(sc.warmup, sc.horizon) if record else None
+        self.trace = trace
+
+    def where(self, j: int) -> tuple[str, int]:
+        """(policy, position in the range) of task ``j``."""
+        return self.names[j % len(self.names)], j // len(self.names)
+
+    def task(self, j: int) -> Task:
+        name, pos = self.where(j)
+        sc, first = self.scenario, pos == 0
+        return Task(
+            sc.policies[name],
+            sc.seed,
+            self.reps[pos],
+            sc.horizon,
+            sc.warmup,
+            self.kpis,
+            sc.time_unit,
+            path=self.window if first else None,
+            trace=self.trace and first,
+        )
+
+
+def _describe(plans: Sequence[_Plan], offsets: Sequence[int], index: int) -> str:
+    """ "policy P, replication R" (of scenario S when there are several) for task ``index``."""
+    k = bisect.bisect_right(offsets, index) - 1
+    name, pos = plans[k].where(index - offsets[k])
+    of = f" of {plans[k].scenario.name}" if len(plans) > 1 else ""
+    return f"{name} replication {plans[k].reps[pos]}{of}"
 
 
 def run_experiment(

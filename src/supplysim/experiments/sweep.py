@@ -23,6 +23,7 @@ from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario, SweepRange
+from supplysim.scenario.limits import MAX_GRID_POINTS
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 
 if TYPE_CHECKING:
@@ -218,6 +219,12 @@ class SweepResults:
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ScenarioError(f"{repeated[0]} is swept twice; give all its values in one --param")
+        size = math.prod(len(v) for _, v in parameters)
+        if size > MAX_GRID_POINTS:
+            raise ScenarioError(
+                f"the sweep has {size:,} points ({' × '.join(str(len(v)) for _, v in parameters)}), "
+                f"more than {MAX_GRID_POINTS:,} (docs/limits.md)\n  hint: use larger steps or fewer swept keys"
+            )
         grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(v for _, v in parameters))]
         scenarios = [with_overrides(scenario, list(point.items())) for point in grid]
         experiments = run_many(scenarios, workers=workers, executor=executor, progress=progress)

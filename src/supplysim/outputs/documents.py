@@ -76,8 +76,8 @@ def scenario_fingerprint(scenario: Scenario) -> str:
     Keys at their default values are left out, so a version that adds a key (with a default
     that keeps the old behaviour) keeps the fingerprints of existing scenarios, and writing a
     default explicitly does not change the fingerprint either."""
-    # sweep: not part of a run
-    model = scenario.model_dump(mode="json", by_alias=True, exclude={"sweep"}, exclude_defaults=True)
+    # sweep and fit (the metadata of `supplysim fit`): not part of a run
+    model = scenario.model_dump(mode="json", by_alias=True, exclude={"sweep", "fit"}, exclude_defaults=True)
     canonical = json.dumps(model, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -13,10 +13,15 @@ process — it does not wait, since its results would replace the first run's an
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
+import signal
+import sys
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -37,6 +42,7 @@ __all__ = [
     "infeasible_folder",
     "write_file",
     "write_folder",
+    "writes_of",
 ]
 
 MARKER = ".supplysim-results"
@@ -126,6 +132,82 @@ class FolderLock:
         self.release()
 
 
+_WRITTEN: dict[Path, int] = {}
+"""Results folders this process has put in place → how many times (see :func:`writes_of`)."""
+
+
+def writes_of(out: Path) -> int:
+    """How many times this process has put a complete results folder at ``out`` (an interrupted
+    command compares the count before and after writing to say which folder it left)."""
+    return _WRITTEN.get(Path(out).resolve(), 0)
+
+
+_RENAME_EXCHANGE = 2
+"""``RENAME_EXCHANGE`` of ``renameat2(2)`` (Linux ≥ 3.15): swap two paths atomically."""
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the folders ``a`` and ``b`` in one step (Linux ``renameat2``); False where that is
+    not available (another system, an old C library, a file system without it)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        rename = libc.renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    return int(rename(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)) == 0
+
+
+def _swap(new: Path, out: Path) -> Path | None:
+    """Put folder ``new`` at ``out``; returns where the previous content now is (to remove), if any.
+
+    Readers never see ``out`` missing where the two can be exchanged in one step; elsewhere
+    the previous folder is moved aside (``.NAME.old-PID``) and ``new`` renamed into place, and
+    for that instant ``out`` is absent.
+    """
+    if not out.exists():
+        os.replace(new, out)
+        return None
+    if _exchange(new, out):
+        return new
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except BaseException:
+        os.replace(old, out)
+        raise
+    return old
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM while the block runs, then act on one that came meanwhile:
+    the renames and the removal of the previous folder are never cut in half. Only in the main
+    thread (the only one Python delivers signals to); elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    previous = {k: signal.getsignal(k) for k in kinds}
+    for k in kinds:
+        signal.signal(k, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for k, handler in previous.items():
+            signal.signal(k, handler)
+        if caught:
+            handler = previous[signal.Signals(caught[0])]
+            if callable(handler):
+                handler(caught[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), caught[0])
+
+
 def infeasible_folder(out: Path) -> Path:
     """Where ``optimize`` writes a run that found no feasible point: beside ``out``, so the
     earlier, good results in ``out`` are kept (``results/x-optimize`` → ``results/x-optimize-infeasible``)."""
@@ -163,30 +245,47 @@ def write_file(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def check_destination(out: Path) -> None:
-    """Refuse a destination that is a file, or a non-empty folder not written by supplysim."""
+def check_destination(out: Path, option: str = "--out") -> None:
+    """Refuse a destination that is a file, or a non-empty folder not written by supplysim
+    (``option``: the command-line option that named it, for the hint)."""
     out = Path(out)
+    try:
+        _check_destination(out, option)
+    except ResultsFolderError:
+        raise
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ResultsFolderError(
+            f"{str(out)[:100]}: cannot be a results folder ({reason})\n"
+            f"  hint: give {option} a shorter, plain folder name"
+        ) from None
+
+
+def _check_destination(out: Path, option: str) -> None:
     if not out.resolve().name:
         raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
     if out.exists():
         if not out.is_dir():
-            raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give --out a folder name")
+            raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give {option} a folder name")
         if not (out / MARKER).exists() and any(out.iterdir()):
             raise ResultsFolderError(
                 f"{out} already holds files that supplysim did not write; they would be replaced\n"
-                "  hint: choose a new or empty folder with --out"
+                f"  hint: choose a new or empty folder with {option}"
             )
 
 
 def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write a results folder atomically: a complete new folder replaces the old one.
 
-    The folder is assembled next to ``out`` and renamed into place, so an
+    The folder is assembled next to ``out`` and swapped into place, so an
     interrupted run leaves either the previous results or the new ones, never a
-    mix (in the instant between the two renames, the previous results sit under
-    ``.NAME.old-PID`` beside it). Only an empty folder or one written by
-    supplysim (it holds :data:`MARKER`) is replaced. The folder's lock is held while it is
-    written (:class:`FolderLock`).
+    mix, and no hidden folder behind: on Linux the two folders are exchanged in one
+    ``renameat2(RENAME_EXCHANGE)``, so a reader never finds ``out`` missing; elsewhere
+    the previous results sit under ``.NAME.old-PID`` for the instant between two renames.
+    SIGINT and SIGTERM are held back from the swap to the removal of the previous
+    folder, and acted on after it (:func:`writes_of` then says the new folder is in place).
+    Only an empty folder or one written by supplysim (it holds :data:`MARKER`) is replaced.
+    The folder's lock is held while it is written (:class:`FolderLock`).
 
     Args:
         out: the results folder.
@@ -197,41 +296,49 @@ def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
 
 
 def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
-    check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+    tmp = _new_folder(out)
     try:
-        content_by_name = dict(files)
-        content_by_name[MARKER] = (
-            f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n"
-        )
-        for name, content in content_by_name.items():
+        for name, content in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 (tmp / name).write_bytes(content)
             else:
                 (tmp / name).write_text(content, encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _install(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
 
 
+def _new_folder(out: Path) -> Path:
+    """A fresh temporary folder beside ``out`` (after checking ``out`` may be replaced)."""
+    check_destination(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+    return tmp
+
+
+def _install(tmp: Path, out: Path) -> None:
+    """Mark the complete folder ``tmp`` and swap it in at ``out``, signals held back (see :func:`write_folder`)."""
+    (tmp / MARKER).write_text(
+        f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n", encoding="utf-8"
+    )
+    with _signals_deferred():
+        old = _swap(tmp, out)
+        _WRITTEN[out] = _WRITTEN.get(out, 0) + 1
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class FolderBuilder:
     """A results folder written file by file, for content too large to hold at once (a catalog):
-    ``with FolderBuilder(out) as tmp:`` the caller writes into ``tmp``, a temporary folder beside ``out``; when the
-    block ends without an exception it gets :data:`MARKER` and replaces ``out`` as
-    :func:`write_folder`'s folder does (the same swap), and when it raises it is removed. The
-    folder's lock is held meanwhile (:class:`FolderLock`); only an empty folder or one written
-    by supplysim is replaced."""
+    ``with FolderBuilder(out) as tmp:`` the caller writes into ``tmp``, a temporary folder beside
+    ``out``; when the block ends without an exception it gets :data:`MARKER` and replaces ``out``
+    exactly as :func:`write_folder`'s folder does (the same swap, signals held back), and when it
+    raises it is removed. The folder's lock is held meanwhile (:class:`FolderLock`); only an empty
+    folder or one written by supplysim is replaced."""
 
     def __init__(self, out: Path) -> None:
         self.lock = FolderLock(out)
@@ -241,35 +348,21 @@ class FolderBuilder:
     def __enter__(self) -> Path:
         self.lock.acquire()
         try:
-            check_destination(self.out)
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
-            os.chmod(self.tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
+            self.tmp = _new_folder(self.out)
         except BaseException:
             self.lock.release()
             raise
         return self.tmp
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        out, tmp = self.out, self.tmp
         try:
             if kind is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(self.tmp, ignore_errors=True)
                 return
             try:
-                (tmp / MARKER).write_text(
-                    f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n",
-                    encoding="utf-8",
-                )
-                old = None  # the swap of _write_folder
-                if out.exists():
-                    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                    os.replace(out, old)
-                os.replace(tmp, out)
-                if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
+                _install(self.tmp, self.out)
             except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(self.tmp, ignore_errors=True)
                 raise
         finally:
             self.lock.release()

@@ -341,6 +341,10 @@ def _read_text(path: Path, name: str) -> str:
         raise RecordsError(
             [Problem(str(path), None, None, "a readable CSV file", clip(exc.strerror or str(exc)))]
         ) from None
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise RecordsError(
+            [Problem(name, None, None, "a CSV file", "a spreadsheet workbook", "save the sheet as 'CSV UTF-8' first")]
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise RecordsError([Problem(name, None, None, "UTF-8 text", "UTF-16 text", "save it as 'CSV UTF-8'")])
     try:

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from supplysim.analysis.fit.demand import garwood
 from supplysim.analysis.fit.durations import DurationFit, kaplan_meier
 from supplysim.analysis.fit.fitting import FitResult
+from supplysim.records import UNIT_SECONDS
 from supplysim.report.figures import _PALETTE, _tidy, literal
 from supplysim.report.fit_text import describe_law, fit_lines
 from supplysim.report.html import _e, _figure, _lines_html, _shell, png_bytes
@@ -57,7 +58,9 @@ def demand_figure(result: FitResult) -> Figure:
     w = result.window
     unit = result.records.time_unit
     start, end = w.window
-    week = 7.0 if unit == "day" else max((end - start) / 20, 1e-9)
+    week = 7 * UNIT_SECONDS["day"] / UNIT_SECONDS[unit]  # one point a week, in the time unit
+    if (end - start) / week > 400 or (end - start) / week < 2:  # too many or too few weeks: 30 points
+        week = max((end - start) / 30, 1e-9)
     edges = np.arange(start, end + week, week)
     edges[-1] = min(edges[-1], end)
     lo, hi = w.lo, w.hi
@@ -169,10 +172,12 @@ def lead_time_figure(result: FitResult) -> Figure | None:
         x = r.received[mask] - r.ordered[mask]
         f = lt.fit
         step = f.step
-        if step is not None and len(np.unique(x)) <= 60:
+        if step is not None and (x.max() - x.min()) / step <= 60:  # whole days: one bar per day
             bins = np.arange(x.min() - step / 2, x.max() + step, step)
         else:
             bins = np.histogram_bin_edges(x, bins="fd" if len(x) > 30 else 10)
+            if len(bins) > 61:
+                bins = np.histogram_bin_edges(x, bins=60)
         ax.hist(x, bins=bins, density=True, color="#9db7cf", edgecolor="white", label=f"{len(x):,} lead times")
         law = _law_of(f)
         if law is not None:

@@ -16,6 +16,9 @@ __all__ = [
     "MAX_EVENTS",
     "MAX_EXCERPT",
     "MAX_FILE_BYTES",
+    "MAX_FINALISTS",
+    "MAX_GRID_POINTS",
+    "MAX_GRID_VALUES",
     "MAX_NAME",
     "MAX_NODES",
     "MAX_NUMBER",
@@ -30,6 +33,8 @@ __all__ = [
     "MAX_UNITS",
     "MAX_VALUES",
     "MAX_WINDOWS",
+    "MAX_WORK",
+    "MAX_WORKERS",
 ]
 
 MAX_FILE_BYTES = 10_000_000
@@ -116,3 +121,27 @@ MAX_REVIEWS = 1e8
 MAX_OUTAGES = 1e6
 """Most expected random outage cycles of a supplier in a replication,
 (warmup + horizon) / (mean up time + mean outage)."""
+
+
+# --------------------------------------------------------------------------- the experiments
+# The options of sweep, optimize and compare, and the total work of a command (docs/limits.md).
+
+MAX_GRID_VALUES = 10_000
+"""Most values of one swept or searched key (``--param``, ``--over``, ``sweep:``): a range
+is refused before its values are listed, so ``--over x=0:10**30`` costs nothing."""
+
+MAX_GRID_POINTS = 10_000
+"""Most points of a grid (the full factorial of every ``--param``; of ``optimize``'s coarse
+grid): each point is a scenario, validated and run for every policy."""
+
+MAX_FINALISTS = 100
+"""Most ``--finalists`` of ``optimize`` and ``compare``: the selection's simultaneous
+intervals (Bonferroni over the finalists) widen with their number, and 5 is the default."""
+
+MAX_WORK = 1e11
+"""Most expected customers of one command, over every point × policy × replication (each
+replication counted at its peak rate, like :data:`MAX_CUSTOMERS`): at a few µs per customer
+(``docs/performance.md``) that is about a week of one core's time."""
+
+MAX_WORKERS = 1_024
+"""Most ``--workers``: each is a process (tens of MB); more than the machine's cores only waits."""

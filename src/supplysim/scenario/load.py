@@ -30,7 +30,7 @@ from supplysim.scenario.hints import (
     percent_hint,
     unknown_name,
 )
-from supplysim.scenario.limits import MAX_POLICIES
+from supplysim.scenario.limits import MAX_DEPTH, MAX_NAME, MAX_POLICIES
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
 from supplysim.scenario.overrides import NEW_POLICY_HINT, Origin, apply_overrides, command_line, parts, plain
 from supplysim.scenario.specs import Scenario
@@ -68,11 +68,16 @@ def _read_yaml(text: str, file: str) -> tuple[dict[str, Any], Source]:
 def parse_override(text: str) -> tuple[str, Any, Origin]:
     """Parse ``PATH=VALUE`` (VALUE in YAML syntax) from ``--set``; the third element names it in messages."""
     if "=" not in text:
-        raise ScenarioError(f"--set {text}: expected PATH=VALUE, e.g. --set replenishment.reorder_point=40")
+        raise ScenarioError(f"--set {clip(text, 100)}: expected PATH=VALUE, e.g. --set replenishment.reorder_point=40")
     path, raw = text.split("=", 1)
     path = path.strip()
     if not path or any(not part for part in path.split(".")):
-        raise ScenarioError(f"--set {text}: the key path {path!r} is empty or has an empty part")
+        raise ScenarioError(f"--set {clip(text, 100)}: the key path {excerpt(path)} is empty or has an empty part")
+    if any(len(part) > MAX_NAME for part in path.split(".")) or path.count(".") >= MAX_DEPTH:
+        raise ScenarioError(
+            f"--set {clip(text, 100)}: no key path of a scenario is that long "
+            f"(at most {MAX_DEPTH} keys of at most {MAX_NAME} characters)"
+        )
     try:
         value = read_value(raw, f"--set {clip(text, 100)}") if raw.strip() else None
     except ScenarioError as exc:
@@ -516,7 +521,7 @@ def scenario_source(scenario: Scenario) -> dict[str, Any]:
     base = {k: data[k] for k in MODEL_SECTIONS if k in data}
     policies = {}
     for name, model in scenario.policies.items():
-        body = override_body(base, model.model_dump(mode="json", by_alias=True))
+        body = override_body(base, model.model_dump(mode="json", by_alias=True), keep_kind=True)
         policies[name] = body or {}
     data["policies"] = policies
     return data

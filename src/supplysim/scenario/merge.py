@@ -43,9 +43,15 @@ def deep_merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def override_body(base: Any, model: Any) -> Any:
+def override_body(base: Any, model: Any, *, keep_kind: bool = False) -> Any:
     """The inverse of :func:`deep_merge`: the body that merges over ``base`` into ``model``
-    (``None`` when they are equal)."""
+    (``None`` when they are equal).
+
+    With ``keep_kind``, a mapping that differs keeps its kind tag (``dist:``, ``policy:``,
+    ``rule:``) even where the base has the same kind, so that the body still names its kind
+    when it is merged over a base whose kind was changed since (an override of the base's
+    lead time from a constant to a lognormal leaves a policy's own constant lead time whole).
+    """
     if isinstance(base, dict) and isinstance(model, dict):
         if any(model.get(tag) != base.get(tag) for tag in KIND_TAGS if tag in model):
             return model  # another kind: the whole mapping replaces the base's
@@ -54,8 +60,10 @@ def override_body(base: Any, model: Any) -> Any:
             if key not in base:
                 out[key] = value
             elif value != base[key]:
-                d = override_body(base[key], value)
+                d = override_body(base[key], value, keep_kind=keep_kind)
                 out[key] = value if d is None else d
+        if out and keep_kind:
+            out = {tag: model[tag] for tag in KIND_TAGS if tag in model} | out
         return out or None
     return None if base == model else model
 

@@ -85,6 +85,7 @@ __all__ = [
     "SweepRange",
     "Waitlist",
     "Window",
+    "expected_customers",
 ]
 
 
@@ -815,18 +816,30 @@ class _Bound:
     """How to shrink it."""
 
 
+def _demands(m: ModelSections) -> list[Demand]:
+    """The demands of model ``m``: its own, or in a network every store's and the warehouse's direct one."""
+    if m.network is None:
+        return [m.demand]
+    direct = m.network.direct_model()
+    return [m.network.store_model(n).demand for n in m.network.store_names] + (
+        [direct.demand] if direct is not None else []
+    )
+
+
+def expected_customers(m: ModelSections, end: float) -> float:
+    """Candidate arrivals of one replication of model ``m`` over [0, ``end``]: the peak rate λ*
+    (of every location) × ``end``, the work of thinning (Lewis & Shedler 1979) [customers]."""
+    return sum(d.peak_rate(end) for d in _demands(m)) * end
+
+
 def _event_problems(m: ModelSections, end: float) -> list[_Bound]:
     """Why model ``m`` cannot be simulated over [0, ``end``]: too many events of one kind (the
     customers at the peak rate, the reviews, the outages), a supplier's times longer than the
     run can show; empty when none. Orders need no guard of their own: each is placed at a
     customer's arrival or at a review (split in at most one part per supplier)."""
     out: list[_Bound] = []
-    demands = [m.demand]
-    if m.network is not None:  # every store's customers, and the warehouse's own
-        direct = m.network.direct_model()
-        demands = [m.network.store_model(n).demand for n in m.network.store_names]
-        demands += [direct.demand] if direct is not None else []
-    expected = sum(d.peak_rate(end) for d in demands) * end
+    demands = _demands(m)
+    expected = expected_customers(m, end)
     if not expected <= MAX_CUSTOMERS:
         profile = "" if all(d.is_stationary for d in demands) else " at the peak of the demand profile"
         profile += " (all locations)" if len(demands) > 1 else ""

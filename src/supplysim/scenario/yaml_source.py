@@ -156,6 +156,10 @@ class Source:
         for p in prefixes(path):
             if p in self.overridden:
                 return self.overridden[p]
+            if p and p not in self.positions:  # a mapping an override created on its way (``--set a.b=1``)
+                below = next((w for o, w in self.overridden.items() if o[: len(p)] == p), None)
+                if below is not None:
+                    return below
             table = self.key_positions if key else self.positions
             if p in table:
                 line, col = table[p]
