@@ -32,7 +32,7 @@ point follows its lead-time demand. Three measurements:
 
 Usage::
 
-    .venv/bin/python benchmarks/catalog.py                 # everything (≈ 10–15 minutes on 2 cores)
+    .venv/bin/python benchmarks/catalog.py                 # everything (≈ 20–30 minutes on 2 shared cores)
     .venv/bin/python benchmarks/catalog.py --quick         # 200 products, a smoke run
     .venv/bin/python benchmarks/catalog.py --only throughput --repeats 3
     make bench-catalog
