@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?=
 
-.PHONY: run test lint bench bench-startup clean
+.PHONY: run test lint bench bench-startup clean catalog bench-catalog
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ bench: $(STAMP)  ## throughput benchmark (see docs/performance.md)
 
 bench-startup: $(STAMP)  ## start-up and report costs of the command line, peak memory against the horizon
 	$(BIN)/python benchmarks/startup.py
+
+catalog: $(STAMP)  ## the example catalog: 200 products × 3 stockout policies into results/catalog/ (page: report.html)
+	$(BIN)/supplysim catalog scenarios/catalog/template.yaml scenarios/catalog/products.csv --out results/catalog $(if $(WORKERS),--workers $(WORKERS),)
+
+bench-catalog: $(STAMP)  ## catalog throughput against one large run, peak memory against the number of products, Dask scaling
+	$(BIN)/python benchmarks/catalog.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
