@@ -21,7 +21,7 @@ from scipy import stats
 import supplysim
 from clirun import ENV, cli, invalid, ok
 from supplysim.analysis.portfolio import Total, abc_classes
-from supplysim.experiments.catalog import plan_chunks, product_seed
+from supplysim.experiments.catalog import CHUNK_CUSTOMERS, MIN_CHUNKS, chunk_target, plan_chunks, product_seed
 
 TEMPLATE = """\
 name: shop
@@ -234,7 +234,7 @@ def test_ignored_columns_and_labels(shop: tuple[Path, Path], tmp_path: Path) -> 
     msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv"))
     assert "column supplier_code" in msg and "--ignore-column" in msg
     dry = ok(cli(tmp_path, "catalog", str(template), "products.csv", "--ignore-column", "supplier_code", "--dry-run"))
-    assert "2 products valid; each runs 2 policies × 4 replications, in 1 tasks" in dry.stdout
+    assert "2 products valid; each runs 2 policies × 4 replications, in 2 tasks" in dry.stdout
     assert not (tmp_path / "results").exists()
     ok(
         cli(
@@ -343,6 +343,11 @@ def test_total_and_classes_by_formula() -> None:
     assert abc_classes([10, 60, 5, 25]) == ["B", "A", "C", "A"]
     assert abc_classes([0, 0]) == ["C", "C"]
     assert [list(r) for r in plan_chunks([1, 1, 5, 1, 1, 1], target=3)] == [[0, 1], [2], [3, 4, 5]]
+    # a small catalog still makes MIN_CHUNKS chunks; a large one keeps chunks of CHUNK_CUSTOMERS
+    small = [30_000.0] * 200
+    assert len(plan_chunks(small, chunk_target(small))) >= MIN_CHUNKS
+    large = [30_000.0] * 20_000
+    assert chunk_target(large) == CHUNK_CUSTOMERS
     assert product_seed(11, "P1") != product_seed(11, "P2") and product_seed(11, "P1") == product_seed(11, "P1")
 
 

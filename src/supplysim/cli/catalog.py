@@ -187,8 +187,8 @@ def _dry_run(
     n = len(plan.specs)
     reps = sc.replications + confirm
     sys.stdout.write(
-        f"{products}: {n:,} products valid; each runs {len(sc.policies)} policies × {reps} replications, "
-        f"in {len(plan.chunks):,} tasks\n"
+        f"{products}: {n:,} {'product' if n == 1 else 'products'} valid; each runs {len(sc.policies)} policies "
+        f"× {reps} replications, in {len(plan.chunks):,} {'task' if len(plan.chunks) == 1 else 'tasks'}\n"
     )
 
 

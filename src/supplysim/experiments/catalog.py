@@ -42,12 +42,15 @@ from supplysim.scenario.products import file_sha256, open_table
 __all__ = [
     "CHUNK_CUSTOMERS",
     "MAX_CHUNK_PRODUCTS",
+    "MIN_CHUNKS",
+    "MIN_CHUNK_CUSTOMERS",
     "CatalogPlan",
     "ChunkResult",
     "ChunkSink",
     "ChunkTask",
     "Objective",
     "ProductSpec",
+    "chunk_target",
     "expected_customers",
     "objective_of",
     "plan_chunks",
@@ -69,6 +72,14 @@ PER_REPLICATION = 2_000.0
 
 MAX_CHUNK_PRODUCTS = 200
 """Most products of one chunk: what an interruption can lose is bounded too."""
+
+MIN_CHUNKS = 32
+"""A catalog is cut into at least this many chunks when its products allow (and a chunk is
+not smaller than :data:`MIN_CHUNK_CUSTOMERS`): a small catalog still spreads over the
+workers, and none waits long for the last chunk."""
+
+MIN_CHUNK_CUSTOMERS = 20_000.0
+"""The smallest chunk target [expected customers] (≈ 0.05 CPU-s: sending a task stays cheap)."""
 
 
 def product_seed(seed: int, sku: str) -> int:
@@ -105,6 +116,13 @@ def _cost(scenario: Scenario) -> float:
             "  hint: e.g. --replications 10"
         )
     return expected_customers(scenario)
+
+
+def chunk_target(costs: Sequence[float]) -> float:
+    """The expected customers of one chunk: :data:`CHUNK_CUSTOMERS`, less for a small catalog so
+    that it makes :data:`MIN_CHUNKS` chunks (of :data:`MIN_CHUNK_CUSTOMERS` at least). It depends on
+    the table alone, never on the number of workers."""
+    return min(CHUNK_CUSTOMERS, max(sum(costs) / MIN_CHUNKS, MIN_CHUNK_CUSTOMERS))
 
 
 def plan_chunks(
@@ -358,7 +376,7 @@ def prepare(
     if confirm:
         scale = (template.replications + confirm) / template.replications
         costs = [c * scale for c in costs]
-    chunks = tuple(plan_chunks(costs, max_products=chunk_products or MAX_CHUNK_PRODUCTS))
+    chunks = tuple(plan_chunks(costs, chunk_target(costs), chunk_products or MAX_CHUNK_PRODUCTS))
     return CatalogPlan(
         template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore), confirm
     )
