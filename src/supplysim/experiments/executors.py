@@ -132,6 +132,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     for proc in procs:
         with contextlib.suppress(Exception):
             proc.join(timeout=5)
+    # let the pool's manager thread finish closing its wake-up pipe now: at exit, CPython 3.11
+    # wakes every manager thread, and one still closing its pipe meanwhile prints an
+    # "Exception ignored … Bad file descriptor" traceback (a race fixed in later versions)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        with contextlib.suppress(Exception):
+            manager.join(timeout=5)
 
 
 class LocalPool:
