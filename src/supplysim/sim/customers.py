@@ -91,57 +91,67 @@ class CustomerSource:
         return itertools.chain.from_iterable(self._blocks())
 
     def _blocks(self) -> Iterator[Iterator[Customer]]:
+        """Customers block by block of arrival times, each block handed out in slices of growing
+        length whose attributes are drawn when the slice is reached: a short run draws and
+        converts only the customers it meets. The values are those of drawing a whole block at
+        once, since each attribute has its own stream and every sampler draws value after value
+        (tests/test_streams.py); only the waitlist's pair of uniforms per customer, drawn as two
+        rows, is drawn for the whole block."""
         cfg = self.cfg
-        quantity = cfg.demand.quantity
-        segments = cfg.segments
-        shares = np.array([s.share for s in segments])
-        shares = shares / shares.sum()
         waitlist = cfg.store.waitlist
-        goodwill = cfg.demand.goodwill
         for times in arrival_blocks(cfg.demand, self.end, self._arrivals, self._thinning, self.block):
             n = len(times)
-            qty = quantity.sample(self._quantity, n) if not quantity.is_constant else np.full(n, int(quantity.mean))
-            if len(segments) > 1:
-                seg = self._segment.choice(len(segments), size=n, p=shares)
-            else:
-                seg = np.zeros(n, dtype=np.int64)
-            u = self._accept.random(n)
-            patience = np.full(n, math.inf)
-            max_wait = np.full(n, math.inf)
-            for j, s in enumerate(segments):
-                mask = seg == j
-                k = int(mask.sum())
-                if s.patience is not None:
-                    patience[mask] = s.patience.sample(self._patience[j], k)
-                if s.max_wait is not None:
-                    max_wait[mask] = s.max_wait.sample(self._max_wait[j], k)
-            columns: list[np.ndarray | float] = [times, qty.astype(np.int64), seg, u, patience, max_wait]
-            if waitlist is not None or goodwill is not None:  # the long form, JOIN_U … GOODWILL_U
-                if waitlist is not None:
-                    joins = self._waitlist.random((2, n))
-                    columns += [joins[0], joins[1]]
-                    if waitlist.patience is not None:
-                        columns.append(waitlist.patience.sample(self._waitlist_patience, n))
-                    else:
-                        columns.append(math.inf)
-                else:
-                    columns += [1.0, 1.0, math.inf]
-                columns.append(self._goodwill.random(n) if goodwill is not None else 0.0)
-            # handed out in slices of growing length: a short run turns into Python objects only
-            # the customers it meets, not a whole block (the values are those of the block)
+            joins = self._waitlist.random((2, n)) if waitlist is not None else None
             start, size = 0, FIRST_SLICE
             while start < n:
                 stop = min(start + size, n)
-                yield zip(*(_slice(c, start, stop) for c in columns), strict=True)
+                yield zip(*self._columns(times, joins, start, stop), strict=True)
                 start, size = stop, 2 * size
+
+    def _columns(self, times: np.ndarray, joins: np.ndarray | None, start: int, stop: int) -> list[Iterable[Any]]:
+        """The columns of customers ``start:stop`` of a block (see :meth:`_blocks`)."""
+        cfg = self.cfg
+        quantity = cfg.demand.quantity
+        segments = cfg.segments
+        waitlist = cfg.store.waitlist
+        goodwill = cfg.demand.goodwill
+        m = stop - start
+        qty = quantity.sample(self._quantity, m) if not quantity.is_constant else np.full(m, int(quantity.mean))
+        if len(segments) > 1:
+            shares = np.array([s.share for s in segments])
+            seg = self._segment.choice(len(segments), size=m, p=shares / shares.sum())
+        else:
+            seg = np.zeros(m, dtype=np.int64)
+        u = self._accept.random(m)
+        patience = np.full(m, math.inf)
+        max_wait = np.full(m, math.inf)
+        for j, sg in enumerate(segments):
+            mask = seg == j
+            k = int(mask.sum())
+            if sg.patience is not None:
+                patience[mask] = sg.patience.sample(self._patience[j], k)
+            if sg.max_wait is not None:
+                max_wait[mask] = sg.max_wait.sample(self._max_wait[j], k)
+        columns: list[Iterable[Any]] = [
+            times[start:stop].tolist(),
+            qty.astype(np.int64).tolist(),
+            seg.tolist(),
+            u.tolist(),
+            patience.tolist(),
+            max_wait.tolist(),
+        ]
+        if waitlist is not None or goodwill is not None:  # the long form, JOIN_U … GOODWILL_U
+            if joins is not None and waitlist is not None:
+                columns += [joins[0, start:stop].tolist(), joins[1, start:stop].tolist()]
+                if waitlist.patience is not None:
+                    columns.append(waitlist.patience.sample(self._waitlist_patience, m).tolist())
+                else:
+                    columns.append(itertools.repeat(math.inf, m))
+            else:
+                columns += [itertools.repeat(1.0, m), itertools.repeat(1.0, m), itertools.repeat(math.inf, m)]
+            columns.append(self._goodwill.random(m).tolist() if goodwill is not None else itertools.repeat(0.0, m))
+        return columns
 
 
 FIRST_SLICE = 64
-"""Customers of a block's first slice turned into Python tuples; each next slice doubles."""
-
-
-def _slice(column: np.ndarray | float, start: int, stop: int) -> Iterable[Any]:
-    """Rows ``start:stop`` of a column as Python objects (a constant column repeats its value)."""
-    if isinstance(column, np.ndarray):
-        return column[start:stop].tolist()  # type: ignore[no-any-return]
-    return itertools.repeat(column, stop - start)
+"""Customers of a block's first slice (drawn and turned into Python tuples together); each next slice doubles."""
