@@ -232,5 +232,6 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
         lines.append(f"where the choice matters most (gain vs {doc['baseline']}):")
         for p in best:
             label = f"{p['sku']} ({p['name']})" if p.get("name") else p["sku"]
-            lines.append(f"  {label}: {p['best_policy']}, {amount({'diff': p['gain_vs_baseline'], **p})}")
+            tied = " (tied with its runner-up)" if p.get("tied") else ""
+            lines.append(f"  {label}: {p['best_policy']}, {amount({'diff': p['gain_vs_baseline'], **p})}{tied}")
     return lines
