@@ -526,3 +526,10 @@ def test_the_workflow_runs_the_suite_lint_and_types() -> None:
     recipe = (root / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1].split("\n\n", 1)[0]
     for tool in ("pytest", "ruff check", "ruff format --check", "mypy", "lint-imports"):
         assert tool in recipe, tool
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "optimize", "compare", "check", "catalog", "backtest"])
+def test_every_command_bounds_its_workers_alike(tmp_path: Path, command: str) -> None:
+    """The shared option declarations (cli/common.py): every command refuses the same --workers."""
+    res = cli(tmp_path, command, "x.yaml", "--workers", "1025")
+    assert res.returncode == 2 and "--workers" in res.stderr and "1024" in res.stderr, res.stderr

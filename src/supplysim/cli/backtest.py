@@ -9,7 +9,19 @@ from typing import Annotated
 
 import typer
 
-from supplysim.cli.common import AllowDataOutside, err, fail, load, running, stdout_console
+from supplysim.cli.common import (
+    AllowDataOutside,
+    DaskAddress,
+    ExecutorKind,
+    Quiet,
+    Sets,
+    Workers,
+    err,
+    fail,
+    load,
+    running,
+    stdout_console,
+)
 from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
@@ -38,16 +50,14 @@ def backtest(
         str | None,
         typer.Option(metavar="WHEN", help="the export time, ISO 8601 (default: the latest timestamp of the files)"),
     ] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
-    ] = None,
+    set_: Sets = None,
     format_: Annotated[
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
-    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
-    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    workers: Workers = None,
+    executor: ExecutorKind = "local",
+    address: DaskAddress = None,
+    quiet: Quiet = False,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Replay the history's horizon with the fitted scenario and compare with what happened.

@@ -14,6 +14,9 @@ import typer
 from supplysim.cli.common import (
     AllowDataOutside,
     Bar,
+    DaskAddress,
+    Quiet,
+    Workers,
     claim,
     err,
     executor,
@@ -22,6 +25,7 @@ from supplysim.cli.common import (
     load,
     stdout_console,
 )
+from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -57,11 +61,13 @@ def catalog(
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="results folder (default results/<template name>-catalog/)")
     ] = None,
-    replications: Annotated[int | None, typer.Option(metavar="N", help="replications of every product", min=2)] = None,
+    replications: Annotated[
+        int | None, typer.Option(metavar="N", help="replications of every product", min=2, max=MAX_REPLICATIONS)
+    ] = None,
     seed: Annotated[int | None, typer.Option(metavar="S", help="the template's seed", min=0)] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1)] = None,
+    workers: Workers = None,
     executor_: Annotated[str, typer.Option("--executor", metavar="local|dask", help="where products run")] = "local",
-    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
+    address: DaskAddress = None,
     resume: Annotated[bool, typer.Option(help="continue an interrupted run into the same folder")] = False,
     ignore_column: Annotated[
         list[str] | None, typer.Option(metavar="COL", help="a column of the table not to read (repeatable)")
@@ -80,7 +86,7 @@ def catalog(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check the table and show the plan; run nothing, write nothing")
     ] = False,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    quiet: Quiet = False,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
     """Decide the stockout policy of every product of a table.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 import typer
 
 from supplysim.scenario.hints import unknown_name
+from supplysim.scenario.limits import MAX_FINALISTS, MAX_WORKERS
 from supplysim.scenario.load import ScenarioError, load_scenario, parse_override
 from supplysim.scenario.overrides import option
 from supplysim.scenario.specs import Scenario
@@ -42,6 +43,19 @@ def fail(message: str, code: int) -> None:
 AllowDataOutside = Annotated[
     bool, typer.Option("--allow-data-outside", help="read data files (file:) outside the scenario's folder too")
 ]
+
+# Options declared alike by several commands (one declaration each, so their help and bounds agree).
+Sets = Annotated[list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")]
+Workers = Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)]
+ExecutorKind = Annotated[str, typer.Option(metavar="local|dask", help="where replications run")]
+DaskAddress = Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")]
+Quiet = Annotated[bool, typer.Option(help="no progress bar")]
+Maximize = Annotated[str | None, typer.Option(metavar="KPI", help="indicator to maximise")]
+Minimize = Annotated[str | None, typer.Option(metavar="KPI", help="indicator to minimise")]
+SubjectTo = Annotated[
+    list[str] | None, typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a mean (repeatable)")
+]
+Finalists = Annotated[int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)]
 
 
 def load(path: Path, overrides: list[str], allow_data_outside: bool = False, **header: Any) -> Scenario:

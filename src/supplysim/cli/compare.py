@@ -10,6 +10,15 @@ import typer
 
 from supplysim.cli.common import (
     AllowDataOutside,
+    DaskAddress,
+    ExecutorKind,
+    Finalists,
+    Maximize,
+    Minimize,
+    Quiet,
+    Sets,
+    SubjectTo,
+    Workers,
     check_names,
     claim,
     err,
@@ -21,7 +30,7 @@ from supplysim.cli.common import (
     writing,
 )
 from supplysim.cli.optimize import search_inputs
-from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS, MAX_WORKERS
+from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -37,18 +46,13 @@ def compare(
         list[str],
         typer.Option(metavar="PATH=LOW:HIGH[:STEP]", help="an integer parameter to optimise per policy (repeatable)"),
     ],
-    maximize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to maximise")] = None,
-    minimize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to minimise")] = None,
-    subject_to: Annotated[
-        list[str] | None,
-        typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a mean (repeatable)"),
-    ] = None,
+    maximize: Maximize = None,
+    minimize: Minimize = None,
+    subject_to: SubjectTo = None,
     policy: Annotated[
         list[str] | None, typer.Option(metavar="NAME", help="compare only this policy (repeatable; default all)")
     ] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
-    ] = None,
+    set_: Sets = None,
     screen_replications: Annotated[
         int,
         typer.Option(metavar="N", help="replications per grid point (search, stage 1)", min=2, max=MAX_REPLICATIONS),
@@ -57,9 +61,7 @@ def compare(
         int,
         typer.Option(metavar="N", help="replications per finalist (search, stage 2)", min=2, max=MAX_REPLICATIONS),
     ] = 40,
-    finalists: Annotated[
-        int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)
-    ] = 5,
+    finalists: Finalists = 5,
     confirm_replications: Annotated[
         int | None,
         typer.Option(
@@ -75,10 +77,10 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-compare/)")
     ] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)] = None,
-    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
-    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    workers: Workers = None,
+    executor: ExecutorKind = "local",
+    address: DaskAddress = None,
+    quiet: Quiet = False,
     report: Annotated[bool, typer.Option(help="write plots/ and report.html")] = True,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:

@@ -10,6 +10,15 @@ import typer
 
 from supplysim.cli.common import (
     AllowDataOutside,
+    DaskAddress,
+    ExecutorKind,
+    Finalists,
+    Maximize,
+    Minimize,
+    Quiet,
+    Sets,
+    SubjectTo,
+    Workers,
     check_kpis,
     check_names,
     claim,
@@ -21,7 +30,7 @@ from supplysim.cli.common import (
     stdout_console,
     writing,
 )
-from supplysim.scenario.limits import MAX_FINALISTS, MAX_REPLICATIONS, MAX_WORKERS
+from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
 
 if TYPE_CHECKING:
@@ -38,35 +47,28 @@ def optimize(
         list[str],
         typer.Option(metavar="PATH=LOW:HIGH[:STEP]", help="an integer parameter to search (repeatable)"),
     ],
-    maximize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to maximise")] = None,
-    minimize: Annotated[str | None, typer.Option(metavar="KPI", help="indicator to minimise")] = None,
-    subject_to: Annotated[
-        list[str] | None,
-        typer.Option("--subject-to", metavar="KPI>=BOUND", help="a constraint on a mean (repeatable)"),
-    ] = None,
+    maximize: Maximize = None,
+    minimize: Minimize = None,
+    subject_to: SubjectTo = None,
     policy: Annotated[
         list[str] | None,
         typer.Option(metavar="NAME", help="policy to optimise (repeatable: each is optimised; default: the baseline)"),
     ] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
-    ] = None,
+    set_: Sets = None,
     screen_replications: Annotated[
         int, typer.Option(metavar="N", help="replications per grid point (stage 1)", min=2, max=MAX_REPLICATIONS)
     ] = 10,
     select_replications: Annotated[
         int, typer.Option(metavar="N", help="replications per finalist (stage 2)", min=2, max=MAX_REPLICATIONS)
     ] = 40,
-    finalists: Annotated[
-        int, typer.Option(metavar="K", help="points carried to stage 2", min=1, max=MAX_FINALISTS)
-    ] = 5,
+    finalists: Finalists = 5,
     out: Annotated[
         Path | None, typer.Option(metavar="DIR", help="output folder (default results/<scenario name>-optimize/)")
     ] = None,
-    workers: Annotated[int | None, typer.Option(metavar="N", help="worker processes", min=1, max=MAX_WORKERS)] = None,
-    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
-    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    workers: Workers = None,
+    executor: ExecutorKind = "local",
+    address: DaskAddress = None,
+    quiet: Quiet = False,
     report: Annotated[bool, typer.Option(help="write plots/objective.png and report.html")] = True,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:

@@ -11,6 +11,7 @@ import typer
 
 from supplysim.cli.common import (
     AllowDataOutside,
+    Quiet,
     check_kpis,
     claim,
     err,
@@ -72,7 +73,7 @@ def run(
     format_: Annotated[
         str, typer.Option("--format", metavar="table|json", help="standard output: table or json")
     ] = "table",
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    quiet: Quiet = False,
     trace: Annotated[
         bool, typer.Option(help="also write traces/<policy>.csv: every event of replication 0 (for teaching)")
     ] = False,

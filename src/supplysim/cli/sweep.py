@@ -9,6 +9,10 @@ import typer
 
 from supplysim.cli.common import (
     AllowDataOutside,
+    DaskAddress,
+    ExecutorKind,
+    Quiet,
+    Sets,
     check_kpis,
     claim,
     err,
@@ -34,9 +38,7 @@ def sweep(
             help="a swept key: PATH=FROM:TO:STEP (inclusive) or PATH=V1,V2,… (repeatable; full factorial)",
         ),
     ] = None,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", metavar="PATH=VALUE", help="override a key (repeatable)")
-    ] = None,
+    set_: Sets = None,
     replications: Annotated[
         int | None, typer.Option(metavar="N", help="override the scenario's replications", min=1, max=MAX_REPLICATIONS)
     ] = None,
@@ -50,9 +52,9 @@ def sweep(
     workers: Annotated[
         int | None, typer.Option(metavar="N", help="worker processes (default all cores)", min=1, max=MAX_WORKERS)
     ] = None,
-    executor: Annotated[str, typer.Option(metavar="local|dask", help="where replications run")] = "local",
-    address: Annotated[str | None, typer.Option(metavar="tcp://HOST:PORT", help="Dask scheduler")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    executor: ExecutorKind = "local",
+    address: DaskAddress = None,
+    quiet: Quiet = False,
     plots: Annotated[bool, typer.Option(help="write plots/ and report.html")] = True,
     allow_data_outside: AllowDataOutside = False,
 ) -> None:
