@@ -218,3 +218,27 @@ def test_no_checkout_gives_none(tmp_path: Path) -> None:
     assert provenance.git_commit(tmp_path) is None  # no .git at all
     (tmp_path / ".git").write_text("gitdir: /nowhere/at/all\n", encoding="utf-8")
     assert provenance.git_commit(tmp_path) is None
+
+
+def test_a_refused_sweep_leaves_no_empty_results_folder(tiny_file: Path) -> None:
+    """The folder lock creates ``results/`` to hold its lock file; a sweep refused after taking
+    the lock (a sweep point that does not validate) removes it again, since nothing was written."""
+    from clirun import cli
+
+    res = cli(tiny_file.parent, "sweep", "tiny.yaml", "--param", "demand.rate=-1,2", "--quiet")
+    assert res.returncode == 2, res.stderr
+    assert "demand.rate=-1" in res.stderr
+    assert not (tiny_file.parent / "results").exists()
+
+
+def test_the_folder_lock_keeps_a_parent_that_holds_something(tmp_path: Path) -> None:
+    """Only the empty folders the lock created go: a parent that already existed, or that now
+    holds another file, stays."""
+    out = tmp_path / "a" / "b" / "run"
+    with folders.FolderLock(out):
+        assert (tmp_path / "a" / "b" / ".run.lock").exists()
+    assert not (tmp_path / "a").exists()
+    with folders.FolderLock(out):
+        (tmp_path / "a" / "keep.txt").write_text("x", encoding="utf-8")
+    assert (tmp_path / "a" / "keep.txt").exists()
+    assert not (tmp_path / "a" / "b").exists()

@@ -60,6 +60,21 @@ class FolderBusy(ResultsFolderError):
 _HELD: dict[Path, list[int]] = {}
 """Results folders whose lock this process holds → [holders, file descriptor or −1] (re-entrant)."""
 
+_MADE: dict[Path, list[Path]] = {}
+"""Results folders whose lock created missing parent folders → those folders, deepest first
+(removed again by the last release if the run left them empty)."""
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return the ones this call created, deepest first."""
+    missing: list[Path] = []
+    here = folder
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
 
 class FolderLock:
     """The advisory lock of one results folder, held while a run computes and writes it.
@@ -88,7 +103,7 @@ class FolderLock:
             _HELD.setdefault(self.out, [0, -1])[0] += 1
             self.held = True
             return self
-        self.out.parent.mkdir(parents=True, exist_ok=True)
+        made = _make_parents(self.out.parent)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
             try:
@@ -96,6 +111,7 @@ class FolderLock:
             except OSError:
                 pid = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
                 os.close(fd)
+                _remove_empty(made)
                 raise FolderBusy(
                     f"{self.shown} is being written by another supplysim run (pid {pid})\n"
                     "  hint: wait for it to finish, or write these results elsewhere (--out DIR)"
@@ -108,6 +124,8 @@ class FolderLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         _HELD[self.out] = [1, fd]
+        if made:
+            _MADE[self.out] = made
         self.held = True
         return self
 
@@ -124,12 +142,23 @@ class FolderLock:
         if entry[1] >= 0:
             self.path.unlink(missing_ok=True)  # while still locked: no one else holds this file
             os.close(entry[1])
+        _remove_empty(_MADE.pop(self.out, []))
 
     def __enter__(self) -> FolderLock:
         return self.acquire()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.release()
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty: a refused or interrupted run
+    leaves no empty ``results/`` behind; a folder that holds anything stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 _WRITTEN: dict[Path, int] = {}
