@@ -482,3 +482,74 @@ def test_progress_counts_across_batches() -> None:
             progress(done, batch)
     assert seen == [(1, 3), (2, 3), (3, 3), (4, 5), (5, 5), (6, 7), (7, 7)]
     assert chained(None) is None
+
+
+# ------------------------------------------------------------------ grids with points that are not models
+
+SS = SMALL.replace(
+    "replenishment: {policy: rQ, reorder_point: 8, order_quantity: 10}",
+    "replenishment: {policy: sS, reorder_point: 4, order_up_to: 12}",
+)
+S_, BIG_S = "replenishment.reorder_point", "replenishment.order_up_to"
+
+
+def test_a_grid_skips_the_points_that_break_a_rule_of_several_keys() -> None:
+    """An (s, S) grid where some points have S ≤ s: exactly those are skipped (with the rule's
+    message), every other point is screened, and the choice is among the valid ones."""
+    sc = load_scenario(_mapping(SS))
+    s_values, big_values = list(range(2, 9)), list(range(4, 11))
+    res = optimize(sc, [(S_, s_values), (BIG_S, big_values)], n1=3, n2=6, finalists=2)
+    bad = {(s, b) for s in s_values for b in big_values if b <= s}
+    skipped = {(p[S_], p[BIG_S]) for p, _ in res.not_models}
+    assert skipped == bad
+    screened = {(c.point[S_], c.point[BIG_S]) for c in res.screened}
+    assert screened == {(s, b) for s in s_values for b in big_values} - bad
+    assert res.evaluated == len(screened)
+    assert all("must be greater than reorder_point" in m for _, m in res.not_models)
+    assert res.chosen is not None and res.chosen.point[BIG_S] > res.chosen.point[S_]
+    words = "\n".join(res.lines())
+    assert f"Skipped {len(bad)} grid points that are not a valid model" in words
+    doc = res.to_dict()
+    assert len(doc["skipped_points"]) == len(bad)
+
+
+def test_cli_a_grid_without_a_single_model_exits_2_before_any_run(tmp_path: Path) -> None:
+    path = tmp_path / "ss.yaml"
+    path.write_text(SS, encoding="utf-8")
+    err = invalid(
+        cli(
+            tmp_path,
+            "optimize",
+            str(path),
+            "--maximize",
+            "profit",
+            "--over",
+            f"{S_}=10:12",
+            "--over",
+            f"{BIG_S}=3:9",
+            "--quiet",
+        )
+    )
+    assert "no point of the search grid is a valid model" in err
+    assert f"grid point {S_}=10, {BIG_S}=3" in err
+    assert not (tmp_path / "results").exists()
+
+
+def test_cli_a_bad_value_of_a_searched_key_is_still_bad_input(tmp_path: Path) -> None:
+    """Only a rule relating several keys makes a point skippable: a searched key's own value out
+    of its range is an error of the range, named by its option."""
+    path = tmp_path / "ss.yaml"
+    path.write_text(SS, encoding="utf-8")
+    err = invalid(
+        cli(tmp_path, "optimize", str(path), "--maximize", "profit", "--over", "store.initial_stock=-5:5", "--quiet")
+    )
+    assert "--over store.initial_stock=-5:5 (at store.initial_stock=-5)" in err
+    assert not (tmp_path / "results").exists()
+
+
+def _mapping(text: str) -> dict[str, object]:
+    import yaml
+
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data

@@ -171,7 +171,7 @@ def search_inputs(
 ) -> tuple[str, str, list[Constraint], list[tuple[str, list[int]]]]:
     """The objective, its sense, the constraints and the ranges of an ``optimize`` or ``compare``
     command line, checked against the scenario (unknown indicators, bad ranges, unknown keys)."""
-    from supplysim.experiments.optimize import parse_constraint, parse_over
+    from supplysim.experiments.optimize import breaks_a_joint_rule, parse_constraint, parse_over
     from supplysim.scenario.load import with_overrides
     from supplysim.scenario.overrides import option
 
@@ -182,15 +182,20 @@ def search_inputs(
     constraints = [parse_constraint(c) for c in subject_to]
     check_kpis(sc, [c.kpi for c in constraints], "--subject-to")
     ranges = [parse_over(o) for o in over]
-    # an unknown key, or an end of a range the model cannot take, fails here, before any run
+    # an unknown key, or an end of a range the model cannot take, fails here, before any run;
+    # a corner whose values together break a rule (S ≤ s) is only a point the search skips
     for end in (0, -1):
-        with_overrides(
-            sc,
-            [
-                (path, values[end], option("--over", f"{text} (at {path}={values[end]})"))
-                for text, (path, values) in zip(over, ranges, strict=True)
-            ],
-        )
+        try:
+            with_overrides(
+                sc,
+                [
+                    (path, values[end], option("--over", f"{text} (at {path}={values[end]})"))
+                    for text, (path, values) in zip(over, ranges, strict=True)
+                ],
+            )
+        except ScenarioError as exc:
+            if not breaks_a_joint_rule(exc, [path for path, _ in ranges]):
+                raise
     return objective, "max" if maximize is not None else "min", constraints, ranges
 
 

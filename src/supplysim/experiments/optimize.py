@@ -45,8 +45,19 @@ from supplysim.scenario.errors import clip
 from supplysim.scenario.hints import UnknownNameError, unknown_name
 from supplysim.scenario.limits import MAX_GRID_POINTS, MAX_GRID_VALUES
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
+from supplysim.scenario.overrides import grid_point, parts
+from supplysim.scenario.specs import Scenario
 
-__all__ = ["Constraint", "OptimizeResult", "optimize", "optimize_each", "parse_constraint", "parse_over"]
+__all__ = [
+    "Constraint",
+    "OptimizeResult",
+    "breaks_a_joint_rule",
+    "grid_scenario",
+    "optimize",
+    "optimize_each",
+    "parse_constraint",
+    "parse_over",
+]
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w@.\-]*)\s*(>=|<=)\s*(-?[\d.eE+\-]+)\s*$")
 
@@ -151,6 +162,9 @@ class OptimizeResult:
     screened: list[Candidate] = field(default_factory=list)
     """Every grid point run (coarse and fine), in the order run; finalists carry their stage-2
     replications (for the objective-versus-parameter figure)."""
+    not_models: list[tuple[dict[str, int], str]] = field(default_factory=list)
+    """Grid points skipped because together their values break a rule of the model (e.g. an
+    (s, S) point with S ≤ s), each with the message that says which: (point, message)."""
 
     @property
     def sure(self) -> bool:
@@ -159,11 +173,30 @@ class OptimizeResult:
 
     def lines(self) -> list[str]:
         """The outcome in plain words."""
+        skipped = self._skipped_line()
         if self.chosen is None:
             return [
                 f"No point meets {' and '.join(map(str, self.constraints))} for {self.policy} "
-                f"(searched {self.evaluated} points); widen the ranges or relax the constraint."
+                f"(searched {self.evaluated} points); widen the ranges or relax the constraint.",
+                *skipped,
             ]
+        return [*self._outcome_lines(), *skipped]
+
+    def _skipped_line(self) -> list[str]:
+        """One sentence on the grid points that are not models, with the first one's reason."""
+        if not self.not_models:
+            return []
+        point, message = self.not_models[0]
+        where = ", ".join(f"{k} = {v}" for k, v in point.items())
+        n = len(self.not_models)
+        return [
+            f"Skipped {n} grid point{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not a valid model; "
+            f"the first, {where}:",
+            *(f"  {line}" for line in message.splitlines()),
+        ]
+
+    def _outcome_lines(self) -> list[str]:
+        assert self.chosen is not None
         exp = self.chosen.experiment
         s = exp.summary(self.policy, self.objective)
         point = ", ".join(f"{k} = {v}" for k, v in self.chosen.point.items())
@@ -228,6 +261,7 @@ class OptimizeResult:
             "policy": self.policy,
             "constraints": [str(c) for c in self.constraints],
             "evaluated_points": self.evaluated,
+            "skipped_points": [{"point": point, "message": message} for point, message in self.not_models],
             "chosen": summ(self.chosen) if self.chosen else None,
             "best_with_95pct_confidence": self.sure if self.chosen else None,
             "gaps_to_other_finalists": self.gaps,
@@ -252,6 +286,37 @@ def _grid(over: Sequence[tuple[str, list[int]]], max_points: int) -> list[tuple[
             coarse.append(values[-1])
         out.append((path, coarse))
     return out
+
+
+def grid_scenario(
+    scenario: Scenario, paths: Sequence[str], point: Sequence[int], replications: int | None = None
+) -> Scenario | ScenarioError:
+    """``scenario`` at grid ``point`` (the values of the keys ``paths``), or the error of a point
+    that is not a model because its values together break a rule relating several keys (the
+    rule is located at their section, e.g. ``replenishment``: S must exceed s).
+
+    Raises:
+        ScenarioError: a value of a searched key is itself invalid (out of range, unknown key):
+            bad input, not a shape of the grid.
+    """
+    pairs = list(zip(paths, point, strict=True))
+    overrides: list[tuple[Any, ...]] = [(path, value, grid_point(pairs, path)) for path, value in pairs]
+    if replications is not None:
+        overrides.append(("replications", replications))
+    try:
+        return with_overrides(scenario, overrides)
+    except ScenarioError as exc:
+        if breaks_a_joint_rule(exc, paths):
+            return exc
+        raise
+
+
+def breaks_a_joint_rule(exc: ScenarioError, paths: Sequence[str]) -> bool:
+    """True when every problem of ``exc`` is located away from the searched keys ``paths``
+    (at their section or elsewhere): the combination of values is what the model refuses, not
+    one value. A problem at a searched key itself (or a message about no key) is bad input."""
+    own = {tuple(parts(path)) for path in paths}
+    return bool(exc.paths) and not any(loc in own for loc in exc.paths)
 
 
 def optimize(
@@ -289,13 +354,22 @@ def optimize(
     if repeated:
         raise ScenarioError(f"--over {repeated[0]} is given twice; give one range per key")
     evaluated: dict[tuple[int, ...], Candidate] = {}
+    not_models: dict[tuple[int, ...], str] = {}
     paths = [p for p, _ in over]
 
     def evaluate(points: list[tuple[int, ...]]) -> None:
-        todo = [p for p in points if p not in evaluated]
+        todo, scs = [], []
+        for p in points:
+            if p in evaluated or p in not_models:
+                continue
+            sc = grid_scenario(scenario, paths, p, n1)
+            if isinstance(sc, ScenarioError):
+                not_models[p] = str(sc)
+                continue
+            todo.append(p)
+            scs.append(sc)
         if not todo:
             return
-        scs = [with_overrides(scenario, [*zip(paths, p, strict=True), ("replications", n1)]) for p in todo]
         only = [s.model_copy(update={"policies": {policy: s.policies[policy]}}) for s in scs]
         exps = run_many(only, workers=workers, executor=executor, progress=progress)
         for p, e in zip(todo, exps, strict=True):
@@ -316,6 +390,12 @@ def optimize(
             f"more than {MAX_GRID_POINTS:,} (docs/limits.md)\n  hint: search fewer keys at once"
         )
     evaluate(list(itertools.product(*(v for _, v in coarse))))
+    if not evaluated:
+        first = next(iter(not_models.values()))
+        raise ScenarioError(
+            f"--over: no point of the search grid is a valid model; the first one:\n{first}\n"
+            "  hint: choose ranges whose combinations the model accepts"
+        )
     refined = any(len(c[1]) < len(o[1]) for c, o in zip(coarse, over, strict=True))
     if refined:
         ok = [c for c in evaluated.values() if feasible(c)] or list(evaluated.values())
@@ -341,6 +421,7 @@ def optimize(
             [],
             dict(over),
             screened=list(evaluated.values()),
+            not_models=_points(paths, not_models),
         )
     # stage 2: more replications for the finalists, same indices → common random numbers
     extra = (
@@ -403,7 +484,12 @@ def optimize(
         dict(over),
         evidence,
         screened=list(evaluated.values()),
+        not_models=_points(paths, not_models),
     )
+
+
+def _points(paths: Sequence[str], messages: dict[tuple[int, ...], str]) -> list[tuple[dict[str, int], str]]:
+    return [(dict(zip(paths, p, strict=True)), m) for p, m in messages.items()]
 
 
 class ChainedProgress:

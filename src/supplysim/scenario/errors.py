@@ -16,7 +16,17 @@ __all__ = ["ScenarioError", "clip", "excerpt", "fmt_path"]
 
 
 class ScenarioError(Exception):
-    """An invalid scenario or override. ``str(err)`` is the complete message."""
+    """An invalid scenario or override. ``str(err)`` is the complete message.
+
+    ``paths`` are the key paths the message's problems are located at (for a problem the
+    schema found; empty when the message is about something else, e.g. an option's syntax):
+    a caller that varies some keys can tell a bad value of one of them from a rule that
+    relates several (located at their section).
+    """
+
+    def __init__(self, message: str, paths: Sequence[tuple[str | int, ...]] = ()) -> None:
+        super().__init__(message)
+        self.paths: tuple[tuple[str | int, ...], ...] = tuple(paths)
 
 
 def excerpt(value: Any, limit: int = MAX_EXCERPT) -> str:

@@ -271,7 +271,10 @@ def _location(ctx: Mapping[str, Any]) -> tuple[str | int, ...]:
     return tuple(at) if isinstance(at, tuple | list) else (at,)
 
 
-def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) -> str:
+def _errors_to_message(
+    exc: ValidationError, data: dict[str, Any], src: Source, paths: list[tuple[str | int, ...]] | None = None
+) -> str:
+    """The one message for every error of ``exc``; the key path each is shown at is appended to ``paths``."""
     lines: list[str] = []
     seen: set[tuple[Path_, str]] = set()
     view = _resolved_view(data)
@@ -295,6 +298,8 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
         if key in seen:
             continue
         seen.add(key)
+        if paths is not None:
+            paths.append(tuple(shown))
         policy_note = ""
         if shown != path and len(path) >= 2 and "policies" in data:
             policy_note = f" (in policy {path[1]!r})"
@@ -479,7 +484,9 @@ def _validate(data: dict[str, Any], src: Source, base_dir: str | None, allow_dat
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ScenarioError(_errors_to_message(exc, data, src)) from None
+        located: list[tuple[str | int, ...]] = []
+        message = _errors_to_message(exc, data, src, located)
+        raise ScenarioError(message, located) from None
     scenario._origin = src.file
     scenario._base_dir = base_dir
     scenario._allow_data_outside = allow_data_outside

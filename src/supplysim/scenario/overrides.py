@@ -27,6 +27,7 @@ __all__ = [
     "apply_overrides",
     "cell",
     "command_line",
+    "grid_point",
     "option",
     "parts",
     "plain",
@@ -59,6 +60,13 @@ def option(name: str, value: Any) -> Origin:
 def plain(path: str, value: Any) -> Origin:
     """The origin of an override named by itself: a point of a sweep or of a search."""
     return Origin(f"{path}={excerpt(value)}", f"the key path {path!r}")
+
+
+def grid_point(point: Sequence[tuple[str, Any]], path: str) -> Origin:
+    """The origin of key ``path`` of a point of a search grid: messages name the whole point,
+    since a rule that relates several keys is broken by the combination, not by one value."""
+    where = "grid point " + ", ".join(f"{k}={excerpt(v)}" for k, v in point)
+    return Origin(where, f"the key path {path!r}")
 
 
 def cell(file: str, row: int, column: str) -> Origin:
