@@ -25,6 +25,7 @@ from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario, SweepRange
 from supplysim.scenario.limits import MAX_GRID_POINTS
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
+from supplysim.scenario.overrides import grid_point
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -226,7 +227,14 @@ class SweepResults:
                 f"more than {MAX_GRID_POINTS:,} (docs/limits.md)\n  hint: use larger steps or fewer swept keys"
             )
         grid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(v for _, v in parameters))]
-        scenarios = [with_overrides(scenario, list(point.items())) for point in grid]
+        # each override is named by its whole point: a rule relating two swept keys (S > s) is
+        # broken by the combination, and the message must say which one
+        scenarios = [
+            with_overrides(
+                scenario, [(path, value, grid_point(list(point.items()), path)) for path, value in point.items()]
+            )
+            for point in grid
+        ]
         experiments = run_many(scenarios, workers=workers, executor=executor, progress=progress)
         return cls(scenario, names, grid, experiments)
 

@@ -538,8 +538,8 @@ def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> 
     """``scenario`` re-validated with more ``(dotted.path, value[, origin])`` overrides (applied
     to the base model, before the policies are merged over it, like ``--set``).
 
-    An override without an origin is named by itself in messages (``store.max_quoted_wait=-1``),
-    as a point of a sweep or a search is.
+    An override without an origin is named by itself in messages (``store.max_quoted_wait=-1``);
+    the points of a sweep or a search name their whole point (:func:`overrides.grid_point`).
     """
     source = scenario_source(scenario)
     src = Source(scenario._origin)

@@ -58,7 +58,7 @@ def option(name: str, value: Any) -> Origin:
 
 
 def plain(path: str, value: Any) -> Origin:
-    """The origin of an override named by itself: a point of a sweep or of a search."""
+    """The origin of an override named by itself (one given to ``with_overrides`` without an origin)."""
     return Origin(f"{path}={excerpt(value)}", f"the key path {path!r}")
 
 
