@@ -111,7 +111,7 @@ def warm_up(scenario: Path, cwd: Path) -> None:
     if scenario in _warm:
         return
     res = cli(cwd, *_short_run(scenario, cwd / "warm-up"))
-    assert res.returncode == 0, res.stderr
+    assert res.returncode == 0, f"the short run of {scenario.name} as written: {res.stderr[-400:]}"
     _warm.add(scenario)
 
 
