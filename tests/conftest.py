@@ -10,6 +10,11 @@
 
 Markers (``pyproject.toml``): ``slow`` for long statistical validations, ``golden`` for
 comparisons with numbers of an earlier run (snapshots and committed baselines).
+
+The ``slow`` tests are collected first (:func:`pytest_collection_modifyitems`): with
+``pytest -n 2`` the long ones then start at the beginning of the run and the many short
+ones fill in behind them, so the two workers finish together instead of one of them
+starting a minute-long test near the end.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ import pytest
 
 import shared
 from scenario_texts import TINY
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``slow`` tests first, each group in its collection order (the sort is stable)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
