@@ -657,12 +657,11 @@ class Warehouse:
         now = order.due
         dt = now - self.t_last
         if dt > 0.0:
-            if self.direct is None:  # _integrate, inlined on this hot path
-                self.area_on_hand += self.on_hand * dt
-                self.area_backorders += (self.backordered - self.direct_owed) * dt
-                self.t_last = now
-            else:
+            if self.backordered or self.direct is not None:
                 self._integrate(now)
+            else:  # nobody waits: only the on-hand integral moves (_integrate, inlined on this hot path)
+                self.area_on_hand += self.on_hand * dt
+                self.t_last = now
         received = order.received
         self.on_hand += received
         self.on_order -= order.qty
