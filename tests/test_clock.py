@@ -116,7 +116,7 @@ class _Light(Scheduled):
 
 @pytest.mark.parametrize("use_driver", [True, False])
 def test_an_event_built_without_a_constructor_runs_as_a_scheduled_one(use_driver: bool) -> None:
-    """An :func:`always_ok` event, made with ``__new__`` and queued with ``Clock.push`` and ``Clock.ticket``,
+    """An :func:`always_ok` event, made with ``__new__`` and queued with ``Clock.push`` and ``Clock.event_ids``,
     is numbered by SimPy's counter and processed by ``step`` and by the driver like any other."""
     env = Clock()
     seen: list[tuple[float, str]] = []
@@ -124,7 +124,7 @@ def test_an_event_built_without_a_constructor_runs_as_a_scheduled_one(use_driver
     light = _Light.__new__(_Light)
     light.callbacks = [lambda ev: seen.append((env.now, ev.note))]
     light.note = "light"
-    env.push((1.0, DELIVERY, env.ticket(), light))
+    env.push((1.0, DELIVERY, next(env.event_ids), light))
     Timer(env, 1.0, DELIVERY, lambda ev: seen.append((env.now, "later timer")))
     assert light._ok is True and light._value is None  # what SimPy reads after the callbacks
     if use_driver:

@@ -20,7 +20,7 @@ and calls the event's callbacks. Here:
   their own entry with ``heapq.heappush`` – exactly the tuple that
   ``Environment.schedule`` would push, without its Python call; an event class marked
   :func:`always_ok` (the network's shipments) is built without a constructor and
-  queued with :attr:`Clock.push` and :attr:`Clock.ticket`, the same push and counter
+  queued with :attr:`Clock.push` and :attr:`Clock.event_ids`, the same push and counter
   bound once;
 * the driver loops (:meth:`Clock.run_before`, :meth:`Clock.run_arrivals`) pop and
   dispatch events themselves – the body of ``Environment.step``, inlined, including
@@ -35,7 +35,7 @@ attributes SimPy's queue reads of an event, and nobody waits on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from heapq import heappop, heappush
 from typing import Any, TypeVar
@@ -124,10 +124,11 @@ class Clock(simpy.Environment):
     def __init__(self, initial_time: float = 0) -> None:
         super().__init__(initial_time)
         self.push: Callable[[tuple[float, int, int, Any]], None] = partial(heappush, self._queue)
-        """Queue the entry ``(time, priority, ticket(), event)`` – the tuple and the heap push of
+        """Queue the entry ``(time, priority, next(event_ids), event)`` – the tuple and the heap push of
         ``Environment.schedule``, as one C call – for an event built without a constructor (:func:`always_ok`)."""
-        self.ticket: Callable[[], int] = self._eid.__next__
-        """The next event number: SimPy's tie-breaker after time and priority (the order of scheduling)."""
+        self.event_ids: Iterator[int] = self._eid
+        """SimPy's event numbers: ``next(env.event_ids)`` numbers an event, the tie-breaker after time and
+        priority (the order of scheduling)."""
 
     def run_before(self, time: float, priority: int) -> None:
         """Process every queued event that comes before (``time``, ``priority``)."""

@@ -138,7 +138,7 @@ class WarehouseLink(Supplier):
         self.measuring = False
         self._store_receive = on_delivery
         self._push = env.push
-        self._ticket = env.ticket
+        self._ids = env.event_ids
         self._whole_arrived: Callable[[Order], None] = self._on_whole_arrival
         warehouse.links.append(self)
 
@@ -186,6 +186,7 @@ class WarehouseLink(Supplier):
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
+        push = self._push
         shipment = _new_shipment(Shipment)
         if self.measuring:
             shipment.callbacks = [self._whole_arrived, self._store_receive]
@@ -197,7 +198,7 @@ class WarehouseLink(Supplier):
         shipment.qty = shipment.received = qty
         shipment.placed = now
         shipment.due = due
-        self._push((due, DELIVERY, self._ticket(), shipment))
+        push((due, DELIVERY, next(self._ids), shipment))
         self.outstanding[shipment] = None
         ip = on_hand + w.on_order  # the warehouse's review_position and replenish, inlined
         if ip <= w.trigger:
@@ -218,7 +219,7 @@ class WarehouseLink(Supplier):
                     placed.qty = placed.received = order
                     placed.placed = placed.start = now
                     placed.due = s_due
-                    self._push((s_due, DELIVERY, self._ticket(), placed))
+                    push((s_due, DELIVERY, next(self._ids), placed))
                     s.outstanding[placed] = None
                     s.units += order
                     s.lead_sum += s_due - now
@@ -248,7 +249,7 @@ class WarehouseLink(Supplier):
         shipment.placed = now
         shipment.due = due
         shipment.request = request
-        self._push((due, DELIVERY, self._ticket(), shipment))
+        self._push((due, DELIVERY, next(self._ids), shipment))
         self.outstanding[shipment] = None
         if self.measuring:
             self.shipped += qty
