@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import simpy
 
-from supplysim.sim.clock import ARRIVAL, CANCEL, DELIVERY, REVIEW, Clock, Scheduled, Timer
+from supplysim.sim.clock import ARRIVAL, CANCEL, DELIVERY, REVIEW, Clock, Scheduled, Timer, always_ok
 
 
 def test_timer_and_scheduled_queue_the_entry_environment_schedule_makes() -> None:
@@ -107,3 +107,30 @@ def test_simpys_own_step_processes_a_scheduled_event() -> None:
     Scheduled(env, 2.5, DELIVERY, [lambda ev: seen.append(env.now), lambda ev: seen.append(-env.now)])
     env.step()
     assert seen == [2.5, -2.5] and env.peek() == float("inf")
+
+
+@always_ok
+class _Light(Scheduled):
+    __slots__ = ("note",)
+
+
+@pytest.mark.parametrize("use_driver", [True, False])
+def test_an_event_built_without_a_constructor_runs_as_a_scheduled_one(use_driver: bool) -> None:
+    """An :func:`always_ok` event, made with ``__new__`` and queued with ``Clock.push`` and ``Clock.event_ids``,
+    is numbered by SimPy's counter and processed by ``step`` and by the driver like any other."""
+    env = Clock()
+    seen: list[tuple[float, str]] = []
+    Timer(env, 1.0, DELIVERY, lambda ev: seen.append((env.now, "timer")))
+    light = _Light.__new__(_Light)
+    light.callbacks = [lambda ev: seen.append((env.now, ev.note))]
+    light.note = "light"
+    env.push((1.0, DELIVERY, next(env.event_ids), light))
+    Timer(env, 1.0, DELIVERY, lambda ev: seen.append((env.now, "later timer")))
+    assert light._ok is True and light._value is None  # what SimPy reads after the callbacks
+    if use_driver:
+        env.run_before(2.0, 0)
+    else:
+        for _ in range(3):
+            env.step()
+    assert seen == [(1.0, "timer"), (1.0, "light"), (1.0, "later timer")]  # ties in the order of scheduling
+    assert light.callbacks is None and env.peek() == float("inf")  # processed, as step marks an event

@@ -18,7 +18,10 @@ and calls the event's callbacks. Here:
 
 * :class:`Timer` and :class:`Scheduled` (the base of the supplier's orders) push
   their own entry with ``heapq.heappush`` – exactly the tuple that
-  ``Environment.schedule`` would push, without its Python call;
+  ``Environment.schedule`` would push, without its Python call; an event class marked
+  :func:`always_ok` (the network's shipments) is built without a constructor and
+  queued with :attr:`Clock.push` and :attr:`Clock.event_ids`, the same push and counter
+  bound once;
 * the driver loops (:meth:`Clock.run_before`, :meth:`Clock.run_arrivals`) pop and
   dispatch events themselves – the body of ``Environment.step``, inlined, including
   its rule that a failed event nobody defused raises.
@@ -32,14 +35,15 @@ attributes SimPy's queue reads of an event, and nobody waits on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, TypeVar
 
 import simpy
 from simpy.events import Event
 
-__all__ = ["ARRIVAL", "CANCEL", "DELIVERY", "REVIEW", "SAMPLE", "WARMUP", "Clock", "Scheduled", "Timer"]
+__all__ = ["ARRIVAL", "CANCEL", "DELIVERY", "REVIEW", "SAMPLE", "WARMUP", "Clock", "Scheduled", "Timer", "always_ok"]
 
 WARMUP = 0
 """The end of the warm-up (statistics reset) comes before anything else at its instant."""
@@ -97,8 +101,34 @@ class Scheduled:
         heappush(env._queue, (env._now + delay, priority, next(env._eid), self))  # type: ignore[misc]  # int priority
 
 
+S = TypeVar("S", bound=Scheduled)
+
+
+def always_ok(cls: type[S]) -> type[S]:
+    """Class decorator: events of ``cls`` (a :class:`Scheduled` subclass) are built without a constructor call.
+
+    Such an event is made with ``cls.__new__(cls)``, given its ``callbacks`` and its payload, and queued
+    with :attr:`Clock.push` – one C call each, where the constructor costs a Python frame. SimPy's two
+    flags become constants of the class (``_ok`` true: the event succeeded; ``_value`` None), shadowing
+    the slots of :class:`Scheduled`, so ``callbacks`` is the only field of SimPy's that each event sets.
+    Nobody may fail or succeed such an event (nobody waits on it); ``env`` is not set.
+    """
+    setattr(cls, "_ok", True)  # noqa: B010  # the class constants shadow the slots of Scheduled
+    setattr(cls, "_value", None)  # noqa: B010
+    return cls
+
+
 class Clock(simpy.Environment):
     """A SimPy environment the driver loop can advance to an exogenous event time."""
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.push: Callable[[tuple[float, int, int, Any]], None] = partial(heappush, self._queue)
+        """Queue the entry ``(time, priority, next(event_ids), event)`` – the tuple and the heap push of
+        ``Environment.schedule``, as one C call – for an event built without a constructor (:func:`always_ok`)."""
+        self.event_ids: Iterator[int] = self._eid
+        """SimPy's event numbers: ``next(env.event_ids)`` numbers an event, the tie-breaker after time and
+        priority (the order of scheduling)."""
 
     def run_before(self, time: float, priority: int) -> None:
         """Process every queued event that comes before (``time``, ``priority``)."""

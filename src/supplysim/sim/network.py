@@ -371,7 +371,7 @@ def merged_arrivals(
             del buffer[:j]
             counts[k] += bisect_left(taken, end, key=_TIME_KEY) - bisect_left(taken, warmup, key=_TIME_KEY)
             batch += [(customer[0], k, customer) for customer in taken]
-        batch.sort(key=_ORDER_KEY)
+        batch.sort(key=_TIME_KEY)  # stable: ties keep the location order of the concatenation
         yield batch
         if cutoff == math.inf:
             return

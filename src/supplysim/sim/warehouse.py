@@ -32,15 +32,15 @@ import numpy as np
 
 from supplysim.scenario import ModelConfig, Replenishment
 from supplysim.scenario import Supplier as SupplierConfig
-from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer
+from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer, always_ok
 from supplysim.sim.customers import QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import Outlook
 from supplysim.sim.replenishment import build_rule
-from supplysim.sim.sourcing import SourcingRule
+from supplysim.sim.sourcing import Single, SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.stockout import StockoutPolicy, build_stockout
-from supplysim.sim.supplier import Order, Supplier, residual_lead_time
+from supplysim.sim.supplier import Order, Supplier, UnlimitedSupplier, residual_lead_time
 from supplysim.sim.trace import NO_WAIT, Event, Trace, TraceRow
 
 __all__ = ["NetworkResult", "Shipment", "StoreOrder", "StoreResult", "Warehouse", "WarehouseLink", "WarehouseStats"]
@@ -84,15 +84,32 @@ class DirectOrder:
         """False once served, cancelled or expired (the queue drops dead entries lazily)."""
 
 
+@always_ok
 class Shipment(Order):
-    """Units of one store order travelling from the warehouse to the store (its arrival event)."""
+    """Units of one store order travelling from the warehouse to the store (its arrival event).
 
-    __slots__ = ("counted", "request")
+    Built without a constructor call (:func:`~supplysim.sim.clock.always_ok`): ``callbacks``,
+    ``supplier``, ``id``, ``qty``, ``received``, ``placed`` and ``due`` are set, ``start`` is not
+    (a shipment starts when it is placed: :meth:`WarehouseLink.outlook` reads ``placed``).
+    """
+
+    __slots__ = ("request",)
 
     request: StoreOrder
-    """The store order it belongs to (not set on a whole order shipped at once, :meth:`WarehouseLink.ship_whole`)."""
-    counted: bool
-    """(a whole order shipped at once) Placed inside the measured window."""
+    """The store order it belongs to (not set on a whole order shipped at once, :meth:`WarehouseLink.place`)."""
+
+
+@always_ok
+class WarehouseOrder(Order):
+    """The warehouse's order at an :class:`~supplysim.sim.supplier.UnlimitedSupplier`, placed inline by
+    :meth:`WarehouseLink.place` (without a constructor call, :func:`~supplysim.sim.clock.always_ok`);
+    to the supplier and to the warehouse's receiving dock an :class:`~supplysim.sim.supplier.Order` like any other."""
+
+    __slots__ = ()
+
+
+_new_shipment = Shipment.__new__
+_new_order = WarehouseOrder.__new__
 
 
 class WarehouseLink(Supplier):
@@ -120,6 +137,10 @@ class WarehouseLink(Supplier):
         self.transport_cost = cfg.unit_cost
         self.measuring = False
         self._store_receive = on_delivery
+        self._push = env.push
+        self._ids = env.event_ids
+        self._whole_arrived: Callable[[Order], None] = self._on_whole_arrival
+        warehouse.links.append(self)
 
     def reset_window(self) -> None:
         super().reset_window()
@@ -148,16 +169,11 @@ class WarehouseLink(Supplier):
         if self.trace is not None:
             self.trace.append(TraceRow(now, Event.ORDER, ident, qty, NO_WAIT, f"to {self.warehouse.name}", self.name))
         w = self.warehouse
-        counted = self.measuring
         on_hand = w.on_hand
         if w.backordered or on_hand < qty:
-            w.receive_order(now, self, ident, qty, counted)
+            w.receive_order(now, self, ident, qty, self.measuring)
             return
-        if counted:
-            w.orders += 1
-            w.filled_at_once += 1
-            w.delayed_done += 1
-        dt = now - w.t_last
+        dt = now - w.t_last  # the warehouse's books (its counts of store orders are derived: Warehouse.orders)
         if dt > 0.0:  # nobody waits: only the on-hand integral moves
             w.area_on_hand += on_hand * dt
             w.t_last = now
@@ -166,34 +182,54 @@ class WarehouseLink(Supplier):
         w.shipped_to_stores += qty
         if w.trace is not None:
             w.log(now, Event.SHIP, ident, qty, f"to {self.store_name}")
-        due = now + next(self._lead)
+        due = now + next(self._lead)  # the shipment: dispatch, inlined
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
-        shipment = Shipment(self._env, due - now, DELIVERY, [self._arrived_whole, self._store_receive])
+        push = self._push
+        shipment = _new_shipment(Shipment)
+        if self.measuring:
+            shipment.callbacks = [self._whole_arrived, self._store_receive]
+            self.shipped += qty
+        else:
+            shipment.callbacks = [self._forget, self._store_receive]
         shipment.supplier = self
         shipment.id = ident
         shipment.qty = shipment.received = qty
-        shipment.placed = shipment.start = now
+        shipment.placed = now
         shipment.due = due
-        shipment.counted = counted
+        push((due, DELIVERY, next(self._ids), shipment))
         self.outstanding[shipment] = None
-        if counted:
-            self.shipped += qty
         ip = on_hand + w.on_order  # the warehouse's review_position and replenish, inlined
         if ip <= w.trigger:
             up_to = w._up_to
             order = up_to - ip if up_to is not None else w._order_size(ip)
             if order > 0:
-                w._place(now, order)
+                s = w.unlimited
+                if s is None:
+                    w._place(now, order)
+                else:  # UnlimitedSupplier.place, inlined (tests/test_hot_path.py pins the two to each other)
+                    sid = s._next_id
+                    s._next_id = sid + 1
+                    s_due = now + next(s._lead)
+                    placed = _new_order(WarehouseOrder)
+                    placed.callbacks = [s._forget, s._on_delivery]
+                    placed.supplier = s
+                    placed.id = sid
+                    placed.qty = placed.received = order
+                    placed.placed = placed.start = now
+                    placed.due = s_due
+                    push((s_due, DELIVERY, next(self._ids), placed))
+                    s.outstanding[placed] = None
+                    s.units += order
+                    s.lead_sum += s_due - now
                 w.on_order += order
 
-    def _arrived_whole(self, event: Order) -> None:
-        shipment = cast(Shipment, event)
-        del self.outstanding[shipment]
-        if shipment.counted:  # the order is complete: its lead time is this shipment's
-            self.completed += 1
-            self.lead_sum += shipment.due - shipment.placed
+    def _on_whole_arrival(self, event: Order) -> None:
+        """A whole order of the window, shipped at once, has reached the store: its lead time is this shipment's."""
+        del self.outstanding[event]
+        self.completed += 1
+        self.lead_sum += event.due - event.placed
 
     def dispatch(self, now: float, request: StoreOrder, qty: int) -> None:
         """The warehouse ships ``qty`` units of ``request``: they arrive after one transit-time draw."""
@@ -205,13 +241,15 @@ class WarehouseLink(Supplier):
         request.in_transit += 1
         if not left:
             self.outstanding.pop(request, None)  # type: ignore[call-overload]
-        shipment = Shipment(self._env, due - now, DELIVERY, [self._arrived, self._store_receive])
+        shipment = _new_shipment(Shipment)
+        shipment.callbacks = [self._arrived, self._store_receive]
         shipment.supplier = self
         shipment.id = request.id
         shipment.qty = shipment.received = qty
-        shipment.placed = shipment.start = now
+        shipment.placed = now
         shipment.due = due
         shipment.request = request
+        self._push((due, DELIVERY, next(self._ids), shipment))
         self.outstanding[shipment] = None
         if self.measuring:
             self.shipped += qty
@@ -243,7 +281,7 @@ class WarehouseLink(Supplier):
         units: list[int] = []
         for piece in self.outstanding:
             if isinstance(piece, Shipment):
-                times.append(now + residual(now - piece.start))
+                times.append(now + residual(now - piece.placed))
             else:
                 times.append(now + delays.get(cast(StoreOrder, piece), 0.0) + mean_transit)
             units.append(piece.qty)
@@ -283,6 +321,9 @@ class Warehouse:
         """Live entries of the queue: store orders and the warehouse's own customers waiting."""
         self.suppliers: list[Supplier] = []
         self.sourcing: SourcingRule | None = None
+        self.unlimited: UnlimitedSupplier | None = None
+        self.links: list[WarehouseLink] = []
+        """The stores' links (each adds itself): every store order is numbered by its link."""
         self.total_received = 0
         self.total_shipped = 0
         """Units shipped over the run, to stores and to the warehouse's own customers."""
@@ -310,6 +351,10 @@ class Warehouse:
         self.suppliers = suppliers
         self.sourcing = sourcing
         self._place = sourcing.place
+        only = suppliers[0] if isinstance(sourcing, Single) and len(suppliers) == 1 else None
+        self.unlimited = only if type(only) is UnlimitedSupplier and only.trace is None else None
+        """The one supplier, if it is a plain :class:`~supplysim.sim.supplier.UnlimitedSupplier` of an
+        untraced run: :meth:`WarehouseLink.place` then places the warehouse's orders itself."""
 
     # ------------------------------------------------------------------ as the sourcing rules see it
 
@@ -335,16 +380,29 @@ class Warehouse:
 
     def reset_window(self) -> None:
         """Zero the window statistics (at the end of the warm-up)."""
-        self.orders = 0
-        """Store orders that arrived in the window."""
-        self.filled_at_once = 0
-        """Of those, orders shipped whole at arrival."""
-        self.delayed_done = 0
-        """Orders of the window whose last unit has left the warehouse."""
+        self.waited = 0
+        """Store orders of the window that could not ship whole at arrival."""
+        self.done_after_wait = 0
+        """Of those, orders whose last unit has left the warehouse."""
         self.delay_sum = 0.0
         """Their total delay at the warehouse [time]."""
         self.area_on_hand = 0.0
         self.area_backorders = 0.0
+
+    @property
+    def orders(self) -> int:
+        """Store orders that arrived in the window: the orders the links numbered in it."""
+        return sum(link.orders for link in self.links)
+
+    @property
+    def filled_at_once(self) -> int:
+        """Store orders of the window shipped whole at arrival."""
+        return self.orders - self.waited
+
+    @property
+    def delayed_done(self) -> int:
+        """Store orders of the window whose last unit has left the warehouse (at once or after a wait)."""
+        return self.filled_at_once + self.done_after_wait
 
     def start_window(self, now: float) -> None:
         self._integrate(now)
@@ -382,7 +440,7 @@ class Warehouse:
         the network's hot path) without coming here.
         """
         if counted:
-            self.orders += 1
+            self.waited += 1
         request = StoreOrder(link, ident, qty, now, counted)
         self._integrate(now)
         first = not self.backordered
@@ -429,7 +487,7 @@ class Warehouse:
                 self._ship_direct(now, head, n)
                 continue
             if head.counted:
-                self.delayed_done += 1
+                self.done_after_wait += 1
                 self.delay_sum += now - head.arrived
             self._ship(now, head, n)
         while queue and not queue[0].alive:
@@ -600,12 +658,11 @@ class Warehouse:
         now = order.due
         dt = now - self.t_last
         if dt > 0.0:
-            if self.direct is None:  # _integrate, inlined on this hot path
-                self.area_on_hand += self.on_hand * dt
-                self.area_backorders += (self.backordered - self.direct_owed) * dt
-                self.t_last = now
-            else:
+            if self.backordered or self.direct is not None:
                 self._integrate(now)
+            else:  # nobody waits: only the on-hand integral moves (_integrate, inlined on this hot path)
+                self.area_on_hand += self.on_hand * dt
+                self.t_last = now
         received = order.received
         self.on_hand += received
         self.on_order -= order.qty
