@@ -1069,6 +1069,4 @@ class Scenario(ModelSections, _Settings):
 
 from supplysim.scenario.network import Network  # noqa: E402  (it needs the sections above)
 
-ModelSections.model_rebuild()
-ModelConfig.model_rebuild()
-Scenario.model_rebuild()
+# Every model is built on first use (``defer_build`` in Frozen), when ``Network`` is defined.
