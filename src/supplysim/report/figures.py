@@ -153,7 +153,8 @@ class _Grid:
         return self.top + self.bottom + self.nrows * self.axes_height + (self.nrows - 1) * self.gap_height
 
     def figure(self, panels: int) -> tuple[Figure, list[Axes]]:
-        """The figure and its first ``panels`` axes (the rest of the grid removed)."""
+        """The figure and the axes of its first ``panels`` cells, row by row (the other cells
+        stay empty: no axes is made for them)."""
         fig = Figure(figsize=(self.width, self.height), dpi=_DPI)
         _style(fig)
         fig.subplots_adjust(
@@ -164,10 +165,8 @@ class _Grid:
             wspace=self.gap_width / self.axes_width,
             hspace=self.gap_height / self.axes_height,
         )
-        axes = list(fig.subplots(self.nrows, self.ncols, squeeze=False).ravel())
-        for ax in axes[panels:]:
-            fig.delaxes(ax)
-        return fig, axes[:panels]
+        cells = fig.add_gridspec(self.nrows, self.ncols)
+        return fig, [fig.add_subplot(cells[i // self.ncols, i % self.ncols]) for i in range(panels)]
 
 
 def _tidy(ax: Axes) -> None:

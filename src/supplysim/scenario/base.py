@@ -140,9 +140,13 @@ def check_mapping(cls: type[BaseModel], data: dict[Any, Any]) -> dict[Any, Any]:
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable; every mapping checked by :func:`check_mapping`."""
+    """Base of every scenario model: immutable; every mapping checked by :func:`check_mapping`.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    Validators are built on first use (``defer_build``): validating a scenario builds the
+    scenario's alone, not one for each of the fifty models it nests.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -733,11 +733,28 @@ ContinuousDistribution = Union[
 DiscreteDistribution = Union[DiscreteConstant, Poisson, Geometric, Choice, NegativeBinomial]
 
 
+_MODERATE_DATA = MAX_NUMBER / 10
+"""Values at most this large in magnitude give a data distribution moments far inside the limits."""
+
+
+def _moderate_data(values: list[Any], weights: list[float] | None) -> bool:
+    """Whether the moments of ``values`` with finite ``weights`` are surely within the limits
+    without computing them (pure Python: validating a scenario imports no NumPy).
+
+    A weighted mean of values bounded by B is bounded by B (up to rounding), and the variance
+    by (2B)²; with B = :data:`MAX_NUMBER` / 10 both stay far below the limits. Otherwise (larger
+    values, or a weight that is not finite) :func:`_finite_moments` computes the moments."""
+    bound = _MODERATE_DATA
+    return all(-bound <= v <= bound for v in values) and (weights is None or all(map(math.isfinite, weights)))
+
+
 def _finite_moments(d: Any) -> Any:
     """``d`` after checking that its moments are finite, below :data:`MAX_NUMBER`, and (for a
     parametric family) its coefficient of variation at most :data:`MAX_CV` (``docs/limits.md``).
 
     Run on the union, after the family's own checks (which explain more precisely)."""
+    if isinstance(d, Choice | EmpiricalContinuous) and _moderate_data(d.values, d.weights):
+        return d
     try:
         mean, variance = float(d.mean), float(d.variance)
     except (ArithmeticError, ValueError):

@@ -23,7 +23,7 @@ from supplysim.scenario.base import Frozen, Label
 from supplysim.scenario.distributions import Duration
 from supplysim.scenario.limits import MAX_SUPPLIERS, MAX_UNITS
 from supplysim.scenario.merge import MODEL_SECTIONS, STORE_SECTIONS, deep_merge, override_body
-from supplysim.scenario.specs import Replenishment  # specs imports this module at its end
+from supplysim.scenario.specs import Replenishment  # specs imports this module once Replenishment is defined
 
 if TYPE_CHECKING:
     from supplysim.scenario.specs import ModelConfig, ModelSections

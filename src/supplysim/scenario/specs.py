@@ -15,7 +15,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     Field,
@@ -50,9 +50,6 @@ from supplysim.scenario.limits import (
     MAX_WINDOWS,
 )
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies
-
-if TYPE_CHECKING:
-    from supplysim.scenario.network import Network
 
 __all__ = [
     "RQ",
@@ -641,6 +638,11 @@ def _check_supply(self: Any) -> Any:
     return self
 
 
+# Network needs Replenishment (above); importing it here lets every annotation below resolve
+# when its class is made (the validators are built on first use: ``defer_build`` in Frozen).
+from supplysim.scenario.network import Network  # noqa: E402
+
+
 class ModelSections(Frozen):
     """The model sections (:data:`MODEL_SECTIONS`), declared once: a scenario's base model
     and every resolved policy (:class:`ModelConfig`) share these keys and their checks."""
@@ -1065,10 +1067,3 @@ class Scenario(ModelSections, _Settings):
     def end(self) -> float:
         """End of the measured window, warmup + horizon [time]."""
         return self.warmup + self.horizon
-
-
-from supplysim.scenario.network import Network  # noqa: E402  (it needs the sections above)
-
-ModelSections.model_rebuild()
-ModelConfig.model_rebuild()
-Scenario.model_rebuild()
