@@ -328,6 +328,17 @@ def test_an_untraced_store_takes_the_untraced_hot_paths() -> None:
     assert traced.suppliers[0]._on_delivery == traced.store._on_delivery
 
 
+def test_a_store_subclass_keeps_its_own_arrival_and_dock_without_a_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subclass that replaces ``arrive`` or ``_on_delivery`` is not bypassed by the untraced hot paths."""
+    cfg = model(HOT_PATH_MODELS["base stock, short deliveries, waitlist"])
+    monkeypatch.setattr("supplysim.sim.replication.Store", SharedRoutinesStore)
+    rep = Replication(cfg, seed=1, replication=0)
+    assert rep.store.arrive.__func__ is SharedRoutinesStore.arrive
+    assert rep.suppliers[0]._on_delivery.__func__ is SharedRoutinesStore._on_delivery
+    plain = simulate(cfg, seed=1, replication=0, horizon=60.0)
+    assert rep.run(60.0).counters == plain.counters
+
+
 # --------------------------------------------------------------------------- immediate service, replenishment rules
 
 

@@ -1,7 +1,8 @@
 """What happens to stock and customers in the store? Stock, the backorder queue, receiving.
 
 The store owns its state and its counters and changes them on four kinds of
-event: an arrival (:meth:`Store.arrive`, the hot path), a delivery, a customer
+event: an arrival (:meth:`Store.arrive`, the hot path; an untraced run takes
+``Store._arrive_untraced``, the same books without the trace), a delivery, a customer
 giving up, and a review. What a customer is offered when the shelf is empty is
 the stockout policy's (:mod:`~supplysim.sim.stockout`), what the store promises
 is :mod:`~supplysim.sim.quotes`, when to order is the replenishment rule's, and
@@ -144,9 +145,13 @@ class Store:
         events count unconditionally; only outcomes of customers who arrived
         before the window (``Waiting.counted`` false) are kept out."""
         self.t_last = 0.0
-        self.suppliers, self.sourcing = supply(self, self._on_delivery if trace is not None else self._receive_untraced)
+        # Without a trace, arrivals and deliveries take the untraced hot paths (tests/test_traces.py
+        # pins them to the traced ones), unless a subclass replaces arrive or _on_delivery.
+        cls = type(self)
+        fast_dock = trace is None and cls._on_delivery is Store._on_delivery
+        self.suppliers, self.sourcing = supply(self, self._receive_untraced if fast_dock else self._on_delivery)
         self._place = self.sourcing.place
-        if trace is None:  # the untraced hot path (tests/test_traces.py pins it to the traced one)
+        if trace is None and cls.arrive is Store.arrive:
             self.arrive = self._arrive_untraced  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ bookkeeping
