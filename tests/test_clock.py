@@ -70,6 +70,55 @@ def test_arrivals_come_after_deliveries_and_before_cancellations_at_their_instan
     assert order == ["early", "delivery", "arrival 0 at 1", "cancel", "arrival 1 at 2"]
 
 
+def _interleaved(use_driver: bool, times: list[float], end: float) -> tuple[list[tuple[float, int]], int]:
+    """Arrivals at ``times`` (before ``end``) among random events, run by the driver or, as events of
+    class ARRIVAL queued before the others, by ``step``: what ran, at which clock reading, and how
+    many arrived."""
+    env, seen = Clock(), []
+
+    def note(event: Any) -> None:
+        seen.append((env.now, event.item))
+
+    arrived = 0
+    if not use_driver:
+        for t in times:
+            if t < end:
+                Timer(env, t, ARRIVAL, note, -1 - arrived)
+                arrived += 1
+    _schedule_random(env, seen, random.Random(9), 200)
+    for k in range(6):
+        Timer(env, 2, k % 5, note, 1000 + k)  # 0 + 2 is the int 2, met by the arrival at 2.0
+    if use_driver:
+        arrived = env.run_arrivals([(t,) for t in times], lambda c, k: seen.append((env.now, -1 - k)), end)
+        env.run_before(float("inf"), 0)
+    else:
+        while env.peek() < float("inf"):
+            env.step()
+    return seen, arrived
+
+
+def test_the_driver_interleaves_arrivals_as_step_runs_them_queued_first_in_class_arrival() -> None:
+    """Arrivals on the events' grid, events of every class (ARRIVAL too) at the same instants, some at
+    integer times: the driver runs them in the order SimPy's ``step`` gives when each arrival is an
+    event of class ARRIVAL queued before all the others."""
+    times = sorted([2.0] + [random.Random(5).randrange(28) / 4 for _ in range(80)])
+    driven, n_driven = _interleaved(True, times, 6.0)
+    stepped, n_stepped = _interleaved(False, times, 6.0)
+    assert n_driven == n_stepped == sum(t < 6.0 for t in times)
+    at_two = [item for t, item in stepped if t == 2]
+    assert 1003 in at_two and min(at_two) < 0  # an event of class ARRIVAL at an arrival's instant
+    assert len(driven) > 300 and driven == stepped
+
+
+def test_the_driver_counts_from_first_and_stops_on_an_empty_stream() -> None:
+    env = Clock()
+    numbers: list[int] = []
+    assert env.run_arrivals([], lambda c, k: numbers.append(k), 5.0, first=7) == 0
+    assert env.run_arrivals([(1.0,), (2.0,)], lambda c, k: numbers.append(k), 5.0, first=7) == 2
+    assert env.run_arrivals([(3.0,), (6.0,), (4.0,)], lambda c, k: numbers.append(k), 5.0, first=9) == 1
+    assert numbers == [7, 8, 9]
+
+
 def test_a_failed_event_stops_the_driver_as_it_stops_step() -> None:
     env = Clock()
     event = simpy.Event(env)

@@ -287,6 +287,58 @@ def test_inlined_hot_paths_match_the_shared_routines(name: str, monkeypatch: pyt
     assert shared.final_on_hand == inlined.final_on_hand
 
 
+UNTRACED_MODELS = {
+    **HOT_PATH_MODELS,
+    "rQ, lost sales, two segments": """
+        demand: {rate: 5, quantity: {dist: choice, values: [1, 3], weights: [0.8, 0.2]}}
+        segments:
+          - {name: a, share: 0.5, accept_backorder: 0.9, patience: {dist: exponential, mean: 1}}
+          - {name: b, share: 0.5, accept_backorder: 0.4}
+        supplier: {lead_time: {dist: exponential, mean: 2}}
+        store: {stockout: backorder, max_backorders: 3}
+        replenishment: {policy: rQ, reorder_point: 3, order_quantity: 4}
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNTRACED_MODELS))
+def test_the_untraced_hot_paths_keep_the_books_of_the_traced_run(name: str) -> None:
+    """Without a trace the store arrives and receives through its untraced hot paths
+    (``Store._arrive_untraced``, ``Store._receive_untraced``): the same counters, waits, supplier
+    statistics and final stock as the traced run, which goes through ``arrive`` and ``_on_delivery``."""
+    cfg = model(UNTRACED_MODELS[name])
+    traced = simulate(cfg, seed=8, replication=1, horizon=120.0, warmup=6.0, trace=True)
+    untraced = simulate(cfg, seed=8, replication=1, horizon=120.0, warmup=6.0)
+    assert traced.trace is not None and untraced.trace is None
+    assert sum(1 for r in traced.trace if r.event == "deliver") > 20, "precondition: deliveries"
+    assert sum(1 for r in traced.trace if r.event in ("backorder", "lost")) > 5, "precondition: stockouts"
+    assert untraced.counters == traced.counters
+    assert (untraced.waits.count, untraced.waits.total) == (traced.waits.count, traced.waits.total)
+    assert untraced.suppliers == traced.suppliers
+    assert untraced.final_on_hand == traced.final_on_hand
+
+
+def test_an_untraced_store_takes_the_untraced_hot_paths() -> None:
+    """What the test above compares: the untraced store is bound to its untraced arrival and dock."""
+    cfg = model(HOT_PATH_MODELS["base stock, short deliveries, waitlist"])
+    untraced, traced = Replication(cfg, seed=1, replication=0), Replication(cfg, seed=1, replication=0, trace=True)
+    assert untraced.store.arrive == untraced.store._arrive_untraced
+    assert untraced.suppliers[0]._on_delivery == untraced.store._receive_untraced
+    assert traced.store.arrive.__func__ is Store.arrive
+    assert traced.suppliers[0]._on_delivery == traced.store._on_delivery
+
+
+def test_a_store_subclass_keeps_its_own_arrival_and_dock_without_a_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subclass that replaces ``arrive`` or ``_on_delivery`` is not bypassed by the untraced hot paths."""
+    cfg = model(HOT_PATH_MODELS["base stock, short deliveries, waitlist"])
+    monkeypatch.setattr("supplysim.sim.replication.Store", SharedRoutinesStore)
+    rep = Replication(cfg, seed=1, replication=0)
+    assert rep.store.arrive.__func__ is SharedRoutinesStore.arrive
+    assert rep.suppliers[0]._on_delivery.__func__ is SharedRoutinesStore._on_delivery
+    plain = simulate(cfg, seed=1, replication=0, horizon=60.0)
+    assert rep.run(60.0).counters == plain.counters
+
+
 # --------------------------------------------------------------------------- immediate service, replenishment rules
 
 

@@ -162,32 +162,33 @@ class Clock(simpy.Environment):
         ``end``: run every queued event that comes before (t, :data:`ARRIVAL`),
         move the clock to t and call ``arrive(customer, customer_number)``.
         Customers are numbered from ``first``. Returns the number that arrived.
+
+        The hot loop of a single-store run, so it keeps its state in locals: the
+        customer number comes from ``enumerate``, and "the head comes before (t,
+        ARRIVAL)" is one comparison of the head entry ``(time, priority, id, event)``
+        with the tuple ``(t, ARRIVAL)`` – earlier time, or the same time and a lower
+        priority class; an entry of class ARRIVAL itself at t is not before it (the
+        shorter tuple is the smaller when the first two items are equal), exactly
+        the rule of :meth:`run_before` (``tests/test_clock.py``).
         """
         q = self._queue
-        n = first
-        for customer in arrivals:
+        n = first - 1
+        for n, customer in enumerate(arrivals, first):  # n: the count, after the loop
             t = customer[0]
             if t >= end:
-                break
-            while q:
-                head = q[0]
-                ht = head[0]
-                if ht < t or (ht == t and head[1] < ARRIVAL):
-                    # Environment.step, inlined (see the module docstring)
-                    heappop(q)
-                    self._now = ht
-                    event = head[3]
-                    callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as in step
-                    for callback in callbacks:
-                        callback(event)
-                    if not event._ok and not hasattr(event, "_defused"):
-                        _crash(event)
-                else:
-                    break
+                return n - first
+            before = (t, ARRIVAL)
+            while q and q[0] < before:
+                # Environment.step, inlined (see the module docstring)
+                self._now, _, _, event = heappop(q)
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as in step
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    _crash(event)
             self._now = t
             arrive(customer, n)
-            n += 1
-        return n - first
+        return n + 1 - first
 
     def run_routed_arrivals(
         self,

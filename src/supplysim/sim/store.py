@@ -1,7 +1,8 @@
 """What happens to stock and customers in the store? Stock, the backorder queue, receiving.
 
 The store owns its state and its counters and changes them on four kinds of
-event: an arrival (:meth:`Store.arrive`, the hot path), a delivery, a customer
+event: an arrival (:meth:`Store.arrive`, the hot path; an untraced run takes
+``Store._arrive_untraced``, the same books without the trace), a delivery, a customer
 giving up, and a review. What a customer is offered when the shelf is empty is
 the stockout policy's (:mod:`~supplysim.sim.stockout`), what the store promises
 is :mod:`~supplysim.sim.quotes`, when to order is the replenishment rule's, and
@@ -144,8 +145,14 @@ class Store:
         events count unconditionally; only outcomes of customers who arrived
         before the window (``Waiting.counted`` false) are kept out."""
         self.t_last = 0.0
-        self.suppliers, self.sourcing = supply(self, self._on_delivery)
+        # Without a trace, arrivals and deliveries take the untraced hot paths (tests/test_traces.py
+        # pins them to the traced ones), unless a subclass replaces arrive or _on_delivery.
+        cls = type(self)
+        fast_dock = trace is None and cls._on_delivery is Store._on_delivery
+        self.suppliers, self.sourcing = supply(self, self._receive_untraced if fast_dock else self._on_delivery)
         self._place = self.sourcing.place
+        if trace is None and cls.arrive is Store.arrive:
+            self.arrive = self._arrive_untraced  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -248,6 +255,36 @@ class Store:
                     self.replenish(now, ip)
             return
         self.stockout.on_shortage(self, customer, cid)
+
+    def _arrive_untraced(self, customer: Customer, cid: int) -> None:
+        """:meth:`arrive` in a run without a trace (bound as ``arrive`` then): the same books, with
+        the order of an ``up_to`` rule (base stock, (s, S)) placed inline and the rest of a
+        review left to :meth:`replenish`."""
+        qty = customer[QTY]
+        available = self.available
+        if available < qty:
+            self.stockout.on_shortage(self, customer, cid)
+            return
+        now = customer[TIME]
+        c = self.counters
+        on_hand = self.on_hand
+        dt = now - self.t_last
+        if dt > 0.0:  # nobody waits: only the on-hand integral moves (_integrate, inlined)
+            c.area_on_hand += on_hand * dt
+            self.t_last = now
+        self.available = available - qty
+        self.on_hand = on_hand = on_hand - qty
+        c.served_immediately += 1
+        c.immediate_units += qty
+        ip = on_hand + self.on_order  # review_position, inlined (backordered = 0 here)
+        if ip <= self.trigger:
+            up_to = self._up_to
+            if up_to is None:
+                self.replenish(now, ip)
+                return
+            qty = up_to - ip  # > 0 wherever the review triggers (tests/test_hot_path.py)
+            self._place(now, qty)
+            self.on_order += qty
 
     def lose(self, now: float, cid: int, qty: int, why: str) -> None:
         """The customer leaves without ordering."""
@@ -491,6 +528,33 @@ class Store:
         if self.waitlist is not None and self.available > 0:
             self.waitlist.notify(self, now)
         if received != order.qty:  # a short delivery lowers the inventory position
+            self.review_position(now)
+
+    def _receive_untraced(self, order: Order) -> None:
+        """:meth:`_on_delivery` in a run without a trace (the receiving dock then): the same books."""
+        now = order.due
+        c = self.counters
+        on_hand = self.on_hand
+        dt = now - self.t_last
+        if dt > 0.0:  # _integrate, inlined
+            c.area_on_hand += on_hand * dt
+            backordered = self.backordered
+            if backordered:  # adding 0 · dt would leave the integral as it is
+                c.area_backorders += backordered * dt
+            if on_hand == 0:
+                c.stockout_time += dt
+            self.t_last = now
+        received = order.received
+        qty = order.qty
+        self.on_hand = on_hand + received
+        self.available += received
+        self.on_order -= qty
+        c.total_received += received
+        if self.queue:
+            self.allocate(now)
+        if self.waitlist is not None and self.available > 0:
+            self.waitlist.notify(self, now)
+        if received != qty:  # a short delivery lowers the inventory position
             self.review_position(now)
 
     def review(self, now: float) -> None:

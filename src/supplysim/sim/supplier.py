@@ -308,7 +308,8 @@ class UnlimitedSupplier(Supplier):
         ident = self._next_id
         self._next_id = ident + 1
         due = now + next(self._lead)
-        order = Order(self._env, due - now, DELIVERY, [self._forget, self._on_delivery])
+        lead = due - now  # the realised lead time (the draw, up to rounding)
+        order = Order(self._env, lead, DELIVERY, [self._forget, self._on_delivery])
         order.supplier = self
         order.id = ident
         order.qty = order.received = qty
@@ -316,7 +317,7 @@ class UnlimitedSupplier(Supplier):
         order.due = due
         self.outstanding[order] = None
         self.units += qty
-        self.lead_sum += due - now
+        self.lead_sum += lead
         if self.trace is not None:
             self._log_order(order)
         return order
