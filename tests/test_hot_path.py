@@ -9,10 +9,7 @@
   merged-interval generator: the same answer.
 * The routed driver (:meth:`Clock.run_routed_arrivals`) hands each customer to its
   location, numbered across locations, interleaved with the queued events.
-* A store order the warehouse ships at once is handled by its link in one frame, which also
-  places the warehouse's replenishment order at a plain unlimited supplier (the body of
-  ``UnlimitedSupplier.place``): the same orders and numbers as the supplier's own ``place``;
-  the warehouse's counts of store orders, derived from the links, are the trace's.
+* The warehouse's counts of store orders, derived from the links' numbering, are the trace's.
 """
 
 from __future__ import annotations
@@ -28,16 +25,13 @@ from typing import Any
 
 import pytest
 
-from supplysim.analysis.indicators import indicators, kpi_names
 from supplysim.scenario import Disruptions, ModelConfig, parse_scenario
 from supplysim.sim import network
 from supplysim.sim.clock import DELIVERY, Clock, Timer
 from supplysim.sim.network import NetworkReplication, merged_arrivals
 from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.replenishment import BaseStockRule, PeriodicRule, ReplenishmentRule, RQRule, SSRule
-from supplysim.sim.supplier import Order
 from supplysim.sim.trace import Event
-from supplysim.sim.warehouse import WarehouseOrder
 
 
 def _stream(rng: random.Random, n: int, k: int) -> list[tuple[float, int, str]]:
@@ -124,18 +118,6 @@ def test_the_outage_fast_path_is_the_merged_schedules_answer() -> None:
     assert 100 < answers < 2900  # both answers were met often
 
 
-def _network_run(unlimited_inline: bool) -> tuple[NetworkReplication, dict[str, float]]:
-    """The throughput benchmark's network over 200 days, untraced, the warehouse's orders placed by the
-    link inline (the default) or by its supplier's ``place`` through the sourcing rule."""
-    cfg = _throughput_network()
-    rep = NetworkReplication(cfg, seed=5, replication=1)
-    assert rep.warehouse.unlimited is not None  # an untraced run with one plain supplier: the inline applies
-    if not unlimited_inline:
-        rep.warehouse.unlimited = None
-    result = rep.run(200.0, 10.0)
-    return rep, indicators(result, cfg, kpi_names([cfg]))
-
-
 def _throughput_network() -> ModelConfig:
     """The network line of ``benchmarks/throughput.py`` (3 stores), its warehouse's base stock lowered
     from 160 to 125 units, so that store orders often wait there."""
@@ -152,22 +134,6 @@ def _throughput_network() -> ModelConfig:
     assert text != module.NETWORK_YAML
     scenario = parse_scenario(text)
     return scenario.policies[scenario.baseline]
-
-
-def test_the_links_inline_warehouse_order_is_the_suppliers() -> None:
-    """:meth:`WarehouseLink.place` places the warehouse's replenishment order itself (the body of
-    ``UnlimitedSupplier.place``): the same orders, numbers and statistics as the supplier's own ``place``."""
-    (inline, a), (plain, b) = _network_run(True), _network_run(False)
-    assert a == b and a["warehouse_fill_rate"] < 1.0  # some store orders waited at the warehouse
-    (s,), (t,) = inline.warehouse.suppliers, plain.warehouse.suppliers
-    assert (s.orders, s.units, s.lead_sum, s._next_id) == (t.orders, t.units, t.lead_sum, t._next_id) and s.orders > 0
-
-    def fields(o: Order) -> tuple[object, ...]:
-        return (type(o) is WarehouseOrder, o.id, o.qty, o.received, o.placed, o.start, o.due, o.supplier.name)
-
-    mine, theirs = [fields(o) for o in s.outstanding], [fields(o) for o in t.outstanding]
-    assert [f[1:] for f in mine] == [f[1:] for f in theirs] and len(mine) > 10
-    assert sum(f[0] for f in mine) > 10 and not any(f[0] for f in theirs)  # made inline / by the supplier
 
 
 def test_the_warehouses_counts_of_store_orders_are_the_traces() -> None:

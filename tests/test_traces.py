@@ -303,9 +303,9 @@ UNTRACED_MODELS = {
 
 @pytest.mark.parametrize("name", sorted(UNTRACED_MODELS))
 def test_the_untraced_hot_paths_keep_the_books_of_the_traced_run(name: str) -> None:
-    """Without a trace the store arrives and receives through its untraced hot paths
-    (``Store._arrive_untraced``, ``Store._receive_untraced``): the same counters, waits, supplier
-    statistics and final stock as the traced run, which goes through ``arrive`` and ``_on_delivery``."""
+    """Without a trace the store arrives through its untraced hot path (``Store._arrive_untraced``):
+    the same counters, waits, supplier statistics and final stock as the traced run, which goes
+    through ``arrive``."""
     cfg = model(UNTRACED_MODELS[name])
     traced = simulate(cfg, seed=8, replication=1, horizon=120.0, warmup=6.0, trace=True)
     untraced = simulate(cfg, seed=8, replication=1, horizon=120.0, warmup=6.0)
@@ -319,17 +319,15 @@ def test_the_untraced_hot_paths_keep_the_books_of_the_traced_run(name: str) -> N
 
 
 def test_an_untraced_store_takes_the_untraced_hot_paths() -> None:
-    """What the test above compares: the untraced store is bound to its untraced arrival and dock."""
+    """What the test above compares: the untraced store is bound to its untraced arrival."""
     cfg = model(HOT_PATH_MODELS["base stock, short deliveries, waitlist"])
     untraced, traced = Replication(cfg, seed=1, replication=0), Replication(cfg, seed=1, replication=0, trace=True)
     assert untraced.store.arrive == untraced.store._arrive_untraced
-    assert untraced.suppliers[0]._on_delivery == untraced.store._receive_untraced
     assert traced.store.arrive.__func__ is Store.arrive
-    assert traced.suppliers[0]._on_delivery == traced.store._on_delivery
 
 
 def test_a_store_subclass_keeps_its_own_arrival_and_dock_without_a_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A subclass that replaces ``arrive`` or ``_on_delivery`` is not bypassed by the untraced hot paths."""
+    """A subclass that replaces ``arrive`` is not bypassed by the untraced hot path."""
     cfg = model(HOT_PATH_MODELS["base stock, short deliveries, waitlist"])
     monkeypatch.setattr("supplysim.sim.replication.Store", SharedRoutinesStore)
     rep = Replication(cfg, seed=1, replication=0)

@@ -145,13 +145,11 @@ class Store:
         events count unconditionally; only outcomes of customers who arrived
         before the window (``Waiting.counted`` false) are kept out."""
         self.t_last = 0.0
-        # Without a trace, arrivals and deliveries take the untraced hot paths (tests/test_traces.py
-        # pins them to the traced ones), unless a subclass replaces arrive or _on_delivery.
-        cls = type(self)
-        fast_dock = trace is None and cls._on_delivery is Store._on_delivery
-        self.suppliers, self.sourcing = supply(self, self._receive_untraced if fast_dock else self._on_delivery)
+        self.suppliers, self.sourcing = supply(self, self._on_delivery)
         self._place = self.sourcing.place
-        if trace is None and cls.arrive is Store.arrive:
+        # Without a trace, arrivals take the untraced hot path (tests/test_traces.py pins its books to
+        # the traced run's), unless a subclass replaces arrive.
+        if trace is None and type(self).arrive is Store.arrive:
             self.arrive = self._arrive_untraced  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ bookkeeping
@@ -221,7 +219,10 @@ class Store:
     # ------------------------------------------------------------------ customers
 
     def arrive(self, customer: Customer, cid: int) -> None:
-        """Customer number ``cid`` arrives (the hot path); ``customer`` as made by the customer source."""
+        """Customer number ``cid`` arrives; ``customer`` as made by the customer source.
+
+        With a trace (or in a subclass); a run without one arrives through
+        :meth:`_arrive_untraced`, the hot path, which keeps the same books."""
         now = customer[TIME]
         qty = customer[QTY]
         c = self.counters
@@ -243,16 +244,9 @@ class Store:
             c.immediate_units += qty
             if trace is not None:
                 trace.append(self._row(now, Event.SHIP, cid, qty, note="served immediately"))
-            ip = on_hand + self.on_order  # review_position, inlined on this hot path (backordered = 0 here)
+            ip = on_hand + self.on_order  # review_position, inlined (backordered = 0 here)
             if ip <= self.trigger:
-                if trace is None:  # replenish, inlined on this hot path
-                    up_to = self._up_to
-                    qty = up_to - ip if up_to is not None else self._order_size(ip)
-                    if qty > 0:
-                        self._place(now, qty)
-                        self.on_order += qty
-                else:
-                    self.replenish(now, ip)
+                self.replenish(now, ip)
             return
         self.stockout.on_shortage(self, customer, cid)
 
@@ -509,7 +503,9 @@ class Store:
         if dt > 0.0:  # _integrate, inlined on this hot path
             on_hand = self.on_hand
             c.area_on_hand += on_hand * dt
-            c.area_backorders += self.backordered * dt
+            backordered = self.backordered
+            if backordered:  # adding 0 · dt would leave the integral as it is
+                c.area_backorders += backordered * dt
             if on_hand == 0:
                 c.stockout_time += dt
             self.t_last = now
@@ -528,33 +524,6 @@ class Store:
         if self.waitlist is not None and self.available > 0:
             self.waitlist.notify(self, now)
         if received != order.qty:  # a short delivery lowers the inventory position
-            self.review_position(now)
-
-    def _receive_untraced(self, order: Order) -> None:
-        """:meth:`_on_delivery` in a run without a trace (the receiving dock then): the same books."""
-        now = order.due
-        c = self.counters
-        on_hand = self.on_hand
-        dt = now - self.t_last
-        if dt > 0.0:  # _integrate, inlined
-            c.area_on_hand += on_hand * dt
-            backordered = self.backordered
-            if backordered:  # adding 0 · dt would leave the integral as it is
-                c.area_backorders += backordered * dt
-            if on_hand == 0:
-                c.stockout_time += dt
-            self.t_last = now
-        received = order.received
-        qty = order.qty
-        self.on_hand = on_hand + received
-        self.available += received
-        self.on_order -= qty
-        c.total_received += received
-        if self.queue:
-            self.allocate(now)
-        if self.waitlist is not None and self.available > 0:
-            self.waitlist.notify(self, now)
-        if received != qty:  # a short delivery lowers the inventory position
             self.review_position(now)
 
     def review(self, now: float) -> None:

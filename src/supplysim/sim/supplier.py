@@ -36,7 +36,7 @@ import numpy as np
 from supplysim.scenario import ModelSections
 from supplysim.scenario import Supplier as SupplierConfig
 from supplysim.scenario.distributions import ContinuousDistribution
-from supplysim.sim.clock import DELIVERY, Clock, Scheduled
+from supplysim.sim.clock import DELIVERY, Clock, Scheduled, always_ok
 from supplysim.sim.outages import OutageSchedule
 from supplysim.sim.quotes import Outlook
 from supplysim.sim.streams import Streams
@@ -296,20 +296,36 @@ class Supplier:
         return Outlook(times, units, new)
 
 
+@always_ok
+class PlainOrder(Order):
+    """An order of an :class:`UnlimitedSupplier`: an :class:`Order` built without a constructor call
+    (:func:`~supplysim.sim.clock.always_ok`; nobody fails or cancels it)."""
+
+    __slots__ = ()
+
+
+_new_plain_order = PlainOrder.__new__
+
+
 class UnlimitedSupplier(Supplier):
     """The default supplier: every order's lead time starts at placement, orders may cross."""
 
     def place(self, now: float, qty: int) -> Order:
         """Record an order placed at ``now``; it arrives after one lead-time draw.
 
-        The bookkeeping of :meth:`Supplier._record`, inlined: this is the hot path
-        of the default model (one order per customer under base stock).
+        The bookkeeping of :meth:`Supplier._record`, inlined, and the order queued as
+        ``Scheduled`` would queue it, without its constructor: this is the hot path of
+        the default model (one order per customer under base stock) and of a network's
+        warehouse (one per store order).
         """
         ident = self._next_id
         self._next_id = ident + 1
         due = now + next(self._lead)
         lead = due - now  # the realised lead time (the draw, up to rounding)
-        order = Order(self._env, lead, DELIVERY, [self._forget, self._on_delivery])
+        order = _new_plain_order(PlainOrder)
+        order.callbacks = [self._forget, self._on_delivery]
+        env = self._env
+        env.push((env._now + lead, DELIVERY, next(env.event_ids), order))
         order.supplier = self
         order.id = ident
         order.qty = order.received = qty

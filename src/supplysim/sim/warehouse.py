@@ -37,10 +37,10 @@ from supplysim.sim.customers import QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import Outlook
 from supplysim.sim.replenishment import build_rule
-from supplysim.sim.sourcing import Single, SourcingRule
+from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
 from supplysim.sim.stockout import StockoutPolicy, build_stockout
-from supplysim.sim.supplier import Order, Supplier, UnlimitedSupplier, residual_lead_time
+from supplysim.sim.supplier import Order, Supplier, residual_lead_time
 from supplysim.sim.trace import NO_WAIT, Event, Trace, TraceRow
 
 __all__ = ["NetworkResult", "Shipment", "StoreOrder", "StoreResult", "Warehouse", "WarehouseLink", "WarehouseStats"]
@@ -99,17 +99,7 @@ class Shipment(Order):
     """The store order it belongs to (not set on a whole order shipped at once, :meth:`WarehouseLink.place`)."""
 
 
-@always_ok
-class WarehouseOrder(Order):
-    """The warehouse's order at an :class:`~supplysim.sim.supplier.UnlimitedSupplier`, placed inline by
-    :meth:`WarehouseLink.place` (without a constructor call, :func:`~supplysim.sim.clock.always_ok`);
-    to the supplier and to the warehouse's receiving dock an :class:`~supplysim.sim.supplier.Order` like any other."""
-
-    __slots__ = ()
-
-
 _new_shipment = Shipment.__new__
-_new_order = WarehouseOrder.__new__
 
 
 class WarehouseLink(Supplier):
@@ -186,7 +176,6 @@ class WarehouseLink(Supplier):
         if self._no_crossing:
             due = max(due, self._last_due)
             self._last_due = due
-        push = self._push
         shipment = _new_shipment(Shipment)
         if self.measuring:
             shipment.callbacks = [self._whole_arrived, self._store_receive]
@@ -198,31 +187,14 @@ class WarehouseLink(Supplier):
         shipment.qty = shipment.received = qty
         shipment.placed = now
         shipment.due = due
-        push((due, DELIVERY, next(self._ids), shipment))
+        self._push((due, DELIVERY, next(self._ids), shipment))
         self.outstanding[shipment] = None
         ip = on_hand + w.on_order  # the warehouse's review_position and replenish, inlined
         if ip <= w.trigger:
             up_to = w._up_to
             order = up_to - ip if up_to is not None else w._order_size(ip)
             if order > 0:
-                s = w.unlimited
-                if s is None:
-                    w._place(now, order)
-                else:  # UnlimitedSupplier.place, inlined (tests/test_hot_path.py pins the two to each other)
-                    sid = s._next_id
-                    s._next_id = sid + 1
-                    s_due = now + next(s._lead)
-                    placed = _new_order(WarehouseOrder)
-                    placed.callbacks = [s._forget, s._on_delivery]
-                    placed.supplier = s
-                    placed.id = sid
-                    placed.qty = placed.received = order
-                    placed.placed = placed.start = now
-                    placed.due = s_due
-                    push((s_due, DELIVERY, next(self._ids), placed))
-                    s.outstanding[placed] = None
-                    s.units += order
-                    s.lead_sum += s_due - now
+                w._place(now, order)
                 w.on_order += order
 
     def _on_whole_arrival(self, event: Order) -> None:
@@ -321,7 +293,6 @@ class Warehouse:
         """Live entries of the queue: store orders and the warehouse's own customers waiting."""
         self.suppliers: list[Supplier] = []
         self.sourcing: SourcingRule | None = None
-        self.unlimited: UnlimitedSupplier | None = None
         self.links: list[WarehouseLink] = []
         """The stores' links (each adds itself): every store order is numbered by its link."""
         self.total_received = 0
@@ -351,10 +322,6 @@ class Warehouse:
         self.suppliers = suppliers
         self.sourcing = sourcing
         self._place = sourcing.place
-        only = suppliers[0] if isinstance(sourcing, Single) and len(suppliers) == 1 else None
-        self.unlimited = only if type(only) is UnlimitedSupplier and only.trace is None else None
-        """The one supplier, if it is a plain :class:`~supplysim.sim.supplier.UnlimitedSupplier` of an
-        untraced run: :meth:`WarehouseLink.place` then places the warehouse's orders itself."""
 
     # ------------------------------------------------------------------ as the sourcing rules see it
 
