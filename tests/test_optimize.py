@@ -27,7 +27,7 @@ from supplysim.analysis.experiment import Experiment
 from supplysim.experiments.optimize import Constraint, OptimizeResult, optimize, parse_constraint, parse_over
 from supplysim.experiments.runner import run_many
 from supplysim.scenario import Scenario
-from supplysim.scenario.load import ScenarioError, load_scenario, with_overrides
+from supplysim.scenario.load import ScenarioError, load_scenario, parse_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "backorder_vs_out_of_stock.yaml"
@@ -496,7 +496,7 @@ S_, BIG_S = "replenishment.reorder_point", "replenishment.order_up_to"
 def test_a_grid_skips_the_points_that_break_a_rule_of_several_keys() -> None:
     """An (s, S) grid where some points have S ≤ s: exactly those are skipped (with the rule's
     message), every other point is screened, and the choice is among the valid ones."""
-    sc = load_scenario(_mapping(SS))
+    sc = parse_scenario(SS)
     s_values, big_values = list(range(2, 9)), list(range(4, 11))
     res = optimize(sc, [(S_, s_values), (BIG_S, big_values)], n1=3, n2=6, finalists=2)
     bad = {(s, b) for s in s_values for b in big_values if b <= s}
@@ -545,11 +545,3 @@ def test_cli_a_bad_value_of_a_searched_key_is_still_bad_input(tmp_path: Path) ->
     )
     assert "--over store.initial_stock=-5:5 (at store.initial_stock=-5)" in err
     assert not (tmp_path / "results").exists()
-
-
-def _mapping(text: str) -> dict[str, object]:
-    import yaml
-
-    data = yaml.safe_load(text)
-    assert isinstance(data, dict)
-    return data

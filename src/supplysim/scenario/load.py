@@ -271,11 +271,10 @@ def _location(ctx: Mapping[str, Any]) -> tuple[str | int, ...]:
     return tuple(at) if isinstance(at, tuple | list) else (at,)
 
 
-def _errors_to_message(
-    exc: ValidationError, data: dict[str, Any], src: Source, paths: list[tuple[str | int, ...]] | None = None
-) -> str:
-    """The one message for every error of ``exc``; the key path each is shown at is appended to ``paths``."""
+def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) -> ScenarioError:
+    """The one error for every problem of ``exc``: its message, and the key path each is shown at."""
     lines: list[str] = []
+    paths: list[Path_] = []
     seen: set[tuple[Path_, str]] = set()
     view = _resolved_view(data)
     for err in exc.errors(include_url=False):
@@ -298,8 +297,7 @@ def _errors_to_message(
         if key in seen:
             continue
         seen.add(key)
-        if paths is not None:
-            paths.append(tuple(shown))
+        paths.append(shown)
         policy_note = ""
         if shown != path and len(path) >= 2 and "policies" in data:
             policy_note = f" (in policy {path[1]!r})"
@@ -346,7 +344,7 @@ def _errors_to_message(
         hint = _hint(err, shown, found_value)
         if hint:
             lines.append(f"  hint: {hint}")
-    return "\n".join(lines)
+    return ScenarioError("\n".join(lines), paths)
 
 
 def _check_policy_bodies(data: dict[str, Any], src: Source) -> None:
@@ -484,9 +482,7 @@ def _validate(data: dict[str, Any], src: Source, base_dir: str | None, allow_dat
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:
-        located: list[tuple[str | int, ...]] = []
-        message = _errors_to_message(exc, data, src, located)
-        raise ScenarioError(message, located) from None
+        raise _errors_to_message(exc, data, src) from None
     scenario._origin = src.file
     scenario._base_dir = base_dir
     scenario._allow_data_outside = allow_data_outside

@@ -326,7 +326,6 @@ MERGE_CHUNK = 1024
 """Customers taken from each location's source at a time by :func:`merged_arrivals`."""
 
 _TIME_KEY = itemgetter(0)
-_ORDER_KEY = itemgetter(0, 1)
 
 
 def merged_arrivals(
