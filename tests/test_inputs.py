@@ -581,7 +581,7 @@ def test_an_interrupted_run_keeps_the_earlier_results_and_frees_the_folder(tiny_
             "run",
             "tiny.yaml",
             "--replications",
-            "400",
+            "100000",  # far more than it can run before the interrupt: it is still running then
             "--workers",
             "1",
             "--quiet",
