@@ -335,6 +335,7 @@ def test_optimize_page_draws_every_screened_point(tmp_path: Path) -> None:
     assert res.chosen is not None
     star = next(line for line in ax.get_lines() if line.get_label() == "chosen point")
     assert list(star.get_xdata()) == [res.chosen.point["replenishment.reorder_point"]]  # type: ignore[arg-type]
+    _label_inside(fig)
     assert len(fig.axes) == 2 and len(_errorbars(fig.axes[1])) == len(res.gaps)
     files = report.optimize_files(res, sc)
     page = str(files["report.html"])
@@ -342,6 +343,25 @@ def test_optimize_page_draws_every_screened_point(tmp_path: Path) -> None:
     for line in res.lines():
         assert __import__("html").escape(line.strip()) in page
     _renders(page, tmp_path, images=1)
+
+
+def _label_inside(fig: Figure) -> None:
+    """The chosen point's label lies over the objective's axes and clear of their title."""
+    ax = fig.axes[0]
+    renderer = _drawn(fig).get_renderer()
+    (label,) = [t for t in ax.texts if "±" in t.get_text()]
+    box, frame = label.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, (box, frame)
+    assert not _overlap(box, ax.title.get_window_extent(renderer))
+
+
+def test_the_chosen_points_label_stays_over_the_axes_at_the_end_of_the_range() -> None:
+    """Maximising, the chosen point is the highest one, here also the last of its range: its two-line
+    label must neither run into the title above nor past the axes on the right (into the legend)."""
+    sc = load_scenario(FLAGSHIP, [("horizon", 60)])
+    res = optimize(sc, [("replenishment.reorder_point", [100, 200, 300])], n1=3, n2=5, finalists=3, workers=1)
+    assert res.chosen is not None and res.chosen.point["replenishment.reorder_point"] == 300, "precondition"
+    _label_inside(plots.optimize_figure([res]))
 
 
 # ---------------------------------------------------------------- headless Chromium
