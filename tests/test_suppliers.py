@@ -21,7 +21,10 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from statcheck import assert_mean
@@ -32,6 +35,7 @@ from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
 from supplysim.sim.sourcing import split_quantity
 from supplysim.sim.streams import Streams
+from supplysim.sim.supplier import ResidualLeadTime
 from supplysim.sim.trace import NO_WAIT, Event, TraceRow
 
 INF = math.inf
@@ -932,3 +936,35 @@ def test_sourcing_in_a_policy_names_the_policy() -> None:
     msg = _error(HEAD + TWO + "policies:\n  base: {}\n  odd: {sourcing: {rule: single, supplier: fasst}}\n")
     assert msg.startswith("s.yaml:8:") and msg.splitlines()[0].endswith("policies.odd.sourcing"), msg
     assert "'fasst'" in msg and "did you mean 'fast'?" in msg
+
+
+# --------------------------------------------------------------------------- quote estimates
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spec=st.sampled_from(
+        [
+            {"dist": "gamma", "mean": 7.0, "cv": 0.5},
+            {"dist": "lognormal", "mean": 3.0, "sd": 4.5},
+            {"dist": "weibull", "shape": 0.7, "scale": 3.0},
+            {"dist": "uniform", "low": 2.0, "high": 9.0},
+            {"dist": "empirical", "values": [1.0, 2.0, 2.0, 8.0]},
+        ]
+    ),
+    age=st.one_of(
+        st.floats(min_value=-1.0, max_value=200.0, allow_nan=False),
+        st.sampled_from([0.0, 1e-300, 5e-324]),
+    ),
+    on_a_knot=st.booleans(),
+)
+def test_residual_table_interpolates_as_numpy_does(spec: dict[str, Any], age: float, on_a_knot: bool) -> None:
+    """The quote's residual life m(age) is computed without arrays; it must be, to the last bit,
+    what ``numpy.interp`` gives on the same table (the quotes, hence every number, stay the same),
+    at ages between knots, on knots, before the first and past the last."""
+    dist = TypeAdapter(Duration).validate_python(spec)
+    table = ResidualLeadTime(dist)
+    if on_a_knot:
+        age = float(table.ages[bisect.bisect_left(table.ages.tolist(), max(age, 0.0)) % len(table.ages)])
+    expected = float(np.interp(age, table.ages, table.values))
+    assert table.interp(age) == expected

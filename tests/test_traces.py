@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pytest
 
 from supplysim.analysis.indicators import indicators
@@ -760,8 +759,8 @@ def test_quoted_wait_walks_every_suppliers_orders_by_arrival() -> None:
     """The pure function: two suppliers' outstanding orders merged by estimated arrival (a tie keeps
     the listed order), the quote is the arrival of the order bringing the need-th unit minus now;
     beyond them, the new order's arrival; nothing needed, nothing to wait for."""
-    a = Outlook(np.array([9.0, 5.0]), np.array([2, 1]), new_arrival=20.0)
-    b = Outlook(np.array([7.0, 5.0]), np.array([3, 1]), new_arrival=12.0)
+    a = Outlook([9.0, 5.0], [2, 1], new_arrival=20.0)
+    b = Outlook([7.0, 5.0], [3, 1], new_arrival=12.0)
     now = 4.0
     # by arrival: 5 (a, 1 unit), 5 (b, 1), 7 (b, 3), 9 (a, 2) → cumulative 1, 2, 5, 7
     expected = {1: 1.0, 2: 1.0, 3: 3.0, 5: 3.0, 6: 5.0, 7: 5.0}
@@ -770,7 +769,7 @@ def test_quoted_wait_walks_every_suppliers_orders_by_arrival() -> None:
     assert quoted_wait(now, 8, [a, b], new_arrival=15.0) == 11.0
     assert quoted_wait(now, 0, [a, b], new_arrival=15.0) == 0.0
     assert quoted_wait(now, -3, [], new_arrival=15.0) == 0.0
-    empty = Outlook(np.empty(0), np.empty(0, dtype=np.int64), new_arrival=6.5)
+    empty = Outlook([], [], new_arrival=6.5)
     assert quoted_wait(now, 1, [empty], new_arrival=empty.new_arrival) == 2.5
 
 

@@ -19,19 +19,21 @@ opportunity with the supplier the sourcing rule would use (``docs/model.md``,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
-
-import numpy as np
+from typing import NamedTuple
 
 __all__ = ["Outlook", "quoted_wait"]
 
 
 class Outlook(NamedTuple):
-    """What one supplier expects at one moment: a snapshot, computed by one call and kept by nobody."""
+    """What one supplier expects at one moment: a snapshot, computed by one call and kept by nobody.
 
-    times: np.ndarray[Any, np.dtype[np.float64]]
+    Plain lists: a store has a handful of orders out, and a few Python operations on them cost
+    less than building arrays (a quote is on the path of every customer met by a shortage).
+    """
+
+    times: list[float]
     """Estimated arrival of each outstanding order, in order of placement [time]."""
-    units: np.ndarray[Any, np.dtype[np.int64]]
+    units: list[int]
     """Units each outstanding order will deliver."""
     new_arrival: float
     """Estimated arrival of one more order placed at the replenishment rule's next opportunity [time]."""
@@ -39,6 +41,10 @@ class Outlook(NamedTuple):
 
 def quoted_wait(now: float, need: int, outstanding: Sequence[Outlook], new_arrival: float) -> float:
     """The wait quoted to a customer whose last unit is the ``need``-th still to arrive [time].
+
+    The outstanding orders are taken by estimated arrival (ties in order of the outlooks and of
+    placement); the quote is the arrival of the first order at which the running total of units
+    reaches ``need``, minus ``now``; ``new_arrival`` − ``now`` when they cannot cover it.
 
     Args:
         now: the current time [time].
@@ -52,10 +58,12 @@ def quoted_wait(now: float, need: int, outstanding: Sequence[Outlook], new_arriv
     if len(outstanding) == 1:
         times, units = outstanding[0].times, outstanding[0].units
     else:
-        times = np.concatenate([o.times for o in outstanding])
-        units = np.concatenate([o.units for o in outstanding])
-    if len(times) and int(units.sum()) >= need:
-        order = np.argsort(times, kind="stable")
-        covered = np.cumsum(units[order])
-        return float(times[order[int(np.searchsorted(covered, need))]]) - now
+        times = [t for o in outstanding for t in o.times]
+        units = [u for o in outstanding for u in o.units]
+    if times and sum(units) >= need:
+        covered = 0
+        for i in sorted(range(len(times)), key=times.__getitem__):  # stable: ties keep their order
+            covered += units[i]
+            if covered >= need:
+                return times[i] - now
     return new_arrival - now

@@ -60,8 +60,8 @@ class ResidualLeadTime:
         ages = np.unique(np.concatenate([np.linspace(0.0, median, 257), np.geomspace(median, upper, 257)]))
         self.ages = ages
         self.values = dist.residual_mean(ages)
-        self._ages = self.ages.tolist()
-        self._values = self.values.tolist()
+        self._ages: list[float] = self.ages.tolist()
+        self._values: list[float] = self.values.tolist()
 
     def __call__(self, age: float) -> float:
         ages, values = self._ages, self._values
@@ -72,6 +72,20 @@ class ResidualLeadTime:
             return float(values[-1])
         a0, a1 = ages[i - 1], ages[i]
         return float(values[i - 1] + (values[i] - values[i - 1]) * (age - a0) / (a1 - a0))
+
+    def interp(self, age: float) -> float:
+        """m(age) by linear interpolation, to the last bit what ``numpy.interp(age, ages, values)``
+        returns (slope × (age − a₀) + m₀, the end values outside the table) without an array."""
+        ages, values = self._ages, self._values
+        if age <= ages[0]:
+            return values[0]
+        i = bisect.bisect_right(ages, age)
+        if i >= len(ages):
+            return values[-1]
+        a0, v0 = ages[i - 1], values[i - 1]
+        if age == a0:
+            return v0
+        return (values[i] - v0) / (ages[i] - a0) * (age - a0) + v0
 
 
 def _upper(dist: ContinuousDistribution) -> float:
@@ -262,37 +276,44 @@ class Supplier:
         """Estimated arrivals of the outstanding orders, and of a new order placed at ``when`` ≥ ``now``
         (see the module docstring); a snapshot – the supplier keeps nothing of it.
 
-        Vectorised: an outlook costs a few NumPy operations however many orders are out.
+        A few Python operations per outstanding order (a store has a handful out).
         """
         quoted = self.cfg.quoted_lead_time is not None
         residual = self._residual
         if residual is None:
             residual = self._residual = residual_lead_time(self.cfg.lead_time)
         lead = self.promised_lead
-        orders = list(self.outstanding)
-        n = len(orders)
-        starts = np.fromiter((o.start for o in orders), float, n)
-        units = np.fromiter((o.received for o in orders), np.int64, n)
-        started = starts <= now
-        times = np.empty(n)
-        if quoted:
-            times[started] = np.maximum(starts[started] + lead, now)
-        else:
-            times[started] = now + np.interp(now - starts[started], residual.ages, residual.values)
+        orders = self.outstanding
+        units = [o.received for o in orders]
+        times: list[float] = []
+        queued: list[int] = []  # orders still waiting for a server, in FIFO order
+        interp = residual.interp
+        for i, o in enumerate(orders):
+            start = o.start
+            if start > now:
+                times.append(0.0)
+                queued.append(i)
+            elif quoted:
+                times.append(max(start + lead, now))
+            else:
+                times.append(now + interp(now - start))
         if self._servers is None:
             new = when + lead
         else:
-            free = times[started].tolist() + [now] * max(0, self._servers - int(started.sum()))
+            waiting = set(queued)
+            free = [t for i, t in enumerate(times) if i not in waiting]  # the started orders' arrivals
+            free += [now] * max(0, self._servers - len(free))
             heapq.heapify(free)
-            for i in np.flatnonzero(~started).tolist():  # queued orders, in FIFO order
+            for i in queued:
                 begin = heapq.heappop(free)
                 times[i] = begin + lead
                 heapq.heappush(free, times[i])
             new = max(when, free[0]) + lead  # the new order waits for the earliest free server
         if self._no_crossing:
-            if n:
-                times = np.maximum.accumulate(np.maximum(times, now))
-            new = max(new, float(times[-1]) if n else now)
+            latest = now
+            for i, t in enumerate(times):
+                latest = times[i] = max(latest, t)
+            new = max(new, latest)
         return Outlook(times, units, new)
 
 

@@ -257,11 +257,10 @@ class WarehouseLink(Supplier):
             else:
                 times.append(now + delays.get(cast(StoreOrder, piece), 0.0) + mean_transit)
             units.append(piece.qty)
-        t = np.asarray(times, dtype=float)
-        if self._no_crossing and len(t):
-            t = np.maximum.accumulate(t)
+        if self._no_crossing and times:
+            times = np.maximum.accumulate(times).tolist()
         new = max(when, now + self.warehouse.expected_delay_of_new(now, 1)) + mean_transit
-        return Outlook(t, np.asarray(units, dtype=np.int64), new)
+        return Outlook(times, units, new)
 
 
 class Warehouse:
@@ -592,8 +591,8 @@ class Warehouse:
         outlooks = [s.outlook(now, when) for s in self.suppliers]
         assert self.sourcing is not None
         new = outlooks[self.suppliers.index(self.sourcing.quote_supplier(now))].new_arrival
-        times = np.concatenate([o.times for o in outlooks]) if len(outlooks) > 1 else outlooks[0].times
-        units = np.concatenate([o.units for o in outlooks]) if len(outlooks) > 1 else outlooks[0].units
+        times = np.array([t for o in outlooks for t in o.times], dtype=float)
+        units = np.array([u for o in outlooks for u in o.units], dtype=np.int64)
         order = np.argsort(times, kind="stable")
         covered = np.cumsum(units[order])
         idx = np.searchsorted(covered, needs)
