@@ -33,6 +33,7 @@ from supplysim.scenario import ModelConfig
 from supplysim.scenario.distributions import Duration
 from supplysim.scenario.load import ScenarioError, parse_scenario
 from supplysim.sim import Replication, ReplicationResult, simulate
+from supplysim.sim import supplier as supplier_module
 from supplysim.sim.sourcing import split_quantity
 from supplysim.sim.streams import Streams
 from supplysim.sim.supplier import ResidualLeadTime
@@ -968,3 +969,33 @@ def test_residual_table_interpolates_as_numpy_does(spec: dict[str, Any], age: fl
         age = float(table.ages[bisect.bisect_left(table.ages.tolist(), max(age, 0.0)) % len(table.ages)])
     expected = float(np.interp(age, table.ages, table.values))
     assert table.interp(age) == expected
+
+
+@pytest.mark.parametrize("supplier", ["{}", "{servers: 3}", "{no_crossing: true}", "{quoted_lead_time: 20}"])
+def test_estimates_are_the_same_with_and_without_arrays(monkeypatch: pytest.MonkeyPatch, supplier: str) -> None:
+    """A supplier estimates its orders' arrivals in plain Python up to FEW_ORDERS orders and with
+    NumPy above; forcing either way for every quote must leave every trace row and indicator as it
+    was, in a model that quotes with dozens of orders out (base stock, long lead times)."""
+    cfg = model(
+        f"""
+        demand: {{rate: 2}}
+        supplier: {{lead_time: {{dist: gamma, mean: 20, cv: 0.5}}, {supplier[1:-1]}}}
+        replenishment: {{policy: base_stock, level: 38}}
+        store: {{stockout: backorder, max_quoted_wait: 12}}
+        """
+    )
+    seen: list[int] = []
+    real = supplier_module.Supplier._estimates
+
+    def counting(self: Any, now: float, starts: list[float]) -> list[float]:
+        seen.append(len(starts))
+        return real(self, now, starts)
+
+    monkeypatch.setattr(supplier_module.Supplier, "_estimates", counting)
+    outcomes = []
+    for few in (0, 10**9):
+        monkeypatch.setattr(supplier_module, "FEW_ORDERS", few)
+        result = simulate(cfg, seed=5, replication=0, horizon=400.0, warmup=0.0, trace=True)
+        outcomes.append((result.trace, kpis(result, cfg)))
+    assert sum(n > 16 for n in seen) > 50, "the model must quote with many orders out"
+    assert outcomes[0] == outcomes[1]
