@@ -15,17 +15,30 @@ The ``slow`` tests are collected first (:func:`pytest_collection_modifyitems`): 
 ``pytest -n 2`` the long ones then start at the beginning of the run and the many short
 ones fill in behind them, so the two workers finish together instead of one of them
 starting a minute-long test near the end.
+
+Ctrl-C is restored at start-up (:func:`pytest_configure`): a suite started in the background
+of a non-interactive shell inherits SIGINT ignored, and so would every program a test starts,
+so the tests of what an interrupt does would watch a program that cannot be interrupted.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 import shared
 from scenario_texts import TINY
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGINT raises KeyboardInterrupt here and in the programs the tests start, as at a terminal,
+    also when the suite was started with SIGINT ignored (a handler, unlike "ignored", is not
+    inherited by the programs a test starts: they begin with the default action)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
