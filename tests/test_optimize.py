@@ -505,10 +505,19 @@ def test_a_grid_skips_the_points_that_break_a_rule_of_several_keys() -> None:
     screened = {(c.point[S_], c.point[BIG_S]) for c in res.screened}
     assert screened == {(s, b) for s in s_values for b in big_values} - bad
     assert res.evaluated == len(screened)
-    assert all("must be greater than reorder_point" in m for _, m in res.not_models)
+    assert all("must be greater than reorder_point" in str(e) for _, e in res.not_models)
+    point, first = res.not_models[0]
+    assert first.rules == (
+        f"replenishment: order_up_to ({point[BIG_S]}) must be greater than reorder_point ({point[S_]})",
+    )
     assert res.chosen is not None and res.chosen.point[BIG_S] > res.chosen.point[S_]
     words = "\n".join(res.lines())
     assert f"Skipped {len(bad)} grid points that are not a valid model" in words
+    skip = [line for line in res.lines() if "not a valid model" in line or "found:" in line]
+    assert skip == [
+        f"Skipped {len(bad)} grid points that are not a valid model (the first, {S_} = {point[S_]}, "
+        f"{BIG_S} = {point[BIG_S]}: {first.rules[0]}; optimize.json lists each)."
+    ], "one sentence, without the message's found/hint lines"
     doc = res.to_dict()
     assert len(doc["skipped_points"]) == len(bad)
 

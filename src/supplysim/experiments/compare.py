@@ -340,10 +340,8 @@ def compare_policies(
             notes.append(f"Note: {policy} sets {kept} itself, so the search does not move it.")
         edges = [p for p, v in res.chosen.point.items() if v in (res.ranges[p][0], res.ranges[p][-1])]
         if edges:
-            notes.append(
-                f"Note: {policy}'s best {', '.join(edges)} is at the edge of its range; "
-                "its optimum may lie beyond it — widen --over."
-            )
+            at = "is at the edge of its range" if len(edges) == 1 else "are at the edges of their ranges"
+            notes.append(f"Note: {policy}'s best {', '.join(edges)} {at}; its optimum may lie beyond — widen --over.")
     at_best = only.model_copy(update={"policies": configs}) if configs else None
     written = run_many([only], workers=workers, executor=executor, progress=progress, replications=range(m))[0]
     best = (

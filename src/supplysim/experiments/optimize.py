@@ -162,9 +162,9 @@ class OptimizeResult:
     screened: list[Candidate] = field(default_factory=list)
     """Every grid point run (coarse and fine), in the order run; finalists carry their stage-2
     replications (for the objective-versus-parameter figure)."""
-    not_models: list[tuple[dict[str, int], str]] = field(default_factory=list)
+    not_models: list[tuple[dict[str, int], ScenarioError]] = field(default_factory=list)
     """Grid points skipped because together their values break a rule of the model (e.g. an
-    (s, S) point with S ≤ s), each with the message that says which: (point, message)."""
+    (s, S) point with S ≤ s), each with the error that says which: (point, error)."""
 
     @property
     def sure(self) -> bool:
@@ -186,13 +186,13 @@ class OptimizeResult:
         """One sentence on the grid points that are not models, with the first one's reason."""
         if not self.not_models:
             return []
-        point, message = self.not_models[0]
+        point, error = self.not_models[0]
         where = ", ".join(f"{k} = {v}" for k, v in point.items())
         n = len(self.not_models)
+        rule = error.rules[0] if error.rules else str(error).splitlines()[0]
         return [
-            f"Skipped {n} grid point{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not a valid model; "
-            f"the first, {where}:",
-            *(f"  {line}" for line in message.splitlines()),
+            f"Skipped {n} grid point{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not a valid model "
+            f"(the first, {where}: {rule}; optimize.json lists each)."
         ]
 
     def _outcome_lines(self) -> list[str]:
@@ -213,9 +213,8 @@ class OptimizeResult:
             )
         edges = [k for k, v in self.chosen.point.items() if v in (self.ranges[k][0], self.ranges[k][-1])]
         if edges:
-            out.append(
-                f"Note: {', '.join(edges)} is at the edge of its range; the optimum may lie beyond it — widen --over."
-            )
+            at = "is at the edge of its range" if len(edges) == 1 else "are at the edges of their ranges"
+            out.append(f"Note: {', '.join(edges)} {at}; the optimum may lie beyond — widen --over.")
         feasible = [g for g in self.gaps if g["feasible"]]
         dropped = [g["label"] for g in self.gaps if not g["feasible"]]
         if dropped:
@@ -261,7 +260,7 @@ class OptimizeResult:
             "policy": self.policy,
             "constraints": [str(c) for c in self.constraints],
             "evaluated_points": self.evaluated,
-            "skipped_points": [{"point": point, "message": message} for point, message in self.not_models],
+            "skipped_points": [{"point": point, "message": str(error)} for point, error in self.not_models],
             "chosen": summ(self.chosen) if self.chosen else None,
             "best_with_95pct_confidence": self.sure if self.chosen else None,
             "gaps_to_other_finalists": self.gaps,
@@ -354,7 +353,7 @@ def optimize(
     if repeated:
         raise ScenarioError(f"--over {repeated[0]} is given twice; give one range per key")
     evaluated: dict[tuple[int, ...], Candidate] = {}
-    not_models: dict[tuple[int, ...], str] = {}
+    not_models: dict[tuple[int, ...], ScenarioError] = {}
     paths = [p for p, _ in over]
 
     def evaluate(points: list[tuple[int, ...]]) -> None:
@@ -364,7 +363,7 @@ def optimize(
                 continue
             sc = grid_scenario(scenario, paths, p, n1)
             if isinstance(sc, ScenarioError):
-                not_models[p] = str(sc)
+                not_models[p] = sc
                 continue
             todo.append(p)
             scs.append(sc)
@@ -488,8 +487,10 @@ def optimize(
     )
 
 
-def _points(paths: Sequence[str], messages: dict[tuple[int, ...], str]) -> list[tuple[dict[str, int], str]]:
-    return [(dict(zip(paths, p, strict=True)), m) for p, m in messages.items()]
+def _points(
+    paths: Sequence[str], errors: dict[tuple[int, ...], ScenarioError]
+) -> list[tuple[dict[str, int], ScenarioError]]:
+    return [(dict(zip(paths, p, strict=True)), e) for p, e in errors.items()]
 
 
 class ChainedProgress:

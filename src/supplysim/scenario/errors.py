@@ -21,12 +21,15 @@ class ScenarioError(Exception):
     ``paths`` are the key paths the message's problems are located at (for a problem the
     schema found; empty when the message is about something else, e.g. an option's syntax):
     a caller that varies some keys can tell a bad value of one of them from a rule that
-    relates several (located at their section).
+    relates several (located at their section). ``rules`` say in a few words what each
+    rule-shaped problem expected (``replenishment: order_up_to (4) must be greater than
+    reorder_point (6)``), for a one-line account where the whole message would be too much.
     """
 
-    def __init__(self, message: str, paths: Sequence[tuple[str | int, ...]] = ()) -> None:
+    def __init__(self, message: str, paths: Sequence[tuple[str | int, ...]] = (), rules: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.paths: tuple[tuple[str | int, ...], ...] = tuple(paths)
+        self.rules: tuple[str, ...] = tuple(rules)
 
 
 def excerpt(value: Any, limit: int = MAX_EXCERPT) -> str:

@@ -275,6 +275,7 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
     """The one error for every problem of ``exc``: its message, and the key path each is shown at."""
     lines: list[str] = []
     paths: list[Path_] = []
+    rules: list[str] = []
     seen: set[tuple[Path_, str]] = set()
     view = _resolved_view(data)
     for err in exc.errors(include_url=False):
@@ -334,8 +335,10 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
             lines.append(f"  found:    {excerpt(ctx.get('tag'))}")
         else:
             wording = _value_wording(etype, shown, found_value, data) if exists else None
+            expected = wording.expected if wording and wording.expected else _expected(err["msg"])
+            rules.append(f"{fmt_path(shown)}: {expected}")
             lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
-            lines.append(f"  expected: {wording.expected if wording and wording.expected else _expected(err['msg'])}")
+            lines.append(f"  expected: {expected}")
             if exists:
                 lines.append(f"  found:    {wording.found if wording else excerpt(found_value, 100)}")
             if wording is not None:
@@ -344,7 +347,7 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
         hint = _hint(err, shown, found_value)
         if hint:
             lines.append(f"  hint: {hint}")
-    return ScenarioError("\n".join(lines), paths)
+    return ScenarioError("\n".join(lines), paths, rules)
 
 
 def _check_policy_bodies(data: dict[str, Any], src: Source) -> None:
