@@ -240,10 +240,7 @@ def test_values_at_the_bound_run(setting: str, tmp_path: Path) -> None:
     """A value at its bound validates and runs: the bounds are not tighter than the engine."""
     assert cli(tmp_path, "validate", str(FLAGSHIP), "--set", setting).returncode == 0
     warm_up(FLAGSHIP, tmp_path)
-    res = limited_run(
-        tmp_path, "run", str(FLAGSHIP), "--set", setting, "--replications", "2", "--horizon", RUN_HORIZON,
-        "--workers", "1", "--no-report", "--out", str(tmp_path / "o"),
-    )  # fmt: skip
+    res = limited_run(tmp_path, *_short_run(FLAGSHIP, tmp_path / "o", setting))
     assert res.returncode == 0, res.stderr
 
 
