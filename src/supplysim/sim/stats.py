@@ -174,6 +174,16 @@ class Counters:
     shipped_before_window: int = 0
     """Units shipped during the warm-up (conservation check)."""
 
+    def count_give_up(self, cancelled: bool, units: int) -> None:
+        """A customer of the window stopped waiting with ``units`` still owed: cancelled (its
+        patience ran out) or expired (the stockout's ``expire_after``)."""
+        if cancelled:
+            self.cancelled += 1
+            self.cancelled_units += units
+        else:
+            self.expired += 1
+            self.expired_units += units
+
     @property
     def customers(self) -> int:
         """Arrivals in the window."""

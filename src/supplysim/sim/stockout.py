@@ -19,13 +19,29 @@ The policies see the store through :class:`~supplysim.sim.ports.StoreView`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import ClassVar
 
 from supplysim.scenario import ModelConfig
+from supplysim.sim.clock import CANCEL, Clock, Timer
 from supplysim.sim.customers import ACCEPT_U, MAX_WAIT, PATIENCE, QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 
-__all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "build_stockout"]
+__all__ = ["Backorder", "LostSales", "SegmentRule", "StockoutPolicy", "build_stockout", "give_up_timer"]
+
+
+def give_up_timer(
+    env: Clock, patience: float, expire_after: float, on_give_up: Callable[[Timer], None], entry: object
+) -> None:
+    """Arm the end of a backordered customer's wait: after its ``patience`` it cancels, after the
+    stockout's ``expire_after`` the store expires it, whichever comes first (a tie cancels);
+    nothing when both are infinite [time]. ``on_give_up`` gets the timer, whose ``item`` is
+    ``(entry, cancelled)``."""
+    if patience <= expire_after:
+        if patience < math.inf:
+            Timer(env, patience, CANCEL, on_give_up, (entry, True))
+    else:
+        Timer(env, expire_after, CANCEL, on_give_up, (entry, False))
 
 
 class SegmentRule:

@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable
 
 from supplysim.scenario import ModelConfig
-from supplysim.sim.clock import CANCEL, WARMUP, Clock, Timer
+from supplysim.sim.clock import WARMUP, Clock, Timer
 from supplysim.sim.customers import (
     CONVERT_U,
     GOODWILL_U,
@@ -48,7 +48,7 @@ from supplysim.sim.quotes import quoted_wait
 from supplysim.sim.replenishment import ReplenishmentRule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
-from supplysim.sim.stockout import StockoutPolicy
+from supplysim.sim.stockout import StockoutPolicy, give_up_timer
 from supplysim.sim.supplier import Order, Supplier
 from supplysim.sim.trace import NO_QUOTE, NO_WAIT, Event, Trace, TraceRow
 from supplysim.sim.waitlist import Goodwill, Waitlist
@@ -363,11 +363,7 @@ class Store:
             else:
                 entry.reserved = a
                 self.log(now, Event.RESERVE, cid, a, "")
-        if patience <= self.expire_after:
-            if patience < math.inf:
-                Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
-        else:
-            Timer(self.env, self.expire_after, CANCEL, self._on_give_up, (entry, False))
+        give_up_timer(self.env, patience, self.expire_after, self._on_give_up, entry)
         self.review_position(now)
 
     def _on_give_up(self, event: Timer) -> None:
@@ -382,13 +378,7 @@ class Store:
         self.waiting -= 1
         self.backordered -= entry.owed
         if entry.counted:
-            c = self.counters
-            if cancelled:
-                c.cancelled += 1
-                c.cancelled_units += entry.owed
-            else:
-                c.expired += 1
-                c.expired_units += entry.owed
+            self.counters.count_give_up(cancelled, entry.owed)
         self.log(now, Event.CANCEL if cancelled else Event.EXPIRE, entry.id, entry.owed, "")
         if self.goodwill is not None:
             self.goodwill.disappoint(now)

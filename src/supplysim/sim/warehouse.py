@@ -32,14 +32,14 @@ import numpy as np
 
 from supplysim.scenario import ModelConfig, Replenishment
 from supplysim.scenario import Supplier as SupplierConfig
-from supplysim.sim.clock import CANCEL, DELIVERY, Clock, Timer, always_ok
+from supplysim.sim.clock import DELIVERY, Clock, Timer, always_ok
 from supplysim.sim.customers import QTY, SEGMENT, TIME, Customer
 from supplysim.sim.ports import StoreView
 from supplysim.sim.quotes import Outlook
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.sourcing import SourcingRule
 from supplysim.sim.stats import Counters, WaitSketch
-from supplysim.sim.stockout import StockoutPolicy, build_stockout
+from supplysim.sim.stockout import StockoutPolicy, build_stockout, give_up_timer
 from supplysim.sim.supplier import Order, Supplier, residual_lead_time
 from supplysim.sim.trace import NO_WAIT, Event, Trace, TraceRow
 
@@ -531,11 +531,7 @@ class Warehouse:
             self.direct_owed -= n
             c.partial_units += n
             self.log(now, Event.SHIP, cid, n, "partial shipment")
-        if patience <= self.expire_after:
-            if patience < math.inf:
-                Timer(self.env, patience, CANCEL, self._on_give_up, (entry, True))
-        else:
-            Timer(self.env, self.expire_after, CANCEL, self._on_give_up, (entry, False))
+        give_up_timer(self.env, patience, self.expire_after, self._on_give_up, entry)
         self.review_position(now)
 
     def _on_give_up(self, event: Timer) -> None:
@@ -550,13 +546,7 @@ class Warehouse:
         self.backordered -= entry.qty
         self.direct_owed -= entry.qty
         if entry.counted:
-            c = self.counters
-            if cancelled:
-                c.cancelled += 1
-                c.cancelled_units += entry.qty
-            else:
-                c.expired += 1
-                c.expired_units += entry.qty
+            self.counters.count_give_up(cancelled, entry.qty)
         self.log(now, Event.CANCEL if cancelled else Event.EXPIRE, entry.id, entry.qty, "")
         self._allocate(now)  # the entry may have held up the queue
         self.review_position(now)
