@@ -80,8 +80,8 @@ def table_changed(file: str, what: str) -> TableChanged:
     return TableChanged(
         f"{file}: the products table changed since it was checked ({what})\n"
         "  hint: a catalog reads its table again while it runs, so leave the file unchanged until the run "
-        "ends; restore it and run again with --resume to keep the finished products, or run again without "
-        "--resume after deleting the folder DIR.partial to start over with the new table"
+        "ends; restore it and run again with --resume (the finished products are kept), or delete the "
+        "run's folder DIR.partial and run again to start over with the new table"
     )
 
 
