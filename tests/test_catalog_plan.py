@@ -22,7 +22,7 @@ import pytest
 import supplysim
 from clirun import ENV
 from supplysim.analysis.portfolio import abc_classes, abc_codes
-from supplysim.experiments.catalog import ChunkPlace, ProductSpec, prepare, product_seed
+from supplysim.experiments.catalog import ChunkPlace, ProductSpec, prepare, product_seed, read_chunk
 from supplysim.scenario.load import load_scenario
 from supplysim.scenario.products import TableChanged, open_table
 
@@ -167,6 +167,9 @@ def test_a_chunk_whose_rows_changed_is_refused(template: Path, tmp_path: Path) -
     path.write_text(_table(8), encoding="utf-8")  # a row fewer
     with pytest.raises(TableChanged, match="SHA-256"):
         list(plan.tasks())
+    with pytest.raises(TableChanged):  # the last chunk, read alone, finds fewer rows than it had
+        read_chunk(open_table(path, sc), plan.places[-1], sc.seed)
+    assert read_chunk(open_table(path, sc), plan.places[0], sc.seed) == first.products  # unchanged rows
 
 
 def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(template: Path, tmp_path: Path) -> None:

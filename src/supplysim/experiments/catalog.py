@@ -56,6 +56,7 @@ from supplysim.scenario.products import (
 
 __all__ = [
     "CHUNK_CUSTOMERS",
+    "CHUNK_DIGEST_BYTES",
     "MAX_CHUNK_PRODUCTS",
     "MIN_CHUNKS",
     "MIN_CHUNK_CUSTOMERS",
@@ -72,6 +73,7 @@ __all__ = [
     "plan_chunks",
     "prepare",
     "product_seed",
+    "read_chunk",
     "run_chunk",
     "run_chunks",
 ]
