@@ -24,7 +24,8 @@ point follows its lead-time demand. Three measurements:
    ``--rss-small`` and of ``--rss-large`` products (default 2,000 and 20,000; tiny products:
    horizon 5 days, 2 replications, so that the large one takes minutes, not hours) on the local
    pool with two workers: the parent's peak and the largest worker's. Target: the 20,000-product
-   peak within 1.2 × the 2,000-product peak (results are streamed to disk, not held).
+   peak within 1.2 × the 2,000-product peak (the plan keeps one place per chunk, the tasks are made
+   as they are drawn, results are streamed to disk and assembled from it, not held).
 3. **Dask scaling.** Customers per wall-clock second of the catalog (``--dask-products`` of them)
    on a ``distributed.LocalCluster`` on loopback with one worker process, then with two (one
    thread each). Target: ≥ 1.6 × on two quiet cores. The load average before and after is

@@ -637,7 +637,7 @@ def run_catalog(
     )
     done = journal.start(resume)
     finished = plan.products_in(done)
-    total = len(plan.specs)
+    total = plan.count
     if progress is not None:
         progress(finished, total)
 

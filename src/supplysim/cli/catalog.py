@@ -190,7 +190,7 @@ def _dry_run(
     except ScenarioError as exc:
         fail(str(exc), 2)
         return
-    n = len(plan.specs)
+    n = plan.count
     reps = sc.replications + confirm
     sys.stdout.write(
         f"{products}: {n:,} {'product' if n == 1 else 'products'} valid; each runs {len(sc.policies)} policies "

@@ -10,13 +10,21 @@ files assembled from the chunks are the same for any executor and any number of 
 
 Each product's seed is derived from the template's seed and a hash of its sku
 (:func:`product_seed`), so a product is reproduced alone by ``supplysim run`` with that seed.
+
+The plan holds nothing per product: per chunk, where its rows start in the table and a
+digest of them (:class:`ChunkPlace`). :meth:`CatalogPlan.tasks` reads each chunk's rows
+again as it is drawn (parsing the cells, not validating scenarios again) and refuses a table
+that is no longer the one validated (:class:`~supplysim.scenario.products.TableChanged`), so
+the memory of a catalog's parent does not grow with its number of products.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,14 +45,23 @@ from supplysim.scenario import Scenario
 from supplysim.scenario.errors import ScenarioError
 from supplysim.scenario.hints import unknown_name
 from supplysim.scenario.load import with_overrides
-from supplysim.scenario.products import file_sha256, open_table
+from supplysim.scenario.products import (
+    DIGEST_BYTES,
+    ProductsTable,
+    TableChanged,
+    file_sha256,
+    open_table,
+    table_changed,
+)
 
 __all__ = [
     "CHUNK_CUSTOMERS",
+    "CHUNK_DIGEST_BYTES",
     "MAX_CHUNK_PRODUCTS",
     "MIN_CHUNKS",
     "MIN_CHUNK_CUSTOMERS",
     "CatalogPlan",
+    "ChunkPlace",
     "ChunkResult",
     "ChunkSink",
     "ChunkTask",
@@ -56,6 +73,7 @@ __all__ = [
     "plan_chunks",
     "prepare",
     "product_seed",
+    "read_chunk",
     "run_chunk",
     "run_chunks",
 ]
@@ -291,13 +309,14 @@ class ChunkSink(Protocol):
 
 
 def run_chunks(
-    tasks: Sequence[ChunkTask],
+    tasks: Iterable[ChunkTask],
     sink: ChunkSink,
     *,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Run ``tasks`` and hand each finished chunk to ``sink`` as it finishes (any order).
+    """Run ``tasks`` (drawn lazily by the executor) and hand each finished chunk to ``sink`` as it
+    finishes (any order).
 
     Args:
         progress: called with the number of products finished by each chunk.
@@ -310,32 +329,100 @@ def run_chunks(
 
 
 @dataclass(frozen=True)
+class ChunkPlace:
+    """Where one chunk's rows are in the products table, and what they were when validated."""
+
+    products: range
+    """The chunk's products by their place in the table (0 the first product; blank rows not counted)."""
+    at: int
+    """Where the row of its first product starts: a byte offset (CSV) or a row index (Parquet)."""
+    row: int
+    """That row's number, as a spreadsheet numbers it (the header is row 1)."""
+    digest: bytes
+    """BLAKE2b (16 bytes) of the chunk's rows' digests in table order (:attr:`ProductRow.digest
+    <supplysim.scenario.products.ProductRow.digest>`)."""
+
+
+CHUNK_DIGEST_BYTES = 16
+"""Bytes of a chunk's digest (:attr:`ChunkPlace.digest`)."""
+
+
+def read_chunk(table: ProductsTable, place: ChunkPlace, seed: int) -> tuple[ProductSpec, ...]:
+    """The products of one chunk, read again from the table at ``place`` (cells parsed, no scenario
+    validated) with their seeds under the template's ``seed``.
+
+    Raises:
+        TableChanged: the rows there are not those validated (another digest, count or cell).
+    """
+    first, last = place.products.start + 1, place.products.stop
+    what = f"the products {first}–{last} from row {place.row} differ" if last > first else f"row {place.row} differs"
+    digest = hashlib.blake2b(digest_size=CHUNK_DIGEST_BYTES)
+    specs: list[ProductSpec] = []
+    rows = table.rows(place.at, place.row)
+    try:
+        for r in itertools.islice(rows, len(place.products)):
+            if r.problem is not None:
+                raise table_changed(table.file, what)
+            digest.update(r.digest)
+            overrides = tuple((p, x) for p, x, _ in r.overrides)
+            specs.append(ProductSpec(r.sku, r.row, r.labels, overrides, product_seed(seed, r.sku)))
+    except TableChanged:
+        raise
+    except ScenarioError:  # a row that no longer reads (its width, a cell)
+        raise table_changed(table.file, what) from None
+    finally:
+        rows.close()
+    if len(specs) != len(place.products) or digest.digest() != place.digest:
+        raise table_changed(table.file, what)
+    return tuple(specs)
+
+
+@dataclass(frozen=True)
 class CatalogPlan:
-    """A validated catalog: its products (labels, overrides, seeds; no scenarios) and its chunks."""
+    """A validated catalog: per chunk, where its products are in the table (no per-product state)."""
 
     template: Scenario
     products: Path
     products_sha256: str
     objective: Objective
-    specs: tuple[ProductSpec, ...]
-    chunks: tuple[range, ...]
+    places: tuple[ChunkPlace, ...]
     kpis: tuple[str, ...]
     ignore: tuple[str, ...] = ()
     confirm: int = 0
     """Fresh replications per policy and product that re-measure the gains (0: none)."""
 
-    def tasks(self, skip: Iterable[int] = ()) -> list[ChunkTask]:
-        """The tasks of the chunks not in ``skip`` (the finished ones), in plan order."""
-        done = set(skip)
-        return [
-            ChunkTask(i, self.template, tuple(self.specs[j] for j in chunk), self.objective, self.confirm)
-            for i, chunk in enumerate(self.chunks)
-            if i not in done
-        ]
+    @property
+    def chunks(self) -> tuple[range, ...]:
+        """Each chunk's products by their place in the table."""
+        return tuple(p.products for p in self.places)
+
+    @property
+    def count(self) -> int:
+        """How many products the table holds."""
+        return self.places[-1].products.stop if self.places else 0
+
+    def tasks(self, skip: Iterable[int] = ()) -> Iterator[ChunkTask]:
+        """The tasks of the chunks not in ``skip`` (the finished ones), in plan order, made one at a
+        time as they are drawn: each chunk's rows are read again from the table.
+
+        Raises:
+            TableChanged: (as the tasks are drawn) the table's SHA-256 is not the one validated, or
+                a chunk's rows differ from those validated.
+        """
+        return self._tasks(frozenset(skip))
+
+    def _tasks(self, done: frozenset[int]) -> Iterator[ChunkTask]:
+        if file_sha256(self.products) != self.products_sha256:
+            raise table_changed(str(self.products), "its SHA-256 is not the one checked")
+        table = open_table(self.products, self.template, self.ignore)
+        for i, place in enumerate(self.places):
+            if i not in done:
+                specs = read_chunk(table, place, self.template.seed)
+                yield ChunkTask(i, self.template, specs, self.objective, self.confirm)
 
     def products_in(self, chunks: Iterable[int]) -> int:
         """How many products the chunks ``chunks`` hold."""
-        return sum(len(self.chunks[i]) for i in chunks)
+        return sum(len(self.places[i].products) for i in chunks)
 
 
 def prepare(
@@ -351,32 +438,53 @@ def prepare(
     and plan the chunks (at most ``chunk_products`` products each, when given); nothing runs.
     ``confirm`` fresh replications per policy re-measure each product's gains after the choice.
 
+    While it checks, it keeps 32 bytes per product (cost, place, row number, digest, in arrays);
+    the plan keeps only :class:`ChunkPlace` per chunk.
+
     Raises:
         ScenarioError: every problem of the table or the options, located (``docs/catalog.md``).
+        TableChanged: the file changed while it was being checked.
     """
     kpis = kpi_names(template.policies.values())
     goal = objective_of(objective, constraints, kpis)
-    table = open_table(Path(products), template, ignore)
+    path = Path(products)
+    table = open_table(path, template, ignore)
     if template.replications < 2 and "replications" not in table.keys.values():
         raise ScenarioError(
             f"replications: {template.replications}, a catalog needs at least 2 per product for its intervals\n"
             "  hint: e.g. --replications 10"
         )
-    specs: list[ProductSpec] = []
-    costs: list[float] = []
+    sha = file_sha256(path)
+    costs = array("d")
+    ats = array("q")
+    numbers = array("q")
+    digests = bytearray()
     seed = template.seed
 
     def seed_of(sku: str) -> int:
         return product_seed(seed, sku)
 
     for v in table.validated(seed_of, _cost):
-        r = v.row
-        specs.append(ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), seed_of(r.sku)))
         costs.append(v.cost)
+        ats.append(v.row.at)
+        numbers.append(v.row.row)
+        digests += v.row.digest
+    if file_sha256(path) != sha:
+        raise table_changed(str(path), "it was written to while being checked")
     if confirm:
         scale = (template.replications + confirm) / template.replications
-        costs = [c * scale for c in costs]
-    chunks = tuple(plan_chunks(costs, chunk_target(costs), chunk_products or MAX_CHUNK_PRODUCTS))
-    return CatalogPlan(
-        template, Path(products), file_sha256(Path(products)), goal, tuple(specs), chunks, kpis, tuple(ignore), confirm
+        costs = array("d", (c * scale for c in costs))
+    chunks = plan_chunks(costs, chunk_target(costs), chunk_products or MAX_CHUNK_PRODUCTS)
+    del costs
+    places = tuple(
+        ChunkPlace(
+            c,
+            ats[c.start],
+            numbers[c.start],
+            hashlib.blake2b(
+                digests[c.start * DIGEST_BYTES : c.stop * DIGEST_BYTES], digest_size=CHUNK_DIGEST_BYTES
+            ).digest(),
+        )
+        for c in chunks
     )
+    return CatalogPlan(template, path, sha, goal, places, kpis, tuple(ignore), confirm)

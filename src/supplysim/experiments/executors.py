@@ -191,8 +191,10 @@ class DaskExecutor:
     """Tasks on a Dask distributed cluster: an existing scheduler (``address``) or a local one.
 
     Needs the optional extra ``supplysim[dask]``. The workers need supplysim
-    installed (the same version) to unpickle the tasks. The tasks are submitted all at
-    once (the scheduler holds them, not this process's pool).
+    installed (the same version) to unpickle the tasks. Like the local pool, it draws the
+    tasks lazily and keeps at most :data:`WINDOW_PER_WORKER` per worker thread of the cluster
+    submitted ahead of the results (a finished task's future is released at once), so neither
+    this process nor the scheduler holds every task of a long run.
     """
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
@@ -218,10 +220,32 @@ class DaskExecutor:
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed as dask_completed
 
-        futures = self.client.map(fn, list(tasks), pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        for fut in dask_completed(futures):
-            yield index[fut.key], fut.result()
+        items = enumerate(tasks)
+        index: dict[Any, int] = {}
+
+        def submit(i: int, task: Any) -> Any:
+            fut = self.client.submit(fn, task, pure=False)
+            index[fut.key] = i
+            return fut
+
+        first = [submit(i, task) for i, task in itertools.islice(items, self.window())]
+        if not first:
+            return
+        running = dask_completed(first)
+        del first
+        for fut in running:
+            i = index.pop(fut.key)
+            result = fut.result()
+            for j, task in itertools.islice(items, 1):
+                running.add(submit(j, task))
+            del fut
+            yield i, result
+
+    def window(self) -> int:
+        """Tasks submitted ahead of the results: :data:`WINDOW_PER_WORKER` per thread of the
+        cluster's workers now (as for one thread when none has joined yet)."""
+        threads: int = sum(self.client.nthreads().values())
+        return WINDOW_PER_WORKER * max(1, threads)
 
     def close(self) -> None:
         """Disconnect (and stop the local cluster, if this executor started one)."""

@@ -6,8 +6,9 @@ While a catalog runs, ``DIR.partial/`` beside the results folder ``DIR`` holds `
 written atomically (:func:`~supplysim.outputs.folders.write_file`: flushed, fsynced,
 renamed). When every chunk is there, the final files are written from the parts in table
 order into a new folder that replaces ``DIR`` atomically
-(:class:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums and
-one number per product (its revenue, for the ABC classes).
+(:class:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums, the
+set of finished chunks, and 9 bytes per product (its revenue as a double and its ABC class
+as a byte, when the classes come from revenue): no object per product.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import json
 import math
 import shutil
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +27,14 @@ from typing import Any, TextIO
 import yaml
 
 from supplysim.analysis.intervals import t_quantile
-from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_classes
+from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_codes
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective
 from supplysim.outputs.documents import scenario_fingerprint
 from supplysim.outputs.folders import FolderBuilder, check_destination, write_file
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import scenario_source
+from supplysim.scenario.products import file_sha256, table_changed
 
 __all__ = [
     "CATALOG_COLUMNS",
@@ -221,29 +224,30 @@ class CatalogJournal:
     ) -> Path:
         """Assemble the results folder from the parts and put it in place; remove the journal."""
         with FolderBuilder(self.out) as tmp:
-            revenues: list[float] = []
-            given: list[str] = []
+            revenues = array("d")
+            given = False
             with open(tmp / "catalog.csv", "w", encoding="utf-8", newline="") as fh:
                 w = csv.writer(fh, lineterminator="\n")
                 w.writerow(CATALOG_COLUMNS)
                 for s in self.summaries():
                     revenues.append(s.revenue)
-                    given.append(s.labels[2])
+                    given = given or bool(s.labels[2])
                     for policy, stats in s.kpis.items():
                         for kpi in kpis:
                             st = stats.get(kpi)
                             if st is not None:
                                 w.writerow([s.sku, policy, kpi, _cell(st.mean), _cell(st.half_width), st.n])
-            source = "column" if any(given) else "revenue"
-            classes = given if source == "column" else abc_classes(revenues)
-            del revenues, given
+            source = "column" if given else "revenue"
+            count = len(revenues)
+            codes = None if given else abc_codes(revenues)
+            del revenues
             builder = PortfolioBuilder(list(template.policies), kpis)
             with open(tmp / "recommendations.csv", "w", encoding="utf-8", newline="") as fh:
-                _recommendations(fh, self.summaries(), classes, builder)
+                _recommendations(fh, self.summaries(), count, codes, builder)
             document = {
                 "supplysim_version": supplysim_version(),
                 "template": template.name,
-                "products": len(classes),
+                "products": count,
                 "objective": objective.kpi,
                 "better": "higher" if objective.sign > 0 else "lower",
                 "subject_to": [str(c) for c in objective.constraints],
@@ -259,6 +263,8 @@ class CatalogJournal:
             (tmp / "scenario.yaml").write_text(_template_yaml(template), encoding="utf-8")
             suffix = ".parquet" if products.suffix.lower() in (".parquet", ".pq") else ".csv"
             shutil.copyfile(products, tmp / f"products{suffix}")
+            if file_sha256(tmp / f"products{suffix}") != self.print_.get("products"):
+                raise table_changed(str(products), "the file copied into the results folder is another one")
             if extras is not None:
                 for name, content in extras(tmp).items():
                     (tmp / name).parent.mkdir(parents=True, exist_ok=True)
@@ -271,11 +277,16 @@ class CatalogJournal:
 
 
 def _recommendations(
-    fh: TextIO, summaries: Iterator[ProductSummary], classes: Sequence[str], builder: PortfolioBuilder
+    fh: TextIO, summaries: Iterator[ProductSummary], count: int, codes: bytes | None, builder: PortfolioBuilder
 ) -> None:
+    """Write ``recommendations.csv`` from the ``count`` summaries and add each to ``builder``; a
+    product's class is its label, or its byte of ``codes`` (:func:`abc_codes`) when given."""
     w = csv.writer(fh, lineterminator="\n")
     w.writerow(RECOMMENDATION_COLUMNS)
-    for s, klass in zip(summaries, classes, strict=True):
+    written = 0
+    for k, s in enumerate(summaries):
+        klass = s.labels[2] if codes is None else chr(codes[k])
+        written += 1
         builder.add(s, klass)
         kpi = s.objective_kpi
         ok = s.best is not None
@@ -306,6 +317,8 @@ def _recommendations(
             *_confirmed(s),
         ]
         w.writerow(row)
+    if written != count:
+        raise ValueError(f"the journal gave {written} products on its second reading, {count} on its first")
 
 
 def _confirmed(s: ProductSummary) -> list[str]:

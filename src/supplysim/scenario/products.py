@@ -10,7 +10,10 @@ value. Every problem is one located message (:class:`~supplysim.scenario.overrid
 :class:`~supplysim.scenario.errors.ScenarioError`. The contract is ``docs/catalog.md``.
 
 Rows are read one at a time (:meth:`ProductsTable.rows`): a table of any length is
-validated without holding its scenarios.
+validated without holding its scenarios. Each row knows where it starts in the file
+(:attr:`ProductRow.at`: a byte offset in a CSV file, a row index in a Parquet file) and a
+digest of its cells (:attr:`ProductRow.digest`), so that a run can read a stretch of rows
+again from there (``rows(start=…)``) and tell whether they are still those it validated.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,7 @@ __all__ = [
     "MAX_MESSAGES",
     "ProductRow",
     "ProductsTable",
+    "TableChanged",
     "Validated",
     "file_sha256",
     "open_table",
@@ -58,6 +63,27 @@ RESERVED = {
 MAX_MESSAGES = 20
 """Most messages about bad cells shown at once (then the count of the others)."""
 
+DIGEST_BYTES = 8
+"""Bytes of a row's digest (BLAKE2b of its cells): two different rows share one with
+probability 2⁻⁶⁴, and a changed stretch of rows is told by the digest of all of them."""
+
+_BARE_CR = re.compile(rb"(?<=\r)(?!\n)")
+"""Where a line ends on a carriage return alone (old Mac files), inside a line read up to ``\n``."""
+
+
+class TableChanged(ScenarioError):
+    """The products table is no longer the one that was validated (it changed during the run)."""
+
+
+def table_changed(file: str, what: str) -> TableChanged:
+    """The message for a table that changed since it was validated: ``what`` says where."""
+    return TableChanged(
+        f"{file}: the products table changed since it was checked ({what})\n"
+        "  hint: a catalog reads its table again while it runs, so leave the file unchanged until the run "
+        "ends; restore it and run again with --resume (the finished products are kept), or delete the "
+        "run's folder DIR.partial and run again to start over with the new table"
+    )
+
 
 @dataclass(frozen=True)
 class ProductRow:
@@ -72,6 +98,11 @@ class ProductRow:
     """``(key path, value, origin)`` of every non-empty key cell, in column order."""
     problem: str | None = None
     """Why the row cannot be read (a cell that is not a value, a sku too long), or None."""
+    at: int = 0
+    """Where the row starts in the file: a byte offset (CSV) or a row index from 0 below the header
+    (Parquet); ``rows(start=at)`` reads the table again from this row."""
+    digest: bytes = b""
+    """BLAKE2b of the row's cells as read (:data:`DIGEST_BYTES` bytes)."""
 
     def scenario(self, template: Scenario, seed: int) -> Scenario:
         """The product's scenario: the template with the row's overrides and the product's ``seed``.
@@ -163,7 +194,7 @@ class ProductsTable:
     # ----------------------------------------------------------------- header
 
     def _header(self) -> list[str]:
-        for header in self._reader(self.path, self.file):
+        for _, header in self._reader(self.path, self.file, None):
             return [str(h).strip() for h in header]
         raise ScenarioError(f"{self.file}: the file is empty\n  hint: the first row names the columns: sku, …")
 
@@ -229,8 +260,13 @@ class ProductsTable:
 
     # ----------------------------------------------------------------- rows
 
-    def rows(self) -> Iterator[ProductRow]:
+    def rows(self, start: int | None = None, first: int = 2) -> Generator[ProductRow, None, None]:
         """The products, in table order (each row's cells parsed, not yet validated as a scenario).
+
+        Args:
+            start: read from the row that starts there (a :attr:`ProductRow.at` of an earlier
+                reading) rather than from the first row below the header.
+            first: the row number of that row (as a spreadsheet numbers it).
 
         Raises:
             ScenarioError: a row of the wrong width, an empty or too long sku, a cell that is
@@ -240,17 +276,19 @@ class ProductsTable:
         index = {name: i for i, name in enumerate(self.header)}
         sku_at = index[SKU]
         label_at = [index.get(name) for name in LABELS]
-        rows = self._reader(self.path, self.file)
-        next(rows)
-        for number, cells in enumerate(rows, start=2):
+        rows = self._reader(self.path, self.file, start)
+        if start is None:
+            next(rows)
+        for number, (at, cells) in enumerate(rows, start=first):
             if all(_blank(c) for c in cells):
                 continue  # a blank line
+            digest = hashlib.blake2b(repr(cells).encode("utf-8"), digest_size=DIGEST_BYTES).digest()
             if len(cells) != width:
                 wrong = (
                     f"{self.file}: row {number}: {len(cells)} cells, the header has {width}\n"
                     "  hint: a cell holding a comma must be quoted"
                 )
-                yield ProductRow(f"(row {number})", number, ("", "", ""), (), wrong)
+                yield ProductRow(f"(row {number})", number, ("", "", ""), (), wrong, at, digest)
                 continue
             sku = "" if _blank(cells[sku_at]) else str(cells[sku_at]).strip()
             problem: str | None = None
@@ -278,7 +316,7 @@ class ProductsTable:
                     overrides.append((key, _value(raw, origin), origin))
                 except ScenarioError as exc:
                     problem = problem or str(exc)
-            yield ProductRow(sku, number, (labels[0], labels[1], labels[2]), tuple(overrides), problem)
+            yield ProductRow(sku, number, (labels[0], labels[1], labels[2]), tuple(overrides), problem, at, digest)
 
     def validated(self, seed_of: Callable[[str], int], cost: Callable[[Scenario], float]) -> Iterator[Validated]:
         """Every row validated as a scenario (the template, its cells, its seed), one at a time.
@@ -363,13 +401,39 @@ def _value(raw: Any, origin: Origin) -> Any:
         ) from None
 
 
-def _csv_rows(path: Path, file: str) -> Iterator[list[Any]]:
-    """The records of a CSV file (UTF-8, a byte-order mark allowed), one list of cells each."""
+def _csv_rows(path: Path, file: str, start: int | None) -> Iterator[tuple[int, list[Any]]]:
+    """The records of a CSV file (UTF-8, a byte-order mark allowed), each as (its byte offset,
+    its cells): from the header, or from the record at byte ``start``.
+
+    The file is read in binary and cut into lines as text mode with ``newline=""`` cuts them
+    (at ``\n``, ``\r\n`` or a lone ``\r``), so the offset of each record is known.
+    """
+    consumed = 0 if start is None else start
+
+    def lines(fh: Any) -> Iterator[str]:
+        nonlocal consumed
+        first = start is None
+        for raw in fh:
+            for piece in _BARE_CR.split(raw) if b"\r" in raw else (raw,):
+                if not piece:
+                    continue
+                consumed += len(piece)
+                yield piece.decode("utf-8-sig" if first else "utf-8")
+                first = False
+
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=True)
+        with open(path, "rb") as fh:
+            if start is not None:
+                fh.seek(start)
+            reader = csv.reader(lines(fh), strict=True)
             try:
-                yield from reader
+                while True:
+                    at = consumed
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        return
+                    yield at, cells
             except csv.Error as exc:
                 raise ScenarioError(f"{file}: row {reader.line_num}: not valid CSV: {exc}") from None
     except FileNotFoundError:
@@ -383,8 +447,10 @@ def _csv_rows(path: Path, file: str) -> Iterator[list[Any]]:
         ) from None
 
 
-def _parquet_rows(path: Path, file: str) -> Iterator[list[Any]]:
-    """The header, then the rows of a Parquet file, read in batches."""
+def _parquet_rows(path: Path, file: str, start: int | None) -> Iterator[tuple[int, list[Any]]]:
+    """The header, then the rows of a Parquet file, read in batches, each as (its row index from 0
+    below the header, its cells); from row ``start`` (no header), reading only the row groups from
+    the one that holds it."""
     try:
         import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
@@ -397,10 +463,19 @@ def _parquet_rows(path: Path, file: str) -> Iterator[list[Any]]:
         raise ScenarioError(f"{file}: no such file\n  hint: check the path of the products table") from None
     except Exception as exc:
         raise ScenarioError(f"{file}: not a readable Parquet file: {exc}") from None
-    yield list(table.schema_arrow.names)
-    for batch in table.iter_batches(batch_size=1024):
+    first, groups = 0, list(range(table.metadata.num_row_groups))
+    if start is None:
+        yield 0, list(table.schema_arrow.names)
+    else:
+        while groups and first + table.metadata.row_group(groups[0]).num_rows <= start:
+            first += table.metadata.row_group(groups.pop(0)).num_rows
+    at = first
+    for batch in table.iter_batches(batch_size=1024, row_groups=groups) if groups else ():
         columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        yield from (list(r) for r in zip(*columns, strict=True))
+        for cells in zip(*columns, strict=True):
+            if start is None or at >= start:
+                yield at, list(cells)
+            at += 1
 
 
 def open_table(path: Path, template: Scenario, ignore: Sequence[str] = ()) -> ProductsTable:

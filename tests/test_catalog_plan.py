@@ -1,0 +1,263 @@
+"""The catalog's plan holds no per-product state (docs/catalog.md, "Memory"): per chunk, where its
+rows start in the table and their digest. Its tasks are made as they are drawn, from the table
+read again, and equal the products the validation read; a table that changes during the run is
+refused with one message and exit code 2; the ABC classes and the Dask executor keep no object
+per product or task either."""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import supplysim
+from clirun import ENV
+from supplysim.analysis.portfolio import abc_classes, abc_codes
+from supplysim.experiments.catalog import ChunkPlace, ProductSpec, prepare, product_seed, read_chunk
+from supplysim.scenario.load import load_scenario
+from supplysim.scenario.products import TableChanged, open_table
+
+TEMPLATE = """\
+name: shop
+horizon: 20
+warmup: 0
+replications: 4
+seed: 11
+product: {price: 10, holding_cost: 0.05, backorder_cost: 0.1, lost_sale_cost: 2}
+demand: {rate: 3}
+segments:
+  - {name: all, share: 1, accept_backorder: 0.8, patience: {dist: exponential, mean: 4}}
+supplier: {lead_time: {dist: exponential, mean: 2}, unit_cost: 4, order_cost: 5}
+store: {initial_stock: 8, stockout: backorder}
+replenishment: {policy: rQ, reorder_point: 4, order_quantity: 8}
+policies:
+  backorder: {}
+  out_of_stock: {store: {stockout: lost_sales}}
+"""
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    (tmp_path / "shop.yaml").write_text(TEMPLATE, encoding="utf-8")
+    return tmp_path / "shop.yaml"
+
+
+def _table(n: int, start: int = 0) -> str:
+    return "sku,name,demand.rate,product.price\n" + "".join(
+        f"S{i:05d},Item {i},{1 + i % 7},{5 + i % 11}\n" for i in range(start, start + n)
+    )
+
+
+def _expected(path: Path, template: Path) -> list[ProductSpec]:
+    """Every product as the validation reads it (the plan used to hold these)."""
+    sc = load_scenario(template)
+    return [
+        ProductSpec(r.sku, r.row, r.labels, tuple((p, x) for p, x, _ in r.overrides), product_seed(sc.seed, r.sku))
+        for r in open_table(path, sc).rows()
+    ]
+
+
+def test_a_plan_holds_per_chunk_state_only(template: Path, tmp_path: Path) -> None:
+    """Ten times the products, the same chunk size: the plan grows by its chunks only (a few dozen
+    bytes each), never by the products' specs (≈ 700 bytes each)."""
+    sc = load_scenario(template)
+    sizes, chunks = {}, {}
+    for n in (200, 2000):
+        (tmp_path / f"p{n}.csv").write_text(_table(n), encoding="utf-8")
+        plan = prepare(sc, tmp_path / f"p{n}.csv", chunk_products=100)
+        assert plan.count == n and sum(len(c) for c in plan.chunks) == n
+        assert all(isinstance(p, ChunkPlace) for p in plan.places)
+        assert not any(isinstance(v, tuple) and v and isinstance(v[0], ProductSpec) for v in vars(plan).values())
+        sizes[n], chunks[n] = len(pickle.dumps(plan)), len(plan.places)
+    assert chunks[2000] <= 2000 / 20  # chunks of ≈ 24 products here
+    assert (sizes[2000] - sizes[200]) / (chunks[2000] - chunks[200]) < 150, (sizes, chunks)  # bytes per chunk
+    assert (sizes[2000] - sizes[200]) / 1800 < 10, (sizes, chunks)  # bytes per product: the specs took ≈ 700
+    tasks = plan.tasks()
+    assert isinstance(tasks, Iterator)
+    first = next(tasks)  # made when drawn, from the table read again
+    size = len(plan.places[0].products)
+    assert first.index == 0 and [s.sku for s in first.products] == [f"S{i:05d}" for i in range(size)]
+
+
+def test_the_tasks_hold_the_products_the_validation_read(template: Path, tmp_path: Path) -> None:
+    """Awkward CSV (a byte-order mark, CRLF and lone-CR line ends, a quoted line break, blank rows,
+    non-ASCII text) read again from each chunk's byte offset gives every product as validated."""
+    body = (
+        "\ufeffsku,name,demand.rate\r\n"
+        'A,"two\r\nlines",3\r\n'
+        "\r\n"
+        "B,Ünïcødé,2\r"
+        "C,plain,1.5\n"
+        ",,\n"
+        'D,"quoted, comma",4\n'
+        "E,last,2.5\n"
+        "\n"
+    )
+    path = tmp_path / "odd.csv"
+    path.write_bytes(body.encode("utf-8"))
+    sc = load_scenario(template)
+    for size in (1, 2, 3, None):
+        plan = prepare(sc, path, chunk_products=size)
+        got = [s for task in plan.tasks() for s in task.products]
+        assert got == _expected(path, template), size
+        assert [s.row for s in got] == [2, 4, 5, 7, 8]
+    assert [t.index for t in prepare(sc, path, chunk_products=1).tasks(skip={0, 2})] == [1, 3, 4]
+
+
+def test_a_parquet_table_is_read_again_by_row_groups(template: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text(_table(23), encoding="utf-8")
+    rows = [line.split(",") for line in _table(23).splitlines()[1:]]
+    table = pa.table(
+        {
+            "sku": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "demand.rate": [float(r[2]) for r in rows],
+            "product.price": [float(r[3]) for r in rows],
+        }
+    )
+    pq.write_table(table, tmp_path / "p.parquet", row_group_size=5)  # chunks start inside row groups
+    sc = load_scenario(template)
+    plan = prepare(sc, tmp_path / "p.parquet", chunk_products=3)
+    got = [s for task in plan.tasks() for s in task.products]
+    assert got == _expected(tmp_path / "p.parquet", template)
+    assert [s.sku for s in got] == [r[0] for r in rows]
+    assert len(plan.places) > 5 and [p.at for p in plan.places] == [c.start for c in plan.chunks]  # row indices
+
+
+def test_a_table_changed_before_the_run_is_refused(template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(_table(6), encoding="utf-8")
+
+    def edit() -> None:  # between the validation and the first task
+        path.write_text(_table(6).replace("S00003,Item 3,4,", "S00003,Item 3,5,"), encoding="utf-8")
+
+    with pytest.raises(TableChanged, match=r"p\.csv: the products table changed since it was checked"):
+        supplysim.run_catalog(template, path, out=tmp_path / "out", workers=1, ready=edit)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_chunk_whose_rows_changed_is_refused(template: Path, tmp_path: Path) -> None:
+    """The same number of bytes, one cell of a later chunk changed: that chunk's digest tells it."""
+    path = tmp_path / "p.csv"
+    path.write_text(_table(9), encoding="utf-8")
+    sc = load_scenario(template)
+    plan = prepare(sc, path, chunk_products=3)
+    assert len(plan.places) > 1
+    tasks = plan.tasks()
+    first = next(tasks)
+    assert [s.sku for s in first.products] == [f"S{i:05d}" for i in plan.places[0].products]
+    path.write_text(_table(9).replace("S00008,Item 8,2,", "S00008,Item 8,3,"), encoding="utf-8")
+    last = plan.places[-1]
+    where = f"the products {last.products.start + 1}–9 from row {last.row} differ" if len(last.products) > 1 else ""
+    with pytest.raises(TableChanged, match=where or "row 10 differs"):
+        list(tasks)
+    path.write_text(_table(8), encoding="utf-8")  # a row fewer
+    with pytest.raises(TableChanged, match="SHA-256"):
+        list(plan.tasks())
+    with pytest.raises(TableChanged):  # the last chunk, read alone, finds fewer rows than it had
+        read_chunk(open_table(path, sc), plan.places[-1], sc.seed)
+    assert read_chunk(open_table(path, sc), plan.places[0], sc.seed) == first.products  # unchanged rows
+
+
+def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(_table(150), encoding="utf-8")
+    parts = tmp_path / "out.partial" / "parts"
+    args = [str(template), str(path), "--out", "out", "--workers", "1", "--chunk-products", "1", "--no-report"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "supplysim", "catalog", *args, "--replications", "12", "--quiet"],
+        cwd=tmp_path,
+        env={**os.environ, **ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < 2:
+            time.sleep(0.005)
+        path.write_text(_table(150).replace("S00140,Item 140,1,", "S00140,Item 140,2,"), encoding="utf-8")
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 2, stderr
+    assert "p.csv: the products table changed since it was checked (row 142 differs)" in stderr
+    assert "Traceback" not in stderr and "--resume" in stderr
+    assert 2 <= len(list(parts.glob("*.jsonl"))) < 150 and not (tmp_path / "out").exists()
+
+
+def _abc_reference(revenues: list[float], shares: tuple[float, float] = (0.80, 0.95)) -> list[str]:
+    """The former implementation of abc_classes (a sort of Python tuples), the reference."""
+    clean = [r if math.isfinite(r) and r > 0 else 0.0 for r in revenues]
+    total = sum(clean)
+    out = ["C"] * len(clean)
+    if total <= 0:
+        return out
+    before = 0.0
+    for i in sorted(range(len(clean)), key=lambda i: (-clean[i], i)):
+        if clean[i] <= 0:
+            break
+        share = before / total
+        out[i] = "A" if share < shares[0] else "B" if share < shares[1] else "C"
+        before += clean[i]
+    return out
+
+
+def test_abc_codes_are_the_classes_one_byte_each() -> None:
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 500, 5000):
+        revenues = [float(x) for x in np.round(rng.lognormal(3, 1.5, size=n), 1)]  # rounded: many ties
+        for k in range(0, n, 9):
+            revenues[k] = [0.0, -3.0, math.nan, math.inf, revenues[k - 1] if k else 1.0][k % 5]
+        expected = _abc_reference(revenues)
+        assert abc_codes(revenues) == "".join(expected).encode("ascii")
+        assert abc_classes(revenues) == expected
+    assert abc_codes([0.0, math.nan]) == b"CC" and abc_codes([]) == b""
+
+
+def test_the_dask_executor_draws_tasks_lazily() -> None:
+    distributed = pytest.importorskip("distributed")
+    from supplysim.experiments.executors import WINDOW_PER_WORKER, DaskExecutor
+
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    try:
+        dask = DaskExecutor(address=cluster.scheduler_address)
+        try:
+            drawn = 0
+
+            def tasks() -> Iterator[int]:
+                nonlocal drawn
+                for i in range(100):
+                    drawn += 1
+                    yield i
+
+            window = WINDOW_PER_WORKER * 2
+            assert dask.window() == window
+            results = {}
+            for index, value in dask.map_unordered(_square, tasks()):
+                assert drawn <= window + len(results) + 1  # never more than the window ahead
+                results[index] = value
+            assert results == {i: i * i for i in range(100)}
+        finally:
+            dask.close()
+    finally:
+        cluster.close()
+
+
+def _square(x: int) -> int:
+    return x * x
