@@ -64,9 +64,10 @@ def expected_arrivals(demand: Demand, a: float, b: float, points: int = 200_001)
 
 
 def arrival_blocks(
-    demand: Demand, end: float, arrivals: np.random.Generator, thinning: np.random.Generator, block: int
+    demand: Demand, end: float, arrivals: np.random.Generator, thinning: np.random.Generator | None, block: int
 ) -> Iterator[np.ndarray]:
-    """Successive blocks of increasing arrival times (each block non-empty, unbounded in time)."""
+    """Successive blocks of increasing arrival times (each block non-empty, unbounded in time);
+    ``thinning`` is drawn only by a non-stationary demand (it may be None for a stationary one)."""
     t = 0.0
     if demand.is_stationary:
         scale = 1.0 / demand.rate
@@ -74,6 +75,8 @@ def arrival_blocks(
             times = t + np.cumsum(arrivals.exponential(scale, block))
             t = float(times[-1])
             yield times
+    if thinning is None:
+        raise ValueError("a non-stationary demand needs its thinning stream")
     lam = max_rate(demand, end)
     scale = 1.0 / lam
     while True:
