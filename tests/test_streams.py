@@ -131,3 +131,23 @@ def test_customers_are_those_of_one_big_draw_per_stream(name: str, end: float) -
     reference = _reference_customers(text, n)
     assert [repr(c) for c in drawn] == [repr(c) for c in reference]
     assert sum(c[0] < end for c in drawn) < n  # the run's end falls inside what was compared
+
+
+@pytest.mark.parametrize("end", [0.0, 3.0, 40.0, 300.0])
+def test_stationary_arrivals_in_pieces_are_the_whole_blocks(end: float) -> None:
+    """A stationary block drawn in pieces (the first sized by ``end``) holds the times of the whole
+    block, to the last bit, across several blocks."""
+    from supplysim.scenario.specs import Demand
+    from supplysim.sim.arrivals import arrival_blocks
+
+    demand = Demand(rate=2.7, quantity=1)
+    block = 256
+    whole = arrival_blocks(demand, end, Streams(4, 2).generator("arrivals"), None, block)
+    pieces = arrival_blocks(demand, end, Streams(4, 2).generator("arrivals"), None, block, pieces=True)
+    expected = np.concatenate(list(itertools.islice(whole, 4)))
+    got: list[np.ndarray] = []
+    while sum(len(p) for p in got) < len(expected):
+        got.append(next(pieces))
+    assert len(got) > 4  # it did come in pieces
+    assert np.array_equal(np.concatenate(got)[: len(expected)], expected)
+    assert sum(len(p) for p in got) == len(expected)  # the pieces end where the blocks end

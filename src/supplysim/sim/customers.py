@@ -117,7 +117,8 @@ class CustomerSource:
         cfg = self.cfg
         waitlist = cfg.store.waitlist
         thinning = None if cfg.demand.is_stationary else self._rng("arrivals/thinning")
-        for times in arrival_blocks(cfg.demand, self.end, self._rng("arrivals"), thinning, self.block):
+        pieces = waitlist is None  # a block's waitlist draws need its whole length
+        for times in arrival_blocks(cfg.demand, self.end, self._rng("arrivals"), thinning, self.block, pieces):
             n = len(times)
             joins = self._rng("waitlist").random((2, n)) if waitlist is not None else None
             start = 0
