@@ -103,9 +103,9 @@ class CustomerSource:
 
     def __iter__(self) -> Iterator[Customer]:
         # chain over per-block zips: iteration stays in C except once per block
-        return itertools.chain.from_iterable(self._blocks())
+        return itertools.chain.from_iterable(self.slices())
 
-    def _blocks(self) -> Iterator[Iterator[Customer]]:
+    def slices(self) -> Iterator[Iterator[Customer]]:
         """Customers block by block of arrival times, each block handed out in slices whose
         attributes are drawn when the slice is reached: the first slice holds the customers up to
         the first one at or after ``end`` (where a run stops), later ones (read past the end)
@@ -129,7 +129,7 @@ class CustomerSource:
                 start, size = stop, max(FIRST_SLICE, 2 * size)
 
     def _columns(self, times: np.ndarray, joins: np.ndarray | None, start: int, stop: int) -> list[Iterable[Any]]:
-        """The columns of customers ``start:stop`` of a block (see :meth:`_blocks`)."""
+        """The columns of customers ``start:stop`` of a block (see :meth:`slices`)."""
         cfg = self.cfg
         waitlist = cfg.store.waitlist
         goodwill = cfg.demand.goodwill
