@@ -55,3 +55,99 @@ def test_a_stream_gives_the_values_of_one_big_block(law: dists.Distribution) -> 
     one_block = law.sample(streams.generator("lead_time"), n).tolist()
     assert drawn == one_block
     assert FIRST_BLOCK < BLOCK
+
+
+# --------------------------------------------------------------------------- customers
+
+CUSTOMER_MODELS = {
+    "two segments": """
+        name: two
+        horizon: 40
+        demand: {rate: 3, quantity: {dist: choice, values: [1, 2, 4], weights: [5, 3, 2]}}
+        segments:
+          - {name: planner, share: 0.6, accept_backorder: 0.9, max_wait: 21, patience: {dist: exponential, mean: 14}}
+          - {name: impulse, share: 0.4, accept_backorder: 0.3, patience: {dist: gamma, mean: 3, cv: 0.5}}
+        supplier: {lead_time: 2}
+        replenishment: {policy: base_stock, level: 5}
+    """,
+    "one segment, numbers": """
+        name: one
+        horizon: 40
+        demand: {rate: 3, quantity: 2}
+        segments:
+          - {name: all, share: 1, accept_backorder: 0.5, max_wait: 4, patience: 6}
+        supplier: {lead_time: 2}
+        replenishment: {policy: base_stock, level: 5}
+    """,
+}
+
+
+def _reference_customers(text: str, n: int) -> list[tuple[object, ...]]:
+    """The first ``n`` customers as one big draw per named stream would make them (the short form,
+    a stationary demand): the definition :class:`CustomerSource` must reproduce."""
+    import textwrap
+
+    from supplysim.scenario.load import parse_scenario
+
+    sc = parse_scenario(textwrap.dedent(text), file="<test>")
+    cfg = sc.policies[sc.baseline]
+    streams = Streams(5, 1)
+    times = np.cumsum(streams.generator("arrivals").exponential(1.0 / cfg.demand.rate, 8192))[:n]
+    q = cfg.demand.quantity
+    qty = q.sample(streams.generator("quantity"), n) if not q.is_constant else np.full(n, int(q.mean))
+    shares = np.array([s.share for s in cfg.segments])
+    seg = (
+        streams.generator("segment").choice(len(shares), size=n, p=shares / shares.sum())
+        if len(shares) > 1
+        else np.zeros(n, dtype=np.int64)
+    )
+    u = streams.generator("accept").random(n)
+    patience, max_wait = np.full(n, np.inf), np.full(n, np.inf)
+    for j, s in enumerate(cfg.segments):
+        mask = seg == j
+        if s.patience is not None:
+            patience[mask] = s.patience.sample(streams.generator(f"patience/{s.name}"), int(mask.sum()))
+        if s.max_wait is not None:
+            max_wait[mask] = s.max_wait.sample(streams.generator(f"max_wait/{s.name}"), int(mask.sum()))
+    columns = [times, qty.astype(np.int64), seg, u, patience, max_wait]
+    return list(zip(*(c.tolist() for c in columns), strict=True))
+
+
+@pytest.mark.parametrize("name", list(CUSTOMER_MODELS))
+@pytest.mark.parametrize("end", [0.5, 60.0, 450.0])
+def test_customers_are_those_of_one_big_draw_per_stream(name: str, end: float) -> None:
+    """Customers drawn in slices (the first up to ``end``, then growing), with generators made on
+    first use and numbers without a stream, equal one big draw of every stream; read past
+    ``end`` too."""
+    import textwrap
+
+    from supplysim.scenario.load import parse_scenario
+    from supplysim.sim.customers import CustomerSource
+
+    text = CUSTOMER_MODELS[name]
+    sc = parse_scenario(textwrap.dedent(text), file="<test>")
+    n = 1500
+    drawn = list(itertools.islice(CustomerSource(sc.policies[sc.baseline], Streams(5, 1), end), n))
+    reference = _reference_customers(text, n)
+    assert [repr(c) for c in drawn] == [repr(c) for c in reference]
+    assert sum(c[0] < end for c in drawn) < n  # the run's end falls inside what was compared
+
+
+@pytest.mark.parametrize("end", [0.0, 3.0, 40.0, 300.0])
+def test_stationary_arrivals_in_pieces_are_the_whole_blocks(end: float) -> None:
+    """A stationary block drawn in pieces (the first sized by ``end``) holds the times of the whole
+    block, to the last bit, across several blocks."""
+    from supplysim.scenario.specs import Demand
+    from supplysim.sim.arrivals import arrival_blocks
+
+    demand = Demand(rate=2.7, quantity=1)
+    block = 256
+    whole = arrival_blocks(demand, end, Streams(4, 2).generator("arrivals"), None, block)
+    pieces = arrival_blocks(demand, end, Streams(4, 2).generator("arrivals"), None, block, pieces=True)
+    expected = np.concatenate(list(itertools.islice(whole, 4)))
+    got: list[np.ndarray] = []
+    while sum(len(p) for p in got) < len(expected):
+        got.append(next(pieces))
+    assert len(got) > 4  # it did come in pieces
+    assert np.array_equal(np.concatenate(got)[: len(expected)], expected)
+    assert sum(len(p) for p in got) == len(expected)  # the pieces end where the blocks end

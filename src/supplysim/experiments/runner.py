@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from supplysim.scenario.errors import ScenarioError
 from supplysim.scenario.limits import MAX_WORK
 from supplysim.scenario.specs import expected_customers
 from supplysim.sim.recorder import PathWindow
+from supplysim.sim.replay import CustomerReplay
 from supplysim.sim.replication import simulate
 from supplysim.sim.trace import TraceRow
 
@@ -59,9 +61,29 @@ class TaskResult:
     trace: list[TraceRow] | None = None
 
 
+_LOCAL = threading.local()
+"""Per thread: the :class:`CustomerReplay` of the tasks it runs."""
+
+
+def _replay() -> CustomerReplay:
+    """This thread's customer replay: consecutive tasks of one replication (every policy, in
+    order: :class:`_Plan`) draw their customers once; a thread of its own keeps its own."""
+    replay = getattr(_LOCAL, "replay", None)
+    if replay is None:
+        replay = _LOCAL.replay = CustomerReplay()
+    return replay
+
+
 def _task(t: Task) -> TaskResult:
     result = simulate(
-        t.cfg, seed=t.seed, replication=t.replication, horizon=t.horizon, warmup=t.warmup, trace=t.trace, path=t.path
+        t.cfg,
+        seed=t.seed,
+        replication=t.replication,
+        horizon=t.horizon,
+        warmup=t.warmup,
+        trace=t.trace,
+        path=t.path,
+        replay=_replay(),
     )
     values = indicators(result, t.cfg, t.kpis, time_unit=t.time_unit)
     if t.path is None and not t.trace:

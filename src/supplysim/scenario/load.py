@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 import typing
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -533,6 +534,23 @@ def scenario_source(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
+_LAST_SOURCE: tuple[weakref.ref[Scenario], dict[str, Any]] | None = None
+"""The scenario :func:`with_overrides` last read and its :func:`scenario_source` (never handed out:
+:func:`apply_overrides` copies it)."""
+
+
+def _source_of(scenario: Scenario) -> dict[str, Any]:
+    """:func:`scenario_source` of ``scenario``, made once for the scenario given last (a catalog's
+    template, a sweep's base): a scenario is frozen, so its source never changes."""
+    global _LAST_SOURCE
+    last = _LAST_SOURCE
+    if last is not None and last[0]() is scenario:
+        return last[1]
+    source = scenario_source(scenario)
+    _LAST_SOURCE = (weakref.ref(scenario), source)
+    return source
+
+
 def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> Scenario:
     """``scenario`` re-validated with more ``(dotted.path, value[, origin])`` overrides (applied
     to the base model, before the policies are merged over it, like ``--set``).
@@ -540,7 +558,7 @@ def with_overrides(scenario: Scenario, overrides: Sequence[tuple[Any, ...]]) -> 
     An override without an origin is named by itself in messages (``store.max_quoted_wait=-1``);
     the points of a sweep or a search name their whole point (:func:`overrides.grid_point`).
     """
-    source = scenario_source(scenario)
+    source = _source_of(scenario)
     src = Source(scenario._origin)
     named = [item if len(item) > 2 else (item[0], item[1], plain(item[0], item[1])) for item in overrides]
     data = apply_overrides(source, named, src)

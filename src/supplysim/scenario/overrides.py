@@ -108,6 +108,31 @@ def _policy_problem(data: dict[str, Any], name: str | int) -> str | None:
     return unknown_name("a policy of this scenario", str(name), map(str, policies)) + NEW_POLICY_HINT
 
 
+def _copied(value: Any, memo: dict[int, Any]) -> Any:
+    """``copy.deepcopy(value)`` for parsed data, faster: mappings and lists are copied (an object
+    met twice, as YAML anchors make, is copied once and shared again, as ``deepcopy`` does),
+    strings, numbers, booleans and None are kept (immutable), anything else is deep-copied
+    (sharing ``memo``, which maps ``id`` to copy as ``deepcopy``'s own memo does)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict or kind is list:
+        done = memo.get(id(value))
+        if done is not None:
+            return done
+        if kind is dict:
+            out_dict: dict[Any, Any] = {}
+            memo[id(value)] = out_dict
+            for k, v in value.items():
+                out_dict[_copied(k, memo)] = _copied(v, memo)
+            return out_dict
+        out_list: list[Any] = []
+        memo[id(value)] = out_list
+        out_list.extend(_copied(v, memo) for v in value)
+        return out_list
+    return copy.deepcopy(value, memo)
+
+
 def apply_overrides(
     data: dict[str, Any], overrides: Sequence[tuple[Any, ...]], src: Source | None = None
 ) -> dict[str, Any]:
@@ -121,7 +146,7 @@ def apply_overrides(
     Raises:
         ScenarioError: the path cannot be followed (names the override and the place).
     """
-    out = copy.deepcopy(data)
+    out: dict[str, Any] = _copied(data, {})
     for index, item in enumerate(overrides):
         dotted, value = item[0], item[1]
         origin = _default(index, dotted, value, item[2] if len(item) > 2 else None)

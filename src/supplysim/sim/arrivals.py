@@ -64,16 +64,33 @@ def expected_arrivals(demand: Demand, a: float, b: float, points: int = 200_001)
 
 
 def arrival_blocks(
-    demand: Demand, end: float, arrivals: np.random.Generator, thinning: np.random.Generator, block: int
+    demand: Demand,
+    end: float,
+    arrivals: np.random.Generator,
+    thinning: np.random.Generator | None,
+    block: int,
+    pieces: bool = False,
 ) -> Iterator[np.ndarray]:
-    """Successive blocks of increasing arrival times (each block non-empty, unbounded in time)."""
+    """Successive blocks of increasing arrival times (each block non-empty, unbounded in time);
+    ``thinning`` is drawn only by a non-stationary demand (it may be None for a stationary one).
+
+    A stationary block is ``block`` exponential gaps added up from the last time of the block
+    before. With ``pieces``, it comes in pieces of growing length, the first about the arrivals
+    expected before ``end``: the same times (:func:`_pieces`), without drawing a whole block
+    for a short run.
+    """
     t = 0.0
     if demand.is_stationary:
         scale = 1.0 / demand.rate
+        if pieces:
+            yield from _pieces(demand.rate, end, arrivals, block)
+            return
         while True:
             times = t + np.cumsum(arrivals.exponential(scale, block))
             t = float(times[-1])
             yield times
+    if thinning is None:
+        raise ValueError("a non-stationary demand needs its thinning stream")
     lam = max_rate(demand, end)
     scale = 1.0 / lam
     while True:
@@ -87,3 +104,27 @@ def arrival_blocks(
             # nobody accepted in a whole block past the end (the rate may be 0 from some
             # time on): hand the driver a time ≥ end, which stops it before any arrival
             yield np.array([t])
+
+
+FIRST_PIECE = 16
+"""Fewest arrival times of a stationary block's first piece (:func:`_pieces`)."""
+
+
+def _pieces(rate: float, end: float, arrivals: np.random.Generator, block: int) -> Iterator[np.ndarray]:
+    """The stationary blocks of :func:`arrival_blocks`, each in pieces: piece after piece draws the
+    next gaps of its block and continues the block's running sum from where the piece before
+    left it (``cumsum`` adds value after value, so the sums are those of the whole block's
+    ``cumsum``), then adds the block's start. The first piece of a block holds about 1.2 × the
+    arrivals expected before ``end`` (at least :data:`FIRST_PIECE`); each next one doubles."""
+    scale = 1.0 / rate
+    t = 0.0
+    while True:
+        drawn, acc = 0, 0.0
+        size = min(block, max(FIRST_PIECE, math.ceil(1.2 * rate * max(0.0, end - t))))
+        while drawn < block:
+            sums = np.cumsum(np.concatenate(([acc], arrivals.exponential(scale, size))))[1:]
+            acc = float(sums[-1])
+            drawn += size
+            yield t + sums
+            size = min(2 * size, block - drawn)
+        t = float(t + acc)

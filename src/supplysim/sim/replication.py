@@ -15,6 +15,7 @@ from supplysim.sim.clock import WARMUP, Clock, Timer
 from supplysim.sim.customers import TIME, Customer, CustomerSource
 from supplysim.sim.ports import StoreView
 from supplysim.sim.recorder import PathRecorder, PathWindow
+from supplysim.sim.replay import CustomerReplay
 from supplysim.sim.replenishment import build_rule
 from supplysim.sim.results import ReplicationResult, SupplierStats
 from supplysim.sim.sourcing import SourcingRule, build_sourcing
@@ -149,9 +150,12 @@ def simulate(
     warmup: float = 0.0,
     trace: bool = False,
     path: PathWindow | None = None,
+    replay: CustomerReplay | None = None,
 ) -> ReplicationResult:
     """Run replication ``replication`` of model ``cfg`` over [0, warmup + horizon)
-    (``trace``: keep every event; ``path``: sample the state on that window).
+    (``trace``: keep every event; ``path``: sample the state on that window; ``replay``: take
+    the customers from it, which draws them once for the policies of one replication – the
+    same numbers; not for a network).
 
     Raises:
         AssertionError: if the outcome identity or unit conservation fails.
@@ -160,4 +164,6 @@ def simulate(
         from supplysim.sim.network import NetworkReplication  # it builds on this module
 
         return NetworkReplication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup, path=path)
-    return Replication(cfg, seed=seed, replication=replication, trace=trace).run(horizon, warmup, path=path)
+    rep = Replication(cfg, seed=seed, replication=replication, trace=trace)
+    customers = replay.customers(cfg, rep.streams, warmup + horizon) if replay is not None else None
+    return rep.run(horizon, warmup, customers, path)
