@@ -270,6 +270,33 @@ def test_the_pool_draws_tasks_lazily_and_places_every_result() -> None:
     assert rest == {i: i for i in range(400)}
 
 
+def test_an_interrupt_while_the_pool_shuts_down_still_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt (Ctrl-C, or SIGTERM turned into an exception) can land while a finished pool
+    waits for its workers to exit; the pool is then stopped as after any other interrupt: its
+    workers and its manager thread are gone before the interrupt goes on (a manager thread left
+    running at exit makes CPython 3.11 print an "Exception ignored" traceback)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from supplysim.experiments.executors import LocalPool
+
+    pools: list[ProcessPoolExecutor] = []
+    shutdown = ProcessPoolExecutor.shutdown
+
+    def interrupted(self: ProcessPoolExecutor, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if wait:
+            pools.append(self)
+            raise KeyboardInterrupt
+        shutdown(self, wait=wait, cancel_futures=cancel_futures)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "shutdown", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dict(LocalPool(2).map_unordered(abs, range(-20, 0)))
+    (pool,) = pools
+    manager = pool._executor_manager_thread  # type: ignore[attr-defined]
+    assert manager is None or not manager.is_alive()
+    assert all(not proc.is_alive() for proc in (pool._processes or {}).values())  # type: ignore[attr-defined]
+
+
 def test_the_work_of_a_command_is_bounded(tmp_path: Path) -> None:
     from scenario_texts import TINY
     from supplysim.experiments.runner import check_work, expected_work

@@ -182,7 +182,11 @@ class LocalPool:
             finished = True
         finally:
             if finished:
-                pool.shutdown(wait=True)
+                try:
+                    pool.shutdown(wait=True)
+                except BaseException:  # an interrupt while waiting: stop as after any other
+                    _stop(pool)
+                    raise
             else:
                 _stop(pool)
 
