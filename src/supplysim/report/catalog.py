@@ -258,7 +258,6 @@ def _products_table(view: CatalogView) -> str:
         f'<th scope="col" data-key="{k}" data-type="{t}"{f" class={chr(34)}{c}{chr(34)}" if c else ""}>{h}</th>'
         for k, h, t, c in heads
     )
-    body = "".join(_row(view, r) for r in recs)
     note = (
         f"One row per product, in the order of the products table; click a column header to sort (again to "
         f"reverse). Gain vs {_e(view.baseline)}: the best policy minus the baseline on the same {view.replications} "
@@ -268,9 +267,14 @@ def _products_table(view: CatalogView) -> str:
         "interval includes 0, so the data cannot tell the two apart; the last columns say about how many "
         "replications would." + note_cap
     )
-    return (
-        '<div class="table-wrap"><table class="comparison sortable" id="products">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div><p class='note'>{note}</p>"
+    # one join of the rows between the head and the note: the table's HTML is built without a copy
+    return "".join(
+        [
+            f'<style>{_EXTRA_CSS}</style><div class="table-wrap"><table class="comparison sortable" id="products">'
+            f"<thead><tr>{head}</tr></thead><tbody>",
+            *(_row(view, r) for r in recs),
+            f"</tbody></table></div><p class='note'>{note}</p>",
+        ]
     )
 
 
@@ -439,7 +443,7 @@ def catalog_html(view: CatalogView, images: Mapping[str, bytes]) -> str:
         ("figures", "The portfolio", figs),
         ("top", "Where the choice matters most", _top_table(view)),
         ("policies", "Policies compared", _policies(view)),
-        ("products", "Every product", f"<style>{_EXTRA_CSS}</style>" + _products_table(view)),
+        ("products", "Every product", _products_table(view)),
     )
     constraints = view.portfolio.get("subject_to") or []
     sense = "maximise" if view.higher_is_better else "minimise"
