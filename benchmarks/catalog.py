@@ -26,7 +26,14 @@ point follows its lead-time demand. Three measurements:
    pool with two workers: the parent's peak and the largest worker's. Target: the 20,000-product
    peak within 1.2 × the 2,000-product peak (the plan keeps one place per chunk, the tasks are made
    as they are drawn, results are streamed to disk and assembled from it, not held).
-3. **Dask scaling.** Customers per wall-clock second of the catalog (``--dask-products`` of them)
+3. **The page's memory.** The ``tracemalloc`` peak of building the page alone
+   (``supplysim.report.catalog.page_files``: ``report.html`` and its figures) from a folder of
+   ``--page-small`` and of ``--page-large`` products (default 2,000 and 20,000), in a fresh process
+   after a first page built to warm the imports and font caches. The folders are made from one run
+   of the example catalog (``scenarios/catalog/``, 200 products, 10 replications, 2 workers): its
+   ``recommendations.csv`` rows repeated under new skus, its ``portfolio.json`` and ``scenario.yaml``
+   as they are. Printed: both peaks and the growth per extra product.
+4. **Dask scaling.** Customers per wall-clock second of the catalog (``--dask-products`` of them)
    on a ``distributed.LocalCluster`` on loopback with one worker process, then with two (one
    thread each). Target: ≥ 1.6 × on two quiet cores. The load average before and after is
    printed: on a shared machine other work takes cores away and the ratio drops with it.
@@ -222,6 +229,62 @@ def dask_scaling(n: int) -> dict[str, float]:
     return out
 
 
+EXAMPLE = ROOT / "scenarios" / "catalog"
+
+
+def page_folders(where: Path, sizes: list[int]) -> dict[int, Path]:
+    """Catalog folders of ``sizes`` products for the page: one run of the example catalog, its rows repeated."""
+    from supplysim.api import run_catalog
+
+    base = where / "example"
+    run_catalog(EXAMPLE / "template.yaml", EXAMPLE / "products.csv", out=base, workers=2)
+    with open(base / "recommendations.csv", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    out = {}
+    for n in sizes:
+        folder = where / f"page{n}"
+        folder.mkdir()
+        for name in ("portfolio.json", "scenario.yaml"):
+            (folder / name).write_bytes((base / name).read_bytes())
+        with open(folder / "recommendations.csv", "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(header)
+            for i in range(n):
+                row = list(rows[i % len(rows)])
+                if i >= len(rows):
+                    row[0] = f"{row[0]}-{i // len(rows)}"
+                writer.writerow(row)
+        out[n] = folder
+    return out
+
+
+def _page_child(folder: Path, warm: Path) -> None:
+    """In a fresh process: the ``tracemalloc`` peak of building ``folder``'s page, after one of ``warm``."""
+    import tracemalloc
+
+    from supplysim.report.catalog import page_files
+
+    page_files(warm)
+    tracemalloc.start()
+    page_files(folder)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(json.dumps({"peak_bytes": peak}))
+
+
+def page_peak(folder: Path, warm: Path) -> float:
+    """The page's ``tracemalloc`` peak [MiB] for ``folder``, in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--page-child", str(folder), "--page-warm", str(warm)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["peak_bytes"]) / 2**20
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
@@ -234,17 +297,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-small", type=int, default=2000)
     parser.add_argument("--rss-large", type=int, default=20000)
     parser.add_argument("--dask-products", type=int, default=PRODUCTS)
-    parser.add_argument("--only", choices=("throughput", "memory", "dask"), action="append")
+    parser.add_argument("--page-small", type=int, default=2000)
+    parser.add_argument("--page-large", type=int, default=20000)
+    parser.add_argument("--only", choices=("throughput", "memory", "page", "dask"), action="append")
     parser.add_argument("--quick", action="store_true", help="200 products, 1 repeat, memory at 200 and 2,000")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rss-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--page-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--page-warm", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.page_child:
+        _page_child(args.page_child, args.page_warm)
+        return 0
     if args.rss_child:
         _rss_child(args.rss_child, args.rss_out)
         return 0
     if args.quick:
         args.products, args.repeats, args.rss_small, args.rss_large, args.dask_products = 200, 1, 200, 2000, 200
-    parts = set(args.only or ("throughput", "memory", "dask"))
+    parts = set(args.only or ("throughput", "memory", "page", "dask"))
     print(f"machine: {os.cpu_count()} cores, {platform.python_version()}, load average (1/5/15 min) {_load()}")
     ok = True
     if "throughput" in parts:
@@ -267,6 +337,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{ratio:.2f}× ({'ok' if ratio <= 1.2 else 'ABOVE the 1.2× target'})"
         )
         ok &= ratio <= 1.2
+    if "page" in parts:
+        small_n, large_n = args.page_small, args.page_large
+        with tempfile.TemporaryDirectory() as tmp:
+            folders = page_folders(Path(tmp), [200, small_n, large_n])
+            small_mib = page_peak(folders[small_n], folders[200])
+            large_mib = page_peak(folders[large_n], folders[200])
+        per = (large_mib - small_mib) * 2**20 / max(1, large_n - small_n)
+        print(
+            f"page: tracemalloc peak {small_n:,} products {small_mib:.1f} MiB, {large_n:,} products "
+            f"{large_mib:.1f} MiB: {per:,.0f} bytes per extra product; load average {_load()}"
+        )
     if "dask" in parts:
         print(f"dask: {args.dask_products:,} products, load average before {_load()}")
         d = dask_scaling(args.dask_products)

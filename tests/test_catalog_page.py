@@ -137,8 +137,8 @@ def files(folder: Path) -> dict[str, bytes | str]:
 
 
 def test_the_folder_is_read_as_written(view: CatalogView) -> None:
-    assert [r.sku for r in view.recommendations] == [r[0] for r in ROWS]
-    p1, _, p3, p4, p5, _ = view.recommendations
+    assert [r.sku for r in view.rows] == [r[0] for r in ROWS]
+    p1, _, p3, p4, p5, _ = view.rows
     assert (p1.best, p1.gain.diff, p1.gain.low, p1.gain.high, p1.tied) == ("out_of_stock", 250.0, 150.0, 350.0, False)
     assert p1.gain.real and not p3.gain.real
     assert p3.tied and p3.to_resolve == 57 and p4.tied and p4.to_resolve is None
@@ -353,3 +353,115 @@ def test_a_lower_is_better_share_is_written_as_a_share(tmp_path: Path) -> None:
         in page
     )
     assert "EUR" not in page[page.index('id="verdict"') : page.index('id="figures"')]  # a share has no currency
+
+
+# ---------------------------------------------------------------- bounded in the number of products
+
+
+def _synthetic(n: int) -> list[tuple[object, ...]]:
+    """``n`` rows cycling through 200 kinds: every policy, infeasible rows, ties of gain, tied rows, three classes."""
+    rows: list[tuple[object, ...]] = []
+    for i in range(n):
+        k = (i * 37) % 200
+        klass = "ABC"[k % 3]
+        revenue = 100.0 + 10.0 * k if k % 11 else 0.0  # some products without revenue are not drawn
+        best = ("out_of_stock", "backorder", "hybrid", "")[k % 4]
+        sku = f"P-{i:06d}"
+        if not best:
+            rows.append(
+                (sku, "", "", "", "", "", "", "false", f"Item {k}", klass, "infeasible", "", "", "", "", revenue)
+            )
+            continue
+        gain = 0.0 if best == "backorder" else float(k // 8)  # many equal gains: the tie-break matters
+        tied = k % 3 == 0
+        rows.append((sku, best, 500.0 + k, gain, gain - 30.0, gain + 30.0, "hybrid" if best == "backorder" else
+                     "backorder", "true" if tied else "false", f"Item {k}", klass, "ok", 12.0, -6.0, 30.0,
+                     "57" if tied else "", revenue))  # fmt: skip
+    return rows
+
+
+def _page_peak(folder: Path) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        page_files(folder)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_pages_memory_does_not_grow_per_product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built from 2,000 and from 20,000 products (both above the caps, lowered here so the page builds fast), the
+    page's tracemalloc peak grows by less than 100 bytes per extra product. A row held as a record costs about
+    2 KB (the page before it streamed: about 2,200 bytes per product); a float column costs 8 bytes a product:
+    the bound allows a few columns but no Python object per product."""
+    from supplysim.report import catalog as page
+
+    monkeypatch.setattr(page, "MAX_TABLE_ROWS", 200)
+    monkeypatch.setattr(page, "MAX_FIGURE_POINTS", 200)
+    small, large = _write(tmp_path / "small", _synthetic(2000)), _write(tmp_path / "large", _synthetic(20000))
+    page_files(small)  # warm: imports, fonts, caches
+    peaks = {n: _page_peak(folder) for n, folder in ((2000, small), (20000, large))}
+    per_product = (peaks[20000] - peaks[2000]) / 18000
+    assert per_product < 100, peaks
+    html = str(page_files(large)["report.html"])
+    assert "The table shows the 200 products with the largest gain over backorder (of 20,000)" in html
+    assert "the figure shows a uniform sample of 200 of them" in html
+    assert "<dt>Products</dt><dd>20,000</dd>" in html
+
+
+def test_the_streamed_view_equals_the_whole_table(folder: Path, view: CatalogView) -> None:
+    """What the page reads row by row (tallies, the kept rows, the fallback top list, the figure's dots) equals what
+    the whole table held in memory gives, with the caps below the table's size."""
+    from collections import Counter
+
+    from supplysim.report.catalog_view import TOP_FALLBACK, iter_recommendations, view_of
+
+    src = _write(folder.parent / "whole", _synthetic(600))
+    with open(src / "recommendations.csv", encoding="utf-8", newline="") as fh:
+        recs = list(iter_recommendations(fh))
+    portfolio = {k: v for k, v in PORTFOLIO.items() if k != "top_products"}
+    streamed = view_of(iter(recs), portfolio, view.scenario, keep=37, max_points=10**6)
+    assert streamed.products == len(recs) == 600
+    assert streamed.best_counts == Counter(r.best for r in recs if r.best)
+    assert streamed.infeasible == sum(1 for r in recs if not r.best) > 0
+    assert streamed.tied == sum(1 for r in recs if r.tied) > 0
+    for c in ("A", "B", "C", None):
+        whole: Counter[tuple[str, bool]] = Counter(
+            (r.best, r.tied) if r.best else ("infeasible", False) for r in recs if c is None or r.klass == c
+        )
+        assert streamed.tally(c) == dict(whole)
+        if c:
+            assert streamed.class_count(c) == sum(1 for r in recs if r.klass == c)
+    # the table's cap: a stable sort by gain, largest first, then back in table order
+    order = sorted(
+        range(len(recs)), key=lambda i: -(recs[i].gain.diff if math.isfinite(recs[i].gain.diff) else -math.inf)
+    )
+    assert [r.sku for r in streamed.rows] == [recs[i].sku for i in sorted(order[:37])]
+    assert len({r.gain.diff for r in streamed.rows}) < 37  # precondition: equal gains at the cap's edge
+    ranked = sorted((r for r in recs if math.isfinite(r.gain.diff) and r.gain.diff > 0), key=lambda r: -r.gain.diff)
+    assert [r.sku for r in streamed.fallback_top] == [r.sku for r in ranked[:TOP_FALLBACK]]
+    # the figure's dots, per group in table order
+    drawn = 0
+    for p in view.policies:
+        for tied in (False, True):
+            rows = [r for r in recs if r.best == p and r.tied == tied and r.revenue > 0 and math.isfinite(r.gain.diff)]
+            x, y, lo, hi = streamed.points.of(p, tied)
+            assert x.tolist() == [r.revenue for r in rows] and y.tolist() == [r.gain.diff for r in rows]
+            assert lo.tolist() == [r.gain.diff - r.gain.low for r in rows]
+            assert hi.tolist() == [r.gain.high - r.gain.diff for r in rows]
+            drawn += len(rows)
+    assert streamed.points.eligible == drawn and not streamed.points.sampled
+    assert 0 < drawn < len(recs)  # precondition: some products are not drawn (no revenue, infeasible)
+    # beyond the cap, a sample: as many dots as the cap, each a product's, in table order, the same each time
+    sample = view_of(iter(recs), portfolio, view.scenario, max_points=50).points
+    again = view_of(iter(recs), portfolio, view.scenario, max_points=50).points
+    assert sample.sampled and len(sample.revenue) == 50 and sample.eligible == drawn
+    assert sample.revenue.tolist() == again.revenue.tolist() and sample.group.tolist() == again.group.tolist()
+    full = streamed.points
+    pairs = iter(zip(full.revenue.tolist(), full.gain.tolist(), strict=True))
+    assert all(pt in pairs for pt in zip(sample.revenue.tolist(), sample.gain.tolist(), strict=True))
+    # and the portfolio's own list, when it has one, is taken row by row by sku
+    listed = view_of(iter(recs), {**portfolio, "top_products": [{"sku": "P-000007"}, {"sku": "nope"}]}, view.scenario)
+    assert dict(listed.top) == {"P-000007": recs[7]}

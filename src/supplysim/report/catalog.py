@@ -16,22 +16,25 @@ money is labelled with the template's currency.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from supplysim.analysis.kpis import Unit, display_name, format_value, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import catalog_figures as cplots
-from supplysim.report.catalog_view import CatalogView, Gain, Recommendation, read_catalog
+from supplysim.report import catalog_view
+from supplysim.report.catalog_view import CatalogView, Gain, Recommendation, gain_key, read_catalog
 from supplysim.report.html import _e, _figure, _shell, png_bytes, policy_changes
 
-__all__ = ["MAX_TABLE_ROWS", "SORT_KEYS", "catalog_files", "catalog_html", "page_files"]
+__all__ = ["MAX_FIGURE_POINTS", "MAX_TABLE_ROWS", "SORT_KEYS", "catalog_files", "catalog_html", "page_files"]
 
-MAX_TABLE_ROWS = 5000
+MAX_TABLE_ROWS = catalog_view.MAX_TABLE_ROWS
 """The page's table shows at most this many products (those with the largest gain over the
 baseline); every product is in ``recommendations.csv``. A page of 20,000 rows would weigh
 megabytes and sort slowly in a browser."""
+
+MAX_FIGURE_POINTS = catalog_view.MAX_FIGURE_POINTS
+"""The revenue figure draws at most this many products (a seeded uniform sample beyond)."""
 
 SORT_KEYS: tuple[str, ...] = (
     "sku",
@@ -50,8 +53,9 @@ SORT_KEYS: tuple[str, ...] = (
 
 
 def page_files(folder: str | Path) -> dict[str, bytes | str]:
-    """:func:`catalog_files` of the finished catalog folder ``folder`` (reads its files only)."""
-    return catalog_files(read_catalog(folder))
+    """:func:`catalog_files` of the finished catalog folder ``folder`` (reads its files only, once;
+    memory bounded in the number of products, see :mod:`supplysim.report.catalog_view`)."""
+    return catalog_files(read_catalog(folder, keep=MAX_TABLE_ROWS, max_points=MAX_FIGURE_POINTS))
 
 
 def catalog_files(view: CatalogView) -> dict[str, bytes | str]:
@@ -100,12 +104,11 @@ def _objective_words(view: CatalogView) -> str:
 
 def verdict_lines(view: CatalogView) -> tuple[list[str], list[str]]:
     """The decision in words: (main lines, further lines)."""
-    recs = view.recommendations
-    n = len(recs)
+    n = view.products
     reps = view.replications
-    best = Counter(r.best for r in recs if r.best)
-    infeasible = sum(1 for r in recs if not r.best)
-    tied = sum(1 for r in recs if r.tied)
+    best = view.best_counts
+    infeasible = view.infeasible
+    tied = view.tied
     counts = [(best[p], p) for p in view.policies if best.get(p)]
     if not counts:
         head = f"Of {_plural(n, 'product')}, none has a policy that meets the constraints"
@@ -225,17 +228,15 @@ def _row(view: CatalogView, r: Recommendation) -> str:
 
 
 def _products_table(view: CatalogView) -> str:
-    recs = list(view.recommendations)
-    note_cap = ""
-    if len(recs) > MAX_TABLE_ROWS:
-        keep = sorted(
-            range(len(recs)),
-            key=lambda i: -(recs[i].gain.diff if math.isfinite(recs[i].gain.diff) else -math.inf),
-        )[:MAX_TABLE_ROWS]
+    recs = list(view.rows)
+    if len(recs) > MAX_TABLE_ROWS:  # the view kept more rows than the table shows
+        keep = sorted(range(len(recs)), key=lambda i: -gain_key(recs[i]))[:MAX_TABLE_ROWS]
         recs = [recs[i] for i in sorted(keep)]
+    note_cap = ""
+    if view.products > len(recs):
         note_cap = (
-            f" The table shows the {MAX_TABLE_ROWS:,} products with the largest gain over {_e(view.baseline)} "
-            f"(of {len(view.recommendations):,}); every product is in <code>recommendations.csv</code>."
+            f" The table shows the {len(recs):,} products with the largest gain over {_e(view.baseline)} "
+            f"(of {view.products:,}); every product is in <code>recommendations.csv</code>."
         )
     obj = _e(display_name(view.objective))
     cur = _e(_currency(view).strip())
@@ -257,7 +258,6 @@ def _products_table(view: CatalogView) -> str:
         f'<th scope="col" data-key="{k}" data-type="{t}"{f" class={chr(34)}{c}{chr(34)}" if c else ""}>{h}</th>'
         for k, h, t, c in heads
     )
-    body = "".join(_row(view, r) for r in recs)
     note = (
         f"One row per product, in the order of the products table; click a column header to sort (again to "
         f"reverse). Gain vs {_e(view.baseline)}: the best policy minus the baseline on the same {view.replications} "
@@ -267,25 +267,22 @@ def _products_table(view: CatalogView) -> str:
         "interval includes 0, so the data cannot tell the two apart; the last columns say about how many "
         "replications would." + note_cap
     )
-    return (
-        '<div class="table-wrap"><table class="comparison sortable" id="products">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div><p class='note'>{note}</p>"
+    # one join of the rows between the head and the note: the table's HTML is built without a copy
+    return "".join(
+        [
+            f'<style>{_EXTRA_CSS}</style><div class="table-wrap"><table class="comparison sortable" id="products">'
+            f"<thead><tr>{head}</tr></thead><tbody>",
+            *(_row(view, r) for r in recs),
+            f"</tbody></table></div><p class='note'>{note}</p>",
+        ]
     )
 
 
 def _top_table(view: CatalogView) -> str:
-    by_sku = {r.sku: r for r in view.recommendations}
-    listed = view.portfolio.get("top_products")
-    skus = [str(t.get("sku")) for t in listed if isinstance(t, Mapping)] if isinstance(listed, list) else []
-    if not skus:
-        ranked = sorted(
-            (r for r in view.recommendations if math.isfinite(r.gain.diff) and r.gain.diff > 0),
-            key=lambda r: -r.gain.diff,
-        )
-        skus = [r.sku for r in ranked[:10]]
+    listed = view.top_skus
+    chosen: list[Recommendation | None] = [view.top.get(sku) for sku in listed] if listed else list(view.fallback_top)
     rows = []
-    for rank, sku in enumerate(skus, start=1):
-        r = by_sku.get(sku)
+    for rank, r in enumerate(chosen, start=1):
         if r is None:
             continue
         tied = ' <span class="badge tied">tied</span>' if r.tied else ""
@@ -316,7 +313,7 @@ def _top_table(view: CatalogView) -> str:
 
 def _policies(view: CatalogView) -> str:
     sc = view.scenario
-    counts = Counter(r.best for r in view.recommendations if r.best)
+    counts = view.best_counts
     rows = []
     for p in view.policies:
         if p == sc.baseline:
@@ -431,17 +428,22 @@ def catalog_html(view: CatalogView, images: Mapping[str, bytes]) -> str:
     if view.portfolio.get("class_source") not in (None, "revenue", "column"):
         source = str(view.portfolio.get("class_source"))
     words = {"what": _objective_words(view), "baseline": view.baseline, "source": source}
+    captions = {name: caption.format(**words) for name, (_, caption) in _CAPTIONS.items()}
+    pts = view.points
+    if pts.sampled:
+        captions["revenue"] += (
+            f" With {pts.eligible:,} products to draw, the figure shows a uniform sample of {len(pts.revenue):,} "
+            "of them (the same sample every time the page is built from these files)."
+        )
     figs = "".join(
-        _figure(name, images[name], title, caption.format(**words))
-        for name, (title, caption) in _CAPTIONS.items()
-        if name in images
+        _figure(name, images[name], title, captions[name]) for name, (title, _) in _CAPTIONS.items() if name in images
     )
     sections: Sequence[tuple[str, str, str]] = (
         ("verdict", "In short", verdict),
         ("figures", "The portfolio", figs),
         ("top", "Where the choice matters most", _top_table(view)),
         ("policies", "Policies compared", _policies(view)),
-        ("products", "Every product", f"<style>{_EXTRA_CSS}</style>" + _products_table(view)),
+        ("products", "Every product", _products_table(view)),
     )
     constraints = view.portfolio.get("subject_to") or []
     sense = "maximise" if view.higher_is_better else "minimise"
@@ -452,7 +454,7 @@ def catalog_html(view: CatalogView, images: Mapping[str, bytes]) -> str:
     if sc.warmup:
         measured += f" after a {sc.warmup:g}-{sc.time_unit} warm-up"
     facts = [
-        ("Products", f"{len(view.recommendations):,}"),
+        ("Products", f"{view.products:,}"),
         ("Policies", f"{len(view.policies)} — baseline: {view.baseline}"),
         ("Replications", f"{view.replications} per product (seed {view.portfolio.get('seed', sc.seed)})"),
         ("Objective", objective),

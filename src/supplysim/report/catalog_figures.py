@@ -13,7 +13,6 @@ of freedom (``docs/catalog.md``, "The portfolio").
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,8 +88,7 @@ def gains_figure(view: CatalogView) -> Figure:
         g = view.class_gain(c)
         if g.defined:
             _errorbar_row(right, i, g, _gain_color(g), g.real)
-    counts = Counter(r.klass for r in view.recommendations)
-    right.set_yticks(range(len(classes)), [literal(f"{c} ({counts.get(c, 0)} products)") for c in classes])
+    right.set_yticks(range(len(classes)), [literal(f"{c} ({view.class_count(c)} products)") for c in classes])
     right.set_ylim(len(classes) - 0.5, -0.5)
     right.set_title(literal(f"… vs {view.baseline} for all, by class"), fontsize=10, loc="left")
     for ax in (left, right):
@@ -114,11 +112,7 @@ def gains_figure(view: CatalogView) -> Figure:
 def tally(view: CatalogView, klass: str | None = None) -> dict[tuple[str, bool], int]:
     """How many products (of one class, or all) have each best policy, split by tied: ``{(policy, tied): n}``.
     Products without a feasible policy count under ``("infeasible", False)``."""
-    out: Counter[tuple[str, bool]] = Counter()
-    for r in view.recommendations:
-        if klass is None or r.klass == klass:
-            out[(r.best, r.tied) if r.best else ("infeasible", False)] += 1
-    return dict(out)
+    return view.tally(klass)
 
 
 def choices_figure(view: CatalogView) -> Figure:
@@ -154,16 +148,16 @@ def choices_figure(view: CatalogView) -> Figure:
                 zorder=2,
                 gid=f"{p}|{'tied' if tied else 'decided'}",
             )
-            if n >= 0.04 * max(1, len(view.recommendations) if c is None else sum(counts.values())):
+            if n >= 0.04 * max(1, view.products if c is None else sum(counts.values())):
                 ax.text(start + n / 2, y, str(n), ha="center", va="center", fontsize=8, color="#111111", zorder=3)
             start += n
     ax.set_yticks(range(len(groups)), labels)
     ax.set_ylim(len(groups) - 0.5, -0.5)
-    ax.set_xlim(0, max(1, len(view.recommendations)) * 1.02)
+    ax.set_xlim(0, max(1, view.products) * 1.02)
     ax.set_xlabel("products", fontsize=9, color="#444444")
     handles: list[Patch | Line2D] = [Patch(facecolor=colors[p], label=literal(p)) for p in policies]
     handles.append(Patch(facecolor="#bbbbbb", hatch=TIED_HATCH, edgecolor="white", label="lighter, hatched: tied"))
-    if any(r.best == "" for r in view.recommendations):
+    if view.infeasible:
         handles.append(Patch(facecolor=colors["infeasible"], label="no policy meets the constraints"))
     ax.legend(
         handles=handles,
@@ -183,10 +177,18 @@ def choices_figure(view: CatalogView) -> Figure:
     return fig
 
 
+def _dots(view: CatalogView) -> str:
+    pts = view.points
+    if not pts.sampled:
+        return "One dot per product"
+    return f"A uniform sample of {len(pts.revenue):,} of the {pts.eligible:,} products, one dot each"
+
+
 def revenue_figure(view: CatalogView) -> Figure:
     """Each product's gain of its best policy over the baseline (with its paired 95% interval)
     against its revenue under the baseline (log scale): filled in the best policy's colour when
-    the best is decided, hollow when tied."""
+    the best is decided, hollow when tied. Beyond
+    :data:`~supplysim.report.catalog_view.MAX_FIGURE_POINTS` products, a seeded uniform sample of them."""
     sc = view.scenario
     obj = view.objective
     policies = view.policies
@@ -198,17 +200,9 @@ def revenue_figure(view: CatalogView) -> Figure:
     ax.axhline(0, color="#888888", linewidth=0.9, zorder=1)
     for p in policies:
         for tied in (False, True):
-            rows = [
-                r
-                for r in view.recommendations
-                if r.best == p and r.tied == tied and r.revenue > 0 and math.isfinite(r.gain.diff)
-            ]
-            if not rows:
+            x, y, lo, hi = view.points.of(p, tied)
+            if not len(x):
                 continue
-            x = np.array([r.revenue for r in rows])
-            y = np.array([r.gain.diff for r in rows])
-            lo = np.array([r.gain.diff - r.gain.low if math.isfinite(r.gain.low) else 0.0 for r in rows])
-            hi = np.array([r.gain.high - r.gain.diff if math.isfinite(r.gain.high) else 0.0 for r in rows])
             ax.errorbar(
                 x,
                 y,
@@ -230,7 +224,7 @@ def revenue_figure(view: CatalogView) -> Figure:
                 label=literal(p) + (" (tied)" if tied else ""),
                 gid=f"{p}|{'tied' if tied else 'decided'}",
             )
-    if any(r.revenue > 0 for r in view.recommendations):
+    if view.any_revenue:
         ax.set_xscale("log")
     _value_axis(ax, obj, difference=True)
     ax.set_xlabel(
@@ -242,7 +236,7 @@ def revenue_figure(view: CatalogView) -> Figure:
     )
     _caption(
         fig,
-        f"One dot per product: the gain of its best policy over {literal(view.baseline)} (0 when the baseline "
+        _dots(view) + f": the gain of its best policy over {literal(view.baseline)} (0 when the baseline "
         "is best) with its 95% paired interval, against its revenue. Hollow: tied with the runner-up. Where "
         "the big gains sit tells where the decision is worth a look.",
     )

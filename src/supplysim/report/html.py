@@ -631,11 +631,12 @@ def _shell(
     """A page in the report's style: header with facts, then ``(id, heading, html)`` sections.
 
     ``title``, ``eyebrow``, ``description`` and the facts are plain text (escaped here); the
-    sections and the footer are HTML built by the caller (with their text escaped)."""
+    sections and the footer are HTML built by the caller (with their text escaped).
+
+    Joined once: a section's HTML (the catalog's table may be megabytes) is not copied on the way."""
     desc = f'<p class="desc">{_e(description)}</p>' if description else ""
     cells = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
-    body = "".join(f'<section id="{_e(i)}"><h2>{_e(h)}</h2>{content}</section>' for i, h, content in sections)
-    parts = (
+    head = (
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -643,10 +644,12 @@ def _shell(
         f"<style>{_CSS}</style></head><body><div class='page'>",
         f'<header class="top"><p class="eyebrow">{_e(eyebrow)}</p>',
         f'<h1>{_e(title)}</h1>{desc}<dl class="facts">{cells}</dl></header>',
-        f"<main>{body}</main>",
-        f"<footer>{footer}</footer></div></body></html>",
     )
-    return "\n".join(parts)
+    pieces = ["\n".join(head), "\n<main>"]
+    for i, h, content in sections:
+        pieces += (f'<section id="{_e(i)}"><h2>{_e(h)}</h2>', content, "</section>")
+    pieces.append(f"</main>\n<footer>{footer}</footer></div></body></html>")
+    return "".join(pieces)
 
 
 def _lines_html(lines: Sequence[str]) -> str:
