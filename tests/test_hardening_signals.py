@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -279,22 +280,22 @@ def test_an_interrupt_while_the_pool_shuts_down_still_stops_it(monkeypatch: pyte
 
     from supplysim.experiments.executors import LocalPool
 
-    pools: list[ProcessPoolExecutor] = []
+    seen: list[tuple[Any, list[Any]]] = []  # (the manager thread, the worker processes) of the pool
     shutdown = ProcessPoolExecutor.shutdown
 
     def interrupted(self: ProcessPoolExecutor, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if wait:
-            pools.append(self)
+        if wait:  # the handles, kept before shutdown() forgets them
+            seen.append((self._executor_manager_thread, list(self._processes.values())))  # type: ignore[attr-defined]
             raise KeyboardInterrupt
         shutdown(self, wait=wait, cancel_futures=cancel_futures)
 
     monkeypatch.setattr(ProcessPoolExecutor, "shutdown", interrupted)
     with pytest.raises(KeyboardInterrupt):
         dict(LocalPool(2).map_unordered(abs, range(-20, 0)))
-    (pool,) = pools
-    manager = pool._executor_manager_thread  # type: ignore[attr-defined]
-    assert manager is None or not manager.is_alive()
-    assert all(not proc.is_alive() for proc in (pool._processes or {}).values())  # type: ignore[attr-defined]
+    ((manager, procs),) = seen
+    assert manager is not None and procs, "the pool had started"
+    assert not manager.is_alive()
+    assert not any(proc.is_alive() for proc in procs)
 
 
 def test_the_work_of_a_command_is_bounded(tmp_path: Path) -> None:

@@ -125,6 +125,7 @@ def _worker_start(parent: int) -> None:
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Stop ``pool`` now: cancel what has not started and terminate the workers (no waiting for tasks)."""
     procs = list((getattr(pool, "_processes", None) or {}).values())  # the pool's own handles (CPython)
+    manager = getattr(pool, "_executor_manager_thread", None)  # read before shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
         with contextlib.suppress(Exception):
@@ -135,7 +136,6 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     # let the pool's manager thread finish closing its wake-up pipe now: at exit, CPython 3.11
     # wakes every manager thread, and one still closing its pipe meanwhile prints an
     # "Exception ignored … Bad file descriptor" traceback (a race fixed in later versions)
-    manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None:
         with contextlib.suppress(Exception):
             manager.join(timeout=5)
