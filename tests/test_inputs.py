@@ -632,3 +632,26 @@ def test_an_override_that_changes_the_base_distributions_kind_leaves_a_policys_o
     assert b.supplier.lead_time.dist == "constant" and b.supplier.lead_time.mean == 9
     # the policy's own reorder point stays, the base's new order quantity reaches it
     assert b.replenishment.reorder_point == 7 and b.replenishment.order_quantity == 12
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (("store:", "store:\n  bogus: 1"), "store.bogus"),
+        (("stockout: backorder", "stockout: lost_sales\n  max_quoted_wait: 3"), "store.max_quoted_wait"),
+        (("{dist: choice, values: [1, 2, 3], weights: [0.6, 0.3, 0.1]}", "{dist: zipf, a: 2}"), "demand.quantity.dist"),
+        (("rate: 4", "rate: -4"), "demand.rate"),
+    ],
+    ids=["unknown key", "inert key", "unknown law", "bad value"],
+)
+def test_every_problem_of_a_message_is_also_said_in_a_few_words(change: tuple[str, str], path: str) -> None:
+    """``ScenarioError.rules`` has one short account per located problem, in order, each naming
+    its key path (what optimize quotes for a grid point that is not a model)."""
+    text = TINY.replace(*change, 1)
+    assert text != TINY
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, "s.yaml")
+    err = info.value
+    assert len(err.rules) == len(err.paths) >= 1, (err.rules, err.paths)
+    assert any(rule.startswith(f"{path}") for rule in err.rules), err.rules
+    assert all("\n" not in rule for rule in err.rules)

@@ -306,7 +306,9 @@ def grid_scenario(
         return with_overrides(scenario, overrides)
     except ScenarioError as exc:
         if breaks_a_joint_rule(exc, paths):
-            return exc
+            # a fresh error: no traceback (with its frames' copied data) or validation error kept
+            # alive per skipped point of a grid of thousands
+            return ScenarioError(str(exc), exc.paths, exc.rules)
         raise
 
 

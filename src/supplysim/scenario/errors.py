@@ -21,8 +21,8 @@ class ScenarioError(Exception):
     ``paths`` are the key paths the message's problems are located at (for a problem the
     schema found; empty when the message is about something else, e.g. an option's syntax):
     a caller that varies some keys can tell a bad value of one of them from a rule that
-    relates several (located at their section). ``rules`` say in a few words what each
-    rule-shaped problem expected (``replenishment: order_up_to (4) must be greater than
+    relates several (located at their section). ``rules`` say each of those problems in a few
+    words, in the same order (``replenishment: order_up_to (4) must be greater than
     reorder_point (6)``), for a one-line account where the whole message would be too much.
     """
 

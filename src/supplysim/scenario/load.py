@@ -304,11 +304,14 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
         if shown != path and len(path) >= 2 and "policies" in data:
             policy_note = f" (in policy {path[1]!r})"
         if etype == "unknown_key":
-            lines.append(f"{where}: {fmt_path(shown)}{policy_note}: unknown key {excerpt(ctx['key'])}")
+            rules.append(f"{fmt_path(shown)}{policy_note}: unknown key {excerpt(ctx['key'])}")
+            lines.append(f"{where}: {rules[-1]}")
         elif etype == "missing":
-            lines.append(f"{where}: {fmt_path(shown)}{policy_note}: required key is missing")
+            rules.append(f"{fmt_path(shown)}{policy_note}: required key is missing")
+            lines.append(f"{where}: {rules[-1]}")
         elif etype == "inert_key":
             stockout = src.where((*path[:-1], "stockout"))
+            rules.append(f"{fmt_path(shown)}: cannot act under stockout: {ctx['stockout']}")
             lines.append(f"{where}: {fmt_path(shown)}: cannot act under stockout: {ctx['stockout']} ({stockout})")
             lines.append(f"  why:   {ctx['why']}")
             lines.append(f"  found: {excerpt(found_value, 100)}")
@@ -320,24 +323,27 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
             lines.append(f"  hint:  {remove}, or use stockout: backorder")
             continue
         elif etype == "bound":
+            rules.append(f"{fmt_path(shown)}{policy_note}: too large to simulate ({ctx['problem']})")
             lines.append(f"{where}: {fmt_path(shown)}{policy_note}: too large to simulate (docs/limits.md)")
             lines.append(f"  found: {ctx['problem']}")
             lines.append(f"  hint:  {ctx['hint']}")
             continue
         elif etype == "data_outside":
+            rules.append(f"{fmt_path(shown)}{policy_note}: a data file inside the scenario's folder")
             lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
             lines.append("  expected: a data file inside the scenario's folder")
             lines.append(f"  found:    {ctx['message']}")
         elif etype == "union_tag_invalid":
             key_name = str(ctx.get("discriminator", "dist")).strip("'")
             tags = str(ctx.get("expected_tags", "")).replace("'", "")
+            rules.append(f"{fmt_path((*shown, key_name))}{policy_note}: one of {tags}")
             lines.append(f"{where}: {fmt_path((*shown, key_name))}{policy_note}")
             lines.append(f"  expected: one of {tags}")
             lines.append(f"  found:    {excerpt(ctx.get('tag'))}")
         else:
             wording = _value_wording(etype, shown, found_value, data) if exists else None
             expected = wording.expected if wording and wording.expected else _expected(err["msg"])
-            rules.append(f"{fmt_path(shown)}: {expected}")
+            rules.append(f"{fmt_path(shown)}{policy_note}: {expected}")
             lines.append(f"{where}: {fmt_path(shown)}{policy_note}")
             lines.append(f"  expected: {expected}")
             if exists:
