@@ -172,7 +172,18 @@ def test_a_chunk_whose_rows_changed_is_refused(template: Path, tmp_path: Path) -
     assert read_chunk(open_table(path, sc), plan.places[0], sc.seed) == first.products  # unchanged rows
 
 
-def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(template: Path, tmp_path: Path) -> None:
+def test_a_table_removed_before_the_run_is_one_message(template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(_table(6), encoding="utf-8")
+    with pytest.raises(TableChanged, match=r"p\.csv: .*\(it can no longer be read: No such file or directory\)"):
+        supplysim.run_catalog(template, path, out=tmp_path / "out", workers=1, ready=path.unlink)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("change", ["edited", "removed"])
+def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(
+    template: Path, tmp_path: Path, change: str
+) -> None:
     path = tmp_path / "p.csv"
     path.write_text(_table(150), encoding="utf-8")
     parts = tmp_path / "out.partial" / "parts"
@@ -189,15 +200,19 @@ def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(temp
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < 2:
             time.sleep(0.005)
-        path.write_text(_table(150).replace("S00140,Item 140,1,", "S00140,Item 140,2,"), encoding="utf-8")
+        if change == "edited":
+            path.write_text(_table(150).replace("S00140,Item 140,1,", "S00140,Item 140,2,"), encoding="utf-8")
+        else:
+            path.unlink()
         _, stderr = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
     assert proc.returncode == 2, stderr
-    assert "p.csv: the products table changed since it was checked (row 142 differs)" in stderr
-    assert "Traceback" not in stderr and "--resume" in stderr
+    what = "row 142 differs" if change == "edited" else "it can no longer be read: No such file or directory"
+    assert f"p.csv: the products table changed since it was checked ({what})" in stderr
+    assert "Traceback" not in stderr and "--resume" in stderr and stderr.count("error:") == 1, stderr
     assert 2 <= len(list(parts.glob("*.jsonl"))) < 150 and not (tmp_path / "out").exists()
 
 
@@ -261,3 +276,37 @@ def test_the_dask_executor_draws_tasks_lazily() -> None:
 
 def _square(x: int) -> int:
     return x * x
+
+
+def test_the_dask_window_grows_with_the_cluster() -> None:
+    """A worker that joins during a run gets tasks: the window is asked again after each result."""
+    distributed = pytest.importorskip("distributed")
+    from supplysim.experiments.executors import WINDOW_PER_WORKER, DaskExecutor
+
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+    try:
+        dask = DaskExecutor(address=cluster.scheduler_address)
+        try:
+            drawn = 0
+
+            def tasks() -> Iterator[int]:
+                nonlocal drawn
+                for i in range(60):
+                    drawn += 1
+                    yield i
+
+            ahead = []
+            results = {}
+            for index, value in dask.map_unordered(_square, tasks()):
+                results[index] = value
+                ahead.append(drawn - len(results))
+                if len(results) == 1:
+                    cluster.scale(2)
+                    dask.client.wait_for_workers(2, timeout=60)
+            assert results == {i: i * i for i in range(60)}
+            assert max(ahead[:1]) <= WINDOW_PER_WORKER
+            assert max(ahead) > WINDOW_PER_WORKER, ahead  # the second worker's share was drawn too
+        finally:
+            dask.close()
+    finally:
+        cluster.close()

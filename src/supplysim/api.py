@@ -612,6 +612,8 @@ def run_catalog(
 
     Raises:
         ScenarioError: a bad table, cell or option (nothing has run).
+        TableChanged: (a ScenarioError) the table changed or went away after it was checked;
+            the finished products are kept in the journal for ``--resume``.
         ResumeError: ``resume`` finds another run's journal, or a journal is in the way.
     """
     from supplysim.experiments import catalog as engine

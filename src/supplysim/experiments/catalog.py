@@ -52,6 +52,7 @@ from supplysim.scenario.products import (
     file_sha256,
     open_table,
     table_changed,
+    table_unreadable,
 )
 
 __all__ = [
@@ -358,6 +359,8 @@ def read_chunk(table: ProductsTable, place: ChunkPlace, seed: int) -> tuple[Prod
     what = f"the products {first}–{last} from row {place.row} differ" if last > first else f"row {place.row} differs"
     digest = hashlib.blake2b(digest_size=CHUNK_DIGEST_BYTES)
     specs: list[ProductSpec] = []
+    if not Path(table.path).is_file():
+        raise table_unreadable(table.file, FileNotFoundError(2, "No such file or directory"))
     rows = table.rows(place.at, place.row)
     try:
         for r in itertools.islice(rows, len(place.products)):
@@ -412,7 +415,11 @@ class CatalogPlan:
         return self._tasks(frozenset(skip))
 
     def _tasks(self, done: frozenset[int]) -> Iterator[ChunkTask]:
-        if file_sha256(self.products) != self.products_sha256:
+        try:
+            sha = file_sha256(self.products)
+        except OSError as exc:
+            raise table_unreadable(str(self.products), exc) from None
+        if sha != self.products_sha256:
             raise table_changed(str(self.products), "its SHA-256 is not the one checked")
         table = open_table(self.products, self.template, self.ignore)
         for i, place in enumerate(self.places):
@@ -448,13 +455,18 @@ def prepare(
     kpis = kpi_names(template.policies.values())
     goal = objective_of(objective, constraints, kpis)
     path = Path(products)
-    table = open_table(path, template, ignore)
+    try:  # before the header is read: a file replaced meanwhile is caught by the second SHA-256 below
+        sha = file_sha256(path) if path.is_file() else None
+    except OSError:
+        sha = None
+    table = open_table(path, template, ignore)  # says what is wrong with a file that cannot be read
     if template.replications < 2 and "replications" not in table.keys.values():
         raise ScenarioError(
             f"replications: {template.replications}, a catalog needs at least 2 per product for its intervals\n"
             "  hint: e.g. --replications 10"
         )
-    sha = file_sha256(path)
+    if sha is None:
+        raise table_changed(str(path), "it could not be read before its header was", running=False)
     costs = array("d")
     ats = array("q")
     numbers = array("q")
@@ -469,8 +481,12 @@ def prepare(
         ats.append(v.row.at)
         numbers.append(v.row.row)
         digests += v.row.digest
-    if file_sha256(path) != sha:
-        raise table_changed(str(path), "it was written to while being checked")
+    try:
+        after = file_sha256(path)
+    except OSError as exc:
+        raise table_unreadable(str(path), exc, running=False) from None
+    if after != sha:
+        raise table_changed(str(path), "it was written to while being checked", running=False)
     if confirm:
         scale = (template.replications + confirm) / template.replications
         costs = array("d", (c * scale for c in costs))

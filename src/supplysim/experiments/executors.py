@@ -240,14 +240,16 @@ class DaskExecutor:
         for fut in running:
             i = index.pop(fut.key)
             result = fut.result()
-            for j, task in itertools.islice(items, 1):
+            # top up to the window of the cluster as it is now (workers may have joined or left)
+            for j, task in itertools.islice(items, max(1, self.window() - len(index))):
                 running.add(submit(j, task))
             del fut
             yield i, result
 
     def window(self) -> int:
         """Tasks submitted ahead of the results: :data:`WINDOW_PER_WORKER` per thread of the
-        cluster's workers now (as for one thread when none has joined yet)."""
+        cluster's workers now (as for one thread when none has joined yet); asked again after
+        each result, so a cluster that grows during a run gets more tasks."""
         threads: int = sum(self.client.nthreads().values())
         return WINDOW_PER_WORKER * max(1, threads)
 

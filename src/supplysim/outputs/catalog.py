@@ -34,7 +34,7 @@ from supplysim.outputs.documents import scenario_fingerprint
 from supplysim.outputs.folders import FolderBuilder, check_destination, write_file
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import scenario_source
-from supplysim.scenario.products import file_sha256, table_changed
+from supplysim.scenario.products import file_sha256, table_changed, table_unreadable
 
 __all__ = [
     "CATALOG_COLUMNS",
@@ -262,7 +262,10 @@ class CatalogJournal:
             (tmp / "portfolio.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
             (tmp / "scenario.yaml").write_text(_template_yaml(template), encoding="utf-8")
             suffix = ".parquet" if products.suffix.lower() in (".parquet", ".pq") else ".csv"
-            shutil.copyfile(products, tmp / f"products{suffix}")
+            try:
+                shutil.copyfile(products, tmp / f"products{suffix}")
+            except OSError as exc:
+                raise table_unreadable(str(products), exc) from None
             if file_sha256(tmp / f"products{suffix}") != self.print_.get("products"):
                 raise table_changed(str(products), "the file copied into the results folder is another one")
             if extras is not None:

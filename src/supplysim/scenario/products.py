@@ -44,6 +44,8 @@ __all__ = [
     "Validated",
     "file_sha256",
     "open_table",
+    "table_changed",
+    "table_unreadable",
 ]
 
 SKU = "sku"
@@ -75,14 +77,24 @@ class TableChanged(ScenarioError):
     """The products table is no longer the one that was validated (it changed during the run)."""
 
 
-def table_changed(file: str, what: str) -> TableChanged:
-    """The message for a table that changed since it was validated: ``what`` says where."""
-    return TableChanged(
-        f"{file}: the products table changed since it was checked ({what})\n"
-        "  hint: a catalog reads its table again while it runs, so leave the file unchanged until the run "
-        "ends; restore it and run again with --resume (the finished products are kept), or delete the "
-        "run's folder DIR.partial and run again to start over with the new table"
-    )
+def table_changed(file: str, what: str, *, running: bool = True) -> TableChanged:
+    """The message for a table that changed since it was validated: ``what`` says where; ``running``
+    when chunks may have run already (the finished ones are kept for ``--resume``)."""
+    if running:
+        hint = (
+            "a catalog reads its table again while it runs, so leave the file unchanged until the run "
+            "ends; restore it and run again with --resume (the finished products are kept), or delete the "
+            "unfinished results (the results folder's name with .partial after it) and run again to start "
+            "over with the new table"
+        )
+    else:
+        hint = "nothing has run; run again once the file is no longer being written"
+    return TableChanged(f"{file}: the products table changed since it was checked ({what})\n  hint: {hint}")
+
+
+def table_unreadable(file: str, exc: OSError, *, running: bool = True) -> TableChanged:
+    """:func:`table_changed` for a table that can no longer be read (removed, moved, its permissions)."""
+    return table_changed(file, f"it can no longer be read: {exc.strerror or exc}", running=running)
 
 
 @dataclass(frozen=True)
