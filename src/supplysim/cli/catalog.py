@@ -105,7 +105,8 @@ def catalog(
       supplysim catalog template.yaml products.csv --resume      # after Ctrl-C
 
     Exit codes: 0 done; 1 a replication failed; 2 invalid input (nothing has run) or a table
-    that changed during the run (the finished products are kept); 130 interrupted (the finished products are kept: run again with --resume).
+    that changed during the run (the finished products are kept); 130 interrupted (the
+    finished products are kept: run again with --resume).
     """
     from supplysim import api
     from supplysim.experiments import catalog as engine
