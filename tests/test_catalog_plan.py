@@ -180,14 +180,23 @@ def test_a_table_removed_before_the_run_is_one_message(template: Path, tmp_path:
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("change", ["edited", "removed"])
+@pytest.mark.parametrize(
+    ("change", "executor"),
+    [("edited", "local"), ("removed", "local"), ("edited", "dask")],
+    ids=["edited", "removed", "edited, on a local Dask cluster"],
+)
 def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(
-    template: Path, tmp_path: Path, change: str
+    template: Path, tmp_path: Path, change: str, executor: str
 ) -> None:
+    """One message, exit 2, the finished chunks kept; on Dask also no warning of the workers
+    whose tasks were cancelled when the cluster stopped."""
+    if executor == "dask":
+        pytest.importorskip("distributed")
     path = tmp_path / "p.csv"
     path.write_text(_table(150), encoding="utf-8")
     parts = tmp_path / "out.partial" / "parts"
-    args = [str(template), str(path), "--out", "out", "--workers", "1", "--chunk-products", "1", "--no-report"]
+    where = ["--workers", "1"] if executor == "local" else ["--executor", "dask", "--workers", "2"]
+    args = [str(template), str(path), "--out", "out", *where, "--chunk-products", "1", "--no-report"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "supplysim", "catalog", *args, "--replications", "12", "--quiet"],
         cwd=tmp_path,
@@ -213,6 +222,7 @@ def test_a_table_changed_during_a_run_exits_2_and_keeps_the_finished_chunks(
     what = "row 142 differs" if change == "edited" else "it can no longer be read: No such file or directory"
     assert f"p.csv: the products table changed since it was checked ({what})" in stderr
     assert "Traceback" not in stderr and "--resume" in stderr and stderr.count("error:") == 1, stderr
+    assert len(stderr.strip().splitlines()) == 2, stderr  # the message and its hint, nothing else
     assert 2 <= len(list(parts.glob("*.jsonl"))) < 150 and not (tmp_path / "out").exists()
 
 

@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import itertools
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -254,10 +255,23 @@ class DaskExecutor:
         return WINDOW_PER_WORKER * max(1, threads)
 
     def close(self) -> None:
-        """Disconnect (and stop the local cluster, if this executor started one)."""
+        """Disconnect (and stop the local cluster, if this executor started one).
+
+        The workers of a local cluster print to this command's standard error; stopping them
+        with tasks still running (an interrupt, a table that changed) makes each log a warning
+        that its task was cancelled, which is what the command asked for: they are told to log
+        errors only before they stop."""
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self.client.run(_errors_only)
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _errors_only() -> None:
+    """On a worker of a local cluster that is being stopped: its library logs errors only."""
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def make_executor(kind: str = "local", workers: int | None = None, address: str | None = None) -> Executor:
