@@ -1,4 +1,5 @@
-"""A small, fast scenario shared by the CLI, API, sweep and Dask tests.
+"""Small, fast scenarios shared by the tests: TINY (the CLI, API, sweep and Dask tests) and SHOP
+(the catalog tests).
 
 Three policies (backorder, out-of-stock, a hybrid) on an (s, S) store with two
 segments, so that balking, quotes, patience and lost sales all happen in 30 days.
@@ -83,3 +84,23 @@ SUMMARY_COLUMNS = [
     "diff_ci95_high",
 ]
 """Columns of ``summary.csv`` and of ``Results.summary()`` (the contract's cli.md)."""
+
+
+SHOP = """\
+name: shop
+horizon: 20
+warmup: 0
+replications: 4
+seed: 11
+product: {price: 10, holding_cost: 0.05, backorder_cost: 0.1, lost_sale_cost: 2}
+demand: {rate: 3}
+segments:
+  - {name: all, share: 1, accept_backorder: 0.8, patience: {dist: exponential, mean: 4}}
+supplier: {lead_time: {dist: exponential, mean: 2}, unit_cost: 4, order_cost: 5}
+store: {initial_stock: 8, stockout: backorder}
+replenishment: {policy: rQ, reorder_point: 4, order_quantity: 8}
+policies:
+  backorder: {}
+  out_of_stock: {store: {stockout: lost_sales}}
+"""
+"""The small catalog template of the catalog tests: two stockout policies, 20 days (docs/catalog.md)."""

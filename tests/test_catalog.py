@@ -20,26 +20,11 @@ from scipy import stats
 
 import supplysim
 from clirun import ENV, cli, invalid, ok
+from scenario_texts import SHOP
 from supplysim.analysis.portfolio import Total, abc_classes
 from supplysim.experiments.catalog import CHUNK_CUSTOMERS, MIN_CHUNKS, chunk_target, plan_chunks, product_seed
 
-TEMPLATE = """\
-name: shop
-horizon: 20
-warmup: 0
-replications: 4
-seed: 11
-product: {price: 10, holding_cost: 0.05, backorder_cost: 0.1, lost_sale_cost: 2}
-demand: {rate: 3}
-segments:
-  - {name: all, share: 1, accept_backorder: 0.8, patience: {dist: exponential, mean: 4}}
-supplier: {lead_time: {dist: exponential, mean: 2}, unit_cost: 4, order_cost: 5}
-store: {initial_stock: 8, stockout: backorder}
-replenishment: {policy: rQ, reorder_point: 4, order_quantity: 8}
-policies:
-  backorder: {}
-  out_of_stock: {store: {stockout: lost_sales}}
-"""
+TEMPLATE = SHOP
 
 PRODUCTS = """\
 sku,name,demand.rate,product.price,supplier.lead_time.mean

@@ -21,28 +21,13 @@ import pytest
 
 import supplysim
 from clirun import ENV
+from scenario_texts import SHOP
 from supplysim.analysis.portfolio import abc_classes, abc_codes
 from supplysim.experiments.catalog import ChunkPlace, ProductSpec, prepare, product_seed, read_chunk
 from supplysim.scenario.load import load_scenario
 from supplysim.scenario.products import TableChanged, open_table
 
-TEMPLATE = """\
-name: shop
-horizon: 20
-warmup: 0
-replications: 4
-seed: 11
-product: {price: 10, holding_cost: 0.05, backorder_cost: 0.1, lost_sale_cost: 2}
-demand: {rate: 3}
-segments:
-  - {name: all, share: 1, accept_backorder: 0.8, patience: {dist: exponential, mean: 4}}
-supplier: {lead_time: {dist: exponential, mean: 2}, unit_cost: 4, order_cost: 5}
-store: {initial_stock: 8, stockout: backorder}
-replenishment: {policy: rQ, reorder_point: 4, order_quantity: 8}
-policies:
-  backorder: {}
-  out_of_stock: {store: {stockout: lost_sales}}
-"""
+TEMPLATE = SHOP
 
 
 @pytest.fixture
