@@ -6,6 +6,7 @@ per product or task either."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -240,68 +242,68 @@ def test_abc_codes_are_the_classes_one_byte_each() -> None:
     assert abc_codes([0.0, math.nan]) == b"CC" and abc_codes([]) == b""
 
 
-def test_the_dask_executor_draws_tasks_lazily() -> None:
+@contextlib.contextmanager
+def _dask(threads: int) -> Iterator[tuple[Any, Any]]:
+    """A Dask cluster in this process (one worker of ``threads`` threads) and an executor on it."""
     distributed = pytest.importorskip("distributed")
-    from supplysim.experiments.executors import WINDOW_PER_WORKER, DaskExecutor
+    from supplysim.experiments.executors import DaskExecutor
 
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=threads, processes=False, dashboard_address=None)
     try:
         dask = DaskExecutor(address=cluster.scheduler_address)
         try:
-            drawn = 0
-
-            def tasks() -> Iterator[int]:
-                nonlocal drawn
-                for i in range(100):
-                    drawn += 1
-                    yield i
-
-            window = WINDOW_PER_WORKER * 2
-            assert dask.window() == window
-            results = {}
-            for index, value in dask.map_unordered(_square, tasks()):
-                assert drawn <= window + len(results) + 1  # never more than the window ahead
-                results[index] = value
-            assert results == {i: i * i for i in range(100)}
+            yield cluster, dask
         finally:
             dask.close()
     finally:
         cluster.close()
+
+
+class _Counted:
+    """Tasks 0, 1, … made one at a time, counting how many were drawn."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.drawn = 0
+
+    def __iter__(self) -> Iterator[int]:
+        for i in range(self.n):
+            self.drawn += 1
+            yield i
 
 
 def _square(x: int) -> int:
     return x * x
 
 
+def test_the_dask_executor_draws_tasks_lazily() -> None:
+    from supplysim.experiments.executors import WINDOW_PER_WORKER
+
+    with _dask(threads=2) as (_, dask):
+        tasks = _Counted(100)
+        window = WINDOW_PER_WORKER * 2
+        assert dask.window() == window
+        results = {}
+        for index, value in dask.map_unordered(_square, iter(tasks)):
+            assert tasks.drawn <= window + len(results) + 1  # never more than the window ahead
+            results[index] = value
+        assert results == {i: i * i for i in range(100)}
+
+
 def test_the_dask_window_grows_with_the_cluster() -> None:
     """A worker that joins during a run gets tasks: the window is asked again after each result."""
-    distributed = pytest.importorskip("distributed")
-    from supplysim.experiments.executors import WINDOW_PER_WORKER, DaskExecutor
+    from supplysim.experiments.executors import WINDOW_PER_WORKER
 
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
-    try:
-        dask = DaskExecutor(address=cluster.scheduler_address)
-        try:
-            drawn = 0
-
-            def tasks() -> Iterator[int]:
-                nonlocal drawn
-                for i in range(60):
-                    drawn += 1
-                    yield i
-
-            ahead = []
-            results = {}
-            for index, value in dask.map_unordered(_square, tasks()):
-                results[index] = value
-                ahead.append(drawn - len(results))
-                if len(results) == 1:
-                    cluster.scale(2)
-                    dask.client.wait_for_workers(2, timeout=60)
-            assert results == {i: i * i for i in range(60)}
-            assert max(ahead[:1]) <= WINDOW_PER_WORKER
-            assert max(ahead) > WINDOW_PER_WORKER, ahead  # the second worker's share was drawn too
-        finally:
-            dask.close()
-    finally:
-        cluster.close()
+    with _dask(threads=1) as (cluster, dask):
+        tasks = _Counted(60)
+        ahead = []
+        results = {}
+        for index, value in dask.map_unordered(_square, iter(tasks)):
+            results[index] = value
+            ahead.append(tasks.drawn - len(results))
+            if len(results) == 1:
+                cluster.scale(2)
+                dask.client.wait_for_workers(2, timeout=60)
+        assert results == {i: i * i for i in range(60)}
+        assert max(ahead[:1]) <= WINDOW_PER_WORKER
+        assert max(ahead) > WINDOW_PER_WORKER, ahead  # the second worker's share was drawn too
