@@ -61,16 +61,17 @@ def models() -> dict[str, tuple[ModelConfig, float, float]]:
     return out
 
 
-def _plain(value: Any) -> Any:
+def as_plain(value: Any) -> Any:
+    """A result as plain JSON-able values, every float as its ``repr`` (to the last bit)."""
     if isinstance(value, WaitSketch):
         values, weights = value.distribution()
         return [value.count, repr(value.total), repr(values.tolist()), repr(weights.tolist())]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): as_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [as_plain(v) for v in value]
     return repr(value)
 
 
@@ -81,10 +82,10 @@ def fingerprint(cfg: ModelConfig, horizon: float, warmup: float, replication: in
 
     def numbers(result: Any) -> str:
         body = [
-            _plain(result.counters),
-            _plain(result.waits),
-            _plain(result.suppliers),
-            _plain(result.network),
+            as_plain(result.counters),
+            as_plain(result.waits),
+            as_plain(result.suppliers),
+            as_plain(result.network),
             repr(result.final_on_hand),
         ]
         return hashlib.sha256(json.dumps(body).encode()).hexdigest()

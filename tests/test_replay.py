@@ -8,9 +8,10 @@ when a replication expects more customers than the cap, and when one holds more 
 
 from __future__ import annotations
 
-import dataclasses
+import importlib.util
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,24 +22,22 @@ from supplysim.scenario import Scenario
 from supplysim.scenario.load import load_scenario, parse_scenario
 from supplysim.sim import simulate
 from supplysim.sim.replay import CustomerReplay
-from supplysim.sim.stats import WaitSketch
 
 ROOT = Path(__file__).resolve().parents[1]
+FINGERPRINT = ROOT / "benchmarks" / "fingerprint.py"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml")) + [ROOT / "scenarios" / "catalog" / "template.yaml"]
 
 
-def _plain(value: Any) -> Any:
-    """A result as plain text, floats to the last bit (``repr``)."""
-    if isinstance(value, WaitSketch):
-        values, weights = value.distribution()
-        return [value.count, repr(value.total), repr(values.tolist()), repr(weights.tolist())]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return repr(value)
+def _fingerprint_module() -> ModuleType:
+    """``benchmarks/fingerprint.py``, whose :func:`as_plain` writes a result to the last bit."""
+    spec = importlib.util.spec_from_file_location("supplysim_benchmark_fingerprint", FINGERPRINT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_plain = _fingerprint_module().as_plain
 
 
 def _runs(sc: Scenario, replay: CustomerReplay | None, horizon: float) -> list[Any]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -359,8 +360,10 @@ def read_chunk(table: ProductsTable, place: ChunkPlace, seed: int) -> tuple[Prod
     what = f"the products {first}–{last} from row {place.row} differ" if last > first else f"row {place.row} differs"
     digest = hashlib.blake2b(digest_size=CHUNK_DIGEST_BYTES)
     specs: list[ProductSpec] = []
-    if not Path(table.path).is_file():
-        raise table_unreadable(table.file, FileNotFoundError(2, "No such file or directory"))
+    try:  # a table that went away says so, rather than "differs" (its reader's message)
+        os.stat(table.path)
+    except OSError as exc:
+        raise table_unreadable(table.file, exc) from None
     rows = table.rows(place.at, place.row)
     try:
         for r in itertools.islice(rows, len(place.products)):
@@ -456,7 +459,7 @@ def prepare(
     goal = objective_of(objective, constraints, kpis)
     path = Path(products)
     try:  # before the header is read: a file replaced meanwhile is caught by the second SHA-256 below
-        sha = file_sha256(path) if path.is_file() else None
+        sha: str | None = file_sha256(path)
     except OSError:
         sha = None
     table = open_table(path, template, ignore)  # says what is wrong with a file that cannot be read

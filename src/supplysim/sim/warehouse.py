@@ -22,6 +22,7 @@ callbacks and events of the clock; no process per order.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -257,8 +258,8 @@ class WarehouseLink(Supplier):
             else:
                 times.append(now + delays.get(cast(StoreOrder, piece), 0.0) + mean_transit)
             units.append(piece.qty)
-        if self._no_crossing and times:
-            times = np.maximum.accumulate(times).tolist()
+        if self._no_crossing:
+            times = list(itertools.accumulate(times, max))  # each estimate at least the previous one
         new = max(when, now + self.warehouse.expected_delay_of_new(now, 1)) + mean_transit
         return Outlook(times, units, new)
 
