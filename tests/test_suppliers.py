@@ -994,8 +994,8 @@ def test_estimates_are_the_same_with_and_without_arrays(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(supplier_module.Supplier, "_estimates", counting)
     outcomes = []
-    for few in (0, 10**9):
-        monkeypatch.setattr(supplier_module, "FEW_ORDERS", few)
+    for forced in (0, 10**9):
+        monkeypatch.setattr(supplier_module, "FEW_ORDERS", forced)
         result = simulate(cfg, seed=5, replication=0, horizon=400.0, warmup=0.0, trace=True)
         outcomes.append((result.trace, kpis(result, cfg)))
     assert sum(n > few for n in seen) > 50, "the model must quote with more orders out than FEW_ORDERS"
