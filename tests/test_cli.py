@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -384,6 +385,20 @@ def test_validate_gives_the_same_message_as_run(tmp_path: Path) -> None:
     by_validate = cli(tmp_path, "validate", "bad.yaml")
     assert by_validate.returncode == 2
     assert by_validate.stderr == by_run.stderr
+
+
+def test_run_rejects_a_bad_scenario_before_loading_the_simulator(tmp_path: Path) -> None:
+    """A bad scenario costs `run` what it costs `validate`: the message comes before NumPy, the
+    simulator or the writers are imported (a fresh process, its modules listed at exit)."""
+    (tmp_path / "bad.yaml").write_text(mutate("  lead_time: {", "  lead_tme: {"), encoding="utf-8")
+    code = (
+        "import atexit, sys; heavy = ('numpy', 'supplysim.api', 'supplysim.sim', 'supplysim.outputs');"
+        "atexit.register(lambda: print(sorted(m for m in heavy if m in sys.modules)));"
+        "sys.argv = ['supplysim', 'run', 'bad.yaml', '--quiet']; from supplysim.cli.app import main; main()"
+    )
+    res = cli_subprocess(tmp_path, "-c", code, program=(sys.executable,))
+    assert res.returncode == 2 and "lead_tme" in res.stderr
+    assert res.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(

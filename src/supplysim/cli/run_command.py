@@ -91,12 +91,6 @@ def run(
       supplysim run my.yaml --precision 0.01 --kpi profit --kpi fill_rate
       supplysim run my.yaml --executor dask --address tcp://scheduler.example:8786
     """
-    from supplysim import api
-    from supplysim.experiments.runner import check_work
-    from supplysim.outputs.documents import summary_json
-    from supplysim.outputs.folders import ResultsFolderError, check_destination
-    from supplysim.report.terminal import comparison_table
-
     if format_ not in ("table", "json"):
         fail(f"--format must be 'table' or 'json', found {format_!r}", 2)
     if precision is not None and not math.isfinite(precision):
@@ -117,6 +111,14 @@ def run(
     except ScenarioError as exc:
         fail(str(exc), 2)
         return
+    # the simulator and the writers are imported once the scenario is known to be good:
+    # a bad file gets its message at the cost of `validate`
+    from supplysim import api
+    from supplysim.experiments.runner import check_work
+    from supplysim.outputs.documents import summary_json
+    from supplysim.outputs.folders import ResultsFolderError, check_destination
+    from supplysim.report.terminal import comparison_table
+
     folder = out if out is not None else Path("results") / sc.name
     try:
         check_work([sc], range(max_replications if precision is not None else sc.replications))
