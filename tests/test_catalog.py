@@ -152,6 +152,17 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
 
 
+def test_a_run_into_a_catalog_folder_is_refused(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """`run` of the template whose default folder is a catalog's (`make catalog` writes
+    results/catalog; the template is named catalog) is refused before it runs; the catalog stays."""
+    template, products = shop
+    ok(cli(tmp_path, "catalog", str(template), str(products), "--out", "out", "--replications", "2", "--quiet"))
+    before = _files(tmp_path / "out")
+    msg = invalid(cli(tmp_path, "run", str(template), "--out", "out", "--replications", "2", "--quiet"))
+    assert "holds the results of a catalog run" in msg and "`supplysim run` would replace them" in msg
+    assert _files(tmp_path / "out") == before
+
+
 def test_resume_refuses_another_run(shop: tuple[Path, Path], tmp_path: Path) -> None:
     template, products = shop
     partial = tmp_path / "out.partial"

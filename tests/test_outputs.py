@@ -23,7 +23,15 @@ import simpy
 import supplysim
 from supplysim.analysis import provenance
 from supplysim.outputs import folders
-from supplysim.outputs.folders import MARKER, ResultsFolderError, write_file, write_folder
+from supplysim.outputs.folders import (
+    MARKER,
+    FolderBuilder,
+    FolderKind,
+    ResultsFolderError,
+    check_destination,
+    write_file,
+    write_folder,
+)
 
 SHA_A = "a" * 40
 SHA_B = "b" * 40
@@ -119,6 +127,46 @@ def test_an_interrupted_folder_write_leaves_the_old_folder(tmp_path: Path, monke
     assert (out / "summary.json").read_text(encoding="utf-8") == "old\n"
     assert not (out / "summary.csv").exists()
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", list(FolderKind), ids=lambda k: k.command)
+def test_a_results_folder_is_replaced_only_by_its_own_kind(tmp_path: Path, kind: FolderKind) -> None:
+    """A folder records what wrote it; a command of another kind is refused before it runs and
+    when it writes (the folder is left as it was), the same kind replaces it."""
+    out = tmp_path / "res"
+    write_folder(out, {"precious.csv": "1\n"}, kind)
+    assert FolderKind.of(out) is kind
+    for other in FolderKind:
+        if other is kind:
+            continue
+        with pytest.raises(ResultsFolderError, match=f"holds {kind.holds}") as refused:
+            check_destination(out, kind=other)
+        assert f"`supplysim {other.command}` would replace them" in str(refused.value)
+        assert str(refused.value).count("hint:") == 1
+        with pytest.raises(ResultsFolderError):
+            write_folder(out, {"x": "y"}, other)
+        with pytest.raises(ResultsFolderError), FolderBuilder(out, other) as tmp:
+            (tmp / "x").write_text("y", encoding="utf-8")
+        assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "precious.csv"])
+    write_folder(out, {"new.csv": "2\n"}, kind)
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "new.csv"])
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_folder_of_no_recorded_kind_or_an_unknown_one(tmp_path: Path) -> None:
+    """A marker that names no kind (an older folder) may be replaced by any command; one that names a
+    kind this version does not know is refused, naming it."""
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / MARKER).write_text("written by supplysim 0.0.9; this folder is replaced by the next run\n", "utf-8")
+    assert FolderKind.of(old) is None
+    write_folder(old, {"a": "b"}, FolderKind.SWEEP)
+    assert FolderKind.of(old) is FolderKind.SWEEP
+    future = tmp_path / "future"
+    future.mkdir()
+    (future / MARKER).write_text("written by supplysim 9.0\nkind: forecast\n", "utf-8")
+    with pytest.raises(ResultsFolderError, match="a folder of kind 'forecast'"):
+        check_destination(future, kind=FolderKind.RUN)
 
 
 def test_write_folder_refuses_a_foreign_folder(tmp_path: Path) -> None:

@@ -365,14 +365,14 @@ class SweepResults(sweep.SweepResults):
         """Write sweep.csv, summary.txt, the resolved scenario and (optionally) plots/ and
         report.html — atomically. ``kpi``: the indicator the summary and the page optimise."""
         from supplysim.outputs.documents import sweep_documents
-        from supplysim.outputs.folders import write_folder
+        from supplysim.outputs.folders import FolderKind, write_folder
 
         files: dict[str, str | bytes] = dict(sweep_documents(self.table(), self.summary_lines(kpi), self.scenario))
         if plots:
             from supplysim.report.html import sweep_files
 
             files.update(sweep_files(self, kpi))
-        return write_folder(Path(folder), files)
+        return write_folder(Path(folder), files, FolderKind.SWEEP)
 
 
 run_sweep = SweepResults.run
@@ -448,7 +448,7 @@ class CompareResults:
         """Write compare.json, compare.csv, summary.txt, the scenario and (``report``) the page
         report.html with its plots/ — atomically."""
         from supplysim.outputs.documents import scenario_document
-        from supplysim.outputs.folders import write_folder
+        from supplysim.outputs.folders import FolderKind, write_folder
 
         out = Path(folder) if folder is not None else Path("results") / f"{self.scenario.name}-compare"
         files: dict[str, str | bytes] = {
@@ -461,7 +461,7 @@ class CompareResults:
             from supplysim.report.html import compare_files
 
             files.update(compare_files(self.result))
-        return write_folder(out, files)
+        return write_folder(out, files, FolderKind.COMPARE)
 
 
 def compare(
@@ -747,10 +747,10 @@ class Fitted:
 
     def to_report(self, folder: str | Path) -> Path:
         """Write the figures, the page (``index.html``) and the fitted scenario to ``folder`` (atomically)."""
-        from supplysim.outputs.folders import write_folder
+        from supplysim.outputs.folders import FolderKind, write_folder
         from supplysim.report.fit import fit_files
 
-        return write_folder(Path(folder), fit_files(self.result, self.scenario, self.to_yaml()))
+        return write_folder(Path(folder), fit_files(self.result, self.scenario, self.to_yaml()), FolderKind.FIT)
 
 
 def fit(

@@ -113,7 +113,7 @@ def catalog(
     from supplysim.experiments.optimize import parse_constraint
     from supplysim.experiments.runner import ReplicationError
     from supplysim.outputs.catalog import ResumeError, partial_folder
-    from supplysim.outputs.folders import ResultsFolderError, check_destination
+    from supplysim.outputs.folders import FolderKind, ResultsFolderError, check_destination
 
     try:
         if format_ not in ("table", "json"):
@@ -122,7 +122,7 @@ def catalog(
         limits = [parse_constraint(c) for c in subject_to or []]
         engine.objective_of(objective, limits, _kpis(sc))
         folder = out if out is not None else Path("results") / f"{sc.name}-catalog"
-        check_destination(folder)
+        check_destination(folder, kind=FolderKind.CATALOG)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return

@@ -104,7 +104,7 @@ def compare(
     2 invalid input.
     """
     from supplysim import api
-    from supplysim.outputs.folders import ResultsFolderError, check_destination, infeasible_folder
+    from supplysim.outputs.folders import FolderKind, ResultsFolderError, check_destination, infeasible_folder
 
     try:
         if format_ not in ("table", "json"):
@@ -113,7 +113,7 @@ def compare(
         objective, sense, constraints, ranges = search_inputs(sc, maximize, minimize, subject_to or [], over)
         check_names(policy or [], sc.policies, "a policy of this scenario", "--policy")
         folder = out if out is not None else Path("results") / f"{sc.name}-compare"
-        check_destination(folder)
+        check_destination(folder, kind=FolderKind.COMPARE)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return

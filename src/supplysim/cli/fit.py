@@ -97,10 +97,10 @@ def fit(
     for notice in fitted.result.records.notices:
         sys.stderr.write(f"notice: {notice}\n")
     if report is not None:  # refuse a report folder that cannot be written before writing anything
-        from supplysim.outputs.folders import ResultsFolderError, check_destination
+        from supplysim.outputs.folders import FolderKind, ResultsFolderError, check_destination
 
         try:
-            check_destination(report, "--report")
+            check_destination(report, "--report", FolderKind.FIT)
         except ResultsFolderError as exc:
             fail(str(exc), 2)
             return

@@ -96,14 +96,20 @@ def optimize(
     under "results"); `supplysim compare` also compares them at their optima.
     """
     from supplysim.experiments.optimize import optimize_each
-    from supplysim.outputs.folders import ResultsFolderError, check_destination, infeasible_folder, write_folder
+    from supplysim.outputs.folders import (
+        FolderKind,
+        ResultsFolderError,
+        check_destination,
+        infeasible_folder,
+        write_folder,
+    )
 
     try:
         sc = load(scenario, set_ or [], allow_data_outside)
         objective, sense, constraints, ranges = search_inputs(sc, maximize, minimize, subject_to or [], over)
         check_names(policy or [], sc.policies, "a policy of this scenario", "--policy")
         folder = out if out is not None else Path("results") / f"{sc.name}-optimize"
-        check_destination(folder)
+        check_destination(folder, kind=FolderKind.OPTIMIZE)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
@@ -146,7 +152,7 @@ def optimize(
                 from supplysim.report.html import optimize_files
 
                 files.update(optimize_files(results, sc))
-            write_folder(folder, files)
+            write_folder(folder, files, FolderKind.OPTIMIZE)
         except (OSError, ResultsFolderError) as exc:
             fail(f"cannot write the report to {folder}: {getattr(exc, 'strerror', None) or exc}", 1)
     console = stdout_console()

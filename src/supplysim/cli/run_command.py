@@ -116,13 +116,13 @@ def run(
     from supplysim import api
     from supplysim.experiments.runner import check_work
     from supplysim.outputs.documents import summary_json
-    from supplysim.outputs.folders import ResultsFolderError, check_destination
+    from supplysim.outputs.folders import FolderKind, ResultsFolderError, check_destination
     from supplysim.report.terminal import comparison_table
 
     folder = out if out is not None else Path("results") / sc.name
     try:
         check_work([sc], range(max_replications if precision is not None else sc.replications))
-        check_destination(folder)
+        check_destination(folder, kind=FolderKind.RUN)
     except (ResultsFolderError, ScenarioError) as exc:
         fail(str(exc), 2)
     claim(folder)

@@ -75,7 +75,7 @@ def sweep(
     from supplysim.analysis.kpis import format_value
     from supplysim.api import run_sweep
     from supplysim.experiments.sweep import parse_param, scenario_parameters
-    from supplysim.outputs.folders import ResultsFolderError, check_destination
+    from supplysim.outputs.folders import FolderKind, ResultsFolderError, check_destination
 
     try:
         sc = load(scenario, set_ or [], allow_data_outside, replications=replications)
@@ -83,7 +83,7 @@ def sweep(
         params = [parse_param(p) for p in param] if param else scenario_parameters(sc)
         check_kpis(sc, [kpi])
         folder = out if out is not None else Path("results") / f"{sc.name}-sweep"
-        check_destination(folder)
+        check_destination(folder, kind=FolderKind.SWEEP)
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return

@@ -31,7 +31,7 @@ from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_c
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective
 from supplysim.outputs.documents import scenario_fingerprint
-from supplysim.outputs.folders import FolderBuilder, check_destination, write_file
+from supplysim.outputs.folders import FolderBuilder, FolderKind, check_destination, write_file
 from supplysim.scenario import Scenario
 from supplysim.scenario.load import scenario_source
 from supplysim.scenario.products import file_sha256, table_changed, table_unreadable
@@ -169,7 +169,7 @@ class CatalogJournal:
                 of another run (names what differs).
             ResultsFolderError: ``out`` is not a folder supplysim may replace.
         """
-        check_destination(self.out)
+        check_destination(self.out, kind=FolderKind.CATALOG)
         run = self.partial / "run.json"
         if self.partial.exists():
             if not resume:
@@ -223,7 +223,7 @@ class CatalogJournal:
         extras: Extras | None = None,
     ) -> Path:
         """Assemble the results folder from the parts and put it in place; remove the journal."""
-        with FolderBuilder(self.out) as tmp:
+        with FolderBuilder(self.out, FolderKind.CATALOG) as tmp:
             revenues = array("d")
             given = False
             with open(tmp / "catalog.csv", "w", encoding="utf-8", newline="") as fh:

@@ -15,7 +15,7 @@ import yaml
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.provenance import provenance, supplysim_version
-from supplysim.outputs.folders import write_folder
+from supplysim.outputs.folders import FolderKind, write_folder
 from supplysim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def write_results(exp: Experiment, out: Path, extra: Mapping[str, str | bytes] |
         "scenario.yaml": scenario_document(exp),
     }
     files.update(extra or {})
-    return write_folder(out, files)
+    return write_folder(out, files, FolderKind.RUN)
 
 
 def sweep_documents(table: pd.DataFrame, lines: list[str], scenario: Scenario) -> dict[str, str]:

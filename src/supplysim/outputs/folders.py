@@ -4,6 +4,11 @@ Both build the new content beside its destination and rename it into place
 (``os.replace``, atomic on POSIX and Windows within one file system), so a reader,
 or an interrupted run, sees either the old content or the new one, never a part.
 
+Every results folder holds :data:`MARKER`, which names the kind of folder
+(:class:`FolderKind`): a folder is replaced only by a command that writes the
+same kind, so a quick ``run`` whose default folder happens to be a catalog's
+folder is refused instead of replacing hours of work.
+
 A results folder has one writer at a time (:class:`FolderLock`): a run holds an
 advisory lock on the file ``.NAME.lock`` beside the folder while it runs and writes,
 and a second run into the same folder is refused at once, naming the first one's
@@ -22,6 +27,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
+from enum import Enum
 from pathlib import Path
 from types import TracebackType
 
@@ -36,6 +42,7 @@ __all__ = [
     "MARKER",
     "FolderBuilder",
     "FolderBusy",
+    "FolderKind",
     "FolderLock",
     "ResultsFolderError",
     "check_destination",
@@ -47,6 +54,36 @@ __all__ = [
 
 MARKER = ".supplysim-results"
 """A file in every results folder: only such folders (or empty ones) are ever replaced."""
+
+
+class FolderKind(Enum):
+    """What a results folder holds: the command that wrote it, and how messages name its results."""
+
+    RUN = ("run", "the results of a run")
+    SWEEP = ("sweep", "the results of a sweep")
+    OPTIMIZE = ("optimize", "the results of an optimisation")
+    COMPARE = ("compare", "the results of a comparison")
+    CATALOG = ("catalog", "the results of a catalog run")
+    FIT = ("fit", "a fit report")
+
+    def __init__(self, command: str, holds: str) -> None:
+        self.command = command
+        """The command, as written in :data:`MARKER` (``kind: catalog``)."""
+        self.holds = holds
+
+    @classmethod
+    def of(cls, folder: Path) -> FolderKind | str | None:
+        """The kind named by ``folder``'s marker: None when it names none (folders written before
+        kinds were recorded), the name itself when it is not one of these."""
+        try:
+            text = (folder / MARKER).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        for line in text.splitlines():
+            if line.startswith("kind: "):
+                name = line[len("kind: ") :].strip()
+                return next((k for k in cls if k.command == name), name)
+        return None
 
 
 class ResultsFolderError(ValueError):
@@ -274,12 +311,13 @@ def write_file(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def check_destination(out: Path, option: str = "--out") -> None:
-    """Refuse a destination that is a file, or a non-empty folder not written by supplysim
-    (``option``: the command-line option that named it, for the hint)."""
+def check_destination(out: Path, option: str = "--out", kind: FolderKind | None = None) -> None:
+    """Refuse a destination that is a file, a non-empty folder not written by supplysim, or (given
+    the ``kind`` about to be written) a results folder of another kind (``option``: the
+    command-line option that named it, for the hint)."""
     out = Path(out)
     try:
-        _check_destination(out, option)
+        _check_destination(out, option, kind)
     except ResultsFolderError:
         raise
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links, no permission
@@ -290,20 +328,30 @@ def check_destination(out: Path, option: str = "--out") -> None:
         ) from None
 
 
-def _check_destination(out: Path, option: str) -> None:
+def _check_destination(out: Path, option: str, kind: FolderKind | None) -> None:
     if not out.resolve().name:
         raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
     if out.exists():
         if not out.is_dir():
             raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give {option} a folder name")
-        if not (out / MARKER).exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            if any(out.iterdir()):
+                raise ResultsFolderError(
+                    f"{out} already holds files that supplysim did not write; they would be replaced\n"
+                    f"  hint: choose a new or empty folder with {option}"
+                )
+            return
+        found = FolderKind.of(out)
+        if kind is not None and found is not None and found is not kind:
+            holds = found.holds if isinstance(found, FolderKind) else f"a folder of kind {found!r}"
             raise ResultsFolderError(
-                f"{out} already holds files that supplysim did not write; they would be replaced\n"
-                f"  hint: choose a new or empty folder with {option}"
+                f"{out} holds {holds} (written by `supplysim {getattr(found, 'command', found)}`); "
+                f"`supplysim {kind.command}` would replace them\n"
+                f"  hint: choose another folder with {option}, or delete {out} first"
             )
 
 
-def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
+def write_folder(out: Path, files: Mapping[str, str | bytes], kind: FolderKind | None = None) -> Path:
     """Write a results folder atomically: a complete new folder replaces the old one.
 
     The folder is assembled next to ``out`` and swapped into place, so an
@@ -313,19 +361,21 @@ def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     the previous results sit under ``.NAME.old-PID`` for the instant between two renames.
     SIGINT and SIGTERM are held back from the swap to the removal of the previous
     folder, and acted on after it (:func:`writes_of` then says the new folder is in place).
-    Only an empty folder or one written by supplysim (it holds :data:`MARKER`) is replaced.
-    The folder's lock is held while it is written (:class:`FolderLock`).
+    Only an empty folder or one written by supplysim (it holds :data:`MARKER`) is replaced,
+    and, given a ``kind``, only by a folder of the same kind (one whose marker names no kind
+    may be replaced by any). The folder's lock is held while it is written (:class:`FolderLock`).
 
     Args:
         out: the results folder.
         files: content by path relative to ``out`` (``plots/x.png``); text is written as UTF-8.
+        kind: what the folder holds, recorded in its marker (None: not recorded, not checked).
     """
     with FolderLock(out):
-        return _write_folder(Path(out).resolve(), files)
+        return _write_folder(Path(out).resolve(), files, kind)
 
 
-def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
-    tmp = _new_folder(out)
+def _write_folder(out: Path, files: Mapping[str, str | bytes], kind: FolderKind | None) -> Path:
+    tmp = _new_folder(out, kind)
     try:
         for name, content in files.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
@@ -333,27 +383,32 @@ def _write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
                 (tmp / name).write_bytes(content)
             else:
                 (tmp / name).write_text(content, encoding="utf-8")
-        _install(tmp, out)
+        _install(tmp, out, kind)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
 
 
-def _new_folder(out: Path) -> Path:
+def _new_folder(out: Path, kind: FolderKind | None) -> Path:
     """A fresh temporary folder beside ``out`` (after checking ``out`` may be replaced)."""
-    check_destination(out)
+    check_destination(out, kind=kind)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a results folder is an ordinary folder
     return tmp
 
 
-def _install(tmp: Path, out: Path) -> None:
+def _install(tmp: Path, out: Path, kind: FolderKind | None) -> None:
     """Mark the complete folder ``tmp`` and swap it in at ``out``, signals held back (see :func:`write_folder`)."""
-    (tmp / MARKER).write_text(
-        f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n", encoding="utf-8"
-    )
+    if kind is None:
+        text = f"written by supplysim {supplysim_version()}; this folder is replaced by the next run\n"
+    else:
+        text = (
+            f"written by supplysim {supplysim_version()}; this folder is replaced by the next "
+            f"`supplysim {kind.command}` into it\nkind: {kind.command}\n"
+        )
+    (tmp / MARKER).write_text(text, encoding="utf-8")
     with _signals_deferred():
         old = _swap(tmp, out)
         _WRITTEN[out] = _WRITTEN.get(out, 0) + 1
@@ -369,15 +424,16 @@ class FolderBuilder:
     raises it is removed. The folder's lock is held meanwhile (:class:`FolderLock`); only an empty
     folder or one written by supplysim is replaced."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, kind: FolderKind | None = None) -> None:
         self.lock = FolderLock(out)
         self.out = Path(out).resolve()
         self.tmp = self.out
+        self.kind = kind
 
     def __enter__(self) -> Path:
         self.lock.acquire()
         try:
-            self.tmp = _new_folder(self.out)
+            self.tmp = _new_folder(self.out, self.kind)
         except BaseException:
             self.lock.release()
             raise
@@ -389,7 +445,7 @@ class FolderBuilder:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 return
             try:
-                _install(self.tmp, self.out)
+                _install(self.tmp, self.out, self.kind)
             except BaseException:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 raise
