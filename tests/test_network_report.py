@@ -260,3 +260,27 @@ def test_the_network_page_renders_in_headless_chromium(files: dict[str, bytes | 
     assert _page_errors(dom.stderr) == []
     assert dom.stdout.count("<img ") == sum(1 for name in files if name.endswith(".png")) == 8
     assert 'id="locations"' in dom.stdout
+
+
+def test_the_profit_breakdown_counts_lateral_shipping(results: Results, files: dict[str, bytes | str]) -> None:
+    """With transshipment the cost of shipping between stores is a term of profit: the rows of "where
+    the profit difference comes from" add up to Δ profit only with it (in the terminal and the page)."""
+    from supplysim.analysis.breakdown import TRANSSHIPMENT, components, profit_breakdown
+    from supplysim.report.terminal import comparison_table
+
+    exp = results.experiment
+    assert components(exp)[-1] is TRANSSHIPMENT
+    b = profit_breakdown(exp, "transship")
+    lateral = b.parts[-1]
+    assert lateral.component is TRANSSHIPMENT and lateral.diff.diff < 0  # only transship ships between stores
+    assert sum(p.diff.diff for p in b.parts) == pytest.approx(b.profit.diff, rel=1e-9, abs=1e-6)
+    assert sum(p.diff.diff for p in b.parts[:-1]) != pytest.approx(b.profit.diff, rel=1e-3)
+    page = files["report.html"]
+    assert isinstance(page, str)
+    why = page[page.index('<section id="why">') :]
+    assert "lateral shipping" in why[: why.index("</section>")] and "− lateral shipping (transshipment cost)" in why
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(comparison_table(exp, width=200))
+    assert "lateral shipping (− transshipment_cost)" in console.export_text()

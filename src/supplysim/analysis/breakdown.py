@@ -4,9 +4,10 @@ Profit is, in every replication (``docs/model.md``, Economics),
 
     profit = revenue − ordering_cost − holding_cost − backorder_cost − lost_sale_cost,
 
+minus ``transshipment_cost`` in a network with lateral transshipment (``docs/network.md``),
 so the paired difference of profit is the sum of the paired differences of its components,
 each with the sign it has in profit: Δprofit = Δrevenue − Δordering − Δholding − Δbackorder −
-Δlost-sale. The means add up exactly (up to floating-point rounding); each contribution has
+Δlost-sale (− Δtransshipment). The means add up exactly (up to floating-point rounding); each contribution has
 its own paired-t interval (Law 2015, §10.2.1), and those half-widths do not add. Units sold
 (revenue / price) say how much of the revenue difference is volume.
 
@@ -21,7 +22,15 @@ from dataclasses import dataclass
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.intervals import Difference, paired_difference
 
-__all__ = ["COMPONENTS", "Component", "Contribution", "ProfitBreakdown", "profit_breakdown"]
+__all__ = [
+    "COMPONENTS",
+    "TRANSSHIPMENT",
+    "Component",
+    "Contribution",
+    "ProfitBreakdown",
+    "components",
+    "profit_breakdown",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,15 @@ COMPONENTS: tuple[Component, ...] = (
 )
 """The terms of profit, in the order of ``docs/model.md``'s Economics table."""
 
+TRANSSHIPMENT = Component("transshipment_cost", "lateral shipping", -1)
+"""The term a network with lateral transshipment adds: the cost of the units shipped between stores."""
+
+
+def components(exp: Experiment) -> tuple[Component, ...]:
+    """The terms of profit in ``exp``: :data:`COMPONENTS`, and :data:`TRANSSHIPMENT` when one of its
+    policies ships between stores (its indicators include ``transshipment_cost``)."""
+    return (*COMPONENTS, TRANSSHIPMENT) if "transshipment_cost" in exp.kpis else COMPONENTS
+
 
 @dataclass(frozen=True)
 class Contribution:
@@ -60,7 +78,7 @@ class ProfitBreakdown:
     profit: Difference
     """Paired difference of profit [money]."""
     parts: tuple[Contribution, ...]
-    """One per :data:`COMPONENTS`; their means add up to ``profit.diff``."""
+    """One per term of :func:`components`, in order; their means add up to ``profit.diff``."""
     units_sold: Difference
     """Paired difference of units sold (revenue / price) [units]; NaN when a price is 0."""
 
@@ -71,7 +89,7 @@ def _units_sold(exp: Experiment, policy: str) -> list[float]:
 
 
 def profit_breakdown(exp: Experiment, policy: str) -> ProfitBreakdown:
-    """The profit difference of ``policy`` from the baseline, split into :data:`COMPONENTS`."""
+    """The profit difference of ``policy`` from the baseline, split into its :func:`components`."""
     base = exp.baseline
     parts = tuple(
         Contribution(
@@ -80,7 +98,7 @@ def profit_breakdown(exp: Experiment, policy: str) -> ProfitBreakdown:
                 [c.sign * v for v in exp.series(policy, c.kpi)], [c.sign * v for v in exp.series(base, c.kpi)]
             ),
         )
-        for c in COMPONENTS
+        for c in components(exp)
     )
     return ProfitBreakdown(
         policy,

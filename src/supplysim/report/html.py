@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
+from supplysim.analysis.breakdown import TRANSSHIPMENT, components, profit_breakdown
 from supplysim.analysis.diagnostics import leaves
 from supplysim.analysis.indicators import by_location
 from supplysim.analysis.intervals import Difference, Interval, paired_difference
@@ -354,7 +354,8 @@ def _why(results: Outcome) -> str:
         for p in others
     )
     rows = ['<tr><th scope="row" class="ind">Δ profit</th>' + "".join(_delta("profit", b.profit) for b in parts)]
-    for i, c in enumerate(COMPONENTS):
+    terms = components(exp)
+    for i, c in enumerate(terms):
         label = _e(c.label) + ("" if c.sign > 0 else f' <span class="unit">(− {_e(display_name(c.kpi))})</span>')
         rows.append(
             f'<tr><th scope="row" class="ind">{label}</th>' + "".join(_delta("profit", b.parts[i].diff) for b in parts)
@@ -367,9 +368,10 @@ def _why(results: Outcome) -> str:
         '<div class="table-wrap"><table class="comparison" id="why-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{'</tr>'.join(rows)}</tr></tbody></table></div>"
     )
+    lateral = " − lateral shipping (transshipment cost)" if TRANSSHIPMENT in terms else ""
     note = (
         "Profit = revenue − purchases (ordering cost) − holding − waiting (backorder cost) − penalty (lost-sale "
-        "cost) in every replication, so the paired differences of the components add up to the profit "
+        f"cost){lateral} in every replication, so the paired differences of the components add up to the profit "
         "difference; each has its own paired 95% interval (those do not add up)."
     )
     return (

@@ -15,7 +15,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from supplysim.analysis.breakdown import COMPONENTS, profit_breakdown
+from supplysim.analysis.breakdown import components, profit_breakdown
 from supplysim.analysis.diagnostics import Note, diagnose
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import by_location
@@ -152,7 +152,7 @@ def _why_grid(exp: Experiment) -> _Grid | None:
         return None
     parts = [profit_breakdown(exp, p) for p in others]
     rows: list[tuple[str, list[_Cell]] | str] = [("Δ profit", [_diff("profit", b.profit) for b in parts])]
-    for i, c in enumerate(COMPONENTS):
+    for i, c in enumerate(components(exp)):
         label = c.label if c.sign > 0 else f"{c.label} (− {c.kpi})"
         rows.append((label, [_diff("profit", b.parts[i].diff) for b in parts]))
     rows.append(("units sold", [_diff("units_ordered", b.units_sold) for b in parts]))

@@ -38,6 +38,7 @@ _WHY_WORDS = {
     "holding_cost": ("less stock held", "more stock held"),
     "backorder_cost": ("less waiting", "more waiting"),
     "lost_sale_cost": ("fewer lost sales", "more lost sales"),
+    "transshipment_cost": ("ships less between stores", "ships more between stores"),
 }
 """Why a contribution to profit is positive / negative, in words."""
 
