@@ -16,7 +16,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from clirun import cli, ok
+from clirun import assert_one_clear_message, cli, ok
 from fit_synth import Truth, arrivals, make_export, spells
 from supplysim.analysis.fit.demand import exposure, fit_rate, fit_trend, fit_weekly, garwood
 from supplysim.analysis.fit.durations import (
@@ -300,6 +300,31 @@ def test_the_fitted_scenario_validates_and_keeps_the_template(fitted: tuple[Path
     assert text.startswith("# Fitted by supplysim")
     assert list(yaml.safe_load(text))[-1] == "fit"
     ok(cli(folder, "validate", "fitted.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("option", "target"),
+    [
+        ("--out", "orders.csv"),
+        ("--out", "base.yaml"),
+        ("--catalog", "receipts.csv"),
+        ("--report", "."),
+    ],
+)
+def test_fit_refuses_to_write_over_its_inputs(
+    fitted: tuple[Path, dict[str, object], Truth], option: str, target: str
+) -> None:
+    """An output that is one of the inputs (or, for --report, a folder holding one) is refused before
+    anything is read or written: the records stay as they were."""
+    folder, _, _ = fitted
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    args = ["fit", "--orders", "orders.csv", "--receipts", "receipts.csv", "--template", "base.yaml", option, target]
+    if option == "--report":
+        args += ["--out", "again.yaml"]
+    res = cli(folder, *args)
+    assert_one_clear_message(res)
+    assert "writing it would replace the input" in res.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
 
 
 TWO_SUPPLIERS = """\

@@ -68,6 +68,8 @@ def fit(
     from supplysim.api import fit as fit_api
     from supplysim.scenario.errors import ScenarioError
 
+    inputs = {"--orders": orders, "--template": template, "--receipts": receipts, "--stockouts": stockouts}
+    _refuse_writing_inputs(inputs, {"--out": out, "--catalog": catalog, "--report": report})
     if catalog is not None:
         if sku is not None or out is not None or report is not None:
             fail("--catalog fits every sku into one table: leave out --sku, --out and --report", 2)
@@ -116,6 +118,31 @@ def fit(
     for line in fitted.lines():
         sys.stdout.write(line + "\n")
     sys.stdout.write(f"wrote {out}" + (f" and {report}/index.html" if report is not None else "") + "\n")
+
+
+def _refuse_writing_inputs(inputs: dict[str, Path | None], outputs: dict[str, Path | None]) -> None:
+    """Exit 2 when an output would replace one of the inputs: the same file, or (``--report``, a
+    folder replaced whole) a folder that holds it."""
+    for out_option, target in outputs.items():
+        if target is None:
+            continue
+        where = target.resolve()
+        for in_option, source in inputs.items():
+            if source is None:
+                continue
+            read = source.resolve()
+            if read == where or (out_option == "--report" and read.is_relative_to(where)):
+                what = "is" if read == where else "holds"
+                fail(
+                    f"{out_option} {target} {what} the {in_option} input {source}: writing it would replace the input\n"
+                    f"  hint: write to another {'folder' if out_option == '--report' else 'file'}, "
+                    f"e.g. {out_option} {_suggest(out_option)}",
+                    2,
+                )
+
+
+def _suggest(option: str) -> str:
+    return {"--out": "fitted.yaml", "--catalog": "products.csv", "--report": "fit-report"}[option]
 
 
 def _catalog(
