@@ -147,7 +147,15 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     second = stopped(signal.SIGKILL, "--resume", at=kept + 3)
     assert second.returncode == -signal.SIGKILL
     assert kept + 3 <= len(list(parts.glob("*.jsonl"))) < 40
-    ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
+    # parts damaged outside the run (cut short, emptied) are removed and their products run again
+    first_part, second_part = sorted(parts.glob("*.jsonl"))[:2]
+    first_part.write_text(first_part.read_text(encoding="utf-8")[:25], encoding="utf-8")
+    second_part.write_text("", encoding="utf-8")
+    finished = len(list(parts.glob("*.jsonl")))
+    last = ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
+    note = f"note: resuming: {finished - 2} of 40 products already finished are kept; 2 damaged parts of "
+    assert note in last.stderr
+    assert f"({first_part.name}, {second_part.name}) removed, 2 products run again" in last.stderr
     assert not (tmp_path / "cut.partial").exists()
     assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
 

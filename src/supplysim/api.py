@@ -591,6 +591,7 @@ def run_catalog(
     progress: Callable[[int, int], None] | None = None,
     extras: Callable[[Path], Any] | None = None,
     ready: Callable[[], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> CatalogResults:
     """Run every policy of ``template`` for every product of the table ``products`` and decide
     per product (``docs/catalog.md``); the results folder is ``out`` (default
@@ -609,6 +610,8 @@ def run_catalog(
         extras: given the folder being assembled, more files to put in it (the page).
         ready: called once every row is valid, before anything runs or is written (the
             command line takes the folder's lock there).
+        notice: with ``resume``, told in one sentence how many finished products are kept and
+            which damaged parts of the journal, if any, are removed and run again.
 
     Raises:
         ScenarioError: a bad table, cell or option (nothing has run).
@@ -635,7 +638,8 @@ def run_catalog(
     journal = CatalogJournal(
         folder,
         fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore, plan.confirm),
-        len(plan.chunks),
+        tuple(len(c) for c in plan.chunks),
+        notice,
     )
     done = journal.start(resume)
     finished = plan.products_in(done)

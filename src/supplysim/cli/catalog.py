@@ -147,6 +147,7 @@ def catalog(
                 progress=bar,
                 extras=page_hook() if report else None,
                 ready=lambda: claim(folder),
+                notice=lambda line: sys.stderr.write(f"note: {line}\n"),
             )
     except (ScenarioError, ResumeError, ResultsFolderError) as exc:
         fail(str(exc), 2)

@@ -147,12 +147,19 @@ class CatalogJournal:
     Args:
         out: the results folder.
         print_: the run's fingerprint (:func:`fingerprint`).
-        chunks: how many chunks the run has.
+        sizes: how many products each chunk of the run has, in order.
+        notice: told, in a sentence, what a resumed run keeps and what it runs again.
     """
 
     out: Path
     print_: dict[str, Any]
-    chunks: int
+    sizes: tuple[int, ...]
+    notice: Callable[[str], None] | None = None
+
+    @property
+    def chunks(self) -> int:
+        """How many chunks the run has."""
+        return len(self.sizes)
 
     @property
     def partial(self) -> Path:
@@ -193,7 +200,7 @@ class CatalogJournal:
                     f"--resume: {self.partial} was started with other inputs: {', '.join(differ)} differ\n"
                     f"  hint: run with the same template, table and options, or delete {self.partial} to start over"
                 )
-            return self._done()
+            return self._kept()
         write_file(run, json.dumps(self.print_, indent=2) + "\n")
         return set()
 
@@ -202,6 +209,42 @@ class CatalogJournal:
         if not folder.is_dir():
             return set()
         return {int(p.stem) for p in folder.glob("*.jsonl") if p.stem.isdecimal() and int(p.stem) < self.chunks}
+
+    def _kept(self) -> set[int]:
+        """The finished chunks a resumed run keeps: those whose part holds one readable summary per
+        product of the chunk. A damaged part (cut short, emptied, edited: parts are written whole,
+        so only something outside the run does that) is removed, and its chunk runs again."""
+        kept, damaged = set(), []
+        for index in sorted(self._done()):
+            if self._intact(index):
+                kept.add(index)
+            else:
+                damaged.append(index)
+                self._part(index).unlink(missing_ok=True)
+        if self.notice is not None:
+            products = sum(self.sizes[i] for i in kept)
+            total = sum(self.sizes)
+            line = f"resuming: {products} of {total} products already finished are kept"
+            if damaged:
+                again = sum(self.sizes[i] for i in damaged)
+                line += (
+                    f"; {len(damaged)} damaged part{'s' if len(damaged) > 1 else ''} of {self.partial / 'parts'} "
+                    f"({', '.join(self._part(i).name for i in damaged[:5])}{', …' if len(damaged) > 5 else ''}) "
+                    f"removed, {again} product{'s' if again != 1 else ''} run again"
+                )
+            self.notice(line)
+        return kept
+
+    def _intact(self, index: int) -> bool:
+        try:
+            with open(self._part(index), encoding="utf-8") as fh:
+                n = 0
+                for line in fh:
+                    ProductSummary.from_json(json.loads(line))
+                    n += 1
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return False
+        return n == self.sizes[index]
 
     def put(self, result: ChunkResult) -> None:
         """Store a finished chunk (atomically, fsynced)."""
