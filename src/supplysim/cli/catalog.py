@@ -147,7 +147,7 @@ def catalog(
                 progress=bar,
                 extras=page_hook() if report else None,
                 ready=lambda: claim(folder),
-                notice=lambda line: sys.stderr.write(f"note: {line}\n"),
+                notice=_note,
             )
     except (ScenarioError, ResumeError, ResultsFolderError) as exc:
         fail(str(exc), 2)
@@ -173,6 +173,10 @@ def catalog(
     for line in verdict_lines(res):
         console.print(line, highlight=False)
     console.print(f"catalog written to {folder}/", style="dim", highlight=False)
+
+
+def _note(line: str) -> None:
+    sys.stderr.write(f"note: {line}\n")
 
 
 def _dry_run(
