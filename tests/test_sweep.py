@@ -78,12 +78,46 @@ def test_parse_param(text: str, path: str, values: list[object]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["store.max_quoted_wait", "=1:3", "x=3:1", "x=1:3:0", "x=1:3:-1", "x=1:2:3:4", "x=a:b", "x=", "x=,,", "x=[1,"],
+    [
+        "store.max_quoted_wait",
+        "=1:3",
+        "x=3:1",
+        "x=1:3:0",
+        "x=1:3:-1",
+        "x=1:2:3:4",
+        "x=a:b",
+        "x=",
+        "x=,,",
+        "x=[1,",
+        "x=90,,110",  # an empty place: a typo, not a value
+        "x=90,100,90",  # a point twice would run twice
+        "x=1,1.0",
+    ],
 )
 def test_parse_param_errors(text: str) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_param(text)
     assert "--param" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("[]", "at least one value (an empty list sweeps nothing)"),
+        ("[1, 4, 1]", "the value 1 is listed twice"),
+        ("7", "a valid list"),
+    ],
+)
+def test_a_bad_sweep_block_is_refused_where_it_is_written(path: Path, block: str, expected: str) -> None:
+    """Located at the swept key's line, one message, not both readings of the union."""
+    p = path.parent / "block.yaml"
+    p.write_text(TINY + f"sweep:\n  {KEY}: {block}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    message = str(info.value)
+    line = TINY.count("\n") + 2
+    assert message.startswith(f"{p}:{line}:") and f"sweep.{KEY}\n" in message and expected in message
+    assert message.count("expected:") == 1
 
 
 def test_scenario_parameters_read_the_sweep_block(path: Path) -> None:

@@ -26,6 +26,7 @@ from supplysim.scenario import Scenario, SweepRange
 from supplysim.scenario.limits import MAX_GRID_POINTS
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 from supplysim.scenario.overrides import grid_point
+from supplysim.scenario.specs import distinct_values
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,7 +50,12 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
                 raise ValueError
             rng = SweepRange.model_validate({"from": parts[0], "to": parts[1], "step": parts[2]})
             return path, rng.values()
-        values = [yaml.safe_load(v) for v in spec.split(",") if v.strip()]
+        items = spec.split(",")
+        if len(items) > 1 and not all(v.strip() for v in items):
+            raise ScenarioError(
+                f"--param {text}: an empty value between commas\n  hint: write PATH=V1,V2,… with a value in each place"
+            )
+        values = [yaml.safe_load(v) for v in items if v.strip()]
     except ValidationError as exc:
         reason = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
         raise ScenarioError(f"--param {text}: {reason}") from None
@@ -57,6 +63,10 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
         raise ScenarioError(f"--param {text}: expected PATH=FROM:TO:STEP (numbers) or PATH=V1,V2,…") from None
     if not values:
         raise ScenarioError(f"--param {text}: no values")
+    try:
+        distinct_values(values)
+    except ValueError as exc:
+        raise ScenarioError(f"--param {text}: {exc}") from None
     return path, values
 
 

@@ -34,7 +34,7 @@ from supplysim.scenario.hints import (
 from supplysim.scenario.limits import MAX_DEPTH, MAX_NAME, MAX_POLICIES
 from supplysim.scenario.merge import MODEL_SECTIONS, merged_policies, override_body
 from supplysim.scenario.overrides import NEW_POLICY_HINT, Origin, apply_overrides, command_line, parts, plain
-from supplysim.scenario.specs import Scenario
+from supplysim.scenario.specs import SWEEP_TAGS, Scenario
 from supplysim.scenario.yaml_source import Path_, Source, UnreadableFile, read_text, read_value, read_yaml
 
 __all__ = [
@@ -110,7 +110,7 @@ def _walk(data: Any, loc: Sequence[str | int]) -> tuple[Path_, Any, bool]:
             )
         ):
             continue  # discriminated-union tag
-        elif isinstance(part, str) and ("[" in part or part.startswith("function")):
+        elif isinstance(part, str) and ("[" in part or part.startswith("function") or part in SWEEP_TAGS):
             continue
         else:
             path.append(part)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
+    Discriminator,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
@@ -25,6 +27,7 @@ from pydantic import (
     PositiveInt,
     PrivateAttr,
     SerializerFunctionWrapHandler,
+    Tag,
     field_validator,
     model_serializer,
     model_validator,
@@ -732,6 +735,27 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 """A scenario or policy name (it names a folder): matched whole (``fullmatch``), so no trailing line break."""
 
 
+def distinct_values(values: list[Any]) -> list[Any]:
+    """A sweep's list of values: at least one, each once (a point listed twice would run twice)."""
+    if not values:
+        raise ValueError("at least one value (an empty list sweeps nothing)")
+    seen: list[Any] = []
+    for v in values:
+        key = _point_key(v)
+        if key in seen:
+            raise ValueError(f"the value {v!r} is listed twice: list each value once")
+        seen.append(key)
+    return values
+
+
+def _point_key(v: Any) -> Any:
+    """What makes two swept values the same point: numbers by value (1 and 1.0), anything else by
+    type and value (true is not 1)."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return ("number", float(v))
+    return (type(v).__name__, v)
+
+
 class SweepRange(Frozen):
     """Values from ``start`` to ``stop`` (inclusive) in steps of ``step``."""
 
@@ -754,6 +778,23 @@ class SweepRange(Frozen):
         if float(self.start).is_integer() and float(self.step).is_integer():
             return [round(v) for v in out]
         return [round(v, 12) for v in out]
+
+
+SWEEP_TAGS = ("a list of values", "a range")
+"""The tags of :data:`SweepValues`' two forms (they appear in error locations, which skip them)."""
+
+
+def _sweep_kind(value: Any) -> str:
+    return SWEEP_TAGS[1] if isinstance(value, dict) or hasattr(value, "step") else SWEEP_TAGS[0]
+
+
+SweepValues = Annotated[
+    Annotated[Annotated[list[Any], AfterValidator(distinct_values)], Tag(SWEEP_TAGS[0])]
+    | Annotated[SweepRange, Tag(SWEEP_TAGS[1])],
+    Discriminator(_sweep_kind),
+]
+"""The values of one swept key: a list (at least one value, each once) or a :class:`SweepRange`;
+a mapping is read as a range and anything else as a list, so a message names only what was meant."""
 
 
 class FitKey(Frozen):
@@ -930,7 +971,7 @@ class Scenario(ModelSections, _Settings):
 
     policies: dict[str, ModelConfig]
     """Resolved models, in order; the first is the baseline."""
-    sweep: dict[str, list[Any] | SweepRange] | None = None
+    sweep: dict[str, SweepValues] | None = None
     """Parameters for ``supplysim sweep``: key path → list of values or {from, to, step}
     (full factorial; each point overrides the base model before the policies merge)."""
 
