@@ -131,6 +131,32 @@ def test_quantity_law_named_when_it_fits_as_well() -> None:
     assert fit_quantity(np.full(50, 3)).spec == 3
 
 
+def test_the_quantity_test_keeps_its_cells_few_whatever_the_largest_value() -> None:
+    """Values past DENSE_CELLS share the tail cell: a billion-unit order costs no billion-cell array,
+    and the p-value is that of the same order at DENSE_CELLS (both in the tail cell X ≥ DENSE_CELLS)."""
+    from supplysim.analysis.fit.quantity import DENSE_CELLS, pearson_p
+
+    rng = np.random.default_rng(3)
+    q = rng.geometric(0.5, 2000)
+    values, counts = np.unique(q, return_counts=True)
+
+    def p_of(extra: int) -> float:
+        v, c = np.append(values, extra), np.append(counts, 1)
+        return pearson_p(v, c, lambda x: stats.geom.pmf(x, 0.5), lambda x: stats.geom.sf(x, 0.5), 1)
+
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        huge = p_of(10**9)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * DENSE_CELLS  # a few arrays of DENSE_CELLS doubles (and their temporaries), not 10⁹
+    assert huge == p_of(DENSE_CELLS) and 0.0 < huge <= 1.0
+    assert p_of(1) != huge  # an order in the body of the law moves another cell
+
+
 @pytest.mark.parametrize(
     "truth,law",
     [

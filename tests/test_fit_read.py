@@ -85,6 +85,7 @@ BAD_ORDERS = {
     "day-first date": (["A1,06/03/2024,1,false,,"], "row 2, column created_at", "year first"),
     "negative quantity": (["A1,2024-03-01,-2,false,,"], "row 2, column quantity", "'-2'"),
     "fractional quantity": (["A1,2024-03-01,1.5,false,,"], "row 2, column quantity", "whole units"),
+    "huge quantity": (["A1,2024-03-01,1e12,false,,"], "row 2, column quantity", "at most 10⁹"),
     "fulfilled before created": (["A1,2024-03-02,1,false,2024-03-01,"], "row 2, column fulfilled_at", "before"),
     "cancelled and fulfilled": (["A1,2024-03-01,1,true,2024-03-02,2024-03-03"], "row 2, column cancelled_at", "both"),
     "duplicate id": (["A1,2024-03-01,1,false,,", "A1,2024-03-02,1,false,,"], "row 3, column order_id", "row 2"),

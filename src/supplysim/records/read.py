@@ -33,6 +33,7 @@ import numpy as np
 from supplysim.records.model import UNIT_SECONDS, Orders, Receipts, Records, Stockouts
 from supplysim.scenario.errors import ScenarioError, clip
 from supplysim.scenario.hints import did_you_mean
+from supplysim.scenario.limits import MAX_UNITS
 
 __all__ = ["MAX_PROBLEMS", "MAX_RECORD_BYTES", "Problem", "RecordsError", "list_skus", "parse_time", "read_records"]
 
@@ -250,8 +251,14 @@ class _Table:
                     repr(clip(value)),
                     "a return or a correction is not an order: leave such rows out of the export",
                 )
-            elif x > 1e12:
-                self.bad(i, column, "a whole number of units ≥ 1 (at most 10¹²)", repr(clip(value)))
+            elif x > MAX_UNITS:
+                self.bad(
+                    i,
+                    column,
+                    "a whole number of units ≥ 1 (at most 10⁹)",
+                    repr(clip(value)),
+                    "10⁹ units is the most a scenario can hold; a larger number is a typo or a unit mix-up",
+                )
             else:
                 out[i] = int(x)
         return out

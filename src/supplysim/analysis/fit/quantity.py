@@ -45,12 +45,21 @@ class QuantityFit:
     """Pearson χ² p-value of each named law (nan when untestable)."""
 
 
+DENSE_CELLS = 100_000
+"""The χ² test of a quantity law looks at the values 1 … this one by one; larger values share the
+last cell (the tail), so the test's arrays stay small whatever a record says."""
+
+
 def pearson_p(values: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], pmf: Any, sf: Any, k: int) -> float:
-    """Pearson χ² p-value of a law on {1, 2, …} (``pmf(v)``, ``sf(v)`` = P(X > v)) with k fitted parameters."""
+    """Pearson χ² p-value of a law on {1, 2, …} (``pmf(v)``, ``sf(v)`` = P(X > v)) with k fitted parameters.
+
+    Cells: the values 1 … top (the largest observed, at most :data:`DENSE_CELLS`) one by one, the
+    last holding the tail X ≥ top, merged left to right until each expects at least 5 (Law 2015, §6.6.2).
+    """
     n = int(counts.sum())
-    top = int(values.max())
+    top = min(int(values.max()), DENSE_CELLS)
     obs = np.zeros(top + 1)
-    obs[values] = counts
+    np.add.at(obs, np.minimum(values, top), counts)
     support = np.arange(1, top + 1)
     exp = n * np.asarray(pmf(support), dtype=float)
     exp[-1] += n * float(sf(top))  # the last cell holds the tail
