@@ -121,6 +121,9 @@ def test_policies_merge_over_the_network_and_a_policy_beats_a_store_override() -
         ("network.warehouse.demand.rat=1", "did you mean 'rate'"),
         ("network.warehouse.segments=[]", "add `demand:` or remove it"),
         ("network.warehouse.demand.goodwill.churn=1", "cannot have goodwill"),
+        ("network.stores.s2.transit_time=1", "'s2' is not a store of this network"),  # no store added by --set
+        ("network.stores.S1.replenishment.level=5", "did you mean 's1'"),
+        ("policies.base.network=null", "a policy cannot remove the network"),
     ],
 )
 def test_located_errors(setting: str, expected: str) -> None:

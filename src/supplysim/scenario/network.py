@@ -245,10 +245,17 @@ def _check_inert(resolved: ModelConfig, model: ModelSections, at: tuple[str, ...
 
 
 def check_policy_stores(data: dict[str, Any]) -> None:
-    """A policy may override existing stores only (a store name typo gets "did you mean")."""
+    """A policy may override existing stores only (a store name typo gets "did you mean"), and may
+    not remove the network (``network: null``)."""
     network = data.get("network")
     stores = list(network.get("stores") or {}) if isinstance(network, dict) else []
     for name, body in (data.get("policies") or {}).items():
+        if isinstance(body, dict) and "network" in body and body["network"] is None and isinstance(network, dict):
+            raise _error(
+                ("policies", name, "network"),
+                f"policy {name!r} sets `network: null`, but a policy cannot remove the network: every policy "
+                "runs the same warehouse and stores (override their keys instead)",
+            )
         if not isinstance(body, dict) or not isinstance(body.get("network"), dict):
             continue
         if not isinstance(network, dict):

@@ -108,6 +108,29 @@ def _policy_problem(data: dict[str, Any], name: str | int) -> str | None:
     return unknown_name("a policy of this scenario", str(name), map(str, policies)) + NEW_POLICY_HINT
 
 
+def _store_problem(data: dict[str, Any], keys: Sequence[str | int]) -> str | None:
+    """Why ``network.stores.NAME…`` (under the base or a policy) names no store of ``data``, or None:
+    an override changes the stores of a network, it does not add one (a new name is a typo far
+    more often than a new store, which the scenario file says whole)."""
+    at = (
+        2
+        if keys[:2] == ["network", "stores"]
+        else 4
+        if keys[0] == "policies" and keys[2:4] == ["network", "stores"]
+        else 0
+    )
+    if not at or len(keys) <= at:
+        return None
+    network = data.get("network")
+    stores = network.get("stores") if isinstance(network, dict) else None
+    if not isinstance(stores, dict) or not stores or keys[at] in stores:
+        return None
+    return (
+        unknown_name("a store of this network", str(keys[at]), map(str, stores))
+        + "\n  hint: an override changes a store; add a new store in the scenario file, under network.stores"
+    )
+
+
 def _copied(value: Any, memo: dict[int, Any]) -> Any:
     """``copy.deepcopy(value)`` for parsed data, faster: mappings and lists are copied (an object
     met twice, as YAML anchors make, is copied once and shared again, as ``deepcopy`` does),
@@ -155,6 +178,9 @@ def apply_overrides(
             problem = _policy_problem(out, keys[1])
             if problem is not None:
                 raise ScenarioError(f"{origin.subject}: {problem}")
+        problem = _store_problem(out, keys)
+        if problem is not None:
+            raise ScenarioError(f"{origin.subject}: {problem}")
         node: Any = out
         for i, part in enumerate(keys):
             above = ".".join(map(str, keys[:i])) or "(top level)"
