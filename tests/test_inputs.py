@@ -148,6 +148,51 @@ def test_durations_are_converted_to_the_scenarios_own_time_unit(tmp_path: Path) 
 # --------------------------------------------------------------------------- list indices
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("060", 60),  # YAML 1.1: octal 48
+        ("08", 8),  # YAML 1.1: the text '08'
+        ("-012", -12),
+        ("007.5", 7.5),
+        ("1e3", 1000.0),  # YAML 1.1: the text '1e3'
+        ("2.5E-4", 0.00025),
+        (".5e2", 50.0),
+        ("1:30", "1:30"),  # YAML 1.1: the base-60 number 90
+        ("1:30:00", "1:30:00"),
+        ("'060'", "060"),  # quoted: text, as written
+        ('"1e3"', "1e3"),
+        ("0", 0),
+        ("60", 60),
+        ("1_000", 1000),
+        ("0x10", 16),
+        ("true", True),
+    ],
+)
+def test_numbers_read_as_written_not_as_yaml_1_1(text: str, value: object) -> None:
+    """Plain scalars are numbers as a person (and YAML 1.2's core schema) reads them, in files,
+    --set and catalog cells alike (one reader)."""
+    from supplysim.scenario.yaml_source import read_value
+
+    got = read_value(text, "v")
+    assert got == value and type(got) is type(value)
+    assert read_yaml_value(f"warmup: {text}\n") == got
+
+
+def read_yaml_value(text: str) -> object:
+    from supplysim.scenario.yaml_source import read_yaml
+
+    data, _ = read_yaml(text, "<test>")
+    return data["warmup"]
+
+
+def test_a_warmup_of_060_is_60_days_and_1_30_is_refused(tiny_file: Path) -> None:
+    assert "warmup: 5\n" in TINY
+    assert parse_scenario(TINY.replace("warmup: 5\n", "warmup: 060\n")).warmup == 60
+    msg = validate(tiny_file.parent, "warmup=1:30")
+    assert "(command line): warmup\n" in msg and "'1:30'" in msg, msg
+
+
 def test_a_list_index_out_of_range_says_how_many_entries_there_are(tiny_file: Path) -> None:
     msg = validate(tiny_file.parent, "segments.5.share=0.1")
     assert msg == "error: --set segments.5.share: index 5 out of range: segments has 2 entries (0–1)\n", msg

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
-import yaml
 from pydantic import ValidationError
 
 from supplysim.analysis.experiment import Experiment
@@ -27,6 +26,7 @@ from supplysim.scenario.limits import MAX_GRID_POINTS
 from supplysim.scenario.load import ScenarioError, ScenarioLike, load_scenario, with_overrides
 from supplysim.scenario.overrides import grid_point
 from supplysim.scenario.specs import distinct_values
+from supplysim.scenario.yaml_source import read_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,11 +55,11 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
             raise ScenarioError(
                 f"--param {text}: an empty value between commas\n  hint: write PATH=V1,V2,… with a value in each place"
             )
-        values = [yaml.safe_load(v) for v in items if v.strip()]
+        values = [read_value(v, f"--param {text}") for v in items if v.strip()]
     except ValidationError as exc:
         reason = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
         raise ScenarioError(f"--param {text}: {reason}") from None
-    except (ValueError, yaml.YAMLError):
+    except ValueError:
         raise ScenarioError(f"--param {text}: expected PATH=FROM:TO:STEP (numbers) or PATH=V1,V2,…") from None
     if not values:
         raise ScenarioError(f"--param {text}: no values")

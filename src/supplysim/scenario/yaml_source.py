@@ -22,6 +22,7 @@ import errno
 import io
 import math
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -255,7 +256,38 @@ _PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "
 """Tags whose constructor builds a scalar directly (no generator, no recursion to track)."""
 
 
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_STR = "tag:yaml.org,2002:str"
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9][0-9_]*")
+"""An integer written with a leading zero: YAML 1.1 reads ``060`` as octal (48) and ``08`` as
+text; read here as 60 and 8."""
+_EXPONENT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+")
+"""A number in exponent notation (``1e3``, ``2.5E-4``): YAML 1.1 wants a dot and a signed exponent
+(``1.0e+3``) and reads the rest as text; read here as the number."""
+
+
+def _yaml12_number(node: yaml.ScalarNode) -> Any:
+    """The value of a plain (unquoted) scalar whose YAML 1.1 reading is not what a person means and
+    not what YAML 1.2 (its core schema) says, or ``node`` itself when there is none: a leading zero
+    is decimal (``060`` is 60, not octal 48; ``08`` is 8), ``1:30`` is text (not the base-60 number 90), and
+    ``1e3`` is a number (not text). Quoting keeps any of them text."""
+    if node.style:  # None (PyYAML) or "" (libyaml) for a plain scalar
+        return node
+    value = node.value
+    if node.tag in (_INT, _FLOAT) and ":" in value:
+        return value
+    if node.tag in (_INT, _STR) and _LEADING_ZERO.fullmatch(value):
+        return int(value.replace("_", ""))
+    if node.tag == _STR and _EXPONENT.fullmatch(value):
+        return float(value)
+    return node
+
+
 def _scalar(node: yaml.ScalarNode, path: Path_, src: Source, located: bool) -> Any:
+    plain = _yaml12_number(node)
+    if plain is not node:
+        return plain
     try:
         if node.tag in _PLAIN_TAGS:  # the fast path of construct_object for the common scalars
             return src.scalars.yaml_constructors[node.tag](src.scalars, node)
