@@ -290,3 +290,14 @@ def test_the_folder_lock_keeps_a_parent_that_holds_something(tmp_path: Path) -> 
         (tmp_path / "a" / "keep.txt").write_text("x", encoding="utf-8")
     assert (tmp_path / "a" / "keep.txt").exists()
     assert not (tmp_path / "a" / "b").exists()
+
+
+def test_a_results_folder_under_a_file_is_refused_as_bad_input(tmp_path: Path) -> None:
+    """`--out afile/sub` where afile is a file: a located refusal (exit 2 on the command line),
+    not an OSError from making the folder."""
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    with pytest.raises(ResultsFolderError, match="afile is a file, so no folder can be made inside it"):
+        check_destination(tmp_path / "afile" / "sub" / "deeper")
+    with pytest.raises(ResultsFolderError):
+        write_folder(tmp_path / "afile" / "sub", {"a": "b"}, FolderKind.RUN)
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"

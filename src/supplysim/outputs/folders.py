@@ -331,6 +331,14 @@ def check_destination(out: Path, option: str = "--out", kind: FolderKind | None 
 def _check_destination(out: Path, option: str, kind: FolderKind | None) -> None:
     if not out.resolve().name:
         raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
+    for parent in out.parents:  # the nearest existing parent must be a folder
+        if parent.exists():
+            if not parent.is_dir():
+                raise ResultsFolderError(
+                    f"{out}: {parent} is a file, so no folder can be made inside it\n"
+                    f"  hint: give {option} a path whose parents are folders"
+                )
+            break
     if out.exists():
         if not out.is_dir():
             raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give {option} a folder name")
