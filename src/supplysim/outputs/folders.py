@@ -140,6 +140,7 @@ class FolderLock:
             _HELD.setdefault(self.out, [0, -1])[0] += 1
             self.held = True
             return self
+        _check_parents(self.shown, "--out")
         made = _make_parents(self.out.parent)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
@@ -328,17 +329,22 @@ def check_destination(out: Path, option: str = "--out", kind: FolderKind | None 
         ) from None
 
 
-def _check_destination(out: Path, option: str, kind: FolderKind | None) -> None:
-    if not out.resolve().name:
-        raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
-    for parent in out.parents:  # the nearest existing parent must be a folder
+def _check_parents(out: Path, option: str) -> None:
+    """Refuse ``out`` when its nearest existing parent is a file (no folder can be made there)."""
+    for parent in out.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise ResultsFolderError(
                     f"{out}: {parent} is a file, so no folder can be made inside it\n"
                     f"  hint: give {option} a path whose parents are folders"
                 )
-            break
+            return
+
+
+def _check_destination(out: Path, option: str, kind: FolderKind | None) -> None:
+    if not out.resolve().name:
+        raise ResultsFolderError(f"{out}: cannot use the root folder as a results folder")
+    _check_parents(out, option)
     if out.exists():
         if not out.is_dir():
             raise ResultsFolderError(f"{out} is a file, not a results folder\n  hint: give {option} a folder name")
