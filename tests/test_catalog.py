@@ -144,6 +144,10 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     assert not (tmp_path / "cut").exists()
     again = cli(tmp_path, *args, "--out", "cut")
     assert "--resume" in invalid(again)
+    term = stopped(signal.SIGTERM, "--resume", at=kept + 1)  # as Ctrl-C, with SIGTERM's exit code
+    assert term.returncode == 143, term.stderr
+    assert "terminated: the finished products are kept in cut.partial/; run again with --resume" in term.stderr
+    kept = len(list(parts.glob("*.jsonl")))
     second = stopped(signal.SIGKILL, "--resume", at=kept + 3)
     assert second.returncode == -signal.SIGKILL
     assert kept + 3 <= len(list(parts.glob("*.jsonl"))) < 40

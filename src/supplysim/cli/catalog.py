@@ -24,6 +24,7 @@ from supplysim.cli.common import (
     holds_folders,
     load,
     stdout_console,
+    stopped,
 )
 from supplysim.scenario.limits import MAX_REPLICATIONS
 from supplysim.scenario.load import ScenarioError
@@ -155,13 +156,11 @@ def catalog(
     except ReplicationError as exc:
         fail(f"a replication failed: {exc}\n  the finished products are kept: run again with --resume", 1)
         return
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         kept = partial_folder(folder)
         if (kept / "run.json").exists():
-            sys.stderr.write(f"interrupted: the finished products are kept in {kept}/; run again with --resume\n")
-        else:
-            sys.stderr.write("interrupted: nothing was written\n")
-        raise typer.Exit(130) from None
+            stopped(exc, f"the finished products are kept in {kept}/; run again with --resume")
+        stopped(exc, "nothing was written")
     finally:
         close = getattr(runner, "close", None)
         if close is not None:
