@@ -19,7 +19,7 @@ import pytest
 from scipy import stats
 
 import supplysim
-from clirun import ENV, cli, invalid, ok
+from clirun import ENV, assert_one_clear_message, cli, invalid, ok
 from scenario_texts import SHOP
 from supplysim.analysis.portfolio import Total, abc_classes
 from supplysim.experiments.catalog import CHUNK_CUSTOMERS, MIN_CHUNKS, chunk_target, plan_chunks, product_seed
@@ -222,6 +222,23 @@ def test_a_bad_table_is_one_located_message_before_anything_runs(
     msg = invalid(cli(tmp_path, "catalog", str(template), "products.csv", "--out", "out"))
     for text in expected:
         assert text in msg, msg
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--confirm-replications", "1"], "need at least 2 fresh replications"),
+        (["--ignore-column", "sku"], "the sku column names each product and cannot be skipped"),
+    ],
+)
+def test_options_that_cannot_act_are_refused(
+    shop: tuple[Path, Path], tmp_path: Path, options: list[str], expected: str
+) -> None:
+    template, products = shop
+    res = cli(tmp_path, "catalog", str(template), str(products), "--out", "out", *options)
+    assert_one_clear_message(res)
+    assert expected in res.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
 
 

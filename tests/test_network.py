@@ -124,6 +124,8 @@ def test_policies_merge_over_the_network_and_a_policy_beats_a_store_override() -
         ("network.stores.s2.transit_time=1", "'s2' is not a store of this network"),  # no store added by --set
         ("network.stores.S1.replenishment.level=5", "did you mean 's1'"),
         ("policies.base.network=null", "a policy cannot remove the network"),
+        ("network.warehouse.name=''", "a name of at least one visible character"),
+        ("network.stores={'': {transit_time: 1}}", "a name of at least one visible character"),
     ],
 )
 def test_located_errors(setting: str, expected: str) -> None:

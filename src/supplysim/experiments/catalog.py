@@ -457,6 +457,11 @@ def prepare(
     """
     kpis = kpi_names(template.policies.values())
     goal = objective_of(objective, constraints, kpis)
+    if confirm == 1:
+        raise ScenarioError(
+            "--confirm-replications 1: the re-measured gains need at least 2 fresh replications for their "
+            "intervals\n  hint: e.g. --confirm-replications 10, or 0 for none"
+        )
     path = Path(products)
     try:  # before the header is read: a file replaced meanwhile is caught by the second SHA-256 below
         sha: str | None = file_sha256(path)

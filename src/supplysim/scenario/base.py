@@ -169,6 +169,8 @@ def _control_characters(text: str, allowed: str = "") -> list[str]:
 
 
 def _label(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a name of at least one visible character (it names results: fill_rate@NAME, files)")
     if len(text) > MAX_NAME:
         raise ValueError(f"a name of at most {MAX_NAME} characters, found {len(text):,}")
     bad = _control_characters(text)
@@ -187,7 +189,7 @@ def _text(text: str) -> str:
 
 
 Label = Annotated[str, AfterValidator(_label)]
-"""A name or label: at most :data:`MAX_NAME` characters, no control characters."""
+"""A name or label: at least one visible character, at most :data:`MAX_NAME`, no control characters."""
 
 Text = Annotated[str, AfterValidator(_text)]
 """Free text: at most :data:`MAX_TEXT` characters; line breaks and tabs but no other control characters."""

@@ -227,6 +227,11 @@ class ProductsTable:
                 hint = "the file seems separated by semicolons or tabs; save it as comma-separated values"
             raise ScenarioError(f"{file}: row 1: no column sku\n  found: {excerpt(header, 100)}\n  hint: {hint}")
         for name in self.ignore:
+            if name == SKU:
+                raise ScenarioError(
+                    f"--ignore-column {SKU}: the sku column names each product and cannot be skipped\n"
+                    "  hint: leave it out of --ignore-column"
+                )
             if name not in seen:
                 raise ScenarioError(
                     f"--ignore-column {excerpt(name)}: {file} has no such column"
