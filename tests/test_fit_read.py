@@ -229,3 +229,16 @@ def test_a_report_folder_that_is_not_ours_is_refused_before_anything_is_written(
     assert "did not write" in msg and "--report" in msg and msg.count("hint:") == 1
     assert not (tmp_path / "f.yaml").exists()
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_a_network_template_is_refused(tmp_path: Path) -> None:
+    """The records are one stocking point's; a network's stores override the keys a fit estimates."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    shutil.copy(root / "network.yaml", tmp_path / "net.yaml")
+    shutil.copy(root / "shop-export" / "orders.csv", tmp_path / "orders.csv")
+    res = cli(tmp_path, "fit", "--orders", "orders.csv", "--template", "net.yaml", "--out", "f.yaml")
+    assert_one_clear_message(res)
+    assert "net.yaml: a network template" in res.stderr
+    assert not (tmp_path / "f.yaml").exists()

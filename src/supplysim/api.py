@@ -778,11 +778,24 @@ def fit(
     from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
     from supplysim.records import read_records
 
-    base = load_scenario(template)
+    base = _single_store_template(load_scenario(template), template)
     records = read_records(orders, receipts, stockouts, sku=sku, time_unit=base.time_unit, exported_at=exported_at)
     result = fit_records(records, base, gof_draws=bootstrap, seed=seed)
     label = str(template) if isinstance(template, str | Path) else base.name
     return Fitted(result, fitted_scenario(result, base), label)
+
+
+def _single_store_template(base: Scenario, given: ScenarioLike) -> Scenario:
+    """``base``, unless it is a network: a shop's records are those of one stocking point, and the
+    fitted keys (demand, lead time, patience) are the base's, which every store overrides."""
+    if any(m.network is not None for m in base.policies.values()):
+        label = str(given) if isinstance(given, str | Path) else f"the template {base.name!r}"
+        raise ScenarioError(
+            f"{label}: a network template: the records are those of one store, and a fit cannot say which "
+            "store they are\n  hint: fit a single-store template (no network:), then copy the estimates "
+            "into the store they came from"
+        )
+    return base
 
 
 def fit_catalog(
@@ -803,7 +816,7 @@ def fit_catalog(
     from supplysim.analysis.fit.fitting import fit_records, fitted_scenario
     from supplysim.records import list_skus, read_records
 
-    base = load_scenario(template)
+    base = _single_store_template(load_scenario(template), template)
     skus, latest = list_skus(orders)
     when: Any = exported_at if exported_at is not None else latest
     label = str(template) if isinstance(template, str | Path) else base.name
