@@ -38,8 +38,9 @@ ABC_SHARES = (0.80, 0.95)
 """Cumulative revenue shares that close classes A and B (the Pareto 80/15/5 convention)."""
 
 TOP_PRODUCTS = 10
-"""How many products ``top_products`` lists: those whose best policy is not the baseline,
-largest gain vs the baseline first (ties in table order)."""
+"""How many products ``top_products`` lists: those whose best policy is not the baseline, the
+decided ones (not tied) first, each group by largest gain vs the baseline (ties in table order): a
+large gain within the noise does not outrank a smaller one the intervals confirm."""
 
 
 def additive(kpi: str) -> bool:
@@ -276,7 +277,7 @@ class _Group:
             self.choices["tied"] = self.choices.get("tied", 0) + 1
         for p, (mean, var, n) in s.vs.items():
             self.gain.setdefault(p, Total()).add(mean, var if n > 1 else math.nan, n)
-            if not s.tied:
+            if not s.tied and s.best is not None:  # decided: a feasible best that the intervals separate
                 self.gain_untied.setdefault(p, Total()).add(mean, var if n > 1 else math.nan, n)
         for p, (mean, var, n) in (s.confirmed or {}).items():
             self.gain_confirmed.setdefault(p, Total()).add(mean, var if n > 1 else math.nan, n)
@@ -298,7 +299,7 @@ class PortfolioBuilder:
         }
         self.all = _Group()
         self.classes: dict[str, _Group] = {}
-        self._top: list[tuple[float, int, dict[str, Any]]] = []
+        self._top: list[tuple[int, float, int, dict[str, Any]]] = []
         self._count = 0
 
     def add(self, s: ProductSummary, klass: str) -> None:
@@ -326,10 +327,10 @@ class PortfolioBuilder:
                 "ci95_high": _num(s.gain[2]),
                 "tied": s.tied,
             }
-            item = (gain, -self._count, entry)
+            item = (0 if s.tied else 1, gain, -self._count, entry)
             if len(self._top) < TOP_PRODUCTS:
                 heapq.heappush(self._top, item)
-            elif item[:2] > self._top[0][:2]:
+            elif item[:3] > self._top[0][:3]:
                 heapq.heapreplace(self._top, item)
         self._count += 1
 
@@ -350,7 +351,7 @@ class PortfolioBuilder:
                 "choices": _ordered(g.choices, self.policies),
                 "gain_vs_baseline": g.gain[baseline].document("diff") if baseline in g.gain else None,
             }
-        top = sorted(self._top, key=lambda item: (-item[0], -item[1]))
+        top = sorted(self._top, key=lambda item: (-item[0], -item[1], -item[2]))
         return {
             "choices": _ordered(self.all.choices, self.policies),
             "totals": {p: {k: t.document() for k, t in kpis.items()} for p, kpis in self.totals.items()},
@@ -358,7 +359,7 @@ class PortfolioBuilder:
             "gain_untied": gains(self.all.gain_untied),
             "gain_confirmed": gains(self.all.gain_confirmed) if self.all.gain_confirmed else None,
             "classes": classes,
-            "top_products": [entry for _, _, entry in top],
+            "top_products": [entry for *_, entry in top],
         }
 
 

@@ -159,8 +159,8 @@ def verdict_lines(view: CatalogView) -> tuple[list[str], list[str]]:
                 f"{verdict})."
             )
     untied = view.gain_over(view.baseline, untied=True)
-    decided = n - tied
-    if untied.defined and tied:
+    decided = n - tied - infeasible  # a product no policy satisfies is neither tied nor decided
+    if untied.defined and tied and decided > 0:
         more.append(
             f"Over the {_plural(decided, 'product')} whose choice is decided, the gain against {view.baseline} is "
             f"{_amount(view, untied.diff, signed=True)} ({_interval(view, untied)}): the best policy is picked on "
