@@ -115,6 +115,17 @@ def tally(view: CatalogView, klass: str | None = None) -> dict[tuple[str, bool],
     return view.tally(klass)
 
 
+def _dark(color: str) -> bool:
+    """Whether white text reads better than black on ``color`` (relative luminance below 0.4, WCAG 2)."""
+    from matplotlib.colors import to_rgb
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in to_rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
+
+
 def choices_figure(view: CatalogView) -> Figure:
     """One horizontal bar per ABC class (and one for the whole catalog): the products by best
     policy in the policy's colour, the tied ones as a lighter hatched part of the same colour."""
@@ -149,7 +160,8 @@ def choices_figure(view: CatalogView) -> Figure:
                 gid=f"{p}|{'tied' if tied else 'decided'}",
             )
             if n >= 0.04 * max(1, view.products if c is None else sum(counts.values())):
-                ax.text(start + n / 2, y, str(n), ha="center", va="center", fontsize=8, color="#111111", zorder=3)
+                ink = "white" if not tied and _dark(colors[p]) else "#111111"  # readable on the segment
+                ax.text(start + n / 2, y, str(n), ha="center", va="center", fontsize=8, color=ink, zorder=3)
             start += n
     ax.set_yticks(range(len(groups)), labels)
     ax.set_ylim(len(groups) - 0.5, -0.5)
@@ -158,7 +170,7 @@ def choices_figure(view: CatalogView) -> Figure:
     handles: list[Patch | Line2D] = [Patch(facecolor=colors[p], label=literal(p)) for p in policies]
     handles.append(Patch(facecolor="#bbbbbb", hatch=TIED_HATCH, edgecolor="white", label="lighter, hatched: tied"))
     if view.infeasible:
-        handles.append(Patch(facecolor=colors["infeasible"], label="no policy meets the constraints"))
+        handles.append(Patch(facecolor=colors["infeasible"], label="no policy meets\nthe constraints"))
     ax.legend(
         handles=handles,
         loc="upper left",
