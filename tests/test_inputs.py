@@ -186,6 +186,25 @@ def read_yaml_value(text: str) -> object:
     return data["warmup"]
 
 
+def test_yaml_merge_keys_bring_in_an_anchored_mapping() -> None:
+    """`<<: *name` (YAML's merge key) copies the anchored mapping's keys; the mapping's own keys win."""
+    root = Path(__file__).resolve().parents[1] / "scenarios" / "network.yaml"
+    text = root.read_text(encoding="utf-8")
+    text = text.replace("    suburb:\n", "    suburb: &suburb\n", 1)
+    text = text.replace("    village:", "    suburb2:\n      <<: *suburb\n      demand: {rate: 5}\n    village:", 1)
+    sc = parse_scenario(text, "<net>")
+    net = sc.policies[sc.baseline].network
+    assert net is not None and list(net.stores) == ["city", "suburb", "suburb2", "village"]
+    twin, suburb = net.store_model("suburb2"), net.store_model("suburb")
+    assert twin.demand.rate == 5 and suburb.demand.rate == 3
+    assert (
+        twin.replenishment == suburb.replenishment
+        and net.stores["suburb2"].transit_time == net.stores["suburb"].transit_time
+    )
+    with pytest.raises(ScenarioError, match="`<<` merges a mapping"):
+        parse_scenario(text.replace("<<: *suburb", "<<: 5"), "<net>")
+
+
 def test_a_warmup_of_060_is_60_days_and_1_30_is_refused(tiny_file: Path) -> None:
     assert "warmup: 5\n" in TINY
     assert parse_scenario(TINY.replace("warmup: 5\n", "warmup: 060\n")).warmup == 60

@@ -330,11 +330,34 @@ def _construct(node: yaml.Node, path: Path_, src: Source, located: bool) -> Any:
     return _scalar(node, path, src, located)  # type: ignore[arg-type]
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _merged(value_node: yaml.Node, path: Path_, src: Source, located: bool) -> list[dict[Any, Any]]:
+    """The mappings a merge key ``<<`` brings in: one mapping (``<<: *base``) or a list of them
+    (``<<: [*a, *b]``, earlier ones first), as YAML's merge-key type defines."""
+    nodes = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    out = []
+    for item in nodes:
+        value = _construct(item, path, src, located) if isinstance(item, yaml.MappingNode) else None
+        if not isinstance(value, dict):
+            where = _at(src.file, item.start_mark, located)
+            raise ScenarioError(
+                f"{where}: `<<` merges a mapping (`<<: *name` with an anchored mapping, or a list of them)"
+            )
+        out.append(value)
+    return out
+
+
 def _construct_collection(node: yaml.Node, path: Path_, src: Source, located: bool) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         seen: dict[Any, yaml.Mark] = {}
+        merges: list[dict[Any, Any]] = []
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.extend(_merged(value_node, path, src, located))
+                continue
             key = _construct(key_node, (*path, "<key>"), src, located)
             if isinstance(key, list | dict):
                 where = _at(src.file, key_node.start_mark, located)
@@ -346,6 +369,12 @@ def _construct_collection(node: yaml.Node, path: Path_, src: Source, located: bo
             src.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = _construct(value_node, child, src, located)
         src.positions.pop((*path, "<key>"), None)
+        if merges:  # the mapping's own keys win; of the merged ones, the first given wins
+            brought: dict[Any, Any] = {}
+            for merged in merges:
+                for key, value in merged.items():
+                    brought.setdefault(key, value)
+            out = {**{k: v for k, v in brought.items() if k not in out}, **out}
         return out
     return [_construct(item, (*path, i), src, located) for i, item in enumerate(node.value)]
 
