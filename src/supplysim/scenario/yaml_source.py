@@ -338,8 +338,11 @@ def _merged(value_node: yaml.Node, path: Path_, src: Source, located: bool) -> l
     (``<<: [*a, *b]``, earlier ones first), as YAML's merge-key type defines."""
     nodes = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
     out = []
+    here = src.positions.get(path)
     for item in nodes:
         value = _construct(item, path, src, located) if isinstance(item, yaml.MappingNode) else None
+        if here is not None:
+            src.positions[path] = here  # the merging mapping stays where it is written
         if not isinstance(value, dict):
             where = _at(src.file, item.start_mark, located)
             raise ScenarioError(
