@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -506,3 +507,14 @@ def test_same_seed_same_numbers_for_one_and_two_workers() -> None:
     one = run_experiment(sc, workers=1)
     two = run_experiment(sc, workers=2)
     assert one.values == two.values
+
+
+def test_a_bad_base_value_that_fails_under_every_policy_names_no_policy() -> None:
+    """The warehouse's demand is the base's: wrong for every policy alike, so the message does not
+    blame the first policy; set by one policy, it names that policy's key."""
+    from supplysim.scenario.load import parse_override
+
+    text = (Path(__file__).resolve().parents[1] / "scenarios" / "network.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, "<net>", [parse_override("network.warehouse.demand.rate=-2")])
+    assert "network.warehouse.demand.rate\n" in str(err.value) and "(in policy" not in str(err.value)

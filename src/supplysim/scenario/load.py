@@ -279,11 +279,14 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
     rules: list[str] = []
     seen: set[tuple[Path_, str]] = set()
     view = _resolved_view(data)
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+
+    def located(err: Any) -> tuple[Path_, Path_, Any, bool]:
+        """The error's key path in the data, where it is shown, the value found there and whether
+        the path exists."""
         loc = tuple(err["loc"])
-        etype = err["type"]
         ctx = err.get("ctx") or {}
-        if etype == "unknown_key":
+        if err["type"] == "unknown_key":
             loc = (*loc, ctx["key"])
         loc = loc + _location(ctx)
         path, found_value, exists = _walk(view, loc)
@@ -294,6 +297,20 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
             written = ("policies", path[1], *inner) in src.positions or src.set_by_option(path)
             if not written and inner and inner[0] in MODEL_SECTIONS:
                 shown = inner
+        return path, shown, found_value, exists
+
+    # a base value that fails under every policy is the base's problem: no policy is named for it
+    failing: dict[tuple[Path_, str], set[Any]] = {}
+    for err in errors:
+        path, shown, _, _ = located(err)
+        if shown != path:
+            failing.setdefault((shown, err["msg"]), set()).add(path[1])
+    policies = data.get("policies")
+    everywhere = len(policies) if isinstance(policies, dict) else 1
+    for err in errors:
+        etype = err["type"]
+        ctx = err.get("ctx") or {}
+        path, shown, found_value, exists = located(err)
         where = src.where(shown, key=etype in ("unknown_key", "missing"))
         key = (shown, err["msg"])
         if key in seen:
@@ -301,7 +318,7 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
         seen.add(key)
         paths.append(shown)
         policy_note = ""
-        if shown != path and len(path) >= 2 and "policies" in data:
+        if shown != path and len(path) >= 2 and "policies" in data and len(failing[key]) < everywhere:
             policy_note = f" (in policy {path[1]!r})"
         if etype == "unknown_key":
             rules.append(f"{fmt_path(shown)}{policy_note}: unknown key {excerpt(ctx['key'])}")
