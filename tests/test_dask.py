@@ -110,3 +110,11 @@ def test_address_without_dask_is_invalid(path: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2 and proc.stderr.startswith("error: ")
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("address", ["notaurl", "tcp://host", "tcp://host:port", "http://"])
+def test_an_address_that_is_not_host_and_port_is_refused_at_once(path: Path, tmp_path: Path, address: str) -> None:
+    """Named as --address, with the form and an example, before any connection is tried."""
+    proc = cli(tmp_path, "run", str(path), "--executor", "dask", "--address", address, "--out", "o", "--quiet")
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: --address {address!r}: expected")
+    assert "tcp://HOST:PORT" in proc.stderr and not (tmp_path / "o").exists()

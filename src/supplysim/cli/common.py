@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -132,11 +133,21 @@ def holds_folders(command: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
+_ADDRESS = r"(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):\d{1,5}/?"
+"""A scheduler address as Dask takes it: an optional protocol, a host (or [IPv6]) and a port."""
+
+
 def executor(kind: str, workers: int | None, address: str | None) -> Executor:
     from supplysim.experiments.executors import make_executor
 
     if kind not in ("local", "dask"):
         fail(f"--executor must be 'local' or 'dask', found {kind!r}", 2)
+    if address is not None and not re.fullmatch(_ADDRESS, address):
+        fail(
+            f"--address {address!r}: expected the Dask scheduler's address, tcp://HOST:PORT\n"
+            "  hint: e.g. --address tcp://scheduler.example:8786 (`dask scheduler` prints it)",
+            2,
+        )
     try:
         return make_executor(kind, workers, address)
     except (ValueError, RuntimeError) as exc:
