@@ -428,3 +428,24 @@ def test_undecided_points_say_n_and_about_how_many_would_tell(path: Path) -> Non
             assert f"not distinguishable from the best with {len(d)} replications" in line
             m = replications_to_resolve(float(d.mean()), float(d.std(ddof=1)), at_least=len(d))
             assert m is not None and f"about {m:,} replications would tell them apart" in line
+
+
+def test_the_pages_table_has_a_row_per_point_and_policy(sweep: SweepResults) -> None:
+    """Long, not wide: the same five columns however many policies (it fits the page and a printout),
+    every point's value spanning its policies' rows, and exactly one cell marked best."""
+    import re
+
+    from supplysim.report.html import sweep_html
+
+    page = sweep_html(sweep, {})
+    table = page[page.index('<table class="comparison" id="points">') :]
+    table = table[: table.index("</table>")]
+    head = table[: table.index("</thead>")]
+    assert head.count("<th ") == 1 + 4  # the swept key, policy, profit, fill rate, Δ profit
+    policies = list(sweep.scenario.policies)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table[table.index("<tbody>") :])
+    assert len(rows) == len(VALUES) * len(policies)
+    names = [re.search(r'<td class="policy">(.*?)</td>', r).group(1) for r in rows]  # type: ignore[union-attr]
+    assert names == policies * len(VALUES)
+    assert table.count(f'rowspan="{len(policies)}"') == (len(VALUES) if len(policies) > 1 else 0)
+    assert table.count("<b>best</b>") == 1

@@ -526,6 +526,7 @@ table.comparison td.sig { font-weight:600; }
 table.comparison td.better { color:var(--good); background:#eef8f1; }
 table.comparison td.worse { color:var(--bad); background:#fcf0ef; }
 table.comparison td.neutral { color:var(--accent); }
+table.comparison tr.point td { border-top:2px solid #c9d3dd; }
 table.comparison td.sig .pm { color:inherit; opacity:.75; font-weight:400; }
 table.comparison .mark { font-size:10px; vertical-align:1px; }
 table.comparison .unit { color:var(--muted); font-size:12.5px; }
@@ -562,7 +563,10 @@ def report_html(results: Outcome, images: Mapping[str, bytes]) -> str:
         f"{_e(sc.baseline)} on the same customers and supplier delays (common random numbers); "
         "differences of rates are in percentage points. <b>▲/▼ bold</b>: a real difference (its 95% "
         'interval excludes 0), <span style="color:var(--good)">green</span> when better for the shop, '
-        '<span style="color:var(--bad)">red</span> when worse; grey: within the noise.'
+        '<span style="color:var(--bad)">red</span> when worse, <span style="color:var(--accent)">blue</span> '
+        "for an indicator that is neither better nor worse when higher (stock on hand, orders, purchases that "
+        "buy sales); grey: within "
+        "the noise."
     )
     parts: Sequence[str] = (
         "<!DOCTYPE html>",
@@ -734,15 +738,20 @@ def sweep_html(sweep: SweepResults, images: Mapping[str, bytes], kpi: str = "pro
     k, top = sweep.best(kpi)
     reference = exps[k].series(top, kpi)
     shown = list(dict.fromkeys([kpi, "fill_rate"]))
-    head = "".join(f'<th scope="col">{_e(p)}</th>' for p in sweep.parameters)
-    for p in sc.policies:
-        for x in shown:
-            head += f'<th scope="col" class="num">{_e(p)}<span class="sub">{_e(display_name(x))}</span></th>'
-        head += f'<th scope="col" class="num delta">Δ {_e(p)}<span class="sub">{_e(kpi)} vs the best</span></th>'
+    # one row per point and policy (the point's values spanning its rows): as many policies as
+    # the scenario has fit the page's width, and a printout
+    head = "".join(f'<th scope="col">{_e(p)}</th>' for p in sweep.parameters) + '<th scope="col">policy</th>'
+    head += "".join(f'<th scope="col" class="num">{_e(display_name(x))}</th>' for x in shown)
+    head += f'<th scope="col" class="num delta">Δ {_e(kpi)}<span class="sub">vs the best</span></th>'
     body = []
+    rows = len(sc.policies)
     for j, (point, exp) in enumerate(zip(sweep.points, exps, strict=True)):
-        cells = "".join(f'<td class="num">{_e(describe(v))}</td>' for v in point.values())
-        for p in sc.policies:
+        for i, p in enumerate(sc.policies):
+            cells = ""
+            if i == 0:
+                span = f' rowspan="{rows}"' if rows > 1 else ""
+                cells = "".join(f'<td class="num"{span}>{_e(describe(v))}</td>' for v in point.values())
+            cells += f'<td class="policy">{_e(p)}</td>'
             for x in shown:
                 s = exp.summary(p, x)
                 cells += _pm(x, s.mean, s.ci95_half_width)
@@ -750,7 +759,8 @@ def sweep_html(sweep: SweepResults, images: Mapping[str, bytes], kpi: str = "pro
                 cells += '<td class="num delta"><b>best</b></td>'
             else:
                 cells += _diff_cell(kpi, paired_difference(exp.series(p, kpi), reference))
-        body.append(f"<tr>{cells}</tr>")
+            first = ' class="point"' if i == 0 and j else ""  # a new point: a rule above it
+            body.append(f"<tr{first}>{cells}</tr>")
     table = (
         '<div class="table-wrap"><table class="comparison" id="points">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
