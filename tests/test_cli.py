@@ -548,3 +548,15 @@ def test_every_command_bounds_its_workers_alike(tmp_path: Path, command: str) ->
     """The shared option declarations (cli/common.py): every command refuses the same --workers."""
     res = cli(tmp_path, command, "x.yaml", "--workers", "1025")
     assert res.returncode == 2 and "--workers" in res.stderr and "1024" in res.stderr, res.stderr
+
+
+def test_piped_output_keeps_each_sentence_on_one_line(scenario: Path) -> None:
+    """Read by a program (not a terminal), the verdict's sentences are never wrapped, however long:
+    every line of words after the tables ends a sentence."""
+    res = ok(cli(scenario.parent, "run", scenario.name, "--replications", "3", "--quiet", "--no-report"))
+    words = res.stdout[res.stdout.rindex("━") :].splitlines()[1:]  # after the last table
+    words = [line for line in words if line.strip() and not line.startswith(" ")]
+    long = [line for line in words if line.startswith("The run has a warm-up of")]
+    assert long and len(long[0]) > 200  # a sentence longer than the 200 columns of a pipe's console
+    for line in words:  # each line is a whole sentence: none is the wrapped tail of another
+        assert line.endswith((".", "/")) or line.startswith("note:"), line

@@ -223,10 +223,11 @@ def running(
 
 
 def stdout_console() -> Console:
-    """Standard output; wide enough for the tables when it is not a terminal."""
+    """Standard output; when it is not a terminal, wide enough for the tables and a sentence on one
+    line whatever its length (a file or a pipe is read by programs: `grep` finds a whole sentence)."""
     from rich.console import Console
 
-    return Console() if sys.stdout.isatty() else Console(width=200)
+    return Console() if sys.stdout.isatty() else Console(width=200, soft_wrap=True)
 
 
 class Bar:
