@@ -105,6 +105,7 @@ def test_parse_param_errors(text: str) -> None:
     [
         ("[]", "at least one value (an empty list sweeps nothing)"),
         ("[1, 4, 1]", "the value 1 is listed twice"),
+        ("[{dist: exponential, mean: 2}, {dist: exponential, mean: 2}]", "is listed twice"),  # unhashable values
         ("7", "a valid list"),
     ],
 )

@@ -351,7 +351,7 @@ class PortfolioBuilder:
                 "choices": _ordered(g.choices, self.policies),
                 "gain_vs_baseline": g.gain[baseline].document("diff") if baseline in g.gain else None,
             }
-        top = sorted(self._top, key=lambda item: (-item[0], -item[1], -item[2]))
+        top = sorted(self._top, key=lambda item: item[:3], reverse=True)  # the heap's order, largest first
         return {
             "choices": _ordered(self.all.choices, self.policies),
             "totals": {p: {k: t.document() for k, t in kpis.items()} for p, kpis in self.totals.items()},

@@ -140,7 +140,7 @@ class FolderLock:
             _HELD.setdefault(self.out, [0, -1])[0] += 1
             self.held = True
             return self
-        _check_parents(self.shown, "--out")
+        _check_parents(self.shown, "the results folder")  # the command line has said so already, naming its option
         made = _make_parents(self.out.parent)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
@@ -358,8 +358,9 @@ def _check_destination(out: Path, option: str, kind: FolderKind | None) -> None:
         found = FolderKind.of(out)
         if kind is not None and found is not None and found is not kind:
             holds = found.holds if isinstance(found, FolderKind) else f"a folder of kind {found!r}"
+            command = found.command if isinstance(found, FolderKind) else found
             raise ResultsFolderError(
-                f"{out} holds {holds} (written by `supplysim {getattr(found, 'command', found)}`); "
+                f"{out} holds {holds} (written by `supplysim {command}`); "
                 f"`supplysim {kind.command}` would replace them\n"
                 f"  hint: choose another folder with {option}, or delete {out} first"
             )

@@ -300,17 +300,16 @@ def _errors_to_message(exc: ValidationError, data: dict[str, Any], src: Source) 
         return path, shown, found_value, exists
 
     # a base value that fails under every policy is the base's problem: no policy is named for it
+    placed = [(err, *located(err)) for err in errors]
     failing: dict[tuple[Path_, str], set[Any]] = {}
-    for err in errors:
-        path, shown, _, _ = located(err)
+    for err, path, shown, _, _ in placed:
         if shown != path:
             failing.setdefault((shown, err["msg"]), set()).add(path[1])
     policies = data.get("policies")
     everywhere = len(policies) if isinstance(policies, dict) else 1
-    for err in errors:
+    for err, path, shown, found_value, exists in placed:
         etype = err["type"]
         ctx = err.get("ctx") or {}
-        path, shown, found_value, exists = located(err)
         where = src.where(shown, key=etype in ("unknown_key", "missing"))
         key = (shown, err["msg"])
         if key in seen:

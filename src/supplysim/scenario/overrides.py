@@ -112,21 +112,21 @@ def _store_problem(data: dict[str, Any], keys: Sequence[str | int]) -> str | Non
     """Why ``network.stores.NAME…`` (under the base or a policy) names no store of ``data``, or None:
     an override changes the stores of a network, it does not add one (a new name is a typo far
     more often than a new store, which the scenario file says whole)."""
-    at = (
-        2
-        if keys[:2] == ["network", "stores"]
-        else 4
-        if keys[0] == "policies" and keys[2:4] == ["network", "stores"]
-        else 0
-    )
-    if not at or len(keys) <= at:
+    path = list(keys)
+    if path[:2] == ["network", "stores"]:
+        at = 2
+    elif path[:1] == ["policies"] and path[2:4] == ["network", "stores"]:
+        at = 4
+    else:
+        return None
+    if len(path) <= at:
         return None
     network = data.get("network")
     stores = network.get("stores") if isinstance(network, dict) else None
-    if not isinstance(stores, dict) or not stores or keys[at] in stores:
+    if not isinstance(stores, dict) or not stores or path[at] in stores:
         return None
     return (
-        unknown_name("a store of this network", str(keys[at]), map(str, stores))
+        unknown_name("a store of this network", str(path[at]), map(str, stores))
         + "\n  hint: an override changes a store; add a new store in the scenario file, under network.stores"
     )
 

@@ -739,12 +739,18 @@ def distinct_values(values: list[Any]) -> list[Any]:
     """A sweep's list of values: at least one, each once (a point listed twice would run twice)."""
     if not values:
         raise ValueError("at least one value (an empty list sweeps nothing)")
-    seen: list[Any] = []
+    seen: set[Any] = set()
+    unhashable: list[Any] = []  # mappings and lists (a swept distribution): compared one by one
     for v in values:
         key = _point_key(v)
-        if key in seen:
+        try:
+            twice = key in seen
+            seen.add(key)
+        except TypeError:
+            twice = key in unhashable
+            unhashable.append(key)
+        if twice:
             raise ValueError(f"the value {v!r} is listed twice: list each value once")
-        seen.append(key)
     return values
 
 
