@@ -10,6 +10,8 @@
 * The routed driver (:meth:`Clock.run_routed_arrivals`) hands each customer to its
   location, numbered across locations, interleaved with the queued events.
 * The warehouse's counts of store orders, derived from the links' numbering, are the trace's.
+* The callbacks list shared by an unlimited supplier's orders (and a link's whole shipments)
+  is left as it was built.
 """
 
 from __future__ import annotations
@@ -151,3 +153,20 @@ def test_the_warehouses_counts_of_store_orders_are_the_traces() -> None:
     assert w.orders == len(placed) > 1000
     assert w.filled_at_once == w.orders - len(waited) and waited
     assert sum(rep.links[name].orders for name in rep.links) == w.orders
+
+
+def test_the_shared_callback_lists_are_left_as_built() -> None:
+    """Every order of an unlimited supplier, and every whole shipment of a link, is given one list
+    of callbacks shared by all of them (nobody waits on such an order, so nobody adds to it):
+    a run must leave each list as it was built, or later orders would call what an earlier one
+    added."""
+    cfg = _throughput_network()
+    rep = NetworkReplication(cfg, seed=3, replication=0)
+    links = list(rep.links.values())
+    lists = [link._callbacks for link in links] + [link._measured_callbacks for link in links]
+    lists += [supplier._callbacks for supplier in rep.warehouse.suppliers]
+    built = [list(callbacks) for callbacks in lists]
+    assert all(len(callbacks) == 2 for callbacks in built)
+    result = rep.run(60.0, 10.0)
+    assert result.network is not None and result.network.warehouse.orders > 500
+    assert lists == built

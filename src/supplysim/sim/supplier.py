@@ -192,6 +192,10 @@ class Supplier:
         """Orders placed and not yet delivered, in order of placement (a dict as an ordered set)."""
         self._forget: Callable[[Order], None] = self.outstanding.pop
         """Removes an arrived order from :attr:`outstanding` (the first callback of every order)."""
+        self._callbacks: list[Callable[[Order], None]] = [self._forget, on_delivery]
+        """The callbacks of every order of :class:`UnlimitedSupplier`, one list shared by all: nobody
+        waits on such an order, so nobody adds to it, and processing an event replaces the event's
+        reference to the list by None without changing the list."""
         self.reset_window()
 
     def reset_window(self) -> None:
@@ -351,7 +355,7 @@ class UnlimitedSupplier(Supplier):
         due = now + next(self._lead)
         lead = due - now  # the realised lead time (the draw, up to rounding)
         order = _new_plain_order(PlainOrder)
-        order.callbacks = [self._forget, self._on_delivery]
+        order.callbacks = self._callbacks
         env = self._env
         env.push((env._now + lead, DELIVERY, next(env.event_ids), order))
         order.supplier = self

@@ -131,6 +131,9 @@ class WarehouseLink(Supplier):
         self._push = env.push
         self._ids = env.event_ids
         self._whole_arrived: Callable[[Order], None] = self._on_whole_arrival
+        self._measured_callbacks: list[Callable[[Order], None]] = [self._whole_arrived, on_delivery]
+        """The callbacks of every whole shipment of the window, one list shared by all (as
+        :attr:`Supplier._callbacks` before the window)."""
         warehouse.links.append(self)
 
     def reset_window(self) -> None:
@@ -179,10 +182,10 @@ class WarehouseLink(Supplier):
             self._last_due = due
         shipment = _new_shipment(Shipment)
         if self.measuring:
-            shipment.callbacks = [self._whole_arrived, self._store_receive]
+            shipment.callbacks = self._measured_callbacks
             self.shipped += qty
         else:
-            shipment.callbacks = [self._forget, self._store_receive]
+            shipment.callbacks = self._callbacks
         shipment.supplier = self
         shipment.id = ident
         shipment.qty = shipment.received = qty
