@@ -13,7 +13,9 @@ Three implementations of that model run here:
 * **simulator** – ``supplysim.sim.simulate`` on the model parsed from the YAML
   text :data:`SCENARIO_YAML` by ``supplysim.scenario.load.parse_scenario``;
 * **heapq** – ``benchmarks/heapq_model.py``, the same model as a plain
-  hand-written ``heapq`` event loop in pure Python: the ceiling;
+  hand-written ``heapq`` event loop in pure Python: the ceiling (and the
+  network line's model the same way, **network heapq**, so that the network's
+  ratio to the single store can be set against the same ratio between the ceilings);
 * **naive** – ``supplysim.sim.reference.simulate`` on the same model, the
   textbook SimPy formulation (one process per customer and per order, a
   ``simpy.Container`` for the stock, ``request | timeout(patience)``). It was
@@ -35,7 +37,7 @@ the benchmark model in the same round:
 How
 ---
 1. Throughput: customers per CPU-second (``time.process_time``). The runs are
-   interleaved – simulator, heapq, naive, full-feature, network, then again – so
+   interleaved – simulator, heapq, naive, full-feature, network, network heapq, then again – so
    a slow spell hits all alike; each figure is the median of ``--repeats`` rounds,
    and the ratios of the medians (and the range of the per-round ratios) are the
    numbers to quote. The load average is printed at the start and end of every phase.
@@ -264,6 +266,23 @@ def run_heapq(seed: int, horizon: float) -> Outcome:
     return Outcome(result.customers, result.served_immediately)
 
 
+def run_heapq_network(seed: int, horizon: float) -> Outcome:
+    """One run of the network line as a hand-written heap loop (``heapq_model.simulate_network``)."""
+    result = _sibling("heapq_model").simulate_network(
+        stores=NETWORK_STORES,
+        rate=RATE,
+        level=BASE_STOCK,
+        warehouse_level=WAREHOUSE_LEVEL,
+        lead_time_mean=LEAD_TIME_MEAN,
+        transit_mean=LEAD_TIME_MEAN,
+        accept=ACCEPT_BACKORDER,
+        patience_mean=PATIENCE_MEAN,
+        horizon=horizon,
+        seed=seed,
+    )
+    return Outcome(result.customers, result.served_immediately)
+
+
 # ---------------------------------------------------------------------------- measurements
 
 
@@ -385,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         Line("naive SimPy", lambda h: run_reference_outcome(cfg, SEED, h), args.horizon, []),
         Line("full-feature", lambda h: run_simulator(full, SEED, h), args.horizon, []),
         Line("network", lambda h: run_simulator(net, SEED, h), net_horizon, []),
+        Line("network heapq", lambda h: run_heapq_network(SEED, h), net_horizon, []),
     ]
     if args.no_naive:
         lines = [line for line in lines if line.name != "naive SimPy"]
@@ -411,13 +431,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulator / naive SimPy:    {_ratio(sim, by['naive SimPy'])}")
     print(f"full-feature / simulator:   {_ratio(by['full-feature'], sim)} (target ≥ 0.4x)")
     print(f"network / simulator:        {_ratio(by['network'], sim)} (target ≥ 0.4x)")
-    for other in ("heapq", "naive SimPy"):
+    print(f"network heapq / heapq:      {_ratio(by['network heapq'], by['heapq'])} (the ratio between the ceilings)")
+    print(f"network / network heapq:    {_ratio(by['network'], by['network heapq'])}")
+    for mine, other in (("simulator", "heapq"), ("simulator", "naive SimPy"), ("network", "network heapq")):
         if other in by:
-            out = by[other].outcome
-            diff = sim.outcome.fill_rate - out.fill_rate
-            se = math.hypot(fill_rate_se(sim.outcome), fill_rate_se(out))
+            ours, out = by[mine].outcome, by[other].outcome
+            diff = ours.fill_rate - out.fill_rate
+            se = math.hypot(fill_rate_se(ours), fill_rate_se(out))
             print(
-                f"fill rate simulator − {other}: {diff:+.4f} (binomial s.e. {se:.4f}, an underestimate: "
+                f"fill rate {mine} − {other}: {diff:+.4f} (binomial s.e. {se:.4f}, an underestimate: "
                 "stockouts come in spells)"
             )
     print(f"({load()})")

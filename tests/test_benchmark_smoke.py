@@ -24,6 +24,7 @@ import statistics
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,39 @@ def test_the_heapq_ceiling_generates_poisson_counts_and_its_outcomes_add_up(benc
     assert 0 < heap.area_on_hand / HORIZON < bench.BASE_STOCK and heap.area_backorders > 0
 
 
+def _heapq_network(bench: ModuleType, seed: int, horizon: float, warehouse_level: int) -> Any:
+    return bench._sibling("heapq_model").simulate_network(
+        stores=bench.NETWORK_STORES,
+        rate=bench.RATE,
+        level=bench.BASE_STOCK,
+        warehouse_level=warehouse_level,
+        lead_time_mean=bench.LEAD_TIME_MEAN,
+        transit_mean=bench.LEAD_TIME_MEAN,
+        accept=bench.ACCEPT_BACKORDER,
+        patience_mean=bench.PATIENCE_MEAN,
+        horizon=horizon,
+        seed=seed,
+    )
+
+
+@pytest.mark.parametrize("warehouse_level", [160, 110], ids=["rarely out", "often out"])
+def test_the_heapq_network_generates_poisson_counts_and_its_outcomes_add_up(
+    bench: ModuleType, warehouse_level: int
+) -> None:
+    horizon = HORIZON / bench.NETWORK_STORES
+    net = _heapq_network(bench, 4, horizon, warehouse_level)
+    expected = bench.NETWORK_STORES * bench.RATE * horizon
+    assert abs(net.customers - expected) <= 5 * math.sqrt(expected), net.customers
+    assert net.served_immediately + net.lost + net.backordered == net.customers
+    assert net.pending >= 0 and net.served_after_wait > 0 and net.cancelled > 0 and net.lost > 0
+    stayed = net.customers - net.lost
+    assert stayed - net.cancelled <= net.store_orders <= stayed  # base stock at each store, as above
+    assert net.supplier_orders == net.store_orders  # base stock at the warehouse: one unit per store order
+    # a warehouse at 110 units against a lead-time demand of 3λ·L = 120 on average is often out
+    assert (net.waited_at_warehouse > net.store_orders // 10) == (warehouse_level == 110)
+    assert 0 < net.warehouse_area_on_hand / horizon < warehouse_level
+
+
 def test_reference_outcomes_add_up(bench: ModuleType) -> None:
     counts = bench.run_reference(bench.benchmark_config(), 5, HORIZON)
     assert counts.served_immediately + counts.lost + counts.backordered == counts.customers
@@ -92,6 +126,23 @@ def test_fill_rates_agree(bench: ModuleType) -> None:
         assert abs(diff) <= 5 * se, (
             f"simulator {statistics.mean(sim):.4f}, {name} {statistics.mean(other):.4f}, se {se:.4f}"
         )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warehouse_level", [160, 110], ids=["rarely out", "often out"])
+def test_the_network_and_its_heap_loop_agree(bench: ModuleType, warehouse_level: int) -> None:
+    """The heap loop of the network line models what the simulator's network runs: their fill rates
+    over independent replications agree within 5 standard errors, with a warehouse that rarely
+    runs out (the line's) and one that often does (store orders queue there)."""
+    text = bench.NETWORK_YAML.replace(f"level: {bench.WAREHOUSE_LEVEL}}}", f"level: {warehouse_level}}}")
+    scenario = bench.parse_scenario(text)
+    cfg = scenario.policies[scenario.baseline]
+    horizon = HORIZON / bench.NETWORK_STORES * 3
+    sim = [bench.run_simulator(cfg, 17, horizon, replication=r).fill_rate for r in range(REPLICATIONS)]
+    heap = [_heapq_network(bench, 300 + r, horizon, warehouse_level).fill_rate for r in range(REPLICATIONS)]
+    diff = statistics.mean(sim) - statistics.mean(heap)
+    se = math.sqrt(statistics.variance(sim) / len(sim) + statistics.variance(heap) / len(heap))
+    assert abs(diff) <= 5 * se, f"simulator {statistics.mean(sim):.4f}, heapq {statistics.mean(heap):.4f}, se {se:.4f}"
 
 
 def test_the_network_line_simulates_every_stores_customers(bench: ModuleType) -> None:
