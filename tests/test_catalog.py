@@ -390,6 +390,13 @@ def test_a_parquet_table_reads_as_its_csv(shop: tuple[Path, Path], tmp_path: Pat
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     msg = invalid(cli(tmp_path, "catalog", str(template), "bad.parquet"))
     assert "bad.parquet: not a readable Parquet file" in msg
+    assert "hint: the file holds text: if it is CSV, name it .csv" in msg
+    (tmp_path / "cut.parquet").write_bytes((tmp_path / "products.parquet").read_bytes()[:-100])
+    msg = invalid(cli(tmp_path, "catalog", str(template), "cut.parquet"))
+    assert "cut.parquet: not a readable Parquet file" in msg and "cut short or damaged" in msg
+    (tmp_path / "image.parquet").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    msg = invalid(cli(tmp_path, "catalog", str(template), "image.parquet"))
+    assert "hint: a products table is a CSV or a Parquet file" in msg
 
 
 def test_parquet_without_pyarrow_says_what_to_install(

@@ -91,6 +91,17 @@ BAD_ORDERS = {
     "duplicate id": (["A1,2024-03-01,1,false,,", "A1,2024-03-02,1,false,,"], "row 3, column order_id", "row 2"),
     "not true or false": (["A1,2024-03-01,1,maybe,,"], "row 2, column backordered", "'maybe'"),
     "no usable rows": ([], "orders.csv", "only a header"),
+    "too many fields": (["A1,2024-03-01,1,false,,", "A2,2024-03-01,1,false,,,x,y"], "row 3", "8 fields"),
+    "unclosed quote": (
+        ["A1,2024-03-01,1,false,,", 'A2,"2024-03-01,1,false,,', "A3,2024-03-01,1,false,,"],
+        "row 3",
+        "never closed",
+    ),
+    "a quoted line break before the bad row": (
+        ['"A\n1",2024-03-01,1,false,,', "A2,2024-03-02,1,false,,", "A3,2024-03-03,1,false,,,,,,"],
+        "row 4",  # the spreadsheet's row: the quoted line break stays in row 2
+        "10 fields",
+    ),
 }
 
 

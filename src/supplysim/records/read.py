@@ -17,6 +17,7 @@ Rules (``docs/fit.md#reading-the-exports``):
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import os
@@ -111,6 +112,43 @@ _PARSED: dict[tuple[str, int, int], tuple[Any, np.ndarray]] = {}
 rows from the same files, which are parsed once."""
 
 
+def _malformed(name: str, text: str, exc: Exception) -> Problem:
+    """The problem of a file the CSV parser refused, located at its first bad row: a row with more
+    fields than the header (fewer are read as empty cells), or a quoted field never closed."""
+    header_fields = 0
+    row = 1  # the row being read, as a spreadsheet numbers it (a quoted line break stays in its row)
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        for fields in reader:
+            if row == 1:
+                header_fields = len(fields)
+            elif len(fields) > header_fields:
+                return Problem(
+                    name,
+                    row,
+                    None,
+                    f"at most {header_fields} fields, as many as the header's columns",
+                    f"{len(fields)} fields: {clip(','.join(fields), 80)!r}",
+                    'quote fields that contain commas: "a, b"',
+                )
+            row += 1
+    except csv.Error as err:
+        if "end of data" in str(err):
+            found = "a quoted field that is never closed"
+        else:
+            found = clip(str(err), 200)
+        return Problem(name, row, None, "comma-separated values", found, 'close each quote: "a, b"')
+    found = str(exc).strip().splitlines()[-1] if str(exc).strip() else "a malformed line"
+    return Problem(
+        name,
+        None,
+        None,
+        "comma-separated values with one field per column",
+        clip(found, 200),
+        'quote fields that contain commas: "a, b"',
+    )
+
+
 def _parse(path: Path, name: str) -> tuple[Any, np.ndarray]:
     """The file as a DataFrame of stripped strings, header names lower-cased, blank rows
     dropped, and each row's number as a spreadsheet shows it. Not to be modified (shared)."""
@@ -126,19 +164,7 @@ def _parse(path: Path, name: str) -> tuple[Any, np.ndarray]:
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, sep=",")
     except pd.errors.ParserError as exc:
-        found = str(exc).strip().splitlines()[-1] if str(exc).strip() else "a malformed line"
-        raise RecordsError(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    "comma-separated values with one field per column",
-                    clip(found, 200),
-                    'quote fields that contain commas: "a, b"',
-                )
-            ]
-        ) from None
+        raise RecordsError([_malformed(name, text, exc)]) from None
     frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     blank = (frame == "").all(axis=1).to_numpy()

@@ -464,6 +464,24 @@ def _csv_rows(path: Path, file: str, start: int | None) -> Iterator[tuple[int, l
         ) from None
 
 
+def _parquet_hint(path: Path) -> str:
+    """A hint for a file named .parquet that is not one: a text table saved under that name, or any
+    other file (a Parquet file begins and ends with the bytes PAR1)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return ""
+    if head.startswith(b"PAR1"):
+        return "\n  hint: the file is cut short or damaged: write it again"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the 4 KiB read
+            return "\n  hint: a products table is a CSV or a Parquet file"
+    return "\n  hint: the file holds text: if it is CSV, name it .csv"
+
+
 def _parquet_rows(path: Path, file: str, start: int | None) -> Iterator[tuple[int, list[Any]]]:
     """The header, then the rows of a Parquet file, read in batches, each as (its row index from 0
     below the header, its cells); from row ``start`` (no header), reading only the row groups from
@@ -479,7 +497,7 @@ def _parquet_rows(path: Path, file: str, start: int | None) -> Iterator[tuple[in
     except FileNotFoundError:
         raise ScenarioError(f"{file}: no such file\n  hint: check the path of the products table") from None
     except Exception as exc:
-        raise ScenarioError(f"{file}: not a readable Parquet file: {exc}") from None
+        raise ScenarioError(f"{file}: not a readable Parquet file: {exc}{_parquet_hint(path)}") from None
     first, groups = 0, list(range(table.metadata.num_row_groups))
     if start is None:
         yield 0, list(table.schema_arrow.names)
