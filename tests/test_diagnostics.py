@@ -32,7 +32,7 @@ from supplysim.analysis.diagnostics import (
     short_warmup,
 )
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.kpis import format_value
+from supplysim.analysis.kpis import format_pm, format_value
 from supplysim.experiments.runner import run_experiment
 from supplysim.report import html as report
 from supplysim.report.terminal import comparison_table
@@ -297,16 +297,17 @@ def _expected(exp: Experiment) -> tuple[list[str], int]:
         for p in exp.scenario.policies:
             s = exp.summary(p, kpi)
             if s.n:
-                numbers.append(format_value(kpi, s.mean))
+                value, hw = format_pm(kpi, s.mean, s.ci95_half_width)
+                numbers.append(value)
                 if math.isfinite(s.ci95_half_width):
-                    numbers.append("± " + format_value(kpi, s.ci95_half_width))
+                    numbers.append("± " + hw)
             if p == base:
                 continue
             d = exp.difference(p, kpi)
             if d.n and math.isfinite(d.diff):
-                numbers.append(format_value(kpi, d.diff, signed=True))
+                value, hw = format_pm(kpi, d.diff, (d.ci95_high - d.ci95_low) / 2, signed=True)
+                numbers.append(value)
                 if math.isfinite(d.ci95_high):
-                    hw = format_value(kpi, (d.ci95_high - d.ci95_low) / 2)
                     numbers.append(f"± {hw}" + (" *" if d.significant else ""))
                 marks += d.significant
     for p in list(exp.scenario.policies)[1:]:
@@ -316,8 +317,9 @@ def _expected(exp: Experiment) -> tuple[list[str], int]:
             *(("profit", part.diff) for part in b.parts),
             ("units_ordered", b.units_sold),
         ):
-            numbers.append(format_value(kpi, d.diff, signed=True))
-            numbers.append(f"± {format_value(kpi, (d.ci95_high - d.ci95_low) / 2)}" + (" *" if d.significant else ""))
+            value, hw = format_pm(kpi, d.diff, (d.ci95_high - d.ci95_low) / 2, signed=True)
+            numbers.append(value)
+            numbers.append(f"± {hw}" + (" *" if d.significant else ""))
             marks += d.significant
     return numbers, marks
 

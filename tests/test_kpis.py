@@ -26,6 +26,7 @@ from supplysim.analysis.kpis import (
     NumberFormat,
     Unit,
     display_name,
+    format_pm,
     format_value,
     grouped,
     is_known,
@@ -260,3 +261,23 @@ def test_numbers_and_runs_do_not_import_files_or_presentation(layer: str) -> Non
 @pytest.mark.parametrize("module", ["outputs/documents.py", "outputs/folders.py", "report/html.py"])
 def test_versions_come_from_the_installed_metadata(module: str) -> None:
     assert "supplysim:__version__" not in _imports(PACKAGE / module)
+
+
+@pytest.mark.parametrize(
+    ("kpi", "x", "hw", "signed", "expected"),
+    [
+        ("profit", 5.2, 0.3, True, ("+5.2", "0.3")),  # money: whole units, unless the ± would show 0
+        ("profit", 1234.5, 0.04, True, ("+1,234.50", "0.04")),
+        ("profit", 5.2, 12.0, True, ("+5", "12")),  # the ± shows a digit: as format_value
+        ("profit", 5.0, 0.0, True, ("+5", "0")),  # an exact 0 (identical replications) stays 0
+        ("avg_on_hand", 0.001234, 0.0004, False, ("0.0012", "0.0004")),
+        ("avg_on_hand", 3.0, 1e-12, False, ("3.00000000", "0.00000000")),  # at most 6 more decimals
+        ("fill_rate", 0.0000512, 0.00000311, True, ("+0.0051%", "0.0003%")),  # in percent points
+        ("fill_rate", 0.95, 0.01, False, ("95.00%", "1.00%")),
+        ("profit", float("nan"), 0.3, True, ("–", "0")),
+    ],
+)
+def test_a_half_width_below_the_last_digit_gets_its_first_significant_digit(
+    kpi: str, x: float, hw: float, signed: bool, expected: tuple[str, str]
+) -> None:
+    assert format_pm(kpi, x, hw, signed=signed) == expected

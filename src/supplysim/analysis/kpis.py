@@ -18,6 +18,7 @@ from enum import Enum, StrEnum
 __all__ = [
     "HEADLINE",
     "KPIS",
+    "MAX_EXTRA_DECIMALS",
     "REGISTRY",
     "Better",
     "Feature",
@@ -27,6 +28,7 @@ __all__ = [
     "Unit",
     "display_name",
     "feature_names",
+    "format_pm",
     "format_value",
     "grouped",
     "is_known",
@@ -332,3 +334,30 @@ def format_value(kpi: str, x: float | None, signed: bool = False) -> str:
     if fmt is NumberFormat.MONEY or abs(x) >= 1000:
         return f"{x:{sign},.0f}"
     return f"{x:{sign}.2f}"
+
+
+MAX_EXTRA_DECIMALS = 6
+"""At most this many decimals beyond :func:`format_value`'s are added to show a small half-width."""
+
+
+def format_pm(kpi: str, x: float | None, half_width: float | None, signed: bool = False) -> tuple[str, str]:
+    """A value and its ± half-width as shown together: :func:`format_value` of each, except that a
+    positive half-width too small for the display's last digit (money's whole units, two
+    decimals, two decimals of a percent) gets the decimals of its first significant digit, and
+    the value the same decimals – ``+5 ± 0`` would claim an exact difference; ``+5.02 ± 0.03``
+    does not. A half-width of exactly 0 (every replication gave the same value) stays 0.
+    """
+    text, hw_text = format_value(kpi, x, signed), format_value(kpi, half_width)
+    if x is None or half_width is None or not (math.isfinite(x) and math.isfinite(half_width) and half_width > 0):
+        return text, hw_text
+    percent = lookup(kpi).format is NumberFormat.PERCENT
+    shown = half_width * 100 if percent else half_width
+    decimals = -math.floor(math.log10(shown))  # of its first significant digit
+    current = 0 if ("." not in hw_text) else 2
+    if decimals <= current:
+        return text, hw_text
+    decimals = min(decimals, current + MAX_EXTRA_DECIMALS)
+    sign = "+" if signed else ""
+    unit = "%" if percent else ""
+    value = x * 100 if percent else x
+    return f"{value:{sign},.{decimals}f}{unit}", f"{shown:,.{decimals}f}{unit}"

@@ -212,7 +212,7 @@ def _kpis(sc: Any) -> tuple[str, ...]:
 def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
     """The short verdict: how many products each policy wins, the portfolio gain of the
     per-product choice over each single policy for all, and the products where it matters most."""
-    from supplysim.analysis.kpis import format_value
+    from supplysim.analysis.kpis import format_pm
 
     doc = res.document
     kpi = doc["objective"]
@@ -232,7 +232,7 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
         if d.get("diff") is None:
             return "–"
         hw = (d["ci95_high"] - d["ci95_low"]) / 2
-        return f"{format_value(kpi, d['diff'], signed=True)} ± {format_value(kpi, hw)}"
+        return " ± ".join(format_pm(kpi, d["diff"], hw, signed=True))
 
     confirmed = doc.get("gain_confirmed") or {}
     for policy, d in doc["gain"].items():

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supplysim.analysis.intervals import replications_to_resolve, summarize, t_quantile
-from supplysim.analysis.kpis import NumberFormat, format_value, lookup
+from supplysim.analysis.kpis import NumberFormat, format_pm, lookup
 
 __all__ = ["Evidence"]
 
@@ -74,7 +74,8 @@ class Evidence:
             rel = abs(self.reference)
             hw_text = f"{hw / rel * 100:.1f}%" if math.isfinite(hw) else "–"
             return f"{d / rel * 100:+.1f}% ± {hw_text}"
-        return f"{format_value(self.kpi, d, signed=True)} ± {format_value(self.kpi, hw)}"
+        value, hw_text = format_pm(self.kpi, d, hw, signed=True)
+        return f"{value} ± {hw_text}"
 
     def confidence(self) -> str:
         """The level in per cent, without trailing zeros: ``95%``, ``98.75%``."""

@@ -20,7 +20,7 @@ from supplysim.analysis.breakdown import TRANSSHIPMENT, components, profit_break
 from supplysim.analysis.diagnostics import leaves
 from supplysim.analysis.indicators import by_location
 from supplysim.analysis.intervals import Difference, Interval, paired_difference
-from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_value, lookup
+from supplysim.analysis.kpis import HEADLINE, Better, Unit, display_name, format_pm, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import figures as plots
 from supplysim.report.outcome import Outcome, experiment_of, precision_of
@@ -283,18 +283,20 @@ def _settings(results: Outcome) -> str:
 def _cell(kpi: str, s: Interval) -> str:
     if s.n == 0 or not math.isfinite(s.mean):
         return '<td class="num na">–</td>'
-    text = _e(format_value(kpi, s.mean))
+    value, hw = format_pm(kpi, s.mean, s.ci95_half_width)
+    text = _e(value)
     if math.isfinite(s.ci95_half_width):
-        text += f' <span class="pm">± {_e(format_value(kpi, s.ci95_half_width))}</span>'
+        text += f' <span class="pm">± {_e(hw)}</span>'
     return f'<td class="num">{text}</td>'
 
 
 def _delta(kpi: str, d: Difference) -> str:
     if d.n == 0 or not math.isfinite(d.diff):
         return '<td class="num delta na">–</td>'
-    text = _e(format_value(kpi, d.diff, signed=True))
+    value, hw = format_pm(kpi, d.diff, (d.ci95_high - d.ci95_low) / 2, signed=True)
+    text = _e(value)
     if math.isfinite(d.ci95_high) and math.isfinite(d.ci95_low):
-        text += f' <span class="pm">± {_e(format_value(kpi, (d.ci95_high - d.ci95_low) / 2))}</span>'
+        text += f' <span class="pm">± {_e(hw)}</span>'
     if not d.significant:
         return f'<td class="num delta noise">{text}</td>'
     better = lookup(kpi).better
@@ -671,18 +673,20 @@ def _lines_html(lines: Sequence[str]) -> str:
 def _pm(kpi: str, mean: float, half: float) -> str:
     if not math.isfinite(mean):
         return '<td class="num na">–</td>'
-    text = _e(format_value(kpi, mean))
+    value, hw = format_pm(kpi, mean, half)
+    text = _e(value)
     if math.isfinite(half):
-        text += f' <span class="pm">± {_e(format_value(kpi, half))}</span>'
+        text += f' <span class="pm">± {_e(hw)}</span>'
     return f'<td class="num">{text}</td>'
 
 
 def _diff_cell(kpi: str, d: Difference) -> str:
     if d.n == 0 or not math.isfinite(d.diff):
         return '<td class="num delta na">–</td>'
-    text = _e(format_value(kpi, d.diff, signed=True))
+    value, hw = format_pm(kpi, d.diff, (d.ci95_high - d.ci95_low) / 2, signed=True)
+    text = _e(value)
     if math.isfinite(d.ci95_low):
-        text += f' <span class="pm">± {_e(format_value(kpi, (d.ci95_high - d.ci95_low) / 2))}</span>'
+        text += f' <span class="pm">± {_e(hw)}</span>'
     if d.significant:
         return f'<td class="num delta sig neutral">{text}</td>'
     return f'<td class="num delta noise">{text}</td>'

@@ -21,7 +21,7 @@ from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import by_location
 from supplysim.analysis.intervals import Difference, Interval
 from supplysim.analysis.kpis import Group as KpiGroup
-from supplysim.analysis.kpis import format_value
+from supplysim.analysis.kpis import format_pm, format_value
 from supplysim.analysis.regression import Comparison, FailOn, Verdict
 
 __all__ = ["check_notes", "check_table", "comparison_table", "format_value", "print_check", "update_lines"]
@@ -49,18 +49,19 @@ class _Cell:
 def _cell(kpi: str, s: Interval) -> _Cell:
     if s.n == 0:
         return _Cell("–")
-    hw = format_value(kpi, s.ci95_half_width) if math.isfinite(s.ci95_half_width) else ""
-    return _Cell(format_value(kpi, s.mean), f"± {hw}" if hw else "")
+    value, hw = format_pm(kpi, s.mean, s.ci95_half_width)
+    return _Cell(value, f"± {hw}" if math.isfinite(s.ci95_half_width) else "")
 
 
 def _diff(kpi: str, d: Difference) -> _Cell:
     if d.n == 0 or not math.isfinite(d.diff):
         return _Cell("–", style="dim")
     hw = (d.ci95_high - d.ci95_low) / 2 if math.isfinite(d.ci95_high) else math.nan
-    pm = f"± {format_value(kpi, hw)}" if math.isfinite(hw) else ""
+    value, hw_text = format_pm(kpi, d.diff, hw, signed=True)
+    pm = f"± {hw_text}" if math.isfinite(hw) else ""
     if d.significant:
-        return _Cell(format_value(kpi, d.diff, signed=True), pm, "*", "bold")
-    return _Cell(format_value(kpi, d.diff, signed=True), pm, style="dim")
+        return _Cell(value, pm, "*", "bold")
+    return _Cell(value, pm, style="dim")
 
 
 @dataclass(frozen=True)
