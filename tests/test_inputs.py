@@ -281,6 +281,20 @@ def test_set_under_policies_must_name_an_existing_policy(tiny_file: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
+        (("validate", "tiny.yaml", "--set", "demand.rate=5", "--set", "demand.rate=6"), "--set demand.rate=6: "),
+        (("run", "tiny.yaml", "--horizon", "30", "--set", "horizon=40"), "--horizon 30: horizon is already set"),
+        (("sweep", "tiny.yaml", "--replications", "3", "--set", "replications=4"), "--replications 3: "),
+    ],
+)
+def test_a_key_set_twice_on_the_command_line_is_refused(tiny_file: Path, args: tuple[str, ...], needle: str) -> None:
+    """Which of two values would hold is not left to the order of the options."""
+    msg = invalid(cli(tiny_file.parent, *args))
+    assert needle in msg and "already set by" in msg and "give each key once" in msg, msg
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
         (
             ("run", "tiny.yaml", "--policy", "hybird"),
             "--policy 'hybird' is not a policy of this scenario; did you mean 'hybrid'?",

@@ -60,10 +60,26 @@ Finalists = Annotated[int, typer.Option(metavar="K", help="points carried to sta
 
 
 def load(path: Path, overrides: list[str], allow_data_outside: bool = False, **header: Any) -> Scenario:
+    """The scenario at ``path`` with the ``--set PATH=VALUE`` overrides and the header options
+    (``--horizon`` …) applied.
+
+    Raises:
+        ScenarioError: a bad file or override, or a key set twice on the command line (which of
+            the two would hold is not something to leave to the order of the options).
+    """
     pairs: list[tuple[Any, ...]] = [parse_override(o) for o in overrides]
     for key, value in header.items():
         if value is not None:
             pairs.append((key, value, option(f"--{key}", value)))
+    seen: dict[str, str] = {}
+    for i, pair in enumerate(pairs):
+        key = pair[0]
+        text = f"--set {overrides[i].strip()}" if i < len(overrides) else f"--{key} {pair[1]:g}"
+        if key in seen:
+            raise ScenarioError(
+                f"{text}: {key} is already set by {seen[key]}\n  hint: give each key once on the command line"
+            )
+        seen[key] = text
     return load_scenario(path, pairs, allow_data_outside=allow_data_outside)
 
 
