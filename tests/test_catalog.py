@@ -499,3 +499,17 @@ def test_a_lower_is_better_objective_signs_the_gain(tmp_path: Path) -> None:
     assert row["gain_vs_baseline"] == pytest.approx(means["out_of_stock"] - means["backorder"], rel=1e-12)
     assert row["gain_vs_baseline"] > 0 and row["ci95_low"] > 0
     assert res.document["better"] == "lower"
+
+
+def test_a_one_policy_template_says_there_was_nothing_to_choose(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """With one policy every product's "best" is that policy: the verdict says so instead of quoting
+    a gain of +0 ± 0 over itself."""
+    template, products = shop
+    one = tmp_path / "one.yaml"
+    one.write_text(template.read_text().replace("  out_of_stock: {store: {stockout: lost_sales}}\n", ""))
+    assert one.read_text() != template.read_text()
+    out = ok(cli(tmp_path, "catalog", str(one), str(products), "--out", "one-out")).stdout
+    assert "one policy (backorder), so there was nothing to choose" in out
+    assert "choosing per product vs" not in out
+    two = ok(cli(tmp_path, "catalog", str(template), str(products), "--out", "two-out")).stdout
+    assert "nothing to choose" not in two and "choosing per product vs out_of_stock for all" in two

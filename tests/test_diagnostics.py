@@ -364,3 +364,11 @@ def test_run_prints_the_notes_under_the_table_and_in_the_verdict(tmp_path: Path)
     table_end = out.index("Where Δ profit comes from")
     assert out.index("note: 2 replications") > table_end  # the notes follow the tables, the verdict follows them
     assert out.index("Only 2 replications") > out.index("note: 2 replications")
+
+
+def test_a_one_policy_table_does_not_explain_the_differences_it_does_not_show(five_exp: Experiment) -> None:
+    """The caption explains Δ and * only when there is a Δ column."""
+    one = five_exp.scenario.model_copy(update={"policies": {"backorder": five_exp.scenario.policies["backorder"]}})
+    text = _shown(Experiment(one, {"backorder": five_exp.values["backorder"]}), 200)
+    assert "mean ± 95% CI half-width; time in" in text and "Δ" not in text and "paired difference" not in text
+    assert "paired difference vs" in _shown(five_exp, 200)

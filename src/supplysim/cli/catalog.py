@@ -234,6 +234,12 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
         hw = (d["ci95_high"] - d["ci95_low"]) / 2
         return " ± ".join(format_pm(kpi, d["diff"], hw, signed=True))
 
+    if len(doc["policies"]) == 1:
+        lines.append(
+            f"note: the template has one policy ({doc['policies'][0]}), so there was nothing to choose: each "
+            "product's indicators are in catalog.csv; add policies under `policies:` to compare them"
+        )
+        return lines
     confirmed = doc.get("gain_confirmed") or {}
     for policy, d in doc["gain"].items():
         again = f"; on fresh replications {amount(confirmed[policy])}" if policy in confirmed else ""

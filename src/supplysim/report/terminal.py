@@ -172,10 +172,13 @@ def comparison_table(exp: Experiment, width: int | None = None, notes: Sequence[
     title = f"{sc.name} — {sc.replications} replications × {sc.horizon:g} {sc.time_unit}s"
     if sc.warmup:
         title += f" after {sc.warmup:g} {sc.time_unit}s warm-up"
-    caption = (
-        f"mean ± 95% CI half-width; Δ = paired difference vs {sc.baseline} (common random numbers), "
-        "* = interval excludes 0; time in "
-        f"{sc.time_unit}s" + (f"; money in {sc.currency}" if sc.currency != "money" else "")
+    compared = (
+        f"; Δ = paired difference vs {sc.baseline} (common random numbers), * = interval excludes 0"
+        if len(sc.policies) > 1
+        else ""
+    )
+    caption = f"mean ± 95% CI half-width{compared}; time in {sc.time_unit}s" + (
+        f"; money in {sc.currency}" if sc.currency != "money" else ""
     )
     grid, blocks = _main_grid(exp)
     parts: list[RenderableType] = list(_titled(_fit(grid, blocks, width), title, caption))
