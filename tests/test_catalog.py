@@ -311,6 +311,17 @@ def test_the_decision_agrees_with_known_truth(shop: tuple[Path, Path], tmp_path:
     # brute force: the means of the tidy file give the same choice
     cat = res.catalog.query("kpi == 'profit' and sku == 'dear_loss'").set_index("policy")["mean"]
     assert cat.idxmax() == "backorder" and dear["objective"] == cat["backorder"]
+    # the notes a run of each product alone would print: the shelf that never empties is said so
+    # (and out_of_stock there is the baseline to the bit), the other product has neither note
+    # the notes a run of each product alone would print: the shelf that never empties never stocks
+    # out, and its out_of_stock gives the baseline's numbers; the template's warm-up (0) is short for both
+    assert "never out of stock" in plenty["note"] and "out_of_stock = backorder in every replication" in plenty["note"]
+    assert "never out of stock" not in dear["note"] and "= backorder" not in dear["note"]
+    assert res.document["diagnoses"] == {
+        "short warm-up": {"products": 2, "example": "plenty"},
+        "never stocks out": {"products": 1, "example": "plenty"},
+        "same as baseline": {"products": 1, "example": "plenty"},
+    }
 
 
 def test_an_infeasible_product_is_said_so(shop: tuple[Path, Path], tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ and the order of "where the choice matters most", on summaries made by hand (``d
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 
 from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, Stat
@@ -57,3 +59,16 @@ def test_the_products_where_the_choice_matters_most_put_decided_ones_first() -> 
     assert [p["sku"] for p in doc["top_products"]] == ["large", "small", "noisy"]  # type: ignore[index]
     assert [p["tied"] for p in doc["top_products"]] == [False, False, True]  # type: ignore[index]
     assert math.isclose(doc["top_products"][0]["gain_vs_baseline"], 40.0)  # type: ignore[index]
+
+
+def test_notes_are_counted_by_kind_with_the_first_product_and_survive_the_journal() -> None:
+    a = dataclasses.replace(summary("A", 5.0), diagnoses=("short warm-up",))
+    b = dataclasses.replace(summary("B", 1.0), diagnoses=("never stocks out", "short warm-up"))
+    doc = document(a, summary("C", 2.0), b)
+    assert doc["diagnoses"] == {
+        "short warm-up": {"products": 2, "example": "A"},
+        "never stocks out": {"products": 1, "example": "B"},
+    }
+    assert ProductSummary.from_json(json.loads(json.dumps(b.to_json()))) == b
+    old_line = {k: v for k, v in a.to_json().items() if k != "diagnoses"}  # a journal written before notes
+    assert ProductSummary.from_json(old_line).diagnoses == ()

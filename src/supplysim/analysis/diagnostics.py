@@ -59,6 +59,22 @@ class NoteKind(StrEnum):
     FEW_REPLICATIONS = "few replications"
     SHORT_WARMUP = "short warm-up"
 
+    @property
+    def of_products(self) -> str:
+        """What the note says of the products that have it, after "N of M products …"."""
+        return _OF_PRODUCTS[self]
+
+
+_OF_PRODUCTS = {
+    NoteKind.SAME_AS_BASELINE: "have a policy that gave exactly the baseline's numbers (its rule never acted)",
+    NoteKind.NEVER_STOCKS_OUT: "never stocked out (what the store does at a stockout cannot matter there)",
+    NoteKind.FEW_REPLICATIONS: f"have fewer than {MIN_REPLICATIONS} replications (their intervals are unreliable)",
+    NoteKind.SHORT_WARMUP: (
+        f"have a warm-up shorter than {WARMUP_LEAD_TIMES:g} mean lead times (their averages still carry the "
+        "initial stock)"
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Note:

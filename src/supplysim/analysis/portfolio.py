@@ -147,6 +147,10 @@ class ProductSummary:
     confirmed: dict[str, tuple[float, float, int]] | None = None
     """Like :attr:`vs`, on fresh replications (``--confirm-replications``): free of the
     selection bias of choosing and measuring on the same replications; None without them."""
+    diagnoses: tuple[str, ...] = ()
+    """The kinds of the notes :func:`~supplysim.analysis.diagnostics.diagnose` finds on the
+    product's experiment (:class:`~supplysim.analysis.diagnostics.NoteKind` values), as a run
+    of the product alone would print them."""
 
     @property
     def baseline(self) -> str:
@@ -190,6 +194,7 @@ class ProductSummary:
             "confirmed": None
             if self.confirmed is None
             else {p: [_num(m), _num(v), n] for p, (m, v, n) in self.confirmed.items()},
+            "diagnoses": list(self.diagnoses),
         }
 
     @classmethod
@@ -222,6 +227,7 @@ class ProductSummary:
             confirmed=None
             if d.get("confirmed") is None
             else {p: (_float(v[0]), _float(v[1]), int(v[2])) for p, v in d["confirmed"].items()},
+            diagnoses=tuple(d.get("diagnoses", ())),
         )
 
 
@@ -266,9 +272,16 @@ class _Group:
     gain: dict[str, Total] = field(default_factory=dict)
     gain_untied: dict[str, Total] = field(default_factory=dict)
     gain_confirmed: dict[str, Total] = field(default_factory=dict)
+    diagnoses: dict[str, int] = field(default_factory=dict)
+    """note kind → products with that note."""
+    examples: dict[str, str] = field(default_factory=dict)
+    """note kind → the first product (sku) with it."""
 
     def add(self, s: ProductSummary) -> None:
         self.products += 1
+        for kind in s.diagnoses:
+            self.diagnoses[kind] = self.diagnoses.get(kind, 0) + 1
+            self.examples.setdefault(kind, s.sku)
         r = s.revenue
         self.revenue += r if math.isfinite(r) and r > 0 else 0.0
         label = s.best if s.best is not None else "infeasible"
@@ -335,7 +348,8 @@ class PortfolioBuilder:
         self._count += 1
 
     def document(self) -> dict[str, Any]:
-        """``choices``, ``totals``, ``gain``, ``gain_untied``, ``classes`` and ``top_products``."""
+        """``choices``, ``totals``, ``gain``, ``gain_untied``, ``classes``, ``top_products`` and
+        ``diagnoses`` (note kind → how many products have it and the first of them)."""
         baseline = self.policies[0]
 
         def gains(group: dict[str, Total]) -> dict[str, Any]:
@@ -360,6 +374,9 @@ class PortfolioBuilder:
             "gain_confirmed": gains(self.all.gain_confirmed) if self.all.gain_confirmed else None,
             "classes": classes,
             "top_products": [entry for *_, entry in top],
+            "diagnoses": {
+                kind: {"products": n, "example": self.all.examples[kind]} for kind, n in self.all.diagnoses.items()
+            },
         }
 
 

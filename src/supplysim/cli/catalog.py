@@ -239,7 +239,7 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
             f"note: the template has one policy ({doc['policies'][0]}), so there was nothing to choose: each "
             "product's indicators are in catalog.csv; add policies under `policies:` to compare them"
         )
-        return lines
+        return lines + _notes(doc)
     confirmed = doc.get("gain_confirmed") or {}
     for policy, d in doc["gain"].items():
         again = f"; on fresh replications {amount(confirmed[policy])}" if policy in confirmed else ""
@@ -251,4 +251,16 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
             label = f"{p['sku']} ({p['name']})" if p.get("name") else p["sku"]
             tied = " (tied with its runner-up)" if p.get("tied") else ""
             lines.append(f"  {label}: {p['best_policy']}, {amount({'diff': p['gain_vs_baseline'], **p})}{tied}")
+    lines += _notes(doc)
     return lines
+
+
+def _notes(doc: Mapping[str, Any]) -> list[str]:
+    """One line per kind of note the products' runs have (:func:`~supplysim.analysis.diagnostics.diagnose`)."""
+    from supplysim.analysis.diagnostics import NoteKind
+
+    return [
+        f"note: {seen['products']} of {doc['products']} products {NoteKind(kind).of_products}, "
+        f"e.g. {seen['example']} (the note column of recommendations.csv)"
+        for kind, seen in doc.get("diagnoses", {}).items()
+    ]

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from supplysim.analysis.decision import decide, gap
+from supplysim.analysis.diagnostics import diagnose
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
 from supplysim.analysis.intervals import summarize_each
@@ -255,6 +256,9 @@ def summarize_product(
     else:
         ev = Evidence.paired(objective.kpi, series[d.best], series[d.runner_up])
         note = f"{d.best}: {ev.words(d.runner_up)}"
+    notes = diagnose(exp)
+    if notes:
+        note += "; " + "; ".join(n.short for n in notes)
     confirmed = None
     if fresh is not None:
         again = {p: fresh.series(p, objective.kpi) for p in policies}
@@ -281,6 +285,7 @@ def summarize_product(
         note=note,
         objective_kpi=objective.kpi,
         confirmed=confirmed,
+        diagnoses=tuple(n.kind.value for n in notes),
     )
 
 
