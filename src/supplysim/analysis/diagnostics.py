@@ -108,6 +108,23 @@ def leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
+_FLAT: dict[int, tuple[ModelConfig, dict[str, Any]]] = {}
+"""The last models flattened by :func:`_flat`, by ``id`` (each kept alive beside its leaves, so
+the id is not reused): one product's notes flatten its baseline once, not once per policy."""
+
+
+def _flat(model: ModelConfig) -> dict[str, Any]:
+    """``{key path: value}`` of the leaves of a resolved model (:func:`leaves` of its dump); not to be modified."""
+    hit = _FLAT.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    flat = dict(leaves(model.model_dump(by_alias=True, mode="json")))
+    while len(_FLAT) >= 8:
+        del _FLAT[next(iter(_FLAT))]
+    _FLAT[id(model)] = (model, flat)
+    return flat
+
+
 _UNION_TAGS = ("rule", "policy")
 """Keys that select a variant of a section (``sourcing.rule``, ``replenishment.policy``): when
 they differ, the section differs as a whole and is named by its tag."""
@@ -121,8 +138,7 @@ def differing_keys(model: ModelConfig, baseline: ModelConfig) -> tuple[str, ...]
     is named once (``suppliers[fast]``); a single ``supplier`` replaced by a list of
     ``suppliers`` is named ``suppliers``.
     """
-    mine = dict(leaves(model.model_dump(by_alias=True, mode="json")))
-    base = dict(leaves(baseline.model_dump(by_alias=True, mode="json")))
+    mine, base = _flat(model), _flat(baseline)
     keys = list(mine) + [k for k in base if k not in mine]
     changed = [k for k in keys if mine.get(k, _ABSENT) != base.get(k, _ABSENT)]
     variant = {k.rpartition(".")[0]: k for k in changed if "." in k and k.rpartition(".")[2] in _UNION_TAGS}
@@ -161,7 +177,7 @@ def _identical(rows: list[dict[str, float]], base: list[dict[str, float]]) -> bo
 
 def _listing(keys: tuple[str, ...], model: ModelConfig, limit: int = 3) -> str:
     """``a.b (value), c.d (value) and N more``: the keys, with the policy's value when it is a plain one."""
-    values = dict(leaves(model.model_dump(by_alias=True, mode="json")))
+    values = _flat(model)
 
     def one(key: str) -> str:
         v = values.get(key, _ABSENT)
