@@ -109,8 +109,9 @@ def leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 _FLAT: dict[int, tuple[ModelConfig, dict[str, Any]]] = {}
-"""The last models flattened by :func:`_flat`, by ``id`` (each kept alive beside its leaves, so
-the id is not reused): one product's notes flatten its baseline once, not once per policy."""
+"""Models flattened by :func:`_flat` (at most eight, then emptied), by ``id``, each kept alive
+beside its leaves so that its id is not reused: one product's notes flatten its baseline once,
+not once per policy."""
 
 
 def _flat(model: ModelConfig) -> dict[str, Any]:
@@ -119,8 +120,8 @@ def _flat(model: ModelConfig) -> dict[str, Any]:
     if hit is not None and hit[0] is model:
         return hit[1]
     flat = dict(leaves(model.model_dump(by_alias=True, mode="json")))
-    while len(_FLAT) >= 8:
-        del _FLAT[next(iter(_FLAT))]
+    if len(_FLAT) >= 8:  # one call at a time (threads of a Dask worker) may clear it: each a step of its own
+        _FLAT.clear()
     _FLAT[id(model)] = (model, flat)
     return flat
 
