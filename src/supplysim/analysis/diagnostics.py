@@ -120,7 +120,7 @@ def _flat(model: ModelConfig) -> dict[str, Any]:
     if hit is not None and hit[0] is model:
         return hit[1]
     flat = dict(leaves(model.model_dump(by_alias=True, mode="json")))
-    if len(_FLAT) >= 8:  # one call at a time (threads of a Dask worker) may clear it: each a step of its own
+    if len(_FLAT) >= 8:  # clear() and the store are single steps: threads sharing it (a Dask worker's) cannot break it
         _FLAT.clear()
     _FLAT[id(model)] = (model, flat)
     return flat
