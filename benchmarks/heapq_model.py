@@ -48,8 +48,8 @@ BLOCK = 8192
 
 
 @dataclass(frozen=True)
-class HeapqResult:
-    """Counts and time integrals of a run over [0, horizon)."""
+class _Outcomes:
+    """The customers of a run over [0, horizon), by outcome (over every store of a network)."""
 
     horizon: float
     customers: int
@@ -58,11 +58,6 @@ class HeapqResult:
     backordered: int
     served_after_wait: int
     cancelled: int
-    orders_placed: int
-    area_on_hand: float
-    """∫ on_hand dt [unit·time]."""
-    area_backorders: float
-    """∫ backordered units dt [unit·time]."""
 
     @property
     def fill_rate(self) -> float:
@@ -73,6 +68,17 @@ class HeapqResult:
     def pending(self) -> int:
         """Still waiting at the end."""
         return self.backordered - self.served_after_wait - self.cancelled
+
+
+@dataclass(frozen=True)
+class HeapqResult(_Outcomes):
+    """Counts and time integrals of a run over [0, horizon)."""
+
+    orders_placed: int
+    area_on_hand: float
+    """∫ on_hand dt [unit·time]."""
+    area_backorders: float
+    """∫ backordered units dt [unit·time]."""
 
 
 def _exponential(rng: np.random.Generator, mean: float) -> Iterator[float]:
@@ -164,16 +170,9 @@ def simulate(
 
 
 @dataclass(frozen=True)
-class HeapqNetworkResult:
+class HeapqNetworkResult(_Outcomes):
     """Counts and time integrals of a network run over [0, horizon): the stores' totals and the warehouse's."""
 
-    horizon: float
-    customers: int
-    served_immediately: int
-    lost: int
-    backordered: int
-    served_after_wait: int
-    cancelled: int
     store_orders: int
     """Orders of one unit the stores sent to the warehouse."""
     waited_at_warehouse: int
@@ -186,16 +185,6 @@ class HeapqNetworkResult:
     """∫ backordered units dt summed over the stores [unit·time]."""
     warehouse_area_on_hand: float
     """∫ on_hand dt at the warehouse [unit·time]."""
-
-    @property
-    def fill_rate(self) -> float:
-        """Served immediately / customers, over every store."""
-        return self.served_immediately / self.customers if self.customers else math.nan
-
-    @property
-    def pending(self) -> int:
-        """Still waiting at the stores at the end."""
-        return self.backordered - self.served_after_wait - self.cancelled
 
 
 def simulate_network(
