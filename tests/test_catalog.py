@@ -322,6 +322,10 @@ def test_the_decision_agrees_with_known_truth(shop: tuple[Path, Path], tmp_path:
         "never stocks out": {"products": 1, "example": "plenty"},
         "same as baseline": {"products": 1, "example": "plenty"},
     }
+    from supplysim.report.catalog import page_files
+
+    page = str(page_files(tmp_path / "out")["report.html"])
+    assert "Note: 1 of 2 products never stocked out" in page and "Note: 2 of 2 products have a warm-up" in page
 
 
 def test_an_infeasible_product_is_said_so(shop: tuple[Path, Path], tmp_path: Path) -> None:

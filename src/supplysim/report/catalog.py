@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from supplysim.analysis.diagnostics import NoteKind
 from supplysim.analysis.kpis import Unit, display_name, format_value, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import catalog_figures as cplots
@@ -147,7 +148,12 @@ def verdict_lines(view: CatalogView) -> tuple[list[str], list[str]]:
                 f"product with {reps} replications per product: {_amount(view, base.diff, signed=True)} {what} "
                 f"({_interval(view, base)})."
             )
-    more = []
+    more = [
+        f"Note: {seen['products']:,} of {_plural(n, 'product')} {NoteKind(kind).of_products}, e.g. {seen['example']}."
+        for kind, seen in (view.portfolio.get("diagnoses") or {}).items()
+    ]
+    if more:
+        more[-1] += " Each product's own notes are on its decision in the table and in recommendations.csv."
     for p in view.policies:
         if p == view.baseline:
             continue
