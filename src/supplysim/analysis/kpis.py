@@ -28,6 +28,7 @@ __all__ = [
     "Unit",
     "display_name",
     "feature_names",
+    "format_interval",
     "format_pm",
     "format_value",
     "grouped",
@@ -329,11 +330,17 @@ def format_value(kpi: str, x: float | None, signed: bool = False) -> str:
         return "–"
     sign = "+" if signed else ""
     fmt = lookup(kpi).format
+    decimals = _decimals(fmt, x)
     if fmt is NumberFormat.PERCENT:
-        return f"{x * 100:{sign}.2f}%"
-    if fmt is NumberFormat.MONEY or abs(x) >= 1000:
-        return f"{x:{sign},.0f}"
-    return f"{x:{sign}.2f}"
+        return f"{x * 100:{sign}.{decimals}f}%"
+    return f"{x:{sign},.{decimals}f}"
+
+
+def _decimals(fmt: NumberFormat, x: float) -> int:
+    """Decimals :func:`format_value` shows of ``x`` (of its percent for a rate)."""
+    if fmt is NumberFormat.PERCENT:
+        return 2
+    return 0 if fmt is NumberFormat.MONEY or abs(x) >= 1000 else 2
 
 
 MAX_EXTRA_DECIMALS = 6
@@ -350,10 +357,11 @@ def format_pm(kpi: str, x: float | None, half_width: float | None, signed: bool 
     text, hw_text = format_value(kpi, x, signed), format_value(kpi, half_width)
     if x is None or half_width is None or not (math.isfinite(x) and math.isfinite(half_width) and half_width > 0):
         return text, hw_text
-    percent = lookup(kpi).format is NumberFormat.PERCENT
+    fmt = lookup(kpi).format
+    percent = fmt is NumberFormat.PERCENT
     shown = half_width * 100 if percent else half_width
     decimals = -math.floor(math.log10(shown))  # of its first significant digit
-    current = 0 if ("." not in hw_text) else 2
+    current = _decimals(fmt, half_width)
     if decimals <= current:
         return text, hw_text
     decimals = min(decimals, current + MAX_EXTRA_DECIMALS)
@@ -361,3 +369,8 @@ def format_pm(kpi: str, x: float | None, half_width: float | None, signed: bool 
     unit = "%" if percent else ""
     value = x * 100 if percent else x
     return f"{value:{sign},.{decimals}f}{unit}", f"{shown:,.{decimals}f}{unit}"
+
+
+def format_interval(kpi: str, x: float | None, half_width: float | None, signed: bool = False) -> str:
+    """``value ± half-width`` as :func:`format_pm` shows them."""
+    return " ± ".join(format_pm(kpi, x, half_width, signed))

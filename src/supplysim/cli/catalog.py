@@ -212,7 +212,7 @@ def _kpis(sc: Any) -> tuple[str, ...]:
 def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
     """The short verdict: how many products each policy wins, the portfolio gain of the
     per-product choice over each single policy for all, and the products where it matters most."""
-    from supplysim.analysis.kpis import format_pm
+    from supplysim.analysis.kpis import format_interval
 
     doc = res.document
     kpi = doc["objective"]
@@ -232,7 +232,7 @@ def verdict_lines(res: CatalogResults, top: int = 5) -> list[str]:
         if d.get("diff") is None:
             return "–"
         hw = (d["ci95_high"] - d["ci95_low"]) / 2
-        return " ± ".join(format_pm(kpi, d["diff"], hw, signed=True))
+        return format_interval(kpi, d["diff"], hw, signed=True)
 
     if len(doc["policies"]) == 1:
         lines.append(

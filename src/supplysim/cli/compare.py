@@ -165,7 +165,7 @@ def compare_table(res: CompareResults) -> Table:
     difference vs the baseline, and the constrained indicators and fill rate at its best."""
     from rich.table import Table
 
-    from supplysim.analysis.kpis import format_pm, format_value
+    from supplysim.analysis.kpis import format_interval, format_value
 
     r = res.result
     kpi = r.objective
@@ -191,14 +191,14 @@ def compare_table(res: CompareResults) -> Table:
         if not isinstance(exp, Experiment) or policy not in exp.scenario.policies:
             return "–"
         s = exp.summary(policy, k)
-        return " ± ".join(format_pm(k, s.mean, s.ci95_half_width))
+        return format_interval(k, s.mean, s.ci95_half_width)
 
     def delta(setting: str, policy: str) -> str:
         ev = r.evidence(setting, policy)
         if ev is None:
             return ""
         mark = " *" if ev.real else ""
-        return " ± ".join(format_pm(kpi, ev.diff, ev.half_width, signed=True)) + mark
+        return format_interval(kpi, ev.diff, ev.half_width, signed=True) + mark
 
     for policy in r.optima:
         point = r.point(policy) or {}

@@ -209,7 +209,7 @@ def finalists_table(name: str, res: OptimizeResult) -> Table:
     """The finalists of one policy's search, the chosen one in bold."""
     from rich.table import Table
 
-    from supplysim.analysis.kpis import format_pm
+    from supplysim.analysis.kpis import format_interval
 
     kpis = [res.objective, *(c.kpi for c in res.constraints)]
     table = Table(title=f"{name}: finalists for {res.policy} (stage 2)")
@@ -222,7 +222,7 @@ def finalists_table(name: str, res: OptimizeResult) -> Table:
         row = [str(v) for v in c.point.values()]
         for k in kpis:
             s = c.experiment.summary(res.policy, k)
-            row.append(" ± ".join(format_pm(k, s.mean, s.ci95_half_width)))
+            row.append(format_interval(k, s.mean, s.ci95_half_width))
         row.append(str(c.experiment.summary(res.policy, res.objective).n))
         table.add_row(*row, style="bold" if c is res.chosen else None)
     return table

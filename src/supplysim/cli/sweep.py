@@ -72,7 +72,7 @@ def sweep(
     """
     from rich.table import Table
 
-    from supplysim.analysis.kpis import format_pm
+    from supplysim.analysis.kpis import format_interval
     from supplysim.api import run_sweep
     from supplysim.experiments.sweep import parse_param, scenario_parameters
     from supplysim.outputs.folders import FolderKind, ResultsFolderError, check_destination
@@ -111,7 +111,7 @@ def sweep(
         for p in sc.policies:
             for k in shown:
                 s = exp.summary(p, k)
-                row.append(" ± ".join(format_pm(k, s.mean, s.ci95_half_width)))
+                row.append(format_interval(k, s.mean, s.ci95_half_width))
         table.add_row(*row)
     console.print(table)
     for line in res.summary_lines(kpi):

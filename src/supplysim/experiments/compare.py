@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.kpis import Unit, format_value, lookup
+from supplysim.analysis.kpis import Unit, format_interval, format_value, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.optimize import Constraint, OptimizeResult, chained, optimize_each
@@ -156,7 +156,7 @@ class CompareResult:
             sure = "" if res.sure or len(res.finalists) < 2 else " (other finalists are not told apart from it)"
             out.append(
                 f"  {policy}: {self._label(res.chosen.point)} (written: {written}) — {kpi} "
-                f"{format_value(kpi, s.mean)} ± {format_value(kpi, s.ci95_half_width)}{sure}"
+                f"{format_interval(kpi, s.mean, s.ci95_half_width)}{sure}"
             )
         for setting in SETTINGS:
             e = self.experiment(setting)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supplysim.analysis.intervals import replications_to_resolve, summarize, t_quantile
-from supplysim.analysis.kpis import NumberFormat, format_pm, lookup
+from supplysim.analysis.kpis import NumberFormat, format_interval, lookup
 
 __all__ = ["Evidence"]
 
@@ -74,8 +74,7 @@ class Evidence:
             rel = abs(self.reference)
             hw_text = f"{hw / rel * 100:.1f}%" if math.isfinite(hw) else "–"
             return f"{d / rel * 100:+.1f}% ± {hw_text}"
-        value, hw_text = format_pm(self.kpi, d, hw, signed=True)
-        return f"{value} ± {hw_text}"
+        return format_interval(self.kpi, d, hw, signed=True)
 
     def confidence(self) -> str:
         """The level in per cent, without trailing zeros: ``95%``, ``98.75%``."""

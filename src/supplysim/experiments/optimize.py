@@ -37,7 +37,7 @@ from typing import Any
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
-from supplysim.analysis.kpis import Unit, format_value, lookup
+from supplysim.analysis.kpis import Unit, format_interval, format_value, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
@@ -207,10 +207,7 @@ class OptimizeResult:
         ]
         for c in self.constraints:
             cs = exp.summary(self.policy, c.kpi)
-            out.append(
-                f"  {c.kpi} = {format_value(c.kpi, cs.mean)} ± {format_value(c.kpi, cs.ci95_half_width)} "
-                f"(constraint {c})"
-            )
+            out.append(f"  {c.kpi} = {format_interval(c.kpi, cs.mean, cs.ci95_half_width)} (constraint {c})")
         edges = [k for k, v in self.chosen.point.items() if v in (self.ranges[k][0], self.ranges[k][-1])]
         if edges:
             at = "is at the edge of its range" if len(edges) == 1 else "are at the edges of their ranges"

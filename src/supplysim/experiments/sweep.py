@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 from pydantic import ValidationError
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.kpis import format_value
+from supplysim.analysis.kpis import format_interval, format_value
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
@@ -197,7 +197,7 @@ class SweepResults:
                 ref = self.experiments[0].summary(p, kpi)
                 lines.append(
                     f"{p}: not affected by the sweep (it sets the key itself, or does not use it): "
-                    f"{kpi} {format_value(kpi, ref.mean)} ± {format_value(kpi, ref.ci95_half_width)} throughout."
+                    f"{kpi} {format_interval(kpi, ref.mean, ref.ci95_half_width)} throughout."
                 )
                 continue
             j = max(range(len(means)), key=lambda i: means[i] if math.isfinite(means[i]) else -math.inf)

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from supplysim.analysis.diagnostics import NoteKind
-from supplysim.analysis.kpis import Unit, display_name, format_value, lookup
+from supplysim.analysis.kpis import Unit, display_name, format_pm, format_value, lookup
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.report import catalog_figures as cplots
 from supplysim.report import catalog_view
@@ -83,7 +83,11 @@ def _currency(view: CatalogView) -> str:
 
 def _amount(view: CatalogView, x: float, signed: bool = False) -> str:
     """The objective's value as a person reads it, with the currency when the objective is money."""
-    text = format_value(view.objective, x, signed=signed)
+    return _in_currency(view, format_value(view.objective, x, signed=signed))
+
+
+def _in_currency(view: CatalogView, text: str) -> str:
+    """A formatted value of the objective, with the currency when the objective is money."""
     if text != "–" and lookup(view.objective).unit in (Unit.MONEY, Unit.MONEY_PER_TIME):
         text += _currency(view)
     return text
@@ -195,9 +199,10 @@ def _num_cell(value: float, text: str, extra: str = "") -> str:
 def _gain_cell(view: CatalogView, g: Gain, sort_value: float | None = None) -> str:
     if not g.defined:
         return '<td class="num delta na" data-v="">–</td>'
-    text = _e(_amount(view, g.diff, signed=True))
+    value, hw = format_pm(view.objective, g.diff, g.half_width, signed=True)
+    text = _e(_in_currency(view, value))
     if math.isfinite(g.half_width):
-        text += f' <span class="pm">± {_e(format_value(view.objective, g.half_width))}</span>'
+        text += f' <span class="pm">± {_e(hw)}</span>'
     tone = "sig better" if g.real and g.diff > 0 else ("sig worse" if g.real else "noise")
     v = g.diff if sort_value is None else sort_value
     return f'<td class="num delta {tone}" data-v="{v!r}">{text}</td>'

@@ -46,6 +46,8 @@ from supplysim.analysis.kpis import (
     NumberFormat,
     Unit,
     display_name,
+    format_interval,
+    format_pm,
     format_value,
     lookup,
 )
@@ -281,8 +283,10 @@ def _diff_text(kpi: str, d: float, half: float | None = None) -> str:
     if is_rate(kpi):
         text = f"{d * 100:+.2f} pp"
         return text if half is None else f"{text}\n± {half * 100:.2f}"
-    text = format_value(kpi, d, signed=True)
-    return text if half is None else f"{text}\n± {format_value(kpi, half)}"
+    if half is None:
+        return format_value(kpi, d, signed=True)
+    text, pm = format_pm(kpi, d, half, signed=True)
+    return f"{text}\n± {pm}"
 
 
 def _tone(kpi: str, d: Difference) -> str:
@@ -1322,8 +1326,8 @@ def optimize_figure(results: Sequence[OptimizeResult]) -> Figure:
             at = float(r.chosen.point[parameter])
             where = (at - low_x) / (high_x - low_x) if high_x > low_x else 0.5
             ax.annotate(  # aligned so that it stays over the axes at either end of the range
-                literal(", ".join(f"{k} = {v}" for k, v in r.chosen.point.items())) + f"\n{format_value(kpi, s.mean)} "
-                f"± {format_value(kpi, s.ci95_half_width)} (n = {s.n})",
+                literal(", ".join(f"{k} = {v}" for k, v in r.chosen.point.items()))
+                + f"\n{format_interval(kpi, s.mean, s.ci95_half_width)} (n = {s.n})",
                 (at, s.mean * scale),
                 xytext=(0, 14),
                 textcoords="offset points",
