@@ -19,9 +19,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from supplysim.scenario.distributions import Duration, Quantity
+from supplysim.scenario.distributions import Duration, Quantity, draw_indices
 from supplysim.scenario.load import ScenarioError, parse_scenario
 
 DURATION: TypeAdapter[Any] = TypeAdapter(Duration)
@@ -393,3 +395,20 @@ def test_quantity_that_can_draw_zero_is_rejected(quantity: str) -> None:
 def test_quantity_on_one_and_up_is_accepted(quantity: str) -> None:
     sc = parse_scenario(SCENARIO.format(quantity=quantity), file="q.yaml")
     assert sc.demand.quantity.min_value >= 1
+
+
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=1e6), min_size=1, max_size=12).filter(lambda w: sum(w) > 0),
+    st.integers(min_value=0, max_value=300),
+    st.integers(min_value=0, max_value=2**32),
+)
+def test_draw_indices_are_numpys_choice_draw_for_draw(weights: list[float], size: int, seed: int) -> None:
+    """The shortcut for choice and segment draws gives rng.choice's indices and leaves the
+    generator where rng.choice leaves it (the next draw agrees too)."""
+    p = np.asarray(weights) / sum(weights)
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = a.choice(len(p), size=size, p=p)
+    got = draw_indices(b, p, size)
+    assert got.dtype == expected.dtype
+    assert np.array_equal(got, expected)
+    assert a.random() == b.random()

@@ -179,6 +179,23 @@ def test_numbers_read_as_written_not_as_yaml_1_1(text: str, value: object) -> No
     assert read_yaml_value(f"warmup: {text}\n") == got
 
 
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**20), max_value=10**20).map(str),
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12).map(repr),
+        st.from_regex(r"-?[0-9]{1,19}(\.[0-9]{0,19})?", fullmatch=True),
+    )
+)
+def test_a_plain_number_is_read_as_the_yaml_reader_reads_it(text: str) -> None:
+    """read_value's shortcut for plain numbers (a catalog reads thousands of cells) gives the value
+    and type of the full reader, whatever the digits (leading zeros, long ints, exponents)."""
+    from supplysim.scenario.yaml_source import read_value
+
+    got = read_value(text, "v")
+    full = read_yaml_value(f"warmup: {text}\n")
+    assert got == full and type(got) is type(full), (text, got, full)
+
+
 def read_yaml_value(text: str) -> object:
     from supplysim.scenario.yaml_source import read_yaml
 

@@ -58,6 +58,7 @@ __all__ = [
     "Distribution",
     "Duration",
     "Quantity",
+    "draw_indices",
 ]
 
 
@@ -143,6 +144,19 @@ class _Dist(Frozen):
         alive = tail > 1e-12
         out[alive] = area[alive] / tail[alive]
         return out
+
+
+def draw_indices(rng: np.random.Generator, probabilities: np.ndarray, size: int) -> np.ndarray:
+    """``size`` independent indices into ``probabilities`` (non-negative, summing to 1), by
+    inversion: u from ``rng.random(size)``, the index the first cumulative probability above u
+    (Devroye 1986, §III.2.1). The same steps as ``rng.choice(len(p), size, p=p)`` (the cumulative
+    sum divided by its last term, ``searchsorted(u, side="right")``), so the same draws from the
+    same generator (tests/test_distributions.py compares), without its checks of ``p``: a
+    scenario's weights are checked once, when it is loaded (a short replication draws these in
+    slices of tens of customers, where the checks cost more than the draws)."""
+    cdf = probabilities.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
 
 
 def _check_weights(values: list[Any], weights: list[float] | None) -> np.ndarray:
@@ -542,7 +556,7 @@ class EmpiricalContinuous(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
-        return rng.choice(np.asarray(self.values, dtype=float), size=size, p=p)
+        return np.asarray(self.values, dtype=float)[draw_indices(rng, p, size)]
 
     def residual_mean(self, ages: np.ndarray) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
@@ -670,7 +684,7 @@ class Choice(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
-        return rng.choice(np.asarray(self.values, dtype=np.int64), size=size, p=p)
+        return np.asarray(self.values, dtype=np.int64)[draw_indices(rng, p, size)]
 
 
 class NegativeBinomial(_Dist):

@@ -449,8 +449,21 @@ def read_yaml(text: str, file: str, located: bool = True) -> tuple[Any, Source]:
     return data, src
 
 
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+_PLAIN_FLOAT = re.compile(r"-?[0-9]{1,17}\.[0-9]{1,17}")
+"""Numbers written the plainest way (``12``, ``-3``, ``2.345``): YAML 1.1 reads them as Python's
+``int`` and ``float`` read them (PyYAML's resolvers: decimal ints, and floats with a dot; a leading
+zero, an exponent, a sign ``+``, ``_`` or blanks take the full reader)."""
+
+
 def read_value(text: str, label: str) -> Any:
-    """A YAML value from the command line (``label`` names it), read under the same limits as a file."""
+    """A YAML value from the command line or a table's cell (``label`` names it), read under the
+    same limits as a file. A plain number skips the YAML reader (a catalog reads thousands of
+    cells; the value is the one YAML gives, tests/test_inputs.py compares)."""
+    if _PLAIN_INT.fullmatch(text):
+        return int(text)
+    if _PLAIN_FLOAT.fullmatch(text):
+        return float(text)
     data, _ = read_yaml(text, label, located=False)
     return data
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from supplysim.scenario import ModelConfig
-from supplysim.scenario.distributions import Constant, Distribution
+from supplysim.scenario.distributions import Constant, Distribution, draw_indices
 from supplysim.sim.arrivals import arrival_blocks
 from supplysim.sim.streams import Streams
 
@@ -137,7 +137,7 @@ class CustomerSource:
         quantity = self._quantity
         qty = quantity.sample(self._rng("quantity"), m).astype(np.int64) if quantity is not None else None
         shares = self._shares
-        seg = self._rng("segment").choice(len(shares), size=m, p=shares) if shares is not None else None
+        seg = draw_indices(self._rng("segment"), shares, m) if shares is not None else None
         u = self._rng("accept").random(m)
         patience = np.full(m, math.inf)
         max_wait = np.full(m, math.inf)
