@@ -556,7 +556,7 @@ class EmpiricalContinuous(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
-        return np.asarray(self.values, dtype=float)[draw_indices(rng, p, size)]
+        return np.asarray(self.values, dtype=float).take(draw_indices(rng, p, size))
 
     def residual_mean(self, ages: np.ndarray) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
@@ -684,7 +684,7 @@ class Choice(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = _check_weights(self.values, self.weights)
-        return np.asarray(self.values, dtype=np.int64)[draw_indices(rng, p, size)]
+        return np.asarray(self.values, dtype=np.int64).take(draw_indices(rng, p, size))
 
 
 class NegativeBinomial(_Dist):
