@@ -135,6 +135,9 @@ def check_mapping(cls: type[BaseModel], data: dict[Any, Any]) -> dict[Any, Any]:
                     out = dict(data)
                 del out[key]
         elif key in rules.numeric:
+            kind = type(value)
+            if (kind is float or kind is int) and -MAX_NUMBER <= value <= MAX_NUMBER:
+                continue  # the common case, decided here (NaN and ±∞ go on to the full check)
             _no_bool(key, value)
     return out
 
