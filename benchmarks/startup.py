@@ -27,8 +27,10 @@ information only. The CLI is the ``supplysim`` script next to
 repository root. Each repeat runs every command once, in reverse order on every
 other repeat, so a slow spell of the shared machine hits all commands alike;
 the figures are the medians over ``--repeats`` and the ratios are ratios of
-medians. A first untimed pass warms the disk and font caches (skipped with
-``--quick``). Results folders go to a temporary directory removed at the end.
+medians. A first untimed pass warms the disk and font caches and writes the
+bytecode caches (skipped with ``--quick``); the commands run with
+``PYTHONDONTWRITEBYTECODE`` removed from their environment, as a user's would.
+Results folders go to a temporary directory removed at the end.
 
 This process imports nothing but the standard library, and reads the reference
 model's YAML from ``benchmarks/throughput.py`` in a subprocess: on Linux a child
@@ -98,6 +100,12 @@ class Sample:
     """Wall-clock seconds (for information: the machine is shared)."""
 
 
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""The commands' environment: this one, but bytecode is cached (``__pycache__``) as for any
+installed package, so that a command does not compile supplysim's modules again each time it
+runs when the environment says not to write bytecode. The warm-up pass writes the caches."""
+
+
 class CommandFailed(RuntimeError):
     """A measured command exited with a non-zero status."""
 
@@ -110,7 +118,9 @@ def measure(argv: Sequence[str], *, cwd: Path | None = None, log: Path | None = 
     """
     with open(log if log is not None else os.devnull, "wb") as sink:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            list(argv), cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
