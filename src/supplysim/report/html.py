@@ -56,10 +56,10 @@ _DPI = 110
 
 
 _UNHINTED = "none"
-"""``text.hinting`` of the saved figures: glyphs unhinted (as browsers and macOS draw text; at
-110 dpi the difference is barely visible) cost about a fifth less drawing time than Matplotlib's
-default auto-hinting, which is most of a figure's drawing (docs/performance.md, "Start-up, the
-report and memory of a whole command")."""
+"""``text.hinting`` of the saved figures: unhinted glyphs, as browsers and macOS draw text. Text is
+most of a figure's drawing, and unhinted glyphs take about a fifth less of it than Matplotlib's
+default auto-hinting; at 110 dpi the difference is barely visible (docs/performance.md, "Start-up,
+the report and memory of a whole command")."""
 
 
 _PNG_LEVEL = 1

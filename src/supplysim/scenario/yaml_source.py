@@ -451,9 +451,9 @@ def read_yaml(text: str, file: str, located: bool = True) -> tuple[Any, Source]:
 
 _PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _PLAIN_FLOAT = re.compile(r"-?[0-9]{1,17}\.[0-9]{1,17}")
-"""Numbers written the plainest way (``12``, ``-3``, ``2.345``): YAML 1.1 reads them as Python's
-``int`` and ``float`` read them (PyYAML's resolvers: decimal ints, and floats with a dot; a leading
-zero, an exponent, a sign ``+``, ``_`` or blanks take the full reader)."""
+"""Numbers written the plainest way (``12``, ``-3``, ``2.345``): the reader's value for them is
+what Python's ``int`` and ``float`` give. Anything else (an integer with a leading zero, an
+exponent, a sign ``+``, ``_``, blanks, more than 18 digits) takes the full reader."""
 
 
 def read_value(text: str, label: str) -> Any:
