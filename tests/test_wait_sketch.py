@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from supplysim.sim.stats import WaitSketch, exact_quantile
 
-finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
+finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False).map(
+    lambda x: x + 0.0  # −0.0 becomes 0.0: which of two equal zeros sorts first is not defined
+)
 probability = st.floats(min_value=0.0, max_value=1.0)
 
 
@@ -18,7 +20,7 @@ probability = st.floats(min_value=0.0, max_value=1.0)
 def test_exact_quantile_is_numpys_linear_quantile_to_the_last_bit(values: list[float], p: float) -> None:
     expected = float(np.quantile(np.asarray(values), p))
     got = exact_quantile(values, p)
-    assert got == expected or (math.isnan(got) and math.isnan(expected)), (values, p, got, expected)
+    assert got.hex() == expected.hex(), (values, p, got, expected)
 
 
 @given(st.lists(st.floats(min_value=0.0, max_value=100.0), min_size=1, max_size=30))
@@ -46,10 +48,12 @@ def test_sketch_quantile_exact_then_within_its_resolution() -> None:
         sketch.add(float(w))
     assert sketch.count == len(waits)
     assert math.isclose(sketch.mean, float(waits.mean()), rel_tol=1e-12)
-    # past the exact limit the quantile is a bin centre: within the bin's relative width of an
-    # order statistic next to the exact quantile
+    # past the exact limit the quantile is the geometric centre of the bin holding the
+    # ⌈0.9 n⌉-th wait: within half a bin (0.1 %) of that order statistic, which is within one
+    # spacing (≈ 1 / (n f(q)) = 0.002 days ≈ 0.04 % of q = 4.6 for exponential(2)) of the
+    # interpolated quantile; one bin's relative width bounds both
     exact = float(np.quantile(waits, 0.9))
-    assert abs(sketch.quantile(0.9) / exact - 1) < 0.01
+    assert abs(sketch.quantile(0.9) / exact - 1) < 0.002
 
 
 def test_sketch_without_waits() -> None:

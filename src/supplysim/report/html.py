@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
+
 from supplysim.analysis.breakdown import TRANSSHIPMENT, components, profit_breakdown
 from supplysim.analysis.diagnostics import leaves
 from supplysim.analysis.indicators import by_location
@@ -69,8 +71,6 @@ _PNG_LEVEL = 1
 
 def png_bytes(fig: Figure, dpi: int = _DPI) -> bytes:
     """The figure as PNG bytes."""
-    import matplotlib
-
     buf = io.BytesIO()
     with matplotlib.rc_context({"text.hinting": _UNHINTED}):
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": _PNG_LEVEL})

@@ -19,7 +19,9 @@ def exact_quantile(values: list[float], p: float) -> float:
     tens of microseconds a call in set-up alone), with NumPy's floating-point steps: the index
     (n − 1)·p, the weight h − ⌊h⌋, x₍ₙ₋₁₎ from h ≥ n − 1 on, and the interpolation from the
     upper end when the weight is at least ½. So the result equals ``np.quantile(values, p)``
-    to the last bit for finite values and 0 ≤ p ≤ 1 (tests/test_wait_sketch.py compares them).
+    to the last bit for finite values and 0 ≤ p ≤ 1 (tests/test_wait_sketch.py compares them),
+    except that among values equal to 0 one sorted −0.0 may come out as 0.0 or the other way
+    round; waits (a time minus an earlier one) are never −0.0.
     """
     n = len(values)
     ordered = sorted(values)
