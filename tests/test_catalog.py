@@ -151,15 +151,20 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     second = stopped(signal.SIGKILL, "--resume", at=kept + 3)
     assert second.returncode == -signal.SIGKILL
     assert kept + 3 <= len(list(parts.glob("*.jsonl"))) < 40
-    # parts damaged outside the run (cut short, emptied) are removed and their products run again
-    first_part, second_part = sorted(parts.glob("*.jsonl"))[:2]
+    # parts damaged outside the run (cut short, emptied, without the head line that parts had
+    # not always) are removed and their products run again
+    first_part, second_part, third_part = sorted(parts.glob("*.jsonl"))[:3]
     first_part.write_text(first_part.read_text(encoding="utf-8")[:25], encoding="utf-8")
     second_part.write_text("", encoding="utf-8")
+    head, summary = third_part.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert json.loads(head).keys() == {"catalog", "revenue", "class"} and json.loads(summary)["sku"]
+    third_part.write_text(summary, encoding="utf-8")
     finished = len(list(parts.glob("*.jsonl")))
     last = ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
-    note = f"note: resuming: {finished - 2} of 40 products already finished are kept; 2 damaged parts of "
+    note = f"note: resuming: {finished - 3} of 40 products already finished are kept; 3 damaged parts of "
     assert note in last.stderr
-    assert f"({first_part.name}, {second_part.name}) removed, 2 products run again" in last.stderr
+    names = f"{first_part.name}, {second_part.name}, {third_part.name}"
+    assert f"({names}) removed, 3 products run again" in last.stderr
     assert not (tmp_path / "cut.partial").exists()
     assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
 
@@ -483,6 +488,34 @@ def test_confirming_replications_are_fresh_ones(shop: tuple[Path, Path], tmp_pat
     half = stats.t.ppf(0.975, 4) * stats.tstd(gains) / math.sqrt(5)
     assert confirmed["ci95_high"] - confirmed["diff"] == pytest.approx(half, rel=1e-9)
     assert row["confirmed_gain"] == 0.0  # the best is the baseline: no gain over itself
+
+
+def test_a_chunks_head_says_what_its_summaries_say(shop: tuple[Path, Path]) -> None:
+    """A worker writes a chunk's rows of catalog.csv, revenues and classes itself (the folder is
+    assembled from them): they are what the chunk's journal lines give, read back as the journal
+    reads them, for every product and every indicator of the template."""
+    import io
+
+    from supplysim.analysis.portfolio import ProductSummary
+    from supplysim.experiments.catalog import prepare, run_chunk
+
+    template, products = shop
+    plan = prepare(supplysim.load_scenario(template), products)
+    skus = []
+    for task in plan.tasks():
+        assert task.kpis == plan.kpis
+        result = run_chunk(task)
+        summaries = [ProductSummary.from_json(json.loads(line)) for line in result.lines]
+        skus += [s.sku for s in summaries]
+        rows = list(csv.reader(io.StringIO(result.table)))
+        want = [[str(c) for c in row] for s in summaries for row in s.table_rows(plan.kpis)]
+        assert rows == want and len(rows) == sum(len(s.kpis) for s in summaries) * len(plan.kpis)
+        means = {(s.sku, p, k): st.mean for s in summaries for p, stats in s.kpis.items() for k, st in stats.items()}
+        assert all(row[3] == (repr(m) if math.isfinite(m := means[row[0], row[1], row[2]]) else "") for row in rows)
+        assert any(row[3] == "" for row in rows) and any(row[3] != "" for row in rows)
+        assert list(result.revenues) == [s.revenue for s in summaries] and all(r > 0 for r in result.revenues)
+        assert result.classes == ("",) * len(summaries)
+    assert skus == ["P1", "P2", "P3", "P4"]
 
 
 def test_summaries_of_many_series_are_bitwise_those_of_each() -> None:

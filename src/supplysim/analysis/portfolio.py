@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "abc_classes",
     "abc_codes",
     "additive",
+    "cell",
 ]
 
 ABC_SHARES = (0.80, 0.95)
@@ -117,6 +118,12 @@ def _float(x: Any) -> float:
     return math.nan if x is None else float(x)
 
 
+def cell(x: float | None) -> str:
+    """A number as a cell of the catalog's CSV files: full precision (``repr``); an undefined one
+    (None, NaN, ±∞) as an empty cell."""
+    return "" if x is None or not math.isfinite(x) else repr(float(x))
+
+
 @dataclass(frozen=True)
 class ProductSummary:
     """What one product's run leaves: its indicators' summaries per policy and its decision
@@ -168,6 +175,15 @@ class ProductSummary:
     def revenue(self) -> float:
         """Mean revenue under the baseline policy (the ABC classes' measure)."""
         return self.mean(self.baseline, "revenue")
+
+    def table_rows(self, kpis: Sequence[str]) -> Iterator[tuple[str, str, str, str, str, int]]:
+        """The product's rows of ``catalog.csv``: ``(sku, policy, kpi, mean, ci95_half_width, n)`` for
+        each policy (template order) and each of ``kpis`` it reports (in the order of ``kpis``)."""
+        for policy, stats in self.kpis.items():
+            for kpi in kpis:
+                st = stats.get(kpi)
+                if st is not None:
+                    yield self.sku, policy, kpi, cell(st.mean), cell(st.half_width), st.n
 
     def to_json(self) -> dict[str, Any]:
         """The journal line (JSON: NaN as null)."""

@@ -3,8 +3,9 @@
 A task is a chunk of consecutive products (all policies × replications of each product),
 sized by the products' expected customers so that sending a task is a small share of its
 work (:func:`plan_chunks`). A worker runs its chunk in-process and sends back one journal
-line per product (:class:`~supplysim.analysis.portfolio.ProductSummary` as JSON): the
-per-replication values never leave it. The caller's :class:`ChunkSink` stores each chunk
+line per product (:class:`~supplysim.analysis.portfolio.ProductSummary` as JSON) and the
+chunk's rows of ``catalog.csv`` (:class:`ChunkResult`; the caller, one process for all
+workers, only copies them): the per-replication values never leave it. The caller's :class:`ChunkSink` stores each chunk
 as it finishes, in any order; the plan depends only on the table and the template, so the
 files assembled from the chunks are the same for any executor and any number of workers.
 
@@ -20,7 +21,9 @@ the memory of a catalog's parent does not grow with its number of products.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -217,14 +220,23 @@ class ChunkTask:
     objective: Objective
     confirm: int = 0
     """Fresh replications per policy that re-measure the choice's gains (0: none)."""
+    kpis: tuple[str, ...] = ()
+    """The indicators ``catalog.csv`` lists (the template's, in registry order)."""
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """One journal line (JSON, no newline) per product of the chunk, in table order."""
+    """What a chunk leaves, its products in table order: the journal line of each (JSON, no
+    newline), and what assembling the folder needs first, made here so that the caller (one
+    process for every worker) only copies it: the chunk's rows of ``catalog.csv`` (CSV text),
+    and each product's revenue (:attr:`ProductSummary.revenue`, NaN when undefined) and class
+    label (empty when the table gives none)."""
 
     index: int
     lines: tuple[str, ...]
+    table: str = ""
+    revenues: tuple[float, ...] = ()
+    classes: tuple[str, ...] = ()
 
 
 def summarize_product(
@@ -297,6 +309,9 @@ def product_scenario(template: Scenario, spec: ProductSpec) -> Scenario:
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run every product of a chunk here (every policy × replication) and summarize each."""
     lines = []
+    table = io.StringIO()
+    rows = csv.writer(table, lineterminator="\n")
+    revenues, classes = [], []
     for spec in task.products:
         sc = product_scenario(task.template, spec)
         exp = run_experiment(sc, executor=InProcess())
@@ -306,7 +321,10 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             fresh = run_experiment(sc, executor=InProcess(), replications=more)
         summary = summarize_product(exp, spec, task.objective, fresh)
         lines.append(json.dumps(summary.to_json(), separators=(",", ":"), allow_nan=False))
-    return ChunkResult(task.index, tuple(lines))
+        rows.writerows(summary.table_rows(task.kpis))
+        revenues.append(summary.revenue)
+        classes.append(summary.labels[2])
+    return ChunkResult(task.index, tuple(lines), table.getvalue(), tuple(revenues), tuple(classes))
 
 
 class ChunkSink(Protocol):
@@ -433,7 +451,7 @@ class CatalogPlan:
         for i, place in enumerate(self.places):
             if i not in done:
                 specs = read_chunk(table, place, self.template.seed)
-                yield ChunkTask(i, self.template, specs, self.objective, self.confirm)
+                yield ChunkTask(i, self.template, specs, self.objective, self.confirm, self.kpis)
 
     def products_in(self, chunks: Iterable[int]) -> int:
         """How many products the chunks ``chunks`` hold."""

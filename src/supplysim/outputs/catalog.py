@@ -4,8 +4,11 @@ from it (``docs/catalog.md``, "The results folder" and "Interrupting and resumin
 While a catalog runs, ``DIR.partial/`` beside the results folder ``DIR`` holds ``run.json``
 (the run's fingerprint) and ``parts/NNNNNN.jsonl``, one file per finished chunk, each
 written atomically (:func:`~supplysim.outputs.folders.write_file`: flushed, fsynced,
-renamed). When every chunk is there, the final files are written from the parts in table
-order into a new folder that replaces ``DIR`` atomically
+renamed): a head line (:class:`_PartHead`: the chunk's rows of ``catalog.csv``, revenues and
+classes, made by the worker), then one summary per product. When every chunk is there, the
+final files are written from the parts in table order (a first pass reads the heads,
+``catalog.csv`` and the ABC classes; a second the summaries, ``recommendations.csv`` and the
+portfolio) into a new folder that replaces ``DIR`` atomically
 (:class:`~supplysim.outputs.folders.FolderBuilder`). Nothing is held but running sums, the
 set of finished chunks, and 9 bytes per product (its revenue as a double and its ABC class
 as a byte, when the classes come from revenue): no object per product.
@@ -27,7 +30,7 @@ from typing import Any, TextIO
 import yaml
 
 from supplysim.analysis.intervals import t_quantile
-from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_codes
+from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_codes, cell
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective
 from supplysim.outputs.documents import scenario_fingerprint
@@ -135,9 +138,27 @@ _WHAT = {
 }
 
 
-def _cell(x: float | None) -> str:
-    """A number with full precision (``repr``); an undefined one as an empty cell."""
-    return "" if x is None or not math.isfinite(x) else repr(float(x))
+@dataclass(frozen=True)
+class _PartHead:
+    """The first line of a chunk's part: what assembling the folder reads before the summaries
+    (:class:`~supplysim.experiments.catalog.ChunkResult`), so that its first pass over the parts
+    parses one line of each, not every product's summary."""
+
+    table: str
+    """The chunk's rows of ``catalog.csv`` (CSV text)."""
+    revenues: tuple[float, ...]
+    classes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        revenue = [r if math.isfinite(r) else None for r in self.revenues]  # JSON has no NaN
+        return {"catalog": self.table, "revenue": revenue, "class": list(self.classes)}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> _PartHead:
+        table, classes = d["catalog"], d["class"]
+        if not isinstance(table, str) or not all(isinstance(c, str) for c in classes):
+            raise TypeError("not the head of a part")
+        return cls(table, tuple(math.nan if r is None else float(r) for r in d["revenue"]), tuple(classes))
 
 
 @dataclass
@@ -236,24 +257,36 @@ class CatalogJournal:
         return kept
 
     def _intact(self, index: int) -> bool:
+        size = self.sizes[index]
         try:
             with open(self._part(index), encoding="utf-8") as fh:
+                head = _PartHead.from_json(json.loads(fh.readline()))
                 n = 0
                 for line in fh:
                     ProductSummary.from_json(json.loads(line))
                     n += 1
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return False
-        return n == self.sizes[index]
+        return n == size and len(head.revenues) == len(head.classes) == size
 
     def put(self, result: ChunkResult) -> None:
-        """Store a finished chunk (atomically, fsynced)."""
-        write_file(self._part(result.index), "".join(line + "\n" for line in result.lines))
+        """Store a finished chunk (atomically, fsynced): its head (:class:`_PartHead`), then one
+        summary per line."""
+        head = _PartHead(result.table, result.revenues, result.classes)
+        text = json.dumps(head.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
+        write_file(self._part(result.index), text + "".join(line + "\n" for line in result.lines))
+
+    def _heads(self) -> Iterator[_PartHead]:
+        """Each part's head, in table order (a line of each part is read)."""
+        for index in range(self.chunks):
+            with open(self._part(index), encoding="utf-8") as fh:
+                yield _PartHead.from_json(json.loads(fh.readline()))
 
     def summaries(self) -> Iterator[ProductSummary]:
         """Every product's summary, in table order (reading the parts one at a time)."""
         for index in range(self.chunks):
             with open(self._part(index), encoding="utf-8") as fh:
+                fh.readline()  # the head
                 for line in fh:
                     yield ProductSummary.from_json(json.loads(line))
 
@@ -270,16 +303,11 @@ class CatalogJournal:
             revenues = array("d")
             given = False
             with open(tmp / "catalog.csv", "w", encoding="utf-8", newline="") as fh:
-                w = csv.writer(fh, lineterminator="\n")
-                w.writerow(CATALOG_COLUMNS)
-                for s in self.summaries():
-                    revenues.append(s.revenue)
-                    given = given or bool(s.labels[2])
-                    for policy, stats in s.kpis.items():
-                        for kpi in kpis:
-                            st = stats.get(kpi)
-                            if st is not None:
-                                w.writerow([s.sku, policy, kpi, _cell(st.mean), _cell(st.half_width), st.n])
+                csv.writer(fh, lineterminator="\n").writerow(CATALOG_COLUMNS)
+                for head in self._heads():
+                    fh.write(head.table)
+                    revenues.extend(head.revenues)
+                    given = given or any(head.classes)
             source = "column" if given else "revenue"
             count = len(revenues)
             codes = None if given else abc_codes(revenues)
@@ -340,23 +368,23 @@ def _recommendations(
         row = [
             s.sku,
             s.best or "",
-            _cell(s.mean(s.best, kpi)) if s.best is not None else "",
-            _cell(s.gain[0]) if ok else "",
-            _cell(s.gain[1]) if ok else "",
-            _cell(s.gain[2]) if ok else "",
+            cell(s.mean(s.best, kpi)) if s.best is not None else "",
+            cell(s.gain[0]) if ok else "",
+            cell(s.gain[1]) if ok else "",
+            cell(s.gain[2]) if ok else "",
             s.runner_up or "",
             "true" if s.tied else "false",
             s.labels[0],
             s.labels[1],
             klass,
             s.status,
-            _cell(s.mean(s.baseline, kpi)),
-            _cell(s.mean(s.runner_up, kpi)) if s.runner_up is not None else "",
-            _cell(ru[0]) if ru is not None else "",
-            _cell(ru[1]) if ru is not None else "",
-            _cell(ru[2]) if ru is not None else "",
+            cell(s.mean(s.baseline, kpi)),
+            cell(s.mean(s.runner_up, kpi)) if s.runner_up is not None else "",
+            cell(ru[0]) if ru is not None else "",
+            cell(ru[1]) if ru is not None else "",
+            cell(ru[2]) if ru is not None else "",
             "" if s.needed is None else s.needed,
-            _cell(s.revenue),
+            cell(s.revenue),
             s.replications,
             s.seed,
             s.note,
@@ -373,9 +401,9 @@ def _confirmed(s: ProductSummary) -> list[str]:
         return ["", "", ""]
     mean, var, n = s.confirmed[s.baseline]
     if n < 2 or not math.isfinite(var):
-        return [_cell(mean), "", ""]
+        return [cell(mean), "", ""]
     hw = t_quantile(0.975, n - 1) * math.sqrt(var)
-    return [_cell(mean), _cell(mean - hw), _cell(mean + hw)]
+    return [cell(mean), cell(mean - hw), cell(mean + hw)]
 
 
 def _template_yaml(template: Scenario) -> str:
