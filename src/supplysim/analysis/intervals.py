@@ -6,6 +6,7 @@ interval applies (Law 2015, *Simulation Modeling and Analysis*, §4.5 and §10.2
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,9 +25,59 @@ __all__ = [
 ]
 
 
+@functools.lru_cache(maxsize=512)
 def t_quantile(p: float, df: float) -> float:
-    """The ``p``-quantile of Student's t with ``df`` degrees of freedom (``scipy.special.stdtrit``)."""
+    """The ``p``-quantile of Student's t with ``df`` degrees of freedom (``scipy.special.stdtrit``;
+    remembered for the last few hundred pairs: a catalog asks for the same few thousands of times)."""
     return float(special.stdtrit(df, p))
+
+
+SMALL_SAMPLE = 64
+"""Up to this many values :func:`summarize` sums in plain Python (:func:`_sum`), above it with NumPy."""
+
+
+def _sum(x: Sequence[float], start: int, n: int) -> float:
+    """x[start] + … + x[start + n − 1] added in NumPy's order (pairwise summation of
+    ``numpy.add.reduce`` over a contiguous float64 array: below 8 values one after the other,
+    up to 128 in eight interleaved partial sums combined as ((r₀+r₁)+(r₂+r₃))+((r₄+r₅)+(r₆+r₇))
+    and then the rest, above that the halves at a multiple of 8), so the same bits; before the
+    reduction's 0.0 is added (which makes a sum of zeros +0.0, as NumPy's)."""
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += x[i]
+        return total
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = x[start : start + 8]
+        whole = n - n % 8
+        i = start + 8
+        while i < start + whole:
+            r0 += x[i]
+            r1 += x[i + 1]
+            r2 += x[i + 2]
+            r3 += x[i + 3]
+            r4 += x[i + 4]
+            r5 += x[i + 5]
+            r6 += x[i + 6]
+            r7 += x[i + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < start + n:
+            total += x[i]
+            i += 1
+        return total
+    half = n // 2
+    half -= half % 8
+    return _sum(x, start, half) + _sum(x, start + half, n - half)
+
+
+def _mean_sd(x: list[float]) -> tuple[float, float]:
+    """``(x.mean(), x.std(ddof=1))`` of NumPy for a float64 array of ``x`` (2 values at least), to
+    the last bit: mean = Σx/n, sd = √(Σ(x − mean)²/(n − 1)) with NumPy's sums (:func:`_sum`)."""
+    n = len(x)
+    mean = (0.0 + _sum(x, 0, n)) / n
+    squares = [(v - mean) * (v - mean) for v in x]
+    return mean, math.sqrt((0.0 + _sum(squares, 0, n)) / (n - 1))
 
 
 @dataclass(frozen=True)
@@ -70,14 +121,17 @@ def summarize(values: Sequence[float]) -> Interval:
 
     Law (2015), *Simulation Modeling and Analysis*, eq. (4.12).
     """
-    x = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
+    x = [float(v) for v in values if math.isfinite(v)]
     n = len(x)
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, 0)
-    mean = float(x.mean())
     if n == 1:
-        return Interval(mean, math.nan, math.nan, 1)
-    sd = float(x.std(ddof=1))
+        return Interval(0.0 + x[0], math.nan, math.nan, 1)
+    if n <= SMALL_SAMPLE:
+        mean, sd = _mean_sd(x)
+    else:
+        a = np.asarray(x, dtype=float)
+        mean, sd = float(a.mean()), float(a.std(ddof=1))
     hw = float(t_quantile(0.975, n - 1) * sd / math.sqrt(n))
     return Interval(mean, sd, hw, n)
 
