@@ -19,7 +19,9 @@ point follows its lead-time demand. Three measurements:
    ``run_experiment`` (no table, journal or files): catalog / that is the cost of the catalog's
    own machinery, while large / that is the cost of a product being small (per-replication
    set-up, a short run's share of stockouts). Target: catalog ≥ 0.8 × large. ``time.process_time`` counts this
-   process only, which is why both run in-process.
+   process only, which is why both run in-process. ``--horizon`` sets the products' size (default
+   :data:`HORIZON` days, about 420 customers per product and replication): the costs per product
+   and per replication weigh less as it grows.
 2. **Memory.** Peak resident set size (``ru_maxrss``) of a fresh process that runs a catalog of
    ``--rss-small`` and of ``--rss-large`` products (default 2,000 and 20,000; tiny products:
    horizon 5 days, 2 replications, so that the large one takes minutes, not hours) on the local
@@ -43,6 +45,7 @@ Usage::
     .venv/bin/python benchmarks/catalog.py                 # everything (≈ 20–30 minutes on 2 shared cores)
     .venv/bin/python benchmarks/catalog.py --quick         # 200 products, a smoke run
     .venv/bin/python benchmarks/catalog.py --only throughput --repeats 3
+    .venv/bin/python benchmarks/catalog.py --only throughput --products 200 --horizon 720   # larger products
     make bench-catalog
 """
 
@@ -124,8 +127,9 @@ def _write_inputs(where: Path, n: int, horizon: float, warmup: float, replicatio
     return where / "template.yaml", where / "products.csv", mean_rate
 
 
-def throughput(n: int, repeats: int) -> dict[str, float]:
-    """Customers per CPU-second: the catalog in-process against one large scenario (medians)."""
+def throughput(n: int, repeats: int, horizon: float = HORIZON) -> dict[str, float]:
+    """Customers per CPU-second: the catalog in-process against one large scenario (medians), the
+    products simulated over ``horizon`` days after the warm-up."""
     from supplysim.api import run_catalog
     from supplysim.experiments.executors import InProcess
     from supplysim.experiments.runner import run_experiment
@@ -133,8 +137,8 @@ def throughput(n: int, repeats: int) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(tmp)
-        template, table, mean_rate = _write_inputs(where, n, HORIZON, WARMUP, REPLICATIONS)
-        expected = n * mean_rate * (HORIZON + WARMUP) * REPLICATIONS * 3
+        template, table, mean_rate = _write_inputs(where, n, horizon, WARMUP, REPLICATIONS)
+        expected = n * mean_rate * (horizon + WARMUP) * REPLICATIONS * 3
         large_horizon = expected / 4 / (mean_rate * REPLICATIONS * 3)
         large = with_overrides(load_scenario(template), [("demand.rate", mean_rate), ("horizon", large_horizon)])
         rows = list(csv.DictReader(table.open(encoding="utf-8")))
@@ -144,7 +148,7 @@ def throughput(n: int, repeats: int) -> dict[str, float]:
             t0 = time.process_time()
             run_catalog(template, table, out=where / f"out{k}", executor=InProcess())
             dt = time.process_time() - t0
-            customers = _customers_of(where / f"out{k}", (HORIZON + WARMUP) / HORIZON)
+            customers = _customers_of(where / f"out{k}", (horizon + WARMUP) / horizon)
             cat_rates.append(customers / dt)
             cat_cpu.append(dt)
             t0 = time.process_time()
@@ -160,7 +164,7 @@ def throughput(n: int, repeats: int) -> dict[str, float]:
                 e = run_experiment(sc, executor=InProcess())
                 simulated += sum(e.summary(p, "customers").mean * e.summary(p, "customers").n for p in sc.policies)
             dt = time.process_time() - t0
-            direct_rates.append(simulated * (HORIZON + WARMUP) / HORIZON / dt)
+            direct_rates.append(simulated * (horizon + WARMUP) / horizon / dt)
             print(
                 f"  repeat {k + 1}: catalog {cat_rates[-1]:,.0f} customers/CPU-s ({customers:,.0f} customers, "
                 f"{cat_cpu[-1]:.1f} s); large {big_rates[-1]:,.0f}; the products one by one {direct_rates[-1]:,.0f}",
@@ -179,6 +183,7 @@ def throughput(n: int, repeats: int) -> dict[str, float]:
         "rounds_median": statistics.median(rounds),
         "rounds_high": max(rounds),
         "direct_vs_large": statistics.median(alone),
+        "per_replication": mean_rate * (horizon + WARMUP),
     }
 
 
@@ -306,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--products", type=int, default=PRODUCTS, help="products of the throughput run")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the throughput pair (median)")
+    parser.add_argument(
+        "--horizon", type=float, default=HORIZON, help="days each product of the throughput run is simulated (the size)"
+    )
     parser.add_argument("--rss-small", type=int, default=2000)
     parser.add_argument("--rss-large", type=int, default=20000)
     parser.add_argument("--dask-products", type=int, default=PRODUCTS)
@@ -330,8 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} cores, {platform.python_version()}, load average (1/5/15 min) {_load()}")
     ok = True
     if "throughput" in parts:
-        print(f"throughput: {args.products:,} products × 3 policies × {REPLICATIONS} replications × {HORIZON} days")
-        t = throughput(args.products, args.repeats)
+        print(
+            f"throughput: {args.products:,} products × 3 policies × {REPLICATIONS} replications × "
+            f"{args.horizon:g} days after a {WARMUP}-day warm-up"
+        )
+        t = throughput(args.products, args.repeats, args.horizon)
         verdict = "ok" if t["ratio"] >= 0.8 else "BELOW the 0.8× target"
         print(
             f"  catalog {t['catalog']:,.0f} / large {t['large']:,.0f} customers per CPU-second: "
@@ -341,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  per round (catalog and large run back to back): catalog / large {t['rounds_median']:.2f}× "
             f"(rounds {t['rounds_low']:.2f}–{t['rounds_high']:.2f}); the products one by one / large "
-            f"{t['direct_vs_large']:.2f}× (what small products cost without the catalog's machinery)"
+            f"{t['direct_vs_large']:.2f}× (what small products cost without the catalog's machinery); "
+            f"about {t['per_replication']:,.0f} customers per product and replication"
         )
         ok &= t["ratio"] >= 0.8
     if "memory" in parts:
