@@ -25,7 +25,8 @@ import supplysim
 from clirun import ENV
 from scenario_texts import SHOP
 from supplysim.analysis.portfolio import abc_classes, abc_codes
-from supplysim.experiments.catalog import ChunkPlace, ProductSpec, prepare, product_seed, read_chunk
+from supplysim.experiments.catalog import ChunkPlace, ProductSpec, _cost, prepare, product_seed, read_chunk
+from supplysim.scenario.errors import ScenarioError
 from supplysim.scenario.load import load_scenario
 from supplysim.scenario.products import TableChanged, open_table
 
@@ -98,6 +99,64 @@ def test_the_tasks_hold_the_products_the_validation_read(template: Path, tmp_pat
         assert got == _expected(path, template), size
         assert [s.row for s in got] == [2, 4, 5, 7, 8]
     assert [t.index for t in prepare(sc, path, chunk_products=1).tasks(skip={0, 2})] == [1, 3, 4]
+
+
+def _backwards(fn: Any, tasks: Any) -> Iterator[tuple[int, Any]]:
+    """An executor whose tasks finish in the reverse order of their drawing."""
+    done = [(i, fn(t)) for i, t in enumerate(tasks)]
+    yield from reversed(done)
+
+
+def _outcome(table: Any, mapper: Any = None, batch: int = 100) -> tuple[list[tuple[str, int, float]], str | None]:
+    """What validating ``table`` yields (sku, row, cost) and the message it ends with (None if none)."""
+    got: list[tuple[str, int, float]] = []
+    try:
+        for v in table.validated(lambda sku: product_seed(11, sku), _cost, mapper, batch):
+            got.append((v.row.sku, v.row.row, v.cost))
+    except ScenarioError as exc:
+        return got, str(exc)
+    return got, None
+
+
+def test_rows_validated_in_batches_anywhere_say_and_plan_the_same(template: Path, tmp_path: Path) -> None:
+    """The scenarios of a table's rows are validated in batches on the executor's workers: the
+    products, their costs, the messages (their order, the cap of 20 and the count beyond it) and
+    the plan are those of validating row after row here, whatever the batch size and whatever
+    order the batches finish in."""
+    from supplysim.experiments.executors import LocalPool
+
+    sc = load_scenario(template)
+    good = tmp_path / "good.csv"
+    good.write_text(_table(230), encoding="utf-8")
+    lines = ["sku,demand.rate,product.price"]
+    for i in range(230):
+        bad = i % 9
+        rate = "-1" if bad == 1 else "[2" if bad == 4 else str(1 + i % 5)  # refused by the scenario; not a value
+        sku = "S00003" if bad == 7 else f"S{i:05d}"  # a duplicate of row 5's sku
+        lines.append(f"{sku},{rate},{5 + i % 3}")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    unreadable = tmp_path / "unreadable.csv"
+    unreadable.write_text("\n".join(lines[:40]) + '\nS9,"2"x,3\n' + "\n".join(lines[40:]) + "\n", encoding="utf-8")
+    pool = LocalPool(2)
+    for path in (good, bad, unreadable):
+        table = open_table(path, sc)
+        want = _outcome(table)
+        for mapper, batch in [(None, 1), (None, 7), (_backwards, 3), (_backwards, 100), (pool.map_unordered, 13)]:
+            assert _outcome(table, mapper, batch) == want, (path.name, batch)
+        if path is good:
+            assert want[1] is None and len(want[0]) == 230 and all(c > 0 for _, _, c in want[0])
+        elif path is bad:
+            assert want[1] is not None and "… and " in want[1] and "more rows with problems" in want[1]
+            first = want[1].split("\n", 1)[0]
+            assert first.startswith(f"{bad}: row 3") and "demand.rate" in first, first
+            assert "is also in row" in want[1] and "is not a value" in want[1]
+            assert [sku for sku, _, _ in want[0]] == [f"S{i:05d}" for i in range(230) if i % 9 not in (1, 4, 7)]
+        else:
+            assert want[1] is not None and want[1].splitlines()[-1].endswith("not valid CSV: ',' expected after '\"'")
+    one = prepare(sc, good, chunk_products=40)
+    two = prepare(sc, good, chunk_products=40, executor=pool)
+    assert one == two and len(one.places) > 10
 
 
 def test_a_parquet_table_is_read_again_by_row_groups(template: Path, tmp_path: Path) -> None:

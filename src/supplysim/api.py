@@ -595,7 +595,8 @@ def run_catalog(
 ) -> CatalogResults:
     """Run every policy of ``template`` for every product of the table ``products`` and decide
     per product (``docs/catalog.md``); the results folder is ``out`` (default
-    ``results/<template name>-catalog``).
+    ``results/<template name>-catalog``). The rows are validated, then the products run, on
+    ``executor`` (default: a local pool of ``workers`` processes).
 
     Args:
         objective: the indicator to decide by (its better direction from the registry).
@@ -631,7 +632,10 @@ def run_catalog(
     if pairs:
         sc = with_overrides(sc, pairs)
     limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
-    plan = engine.prepare(sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications)
+    pool = executor if executor is not None else LocalPool(workers)
+    plan = engine.prepare(
+        sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications, pool
+    )
     folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
     if ready is not None:
         ready()
@@ -653,7 +657,6 @@ def run_catalog(
         if progress is not None:
             progress(finished, total)
 
-    pool = executor if executor is not None else LocalPool(workers)
     engine.run_chunks(plan.tasks(done), journal, executor=pool, progress=advance)
     journal.finish(sc, plan.products, plan.objective, plan.kpis, extras)
     return CatalogResults(folder)

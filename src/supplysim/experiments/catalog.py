@@ -466,10 +466,12 @@ def prepare(
     ignore: Sequence[str] = (),
     chunk_products: int | None = None,
     confirm: int = 0,
+    executor: Executor | None = None,
 ) -> CatalogPlan:
-    """Check the objective and every row of the table against ``template`` (one row at a time),
-    and plan the chunks (at most ``chunk_products`` products each, when given); nothing runs.
-    ``confirm`` fresh replications per policy re-measure each product's gains after the choice.
+    """Check the objective and every row of the table against ``template``, and plan the chunks
+    (at most ``chunk_products`` products each, when given); nothing runs. ``confirm`` fresh
+    replications per policy re-measure each product's gains after the choice. The rows' scenarios
+    are validated in batches on ``executor`` (default: here); the plan is the same either way.
 
     While it checks, it keeps 32 bytes per product (cost, place, row number, digest, in arrays);
     the plan keeps only :class:`ChunkPlace` per chunk.
@@ -507,7 +509,7 @@ def prepare(
     def seed_of(sku: str) -> int:
         return product_seed(seed, sku)
 
-    for v in table.validated(seed_of, _cost):
+    for v in table.validated(seed_of, _cost, executor.map_unordered if executor is not None else None):
         costs.append(v.cost)
         ats.append(v.row.at)
         numbers.append(v.row.row)

@@ -19,10 +19,11 @@ again from there (``rows(start=…)``) and tell whether they are still those it 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import math
 import re
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,13 @@ RESERVED = {
 
 MAX_MESSAGES = 20
 """Most messages about bad cells shown at once (then the count of the others)."""
+
+
+VALIDATION_BATCH = 100
+"""Rows whose scenarios one validation task checks (≈ 50 ms of work: sending it costs little)."""
+
+MapUnordered = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[tuple[int, Any]]]
+"""An executor's ``map_unordered``: runs ``fn`` on each task, yields ``(index, result)`` as they finish."""
 
 DIGEST_BYTES = 8
 """Bytes of a row's digest (BLAKE2b of its cells): two different rows share one with
@@ -141,6 +149,7 @@ class Validated:
     """What up-front validation keeps of one product: enough to plan the run, no scenario."""
 
     row: ProductRow
+    """The row without its cells (``overrides`` empty): its sku, number, place and digest."""
     cost: float
     """Expected customers of the whole product: arrivals per replication × policies × replications."""
 
@@ -335,8 +344,19 @@ class ProductsTable:
                     problem = problem or str(exc)
             yield ProductRow(sku, number, (labels[0], labels[1], labels[2]), tuple(overrides), problem, at, digest)
 
-    def validated(self, seed_of: Callable[[str], int], cost: Callable[[Scenario], float]) -> Iterator[Validated]:
-        """Every row validated as a scenario (the template, its cells, its seed), one at a time.
+    def validated(
+        self,
+        seed_of: Callable[[str], int],
+        cost: Callable[[Scenario], float],
+        map_unordered: MapUnordered | None = None,
+        batch: int = VALIDATION_BATCH,
+    ) -> Iterator[Validated]:
+        """Every row validated as a scenario (the template, its cells, its seed), in table order.
+
+        The rows are read here (a cell that is not a value, a duplicate sku); validating each row's
+        scenario, the costly part, is done ``batch`` rows at a time by ``map_unordered`` (an
+        executor's: on its workers; by default here, one batch after the other). The messages and
+        what is yielded are the same either way; at most a few batches are held at once.
 
         Raises:
             ScenarioError: every bad row's message (at most :data:`MAX_MESSAGES`, then how many
@@ -344,34 +364,69 @@ class ProductsTable:
         """
         messages: list[str] = []
         more = 0
-        skus: dict[str, int] = {}
         count = 0
-        for row in _guarded(self.rows(), messages):
-            count += 1
-            problem = row.problem
-            if problem is not None:
-                pass
-            elif row.sku in skus:
-                problem = (
-                    f"{self.file}: row {row.row}, column sku: the sku {row.sku!r} is also in row {skus[row.sku]}\n"
-                    "  hint: each product is one row; skus must be unique"
-                )
-            else:
-                skus[row.sku] = row.row
+        drawn: dict[int, list[tuple[ProductRow, str | None]]] = {}
+        """Per batch drawn and not yet yielded: its rows (without their cells), each with the problem
+        found here (or None)."""
+        unreadable: list[ScenarioError] = []
+
+        def batches() -> Iterator[_Batch]:
+            nonlocal count
+            made = 0
+            skus: dict[str, int] = {}
+            entries: list[tuple[ProductRow, str | None]] = []
+            rows = self.rows()
+            while True:
                 try:
-                    scenario = row.scenario(self.template, seed_of(row.sku))
-                    expected = cost(scenario)
-                except ScenarioError as exc:
-                    problem = str(exc)
-                    if f"row {row.row}" not in problem.split("\n", 1)[0]:
-                        problem = f"{self.file}: row {row.row} (sku {row.sku!r}): {problem}"
-                else:
-                    yield Validated(row, expected)
-            if problem is not None:
-                if len(messages) < MAX_MESSAGES:
-                    messages.append(problem)
-                else:
-                    more += 1
+                    row = next(rows, None)
+                except ScenarioError as exc:  # the reader cannot go on past it reliably
+                    unreadable.append(exc)
+                    row = None
+                if row is not None:
+                    count += 1
+                    problem = row.problem
+                    if problem is None and row.sku in skus:
+                        problem = (
+                            f"{self.file}: row {row.row}, column sku: the sku {row.sku!r} is also in row "
+                            f"{skus[row.sku]}\n  hint: each product is one row; skus must be unique"
+                        )
+                    elif problem is None:
+                        skus[row.sku] = row.row
+                    entries.append((row, problem))
+                if entries and (row is None or len(entries) >= batch):
+                    checks = tuple((r, seed_of(r.sku)) for r, problem in entries if problem is None)
+                    # kept until the batch is yielded: each row without its cells (the task has them)
+                    drawn[made] = [(dataclasses.replace(r, overrides=()), problem) for r, problem in entries]
+                    made += 1
+                    yield _Batch(self.template, checks, cost)
+                    entries = []
+                if row is None:
+                    return
+
+        done = 0  # batches yielded, in order
+        results: dict[int, tuple[float | str, ...]] = {}
+        for index, result in (map_unordered or _one_by_one)(check_batch, batches()):
+            results[index] = result
+            while done in results:
+                outcomes = iter(results.pop(done))
+                for row, problem in drawn.pop(done):
+                    if problem is None:
+                        outcome = next(outcomes)
+                        if isinstance(outcome, float):
+                            yield Validated(row, outcome)
+                            continue
+                        problem = outcome
+                        if f"row {row.row}" not in problem.split("\n", 1)[0]:
+                            problem = f"{self.file}: row {row.row} (sku {row.sku!r}): {problem}"
+                    if len(messages) < MAX_MESSAGES:
+                        messages.append(problem)
+                    else:
+                        more += 1
+                done += 1
+        if unreadable:  # after the messages of the rows before it
+            if not messages:
+                raise unreadable[0]
+            raise ScenarioError("\n".join([*messages, str(unreadable[0])])) from None
         if messages:
             tail = f"\n… and {more} more rows with problems" if more else ""
             raise ScenarioError("\n".join(messages) + tail)
@@ -382,18 +437,29 @@ class ProductsTable:
             )
 
 
-def _guarded(rows: Iterator[ProductRow], messages: list[str]) -> Iterator[ProductRow]:
-    """The rows; a row that cannot be read ends the table with its message (the reader cannot go on
-    past it reliably), after the messages so far."""
-    while True:
+@dataclass(frozen=True)
+class _Batch:
+    """Rows to validate elsewhere: each with its product's seed, and how to cost the scenario."""
+
+    template: Scenario
+    rows: tuple[tuple[ProductRow, int], ...]
+    cost: Callable[[Scenario], float]
+
+
+def check_batch(batch: _Batch) -> tuple[float | str, ...]:
+    """Each row's scenario validated: its cost (a float), or the message that refuses it."""
+    out: list[float | str] = []
+    for row, seed in batch.rows:
         try:
-            yield next(rows)
-        except StopIteration:
-            return
+            out.append(float(batch.cost(row.scenario(batch.template, seed))))
         except ScenarioError as exc:
-            if not messages:
-                raise
-            raise ScenarioError("\n".join([*messages, str(exc)])) from None
+            out.append(str(exc))
+    return tuple(out)
+
+
+def _one_by_one(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    for i, task in enumerate(tasks):
+        yield i, fn(task)
 
 
 def _blank(value: Any) -> bool:
