@@ -183,6 +183,41 @@ def test_a_parquet_table_is_read_again_by_row_groups(template: Path, tmp_path: P
     assert len(plan.places) > 5 and [p.at for p in plan.places] == [c.start for c in plan.chunks]  # row indices
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_the_check_tells_how_much_of_the_table_it_has_read(template: Path, tmp_path: Path, kind: str) -> None:
+    """``checking`` is told the share read after every batch of valid rows (its rows' place over
+    the table's bytes or rows), rising to 1.0 at the end; a table with a bad row never says 1.0."""
+    n = 450
+    path = tmp_path / f"p.{kind}"
+    if kind == "csv":
+        path.write_text(_table(n), encoding="utf-8")
+    else:
+        pq = pytest.importorskip("pyarrow.parquet")
+        import pyarrow as pa
+
+        rows = [line.split(",") for line in _table(n).splitlines()[1:]]
+        columns = {"sku": [r[0] for r in rows], "name": [r[1] for r in rows]}
+        columns |= {"demand.rate": [float(r[2]) for r in rows], "product.price": [float(r[3]) for r in rows]}
+        pq.write_table(pa.table(columns), path, row_group_size=64)
+    sc = load_scenario(template)
+    shares: list[float] = []
+    prepare(sc, path, checking=shares.append)
+    assert len(shares) == n // 100 + 1 and shares[-1] == 1.0
+    assert all(0 < a < b < 1 for a, b in zip(shares, shares[1:-1], strict=False))
+    rows_read = [open_table(path, sc).share_before(r) for r in open_table(path, sc).rows()]
+    assert shares[:-1] == [rows_read[k * 100 - 1] for k in range(1, n // 100 + 1)]
+    if kind == "csv":  # the 100th row starts a little below a quarter of the bytes in
+        assert shares[0] == pytest.approx(99 / n, abs=0.01)
+        bad = tmp_path / "bad.csv"
+        bad.write_text(_table(n) + "S99999,Bad,fast,5\n", encoding="utf-8")
+        told: list[float] = []
+        with pytest.raises(ScenarioError, match="row 452, column demand.rate"):
+            prepare(sc, bad, checking=told.append)
+        assert told and max(told) < 1.0
+    else:
+        assert shares[:-1] == [(k * 100 - 1) / n for k in range(1, n // 100 + 1)]
+
+
 def test_a_table_changed_before_the_run_is_refused(template: Path, tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text(_table(6), encoding="utf-8")

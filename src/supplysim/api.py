@@ -592,6 +592,7 @@ def run_catalog(
     extras: Callable[[Path], Any] | None = None,
     ready: Callable[[], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    checking: Callable[[float], None] | None = None,
 ) -> CatalogResults:
     """Run every policy of ``template`` for every product of the table ``products`` and decide
     per product (``docs/catalog.md``); the results folder is ``out`` (default
@@ -607,7 +608,9 @@ def run_catalog(
         chunk_products: at most this many products per task (default: sized by expected customers).
         confirm_replications: fresh replications per policy that re-measure each product's
             gains after the choice (free of selection bias; 0 = none).
-        progress: ``progress(products done, products)`` after each chunk.
+        progress: ``progress(products done, products)`` once the rows are valid, then after each chunk.
+        checking: ``checking(share)`` while the rows are validated: the share of the table checked
+            (0–1; by bytes of a CSV file, rows of a Parquet file), after every batch of rows.
         extras: given the folder being assembled, more files to put in it (the page).
         ready: called once every row is valid, before anything runs or is written (the
             command line takes the folder's lock there).
@@ -634,7 +637,7 @@ def run_catalog(
     limits = [parse_constraint(c) if isinstance(c, str) else c for c in subject_to]
     pool = executor if executor is not None else LocalPool(workers)
     plan = engine.prepare(
-        sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications, pool
+        sc, Path(products), objective, limits, ignore_columns, chunk_products, confirm_replications, pool, checking
     )
     folder = Path(out) if out is not None else Path("results") / f"{sc.name}-catalog"
     if ready is not None:

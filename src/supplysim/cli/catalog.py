@@ -18,6 +18,7 @@ from supplysim.cli.common import (
     Quiet,
     Workers,
     claim,
+    close,
     err,
     executor,
     fail,
@@ -127,13 +128,29 @@ def catalog(
     except (ScenarioError, ResultsFolderError) as exc:
         fail(str(exc), 2)
         return
-    if dry_run:
-        _dry_run(sc, products, objective, limits, ignore_column or [], chunk_products, confirm_replications)
-        return
     runner = executor(executor_, workers, address)
+    if dry_run:
+        try:
+            _dry_run(
+                sc,
+                products,
+                objective,
+                limits,
+                ignore_column or [],
+                chunk_products,
+                confirm_replications,
+                runner,
+                quiet,
+            )
+        except KeyboardInterrupt as exc:
+            stopped(exc, "nothing was written")
+        finally:
+            close(runner)
+        return
     show = not quiet and err().is_terminal
     try:
-        with Bar(show, f"catalog {sc.name}", unit="products") as bar:
+        meter = Bar(show, f"catalog {sc.name}", unit="products")
+        with meter as bar:
             res = api.run_catalog(
                 sc,
                 products,
@@ -149,6 +166,7 @@ def catalog(
                 extras=page_hook() if report else None,
                 ready=lambda: claim(folder),
                 notice=_note,
+                checking=meter.checking(f"checking {products.name}"),
             )
     except (ScenarioError, ResumeError, ResultsFolderError) as exc:
         fail(str(exc), 2)
@@ -162,9 +180,7 @@ def catalog(
             stopped(exc, f"the finished products are kept in {kept}/; run again with --resume")
         stopped(exc, "nothing was written")
     finally:
-        close = getattr(runner, "close", None)
-        if close is not None:
-            close()
+        close(runner)
     if format_ == "json":
         sys.stdout.write(json.dumps(res.document, indent=2) + "\n")
         return
@@ -186,12 +202,17 @@ def _dry_run(
     ignore: list[str],
     chunk_products: int | None,
     confirm: int,
+    runner: Any,
+    quiet: bool,
 ) -> None:
-    """Check every row (exit 2 on a bad one) and print what a run would do."""
+    """Check every row on ``runner``'s workers (exit 2 on a bad one) and print what a run would do."""
     from supplysim.experiments import catalog as engine
 
     try:
-        plan = engine.prepare(sc, products, objective, limits, ignore, chunk_products, confirm)
+        meter = Bar(not quiet and err().is_terminal, f"checking {products.name}", unit="rows")
+        with meter:
+            check = meter.checking(f"checking {products.name}")
+            plan = engine.prepare(sc, products, objective, limits, ignore, chunk_products, confirm, runner, check)
     except ScenarioError as exc:
         fail(str(exc), 2)
         return

@@ -248,22 +248,27 @@ def stdout_console() -> Console:
 
 class Bar:
     """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked.
-    With a ``unit`` (``"products"``) it names what it counts and shows the time left too."""
+    With a ``unit`` (``"products"``) it names what it counts and shows the time left too, and it
+    can show a first stage, :meth:`checking`, in its place until the counting begins."""
 
     def __init__(self, enabled: bool, label: str, unit: str | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        more: list[Any] = []
-        if unit is not None:  # "12/200 products 0:00:31 left 0:04:10"
+        counted: list[Any] = [MofNCompleteColumn(), TimeElapsedColumn()]
+        if unit is not None:  # "12/200 products 0:00:31 left 0:04:10"; a stage: "42% 0:00:03 left 0:00:04"
             from rich.progress import TimeRemainingColumn
 
-            more = [TextColumn(unit), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
+            counted = [
+                TextColumn("{task.fields[count]}"),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+            ]
         self.progress = (
             Progress(
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
-                *(more or [TimeElapsedColumn()]),
+                *counted,
                 console=err(),
                 transient=True,
                 auto_refresh=False,
@@ -272,15 +277,43 @@ class Bar:
             else None
         )
         self.label = label
+        self.unit = unit
         self.task: Any = None
+        self.stage: Any = None
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if self.progress is None:
             return None
         self.progress.__enter__()
-        self.task = self.progress.add_task(self.label, total=None)
+        self.task = self.progress.add_task(self.label, total=None, count="")
         bar = self.progress
-        return lambda done, total: bar.update(self.task, completed=done, total=total, refresh=True)
+
+        def update(done: int, total: int) -> None:
+            if self.stage is not None:  # the first stage is over
+                bar.remove_task(self.stage)
+                self.stage = None
+                bar.update(self.task, visible=True)
+            count = f"{done:,}/{total:,} {self.unit}" if self.unit is not None else ""
+            bar.update(self.task, completed=done, total=total, count=count, refresh=True)
+
+        return update
+
+    def checking(self, label: str) -> Callable[[float], None] | None:
+        """A callback ``(share done, 0–1)`` for a first stage shown as ``label`` with its share and
+        time left, in place of the bar until the bar's own callback is first called (a bar with a
+        ``unit``, entered; None when there is no bar)."""
+        if self.progress is None or self.task is None or self.unit is None:
+            return None
+        bar = self.progress
+        if self.stage is None:
+            bar.update(self.task, visible=False)
+            self.stage = bar.add_task(label, total=1.0, count="")
+
+        def update(share: float) -> None:
+            if self.stage is not None:
+                bar.update(self.stage, completed=share, count=f"{share:.0%}", refresh=True)
+
+        return update
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:

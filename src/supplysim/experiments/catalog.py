@@ -52,6 +52,7 @@ from supplysim.scenario.hints import unknown_name
 from supplysim.scenario.load import with_overrides
 from supplysim.scenario.products import (
     DIGEST_BYTES,
+    VALIDATION_BATCH,
     ProductsTable,
     TableChanged,
     file_sha256,
@@ -467,11 +468,14 @@ def prepare(
     chunk_products: int | None = None,
     confirm: int = 0,
     executor: Executor | None = None,
+    checking: Callable[[float], None] | None = None,
 ) -> CatalogPlan:
     """Check the objective and every row of the table against ``template``, and plan the chunks
     (at most ``chunk_products`` products each, when given); nothing runs. ``confirm`` fresh
     replications per policy re-measure each product's gains after the choice. The rows' scenarios
     are validated in batches on ``executor`` (default: here); the plan is the same either way.
+    ``checking`` is told the share of the table checked so far (0–1) after each batch of valid
+    rows and once at the end (1.0, when every row is valid).
 
     While it checks, it keeps 32 bytes per product (cost, place, row number, digest, in arrays);
     the plan keeps only :class:`ChunkPlace` per chunk.
@@ -514,6 +518,10 @@ def prepare(
         ats.append(v.row.at)
         numbers.append(v.row.row)
         digests += v.row.digest
+        if checking is not None and len(costs) % VALIDATION_BATCH == 0:
+            checking(table.share_before(v.row))
+    if checking is not None:
+        checking(1.0)
     try:
         after = file_sha256(path)
     except OSError as exc:

@@ -39,6 +39,7 @@ from supplysim.scenario.yaml_source import read_value
 __all__ = [
     "LABELS",
     "MAX_MESSAGES",
+    "VALIDATION_BATCH",
     "ProductRow",
     "ProductsTable",
     "TableChanged",
@@ -207,10 +208,19 @@ class ProductsTable:
         self.file = str(path)
         self.template = template
         self.ignore = tuple(ignore)
-        self._reader = _parquet_rows if self.path.suffix.lower() in (".parquet", ".pq") else _csv_rows
+        parquet = self.path.suffix.lower() in (".parquet", ".pq")
+        self._reader = _parquet_rows if parquet else _csv_rows
         header = self._header()
         self.header = header
         self.keys = self._check_columns(header)
+        self.extent = _parquet_extent(self.path) if parquet else _csv_extent(self.path)
+        """The table's size in the unit of :attr:`ProductRow.at`: bytes of a CSV file, rows of a
+        Parquet file (read once, for progress only)."""
+
+    def share_before(self, row: ProductRow) -> float:
+        """The share of the table that lies before ``row``, from 0 to 1 (of its bytes in a CSV file,
+        of its rows in a Parquet file): how far a reading has come, for a progress bar."""
+        return min(row.at / self.extent, 1.0) if self.extent > 0 else 1.0
 
     # ----------------------------------------------------------------- header
 
@@ -528,6 +538,24 @@ def _csv_rows(path: Path, file: str, start: int | None) -> Iterator[tuple[int, l
             f"{file}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})\n"
             "  hint: save the table as CSV UTF-8 (the spreadsheet's 'CSV UTF-8' format)"
         ) from None
+
+
+def _csv_extent(path: Path) -> int:
+    """Bytes of the file (0 if it cannot be read: then every row reads as the end)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _parquet_extent(path: Path) -> int:
+    """Rows of the Parquet file below its header, from its metadata (0 if it cannot be read)."""
+    import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except Exception:
+        return 0
 
 
 def _parquet_hint(path: Path) -> str:
