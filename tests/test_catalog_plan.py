@@ -7,6 +7,7 @@ per product or task either."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import pickle
@@ -203,7 +204,7 @@ def test_the_check_tells_how_much_of_the_table_it_has_read(template: Path, tmp_p
     shares: list[float] = []
     prepare(sc, path, checking=shares.append)
     assert len(shares) == n // 100 + 1 and shares[-1] == 1.0
-    assert all(0 < a < b < 1 for a, b in zip(shares, shares[1:-1], strict=False))
+    assert all(0 < a < b < 1 for a, b in itertools.pairwise(shares[:-1]))
     rows_read = [open_table(path, sc).share_before(r) for r in open_table(path, sc).rows()]
     assert shares[:-1] == [rows_read[k * 100 - 1] for k in range(1, n // 100 + 1)]
     if kind == "csv":  # the 100th row starts a little below a quarter of the bytes in
@@ -211,7 +212,7 @@ def test_the_check_tells_how_much_of_the_table_it_has_read(template: Path, tmp_p
         bad = tmp_path / "bad.csv"
         bad.write_text(_table(n) + "S99999,Bad,fast,5\n", encoding="utf-8")
         told: list[float] = []
-        with pytest.raises(ScenarioError, match="row 452, column demand.rate"):
+        with pytest.raises(ScenarioError, match=r"row 452, column demand\.rate"):
             prepare(sc, bad, checking=told.append)
         assert told and max(told) < 1.0
     else:

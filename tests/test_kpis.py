@@ -275,6 +275,11 @@ def test_versions_come_from_the_installed_metadata(module: str) -> None:
         ("fill_rate", 0.0000512, 0.00000311, True, ("+0.0051%", "0.0003%")),  # in percent points
         ("fill_rate", 0.95, 0.01, False, ("95.00%", "1.00%")),
         ("profit", float("nan"), 0.3, True, ("–", "0")),
+        ("orders_placed", 3551.2, 26.78, False, ("3,551", "27")),  # one decimal place for both
+        ("orders_placed", -75.1, 4.36, True, ("-75.10", "4.36")),
+        ("orders_placed", 3551.2, 0.43, False, ("3,551.2", "0.4")),
+        ("orders_placed", 3642.0, 0.0, True, ("+3,642", "0")),
+        ("avg_on_hand", 12.3, 1234.0, False, ("12", "1,234")),
     ],
 )
 def test_a_half_width_below_the_last_digit_gets_its_first_significant_digit(

@@ -348,23 +348,23 @@ MAX_EXTRA_DECIMALS = 6
 
 
 def format_pm(kpi: str, x: float | None, half_width: float | None, signed: bool = False) -> tuple[str, str]:
-    """A value and its ± half-width as shown together: :func:`format_value` of each, except that a
-    positive half-width too small for the display's last digit (money's whole units, two
-    decimals, two decimals of a percent) gets the decimals of its first significant digit, and
-    the value the same decimals – ``+5 ± 0`` would claim an exact difference; ``+5.02 ± 0.03``
-    does not. A half-width of exactly 0 (every replication gave the same value) stays 0.
+    """A value and its ± half-width as shown together, both to the same decimal place: that of
+    :func:`format_value` for the larger of the two (so ``3,551 ± 27``, not ``3,551 ± 26.78``),
+    except that a positive half-width too small for that last digit (money's whole units, two
+    decimals, two decimals of a percent) gets the decimals of its first significant digit, and the
+    value the same decimals – ``+5 ± 0`` would claim an exact difference; ``+5.02 ± 0.03`` does
+    not. A half-width of exactly 0 (every replication gave the same value) stays 0.
     """
-    text, hw_text = format_value(kpi, x, signed), format_value(kpi, half_width)
-    if x is None or half_width is None or not (math.isfinite(x) and math.isfinite(half_width) and half_width > 0):
-        return text, hw_text
+    if x is None or half_width is None or not (math.isfinite(x) and math.isfinite(half_width) and half_width >= 0):
+        return format_value(kpi, x, signed), format_value(kpi, half_width)
     fmt = lookup(kpi).format
     percent = fmt is NumberFormat.PERCENT
+    decimals = _decimals(fmt, max(abs(x), half_width))
     shown = half_width * 100 if percent else half_width
-    decimals = -math.floor(math.log10(shown))  # of its first significant digit
-    current = _decimals(fmt, half_width)
-    if decimals <= current:
-        return text, hw_text
-    decimals = min(decimals, current + MAX_EXTRA_DECIMALS)
+    if shown > 0:
+        first = -math.floor(math.log10(shown))  # the decimals of its first significant digit
+        if first > decimals:
+            decimals = min(first, decimals + MAX_EXTRA_DECIMALS)
     sign = "+" if signed else ""
     unit = "%" if percent else ""
     value = x * 100 if percent else x
