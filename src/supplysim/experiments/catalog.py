@@ -52,7 +52,6 @@ from supplysim.scenario.hints import unknown_name
 from supplysim.scenario.load import with_overrides
 from supplysim.scenario.products import (
     DIGEST_BYTES,
-    VALIDATION_BATCH,
     ProductsTable,
     TableChanged,
     file_sha256,
@@ -474,8 +473,8 @@ def prepare(
     (at most ``chunk_products`` products each, when given); nothing runs. ``confirm`` fresh
     replications per policy re-measure each product's gains after the choice. The rows' scenarios
     are validated in batches on ``executor`` (default: here); the plan is the same either way.
-    ``checking`` is told the share of the table checked so far (0–1) after each batch of valid
-    rows and once at the end (1.0, when every row is valid).
+    ``checking`` is told the share of the table checked so far (0–1) after each batch of rows and
+    once at the end (1.0, when every row is valid).
 
     While it checks, it keeps 32 bytes per product (cost, place, row number, digest, in arrays);
     the plan keeps only :class:`ChunkPlace` per chunk.
@@ -504,24 +503,15 @@ def prepare(
         )
     if sha is None:
         raise table_changed(str(path), "it could not be read before its header was", running=False)
-    costs = array("d")
-    ats = array("q")
-    numbers = array("q")
-    digests = bytearray()
     seed = template.seed
 
     def seed_of(sku: str) -> int:
         return product_seed(seed, sku)
 
-    for v in table.validated(seed_of, _cost, executor.map_unordered if executor is not None else None):
-        costs.append(v.cost)
-        ats.append(v.row.at)
-        numbers.append(v.row.row)
-        digests += v.row.digest
-        if checking is not None and len(costs) % VALIDATION_BATCH == 0:
-            checking(table.share_before(v.row))
-    if checking is not None:
-        checking(1.0)
+    mapper = executor.map_unordered if executor is not None else None
+    checked = table.validated(seed_of, _cost, mapper, checking=checking)
+    costs, ats, numbers, digests = checked.costs, checked.ats, checked.numbers, checked.digests
+    del checked
     try:
         after = file_sha256(path)
     except OSError as exc:

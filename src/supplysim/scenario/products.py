@@ -19,12 +19,13 @@ again from there (``rows(start=…)``) and tell whether they are still those it 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
+import heapq
 import math
 import re
+from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,10 @@ __all__ = [
     "LABELS",
     "MAX_MESSAGES",
     "VALIDATION_BATCH",
+    "Checked",
     "ProductRow",
     "ProductsTable",
     "TableChanged",
-    "Validated",
     "file_sha256",
     "open_table",
     "table_changed",
@@ -145,14 +146,29 @@ class ProductRow:
             raise ScenarioError(text) from None
 
 
-@dataclass(frozen=True)
-class Validated:
-    """What up-front validation keeps of one product: enough to plan the run, no scenario."""
+@dataclass
+class Checked:
+    """What up-front validation keeps of the products, in table order: 32 bytes each, no scenario."""
 
-    row: ProductRow
-    """The row without its cells (``overrides`` empty): its sku, number, place and digest."""
-    cost: float
-    """Expected customers of the whole product: arrivals per replication × policies × replications."""
+    costs: array[float] = field(default_factory=lambda: array("d"))
+    """Expected customers of each whole product: arrivals per replication × policies × replications."""
+    ats: array[int] = field(default_factory=lambda: array("q"))
+    """Where each row starts (:attr:`ProductRow.at`)."""
+    numbers: array[int] = field(default_factory=lambda: array("q"))
+    """Each row's number as a spreadsheet shows it."""
+    digests: bytearray = field(default_factory=bytearray)
+    """Each row's digest (:attr:`ProductRow.digest`), :data:`DIGEST_BYTES` bytes each."""
+
+    def add(self, row: ProductRow) -> int:
+        """Keep ``row``'s place, number and digest (its cost still to come); its position."""
+        self.costs.append(math.nan)
+        self.ats.append(row.at)
+        self.numbers.append(row.row)
+        self.digests += row.digest
+        return len(self.costs) - 1
+
+    def __len__(self) -> int:
+        return len(self.costs)
 
 
 def file_sha256(path: Path) -> str:
@@ -217,10 +233,11 @@ class ProductsTable:
         """The table's size in the unit of :attr:`ProductRow.at`: bytes of a CSV file, rows of a
         Parquet file (read once, for progress only)."""
 
-    def share_before(self, row: ProductRow) -> float:
-        """The share of the table that lies before ``row``, from 0 to 1 (of its bytes in a CSV file,
-        of its rows in a Parquet file): how far a reading has come, for a progress bar."""
-        return min(row.at / self.extent, 1.0) if self.extent > 0 else 1.0
+    def share_before(self, at: int) -> float:
+        """The share of the table that lies before the row starting at ``at`` (a
+        :attr:`ProductRow.at`), from 0 to 1: of its bytes in a CSV file, of its rows in a Parquet
+        file. How far a reading has come, for a progress bar."""
+        return min(at / self.extent, 1.0) if self.extent > 0 else 1.0
 
     # ----------------------------------------------------------------- header
 
@@ -360,31 +377,47 @@ class ProductsTable:
         cost: Callable[[Scenario], float],
         map_unordered: MapUnordered | None = None,
         batch: int = VALIDATION_BATCH,
-    ) -> Iterator[Validated]:
-        """Every row validated as a scenario (the template, its cells, its seed), in table order.
+        checking: Callable[[float], None] | None = None,
+    ) -> Checked:
+        """Every row validated as a scenario (the template, its cells, its seed): what a plan
+        keeps of each, in table order.
 
         The rows are read here (a cell that is not a value, a duplicate sku); validating each row's
         scenario, the costly part, is done ``batch`` rows at a time by ``map_unordered`` (an
-        executor's: on its workers; by default here, one batch after the other). The messages and
-        what is yielded are the same either way; at most a few batches are held at once.
+        executor's: on its workers; by default here, one batch after the other). A batch's costs
+        are written at its rows' positions as it finishes, so only the batches in flight are held,
+        whatever order they finish in; the messages and the result are the same either way.
+        ``checking`` is told the share of the table checked (:meth:`share_before` the oldest batch
+        in flight, or the last row drawn) after each batch, and 1.0 at the end when every row is valid.
 
         Raises:
-            ScenarioError: every bad row's message (at most :data:`MAX_MESSAGES`, then how many
-                more), an empty table, a duplicate sku (naming both rows).
+            ScenarioError: every bad row's message, in table order (the first
+                :data:`MAX_MESSAGES`, then how many more), an empty table, a duplicate sku
+                (naming both rows).
         """
-        messages: list[str] = []
-        more = 0
-        count = 0
-        drawn: dict[int, list[tuple[ProductRow, str | None]]] = {}
-        """Per batch drawn and not yet yielded: its rows (without their cells), each with the problem
-        found here (or None)."""
+        checked = Checked()
+        kept: list[tuple[int, str]] = []
+        """The messages of the first rows with problems, at most MAX_MESSAGES: (−row, message), a heap
+        whose top is the latest row kept."""
+        problems = 0
         unreadable: list[ScenarioError] = []
+        flying: dict[int, tuple[_Batch, array[int]]] = {}
+        """Per batch drawn and not finished: the task and the positions of its rows (its first row's
+        position first, then those of the rows it validates)."""
+
+        def problem_at(row: int, message: str) -> None:
+            nonlocal problems
+            problems += 1
+            if len(kept) < MAX_MESSAGES:
+                heapq.heappush(kept, (-row, message))
+            elif -row > kept[0][0]:
+                heapq.heapreplace(kept, (-row, message))
 
         def batches() -> Iterator[_Batch]:
-            nonlocal count
             made = 0
             skus: dict[str, int] = {}
-            entries: list[tuple[ProductRow, str | None]] = []
+            checks: list[tuple[ProductRow, int]] = []
+            where = array("q")
             rows = self.rows()
             while True:
                 try:
@@ -393,7 +426,9 @@ class ProductsTable:
                     unreadable.append(exc)
                     row = None
                 if row is not None:
-                    count += 1
+                    position = checked.add(row)
+                    if not where:
+                        where.append(position)
                     problem = row.problem
                     if problem is None and row.sku in skus:
                         problem = (
@@ -402,49 +437,49 @@ class ProductsTable:
                         )
                     elif problem is None:
                         skus[row.sku] = row.row
-                    entries.append((row, problem))
-                if entries and (row is None or len(entries) >= batch):
-                    checks = tuple((r, seed_of(r.sku)) for r, problem in entries if problem is None)
-                    # kept until the batch is yielded: each row without its cells (the task has them)
-                    drawn[made] = [(dataclasses.replace(r, overrides=()), problem) for r, problem in entries]
+                    if problem is None:
+                        checks.append((row, seed_of(row.sku)))
+                        where.append(position)
+                    else:
+                        problem_at(row.row, problem)
+                if where and (row is None or len(checked) - where[0] >= batch):
+                    task = _Batch(self.template, tuple(checks), cost)
+                    flying[made] = (task, where)
                     made += 1
-                    yield _Batch(self.template, checks, cost)
-                    entries = []
+                    yield task
+                    checks, where = [], array("q")
                 if row is None:
                     return
 
-        done = 0  # batches yielded, in order
-        results: dict[int, tuple[float | str, ...]] = {}
         for index, result in (map_unordered or _one_by_one)(check_batch, batches()):
-            results[index] = result
-            while done in results:
-                outcomes = iter(results.pop(done))
-                for row, problem in drawn.pop(done):
-                    if problem is None:
-                        outcome = next(outcomes)
-                        if isinstance(outcome, float):
-                            yield Validated(row, outcome)
-                            continue
-                        problem = outcome
-                        if f"row {row.row}" not in problem.split("\n", 1)[0]:
-                            problem = f"{self.file}: row {row.row} (sku {row.sku!r}): {problem}"
-                    if len(messages) < MAX_MESSAGES:
-                        messages.append(problem)
-                    else:
-                        more += 1
-                done += 1
+            task, where = flying.pop(index)
+            for (row, _), position, outcome in zip(task.rows, where[1:], result, strict=True):
+                if isinstance(outcome, float):
+                    checked.costs[position] = outcome
+                    continue
+                if f"row {row.row}" not in outcome.split("\n", 1)[0]:
+                    outcome = f"{self.file}: row {row.row} (sku {row.sku!r}): {outcome}"
+                problem_at(row.row, outcome)
+            if checking is not None:  # every row before the oldest batch in flight is checked
+                first = flying[min(flying)][1][0] if flying else len(checked) - 1
+                checking(self.share_before(checked.ats[first]))
+        messages = [message for _, message in sorted(kept, reverse=True)]
         if unreadable:  # after the messages of the rows before it
             if not messages:
                 raise unreadable[0]
             raise ScenarioError("\n".join([*messages, str(unreadable[0])])) from None
         if messages:
+            more = problems - len(messages)
             tail = f"\n… and {more} more rows with problems" if more else ""
             raise ScenarioError("\n".join(messages) + tail)
-        if count == 0:
+        if not checked:
             raise ScenarioError(
                 f"{self.file}: the table has a header but no product rows\n"
                 "  hint: add one row per product, below the header"
             )
+        if checking is not None:
+            checking(1.0)
+        return checked
 
 
 @dataclass(frozen=True)
