@@ -152,19 +152,24 @@ def test_workers_and_an_interruption_change_no_byte(shop: tuple[Path, Path], tmp
     assert second.returncode == -signal.SIGKILL
     assert kept + 3 <= len(list(parts.glob("*.jsonl"))) < 40
     # parts damaged outside the run (cut short, emptied, without the head line that parts had
-    # not always) are removed and their products run again
-    first_part, second_part, third_part = sorted(parts.glob("*.jsonl"))[:3]
+    # not always, a head edited so that it no longer says what its summaries say) are removed
+    # and their products run again
+    first_part, second_part, third_part, fourth_part = sorted(parts.glob("*.jsonl"))[:4]
     first_part.write_text(first_part.read_text(encoding="utf-8")[:25], encoding="utf-8")
     second_part.write_text("", encoding="utf-8")
     head, summary = third_part.read_text(encoding="utf-8").splitlines(keepends=True)
     assert json.loads(head).keys() == {"catalog", "revenue", "class"} and json.loads(summary)["sku"]
     third_part.write_text(summary, encoding="utf-8")
+    head, summary = fourth_part.read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = {**json.loads(head), "revenue": [0.0]}
+    assert edited != json.loads(head)
+    fourth_part.write_text(json.dumps(edited) + "\n" + summary, encoding="utf-8")
     finished = len(list(parts.glob("*.jsonl")))
     last = ok(cli(tmp_path, *args, "--out", "cut", "--resume"))
-    note = f"note: resuming: {finished - 3} of 40 products already finished are kept; 3 damaged parts of "
+    note = f"note: resuming: {finished - 4} of 40 products already finished are kept; 4 damaged parts of "
     assert note in last.stderr
-    names = f"{first_part.name}, {second_part.name}, {third_part.name}"
-    assert f"({names}) removed, 3 products run again" in last.stderr
+    names = f"{first_part.name}, {second_part.name}, {third_part.name}, {fourth_part.name}"
+    assert f"({names}) removed, 4 products run again" in last.stderr
     assert not (tmp_path / "cut.partial").exists()
     assert _files(tmp_path / "cut") == _files(tmp_path / "whole")
 

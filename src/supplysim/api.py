@@ -646,6 +646,7 @@ def run_catalog(
         folder,
         fingerprint(sc, plan.products_sha256, plan.objective, plan.chunks, plan.ignore, plan.confirm),
         tuple(len(c) for c in plan.chunks),
+        plan.kpis,
         notice,
     )
     done = journal.start(resume)
@@ -661,7 +662,7 @@ def run_catalog(
             progress(finished, total)
 
     engine.run_chunks(plan.tasks(done), journal, executor=pool, progress=advance)
-    journal.finish(sc, plan.products, plan.objective, plan.kpis, extras)
+    journal.finish(sc, plan.products, plan.objective, extras)
     return CatalogResults(folder)
 
 

@@ -73,6 +73,7 @@ __all__ = [
     "ChunkTask",
     "Objective",
     "ProductSpec",
+    "chunk_head",
     "chunk_target",
     "expected_customers",
     "objective_of",
@@ -218,9 +219,9 @@ class ChunkTask:
     template: Scenario
     products: tuple[ProductSpec, ...]
     objective: Objective
-    confirm: int = 0
+    confirm: int
     """Fresh replications per policy that re-measure the choice's gains (0: none)."""
-    kpis: tuple[str, ...] = ()
+    kpis: tuple[str, ...]
     """The indicators ``catalog.csv`` lists (the template's, in registry order)."""
 
 
@@ -234,9 +235,20 @@ class ChunkResult:
 
     index: int
     lines: tuple[str, ...]
-    table: str = ""
-    revenues: tuple[float, ...] = ()
-    classes: tuple[str, ...] = ()
+    table: str
+    revenues: tuple[float, ...]
+    classes: tuple[str, ...]
+
+
+def chunk_head(
+    summaries: Sequence[ProductSummary], kpis: Sequence[str]
+) -> tuple[str, tuple[float, ...], tuple[str, ...]]:
+    """What a chunk's products give assembling the folder, in table order: their rows of
+    ``catalog.csv`` (CSV text, :meth:`ProductSummary.table_rows`), revenues and class labels
+    (:class:`ChunkResult`; a resumed run checks a stored part against it)."""
+    table = io.StringIO()
+    csv.writer(table, lineterminator="\n").writerows(row for s in summaries for row in s.table_rows(kpis))
+    return table.getvalue(), tuple(s.revenue for s in summaries), tuple(s.labels[2] for s in summaries)
 
 
 def summarize_product(
@@ -308,10 +320,7 @@ def product_scenario(template: Scenario, spec: ProductSpec) -> Scenario:
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run every product of a chunk here (every policy × replication) and summarize each."""
-    lines = []
-    table = io.StringIO()
-    rows = csv.writer(table, lineterminator="\n")
-    revenues, classes = [], []
+    lines, summaries = [], []
     for spec in task.products:
         sc = product_scenario(task.template, spec)
         exp = run_experiment(sc, executor=InProcess())
@@ -321,10 +330,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             fresh = run_experiment(sc, executor=InProcess(), replications=more)
         summary = summarize_product(exp, spec, task.objective, fresh)
         lines.append(json.dumps(summary.to_json(), separators=(",", ":"), allow_nan=False))
-        rows.writerows(summary.table_rows(task.kpis))
-        revenues.append(summary.revenue)
-        classes.append(summary.labels[2])
-    return ChunkResult(task.index, tuple(lines), table.getvalue(), tuple(revenues), tuple(classes))
+        summaries.append(summary)
+    return ChunkResult(task.index, tuple(lines), *chunk_head(summaries, task.kpis))
 
 
 class ChunkSink(Protocol):

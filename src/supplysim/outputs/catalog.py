@@ -32,7 +32,7 @@ import yaml
 from supplysim.analysis.intervals import t_quantile
 from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_codes, cell
 from supplysim.analysis.provenance import supplysim_version
-from supplysim.experiments.catalog import ChunkResult, Objective
+from supplysim.experiments.catalog import ChunkResult, Objective, chunk_head
 from supplysim.outputs.documents import scenario_fingerprint
 from supplysim.outputs.folders import FolderBuilder, FolderKind, check_destination, write_file
 from supplysim.scenario import Scenario
@@ -169,12 +169,14 @@ class CatalogJournal:
         out: the results folder.
         print_: the run's fingerprint (:func:`fingerprint`).
         sizes: how many products each chunk of the run has, in order.
+        kpis: the indicators ``catalog.csv`` lists.
         notice: told, in a sentence, what a resumed run keeps and what it runs again.
     """
 
     out: Path
     print_: dict[str, Any]
     sizes: tuple[int, ...]
+    kpis: tuple[str, ...]
     notice: Callable[[str], None] | None = None
 
     @property
@@ -257,17 +259,18 @@ class CatalogJournal:
         return kept
 
     def _intact(self, index: int) -> bool:
-        size = self.sizes[index]
+        """Part ``index`` holds one readable summary per product of its chunk, and its head is
+        the one those summaries make (:func:`~supplysim.experiments.catalog.chunk_head`)."""
         try:
             with open(self._part(index), encoding="utf-8") as fh:
                 head = _PartHead.from_json(json.loads(fh.readline()))
-                n = 0
-                for line in fh:
-                    ProductSummary.from_json(json.loads(line))
-                    n += 1
+                summaries = [ProductSummary.from_json(json.loads(line)) for line in fh]
+            if len(summaries) != self.sizes[index]:
+                return False
+            table, revenues, classes = chunk_head(summaries, self.kpis)
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return False
-        return n == size and len(head.revenues) == len(head.classes) == size
+        return _PartHead(table, revenues, classes).to_json() == head.to_json()  # NaN as null, alike
 
     def put(self, result: ChunkResult) -> None:
         """Store a finished chunk (atomically, fsynced): its head (:class:`_PartHead`), then one
@@ -295,7 +298,6 @@ class CatalogJournal:
         template: Scenario,
         products: Path,
         objective: Objective,
-        kpis: Sequence[str],
         extras: Extras | None = None,
     ) -> Path:
         """Assemble the results folder from the parts and put it in place; remove the journal."""
@@ -312,7 +314,7 @@ class CatalogJournal:
             count = len(revenues)
             codes = None if given else abc_codes(revenues)
             del revenues
-            builder = PortfolioBuilder(list(template.policies), kpis)
+            builder = PortfolioBuilder(list(template.policies), self.kpis)
             with open(tmp / "recommendations.csv", "w", encoding="utf-8", newline="") as fh:
                 _recommendations(fh, self.summaries(), count, codes, builder)
             document = {
