@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from supplysim.analysis.intervals import SMALL_SAMPLE, summarize, t_quantile
+from supplysim.analysis.intervals import SMALL_SAMPLE, _sum, summarize, t_quantile
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 values = st.one_of(
@@ -39,18 +39,36 @@ def _bits(x: float) -> str:
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(values, max_size=SMALL_SAMPLE + 90))
+@given(st.lists(values, max_size=SMALL_SAMPLE + 2))  # above SMALL_SAMPLE it is NumPy itself
 @example([-0.0, -0.0])  # NumPy's sum of zeros is +0.0
 @example([-0.0] * 9)
 @example([1e308, 1e308, -1e308])  # an overflowing sum: ∞, then NaN
 @example([0.1] * 8 + [0.2] * 8 + [0.3])  # the eight partial sums, then the rest
-@example(list(np.random.default_rng(1).lognormal(0, 3, size=300)))  # halves above 128
 def test_summarize_is_numpys_to_the_last_bit(xs: list[float]) -> None:
     with np.errstate(over="ignore", invalid="ignore"):
         want = _numpy(xs)
     s = summarize(xs)
     assert s.n == want[3]
     assert [_bits(s.mean), _bits(s.sd), _bits(s.ci95_half_width)] == [_bits(v) for v in want[:3]], xs
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(finite, max_size=128) | st.lists(st.sampled_from([0.1, -0.0, 1e308, -1e308, 5e-324]), max_size=128))
+@example([0.1] * 127 + [1e16])  # the partial sums and the rest, at NumPy's whole block
+def test_the_plain_sum_is_numpys_up_to_128_values(xs: list[float]) -> None:
+    """``_sum`` of 0 to 128 values (beyond what summarize gives it) is ``numpy.add.reduce``'s, bit for
+    bit, once the reduction's 0.0 is added."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = float(np.add.reduce(np.asarray(xs, dtype=float)))
+        got = 0.0 + _sum(xs)
+    assert _bits(got) == _bits(want), xs
+
+
+def test_the_plain_sum_refuses_what_numpy_would_split() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="at most 128"):
+        _sum([1.0] * 129)
 
 
 def test_summarize_of_typical_replications_is_numpys() -> None:

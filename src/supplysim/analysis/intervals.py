@@ -33,51 +33,51 @@ def t_quantile(p: float, df: float) -> float:
 
 
 SMALL_SAMPLE = 64
-"""Up to this many values :func:`summarize` sums in plain Python (:func:`_sum`), above it with NumPy."""
+"""Up to this many values :func:`summarize` sums in plain Python (:func:`_sum`, at most 128), above
+it with NumPy."""
 
 
-def _sum(x: Sequence[float], start: int, n: int) -> float:
-    """x[start] + … + x[start + n − 1] added in NumPy's order (pairwise summation of
-    ``numpy.add.reduce`` over a contiguous float64 array: below 8 values one after the other,
-    up to 128 in eight interleaved partial sums combined as ((r₀+r₁)+(r₂+r₃))+((r₄+r₅)+(r₆+r₇))
-    and then the rest, above that the halves at a multiple of 8), so the same bits; before the
-    reduction's 0.0 is added (which makes a sum of zeros +0.0, as NumPy's)."""
+def _sum(x: Sequence[float]) -> float:
+    """x[0] + … + x[n − 1] (n ≤ 128) added in NumPy's order, so the same bits as ``numpy.add.reduce``
+    of a contiguous float64 array: below 8 values one after the other; from 8 to 128 (NumPy's
+    pairwise block) in eight interleaved partial sums combined as ((r₀+r₁)+(r₂+r₃))+((r₄+r₅)+(r₆+r₇)),
+    then the rest one after the other. Before the reduction's 0.0 is added (which makes a sum of
+    −0.0s +0.0, as NumPy's). NumPy splits longer arrays in halves: not done here (n ≤ 128)."""
+    n = len(x)
     if n < 8:
         total = 0.0
-        for i in range(start, start + n):
-            total += x[i]
+        for v in x:
+            total += v
         return total
-    if n <= 128:
-        r0, r1, r2, r3, r4, r5, r6, r7 = x[start : start + 8]
-        whole = n - n % 8
-        i = start + 8
-        while i < start + whole:
-            r0 += x[i]
-            r1 += x[i + 1]
-            r2 += x[i + 2]
-            r3 += x[i + 3]
-            r4 += x[i + 4]
-            r5 += x[i + 5]
-            r6 += x[i + 6]
-            r7 += x[i + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < start + n:
-            total += x[i]
-            i += 1
-        return total
-    half = n // 2
-    half -= half % 8
-    return _sum(x, start, half) + _sum(x, start + half, n - half)
+    if n > 128:
+        raise ValueError(f"_sum adds at most 128 values, not {n}")
+    r0, r1, r2, r3, r4, r5, r6, r7 = x[:8]
+    whole = n - n % 8
+    i = 8
+    while i < whole:
+        r0 += x[i]
+        r1 += x[i + 1]
+        r2 += x[i + 2]
+        r3 += x[i + 3]
+        r4 += x[i + 4]
+        r5 += x[i + 5]
+        r6 += x[i + 6]
+        r7 += x[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += x[i]
+        i += 1
+    return total
 
 
 def _mean_sd(x: list[float]) -> tuple[float, float]:
     """``(x.mean(), x.std(ddof=1))`` of NumPy for a float64 array of ``x`` (2 values at least), to
     the last bit: mean = Σx/n, sd = √(Σ(x − mean)²/(n − 1)) with NumPy's sums (:func:`_sum`)."""
     n = len(x)
-    mean = (0.0 + _sum(x, 0, n)) / n
+    mean = (0.0 + _sum(x)) / n
     squares = [(v - mean) * (v - mean) for v in x]
-    return mean, math.sqrt((0.0 + _sum(squares, 0, n)) / (n - 1))
+    return mean, math.sqrt((0.0 + _sum(squares)) / (n - 1))
 
 
 @dataclass(frozen=True)
