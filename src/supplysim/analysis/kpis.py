@@ -33,6 +33,7 @@ __all__ = [
     "format_value",
     "grouped",
     "is_known",
+    "json_number",
     "location_of",
     "lookup",
 ]
@@ -317,6 +318,12 @@ def grouped(names: tuple[str, ...] | list[str]) -> list[tuple[Group, tuple[str, 
         else:
             out.append((group, (name,)))
     return out
+
+
+def json_number(x: float | None) -> float | None:
+    """``x`` as JSON can hold it: a float, or None (written as null) when it is undefined (None,
+    NaN, ±∞) – JSON has no NaN."""
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def format_value(kpi: str, x: float | None, signed: bool = False) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from supplysim.analysis.intervals import t_quantile
-from supplysim.analysis.kpis import Unit, lookup
+from supplysim.analysis.kpis import Unit, json_number, lookup
 
 __all__ = [
     "ABC_SHARES",
@@ -107,11 +107,11 @@ class Total:
         hw = self.half_width
         if self.terms == 0:
             return {key: None, "ci95_low": None, "ci95_high": None}
-        return {key: _num(self.total), "ci95_low": _num(self.total - hw), "ci95_high": _num(self.total + hw)}
-
-
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
+        return {
+            key: json_number(self.total),
+            "ci95_low": json_number(self.total - hw),
+            "ci95_high": json_number(self.total + hw),
+        }
 
 
 def _float(x: Any) -> float:
@@ -194,22 +194,25 @@ class ProductSummary:
             "seed": self.seed,
             "replications": self.replications,
             "kpis": {
-                p: {k: [_num(s.mean), _num(s.sd), _num(s.half_width), s.n] for k, s in stats.items()}
+                p: {
+                    k: [json_number(s.mean), json_number(s.sd), json_number(s.half_width), s.n]
+                    for k, s in stats.items()
+                }
                 for p, stats in self.kpis.items()
             },
             "best": self.best,
             "chosen": self.chosen,
             "runner_up": self.runner_up,
             "tied": self.tied,
-            "gain": [_num(x) for x in self.gain],
-            "runner_up_gap": None if self.runner_up_gap is None else [_num(x) for x in self.runner_up_gap],
+            "gain": [json_number(x) for x in self.gain],
+            "runner_up_gap": None if self.runner_up_gap is None else [json_number(x) for x in self.runner_up_gap],
             "needed": self.needed,
-            "vs": {p: [_num(m), _num(v), n] for p, (m, v, n) in self.vs.items()},
+            "vs": {p: [json_number(m), json_number(v), n] for p, (m, v, n) in self.vs.items()},
             "note": self.note,
             "objective_kpi": self.objective_kpi,
             "confirmed": None
             if self.confirmed is None
-            else {p: [_num(m), _num(v), n] for p, (m, v, n) in self.confirmed.items()},
+            else {p: [json_number(m), json_number(v), n] for p, (m, v, n) in self.confirmed.items()},
             "diagnoses": list(self.diagnoses),
         }
 
@@ -351,9 +354,9 @@ class PortfolioBuilder:
                 "name": s.labels[0],
                 "class": klass,
                 "best_policy": s.best,
-                "gain_vs_baseline": _num(gain),
-                "ci95_low": _num(s.gain[1]),
-                "ci95_high": _num(s.gain[2]),
+                "gain_vs_baseline": json_number(gain),
+                "ci95_low": json_number(s.gain[1]),
+                "ci95_high": json_number(s.gain[2]),
                 "tied": s.tied,
             }
             item = (0 if s.tied else 1, gain, -self._count, entry)
@@ -377,7 +380,7 @@ class PortfolioBuilder:
             g = self.classes[name]
             classes[name] = {
                 "products": g.products,
-                "revenue_share": _num(g.revenue / total_revenue) if total_revenue > 0 else None,
+                "revenue_share": json_number(g.revenue / total_revenue) if total_revenue > 0 else None,
                 "choices": _ordered(g.choices, self.policies),
                 "gain_vs_baseline": g.gain[baseline].document("diff") if baseline in g.gain else None,
             }

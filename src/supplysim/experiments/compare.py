@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from supplysim.analysis.experiment import Experiment
-from supplysim.analysis.kpis import Unit, format_interval, format_value, lookup
+from supplysim.analysis.kpis import Unit, format_interval, format_value, json_number, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.optimize import Constraint, OptimizeResult, chained, optimize_each
@@ -180,10 +180,10 @@ class CompareResult:
             return {}
         rel = ev.diff / abs(ev.reference) if ev.reference and math.isfinite(ev.reference) else math.nan
         return {
-            "diff": _num(ev.diff),
-            "ci95_low": _num(ev.diff - ev.half_width),
-            "ci95_high": _num(ev.diff + ev.half_width),
-            "relative": _num(rel),
+            "diff": json_number(ev.diff),
+            "ci95_low": json_number(ev.diff - ev.half_width),
+            "ci95_high": json_number(ev.diff + ev.half_width),
+            "relative": json_number(rel),
             "significant": ev.real,
             "replications_to_tell_apart": None if ev.real else ev.needed,
         }
@@ -258,13 +258,9 @@ class CompareResult:
         return pd.DataFrame(rows)
 
 
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
-
-
 def _interval(exp: Experiment, policy: str, kpi: str) -> dict[str, Any]:
     s = exp.summary(policy, kpi)
-    return {"mean": _num(s.mean), "ci95_half_width": _num(s.ci95_half_width), "n": s.n}
+    return {"mean": json_number(s.mean), "ci95_half_width": json_number(s.ci95_half_width), "n": s.n}
 
 
 def compare_policies(

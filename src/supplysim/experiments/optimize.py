@@ -37,7 +37,7 @@ from typing import Any
 
 from supplysim.analysis.experiment import Experiment
 from supplysim.analysis.indicators import kpi_names
-from supplysim.analysis.kpis import Unit, format_interval, format_value, lookup
+from supplysim.analysis.kpis import Unit, format_interval, format_value, json_number, lookup
 from supplysim.experiments.evidence import Evidence
 from supplysim.experiments.executors import Executor
 from supplysim.experiments.runner import run_many
@@ -244,8 +244,8 @@ class OptimizeResult:
                 "replications": exp.summary(self.policy, self.objective).n,
                 **{
                     k: {
-                        "mean": _num(exp.summary(self.policy, k).mean),
-                        "ci95_half_width": _num(exp.summary(self.policy, k).ci95_half_width),
+                        "mean": json_number(exp.summary(self.policy, k).mean),
+                        "ci95_half_width": json_number(exp.summary(self.policy, k).ci95_half_width),
                     }
                     for k in kpis
                 },
@@ -263,10 +263,6 @@ class OptimizeResult:
             "gaps_to_other_finalists": self.gaps,
             "finalists": [summ(c) for c in self.finalists],
         }
-
-
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 def _grid(over: Sequence[tuple[str, list[int]]], max_points: int) -> list[tuple[str, list[int]]]:

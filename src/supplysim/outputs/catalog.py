@@ -30,6 +30,7 @@ from typing import Any, TextIO
 import yaml
 
 from supplysim.analysis.intervals import t_quantile
+from supplysim.analysis.kpis import json_number
 from supplysim.analysis.portfolio import PortfolioBuilder, ProductSummary, abc_codes, cell
 from supplysim.analysis.provenance import supplysim_version
 from supplysim.experiments.catalog import ChunkResult, Objective, chunk_head
@@ -150,7 +151,7 @@ class _PartHead:
     classes: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        revenue = [r if math.isfinite(r) else None for r in self.revenues]  # JSON has no NaN
+        revenue = [json_number(r) for r in self.revenues]  # JSON has no NaN
         return {"catalog": self.table, "revenue": revenue, "class": list(self.classes)}
 
     @classmethod

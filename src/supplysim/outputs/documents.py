@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 
 from supplysim.analysis.experiment import Experiment
+from supplysim.analysis.kpis import json_number
 from supplysim.analysis.provenance import provenance, supplysim_version
 from supplysim.outputs.folders import FolderKind, write_folder
 from supplysim.scenario import Scenario
@@ -33,11 +34,6 @@ __all__ = [
 ]
 
 
-def _num(x: float) -> float | None:
-    """JSON has no NaN: undefined values are written as null."""
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
 def summary_document(exp: Experiment) -> dict[str, Any]:
     """The ``summary.json`` document as a Python mapping.
 
@@ -51,10 +47,19 @@ def summary_document(exp: Experiment) -> dict[str, Any]:
         vs: dict[str, Any] = {}
         for kpi in exp.kpis:
             s = exp.summary(name, kpi)
-            kpis[kpi] = {"mean": _num(s.mean), "sd": _num(s.sd), "ci95_half_width": _num(s.ci95_half_width), "n": s.n}
+            kpis[kpi] = {
+                "mean": json_number(s.mean),
+                "sd": json_number(s.sd),
+                "ci95_half_width": json_number(s.ci95_half_width),
+                "n": s.n,
+            }
             if name != sc.baseline:
                 d = exp.difference(name, kpi)
-                vs[kpi] = {"diff": _num(d.diff), "ci95_low": _num(d.ci95_low), "ci95_high": _num(d.ci95_high)}
+                vs[kpi] = {
+                    "diff": json_number(d.diff),
+                    "ci95_low": json_number(d.ci95_low),
+                    "ci95_high": json_number(d.ci95_high),
+                }
         policies[name] = {"kpis": kpis, "vs_baseline": vs}
     return {
         "supplysim_version": supplysim_version(),
