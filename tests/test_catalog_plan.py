@@ -138,8 +138,10 @@ def test_rows_validated_in_batches_anywhere_say_and_plan_the_same(template: Path
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     unreadable = tmp_path / "unreadable.csv"
     unreadable.write_text("\n".join(lines[:40]) + '\nS9,"2"x,3\n' + "\n".join(lines[40:]) + "\n", encoding="utf-8")
+    late = tmp_path / "late.csv"  # more than 20 bad rows before the line that cannot be read
+    late.write_text("\n".join(lines) + '\nS9,"2"x,3\n', encoding="utf-8")
     pool = LocalPool(2)
-    for path in (good, bad, unreadable):
+    for path in (good, bad, unreadable, late):
         table = open_table(path, sc)
         want = _outcome(table)
         for mapper, batch in [(None, 1), (None, 7), (_backwards, 3), (_backwards, 100), (pool.map_unordered, 13)]:
@@ -155,6 +157,8 @@ def test_rows_validated_in_batches_anywhere_say_and_plan_the_same(template: Path
             assert want[0] == []
         else:
             assert want[1] is not None and want[1].splitlines()[-1].endswith("not valid CSV: ',' expected after '\"'")
+            counted = [line for line in want[1].splitlines() if line.startswith("… and ")]
+            assert counted == (["… and 57 more rows with problems"] if path is late else []), counted
     one = prepare(sc, good, chunk_products=40)
     two = prepare(sc, good, chunk_products=40, executor=pool)
     assert one == two and len(one.places) > 10

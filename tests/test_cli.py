@@ -563,8 +563,9 @@ def test_piped_output_keeps_each_sentence_on_one_line(scenario: Path) -> None:
 
 
 def test_the_catalog_bar_shows_the_check_then_the_products(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bar with a unit shows its first stage (the share of the table checked) in its own place
-    until the products are first counted; then the stage is gone and the count reads "M/N products"."""
+    """A bar with a first stage shows that stage alone (the share of the table checked, in whole
+    percents rounded down) until the products are first counted; then the stage is gone and the
+    count reads "M/N products". The products' bar is never drawn before that."""
     import io
 
     from rich.console import Console
@@ -573,23 +574,27 @@ def test_the_catalog_bar_shows_the_check_then_the_products(monkeypatch: pytest.M
 
     screen = io.StringIO()
     monkeypatch.setattr(common, "err", lambda: Console(file=screen, force_terminal=True, width=120))
-    meter = common.Bar(True, "catalog shop", unit="products")
+    meter = common.Bar(True, "catalog shop", unit="products", first="checking t.csv")
     with meter as bar:
         assert bar is not None
-        check = meter.checking("checking t.csv")
+        check = meter.checking()
         assert check is not None and meter.progress is not None
         check(0.42)
         shown = [t for t in meter.progress.tasks if t.visible]
         assert [(t.description, t.completed, t.fields["count"]) for t in shown] == [("checking t.csv", 0.42, "42%")]
+        check(0.996)
+        assert [t.fields["count"] for t in meter.progress.tasks if t.visible] == ["99%"]
+        before = screen.getvalue()
         bar(3, 1200)
         shown = [t for t in meter.progress.tasks if t.visible]
         assert [(t.description, t.fields["count"]) for t in shown] == [("catalog shop", "3/1,200 products")]
         assert len(meter.progress.tasks) == 1
-        check(0.9)  # late: changes nothing
+        check(1.0)  # late: changes nothing
         bar(1200, 1200)
     text = screen.getvalue()
-    assert "checking t.csv" in text and "42%" in text and "3/1,200 products" in text
-    assert common.Bar(False, "x", unit="products").checking("y") is None
+    assert "checking t.csv" in before and "42%" in before and "catalog shop" not in before
+    assert "3/1,200 products" in text
+    assert common.Bar(False, "x", unit="products", first="y").checking() is None
     plain = common.Bar(True, "plain")
-    with plain as update:  # without a unit there is no stage
-        assert update is not None and plain.checking("y") is None
+    with plain as update:  # without a first stage there is none
+        assert update is not None and plain.checking() is None

@@ -280,6 +280,9 @@ def test_versions_come_from_the_installed_metadata(module: str) -> None:
         ("orders_placed", 3551.2, 0.43, False, ("3,551.2", "0.4")),
         ("orders_placed", 3642.0, 0.0, True, ("+3,642", "0")),
         ("avg_on_hand", 12.3, 1234.0, False, ("12", "1,234")),
+        ("orders_placed", 3551.2, 0.96, False, ("3,551", "1")),  # its first digit as it is shown, rounded
+        ("profit", 5.2, 0.096, True, ("+5.2", "0.1")),
+        ("orders_placed", 3551.2, 3e-7, False, ("3,551.2000000", "0.0000003")),  # 6 more than its own 2
     ],
 )
 def test_a_half_width_below_the_last_digit_gets_its_first_significant_digit(

@@ -369,9 +369,9 @@ def format_pm(kpi: str, x: float | None, half_width: float | None, signed: bool 
     decimals = _decimals(fmt, max(abs(x), half_width))
     shown = half_width * 100 if percent else half_width
     if shown > 0:
-        first = -math.floor(math.log10(shown))  # the decimals of its first significant digit
+        first = -math.floor(math.log10(float(f"{shown:.0e}")))  # the decimals of its first digit, rounded
         if first > decimals:
-            decimals = min(first, decimals + MAX_EXTRA_DECIMALS)
+            decimals = min(first, _decimals(fmt, half_width) + MAX_EXTRA_DECIMALS)
     sign = "+" if signed else ""
     unit = "%" if percent else ""
     value = x * 100 if percent else x

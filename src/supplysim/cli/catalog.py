@@ -149,7 +149,7 @@ def catalog(
         return
     show = not quiet and err().is_terminal
     try:
-        meter = Bar(show, f"catalog {sc.name}", unit="products")
+        meter = Bar(show, f"catalog {sc.name}", unit="products", first=f"checking {products.name}")
         with meter as bar:
             res = api.run_catalog(
                 sc,
@@ -166,7 +166,7 @@ def catalog(
                 extras=page_hook() if report else None,
                 ready=lambda: claim(folder),
                 notice=_note,
-                checking=meter.checking(f"checking {products.name}"),
+                checking=meter.checking(),
             )
     except (ScenarioError, ResumeError, ResultsFolderError) as exc:
         fail(str(exc), 2)
@@ -209,9 +209,10 @@ def _dry_run(
     from supplysim.experiments import catalog as engine
 
     try:
-        meter = Bar(not quiet and err().is_terminal, f"checking {products.name}", unit="rows")
+        label = f"checking {products.name}"
+        meter = Bar(not quiet and err().is_terminal, label, first=label)  # only the stage is ever shown
         with meter:
-            check = meter.checking(f"checking {products.name}")
+            check = meter.checking()
             plan = engine.prepare(sc, products, objective, limits, ignore, chunk_products, confirm, runner, check)
     except ScenarioError as exc:
         fail(str(exc), 2)

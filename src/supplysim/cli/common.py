@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import re
 import signal
 import sys
@@ -248,14 +249,15 @@ def stdout_console() -> Console:
 
 class Bar:
     """A progress bar on stderr (only on a terminal); no refresh thread, as workers are forked.
-    With a ``unit`` (``"products"``) it names what it counts and shows the time left too, and it
-    can show a first stage, :meth:`checking`, in its place until the counting begins."""
+    With a ``unit`` (``"products"``) it names what it counts and shows the time left too. With a
+    ``first`` stage (``"checking products.csv"``) that stage is shown alone, with its share done
+    and the time left (:meth:`checking`), until the bar's own callback is first called."""
 
-    def __init__(self, enabled: bool, label: str, unit: str | None = None) -> None:
+    def __init__(self, enabled: bool, label: str, unit: str | None = None, first: str | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         counted: list[Any] = [MofNCompleteColumn(), TimeElapsedColumn()]
-        if unit is not None:  # "12/200 products 0:00:31 left 0:04:10"; a stage: "42% 0:00:03 left 0:00:04"
+        if unit is not None or first is not None:  # "12/200 products 0:00:31 left 0:04:10"; "46% 0:00:02 left 0:00:03"
             from rich.progress import TimeRemainingColumn
 
             counted = [
@@ -278,6 +280,7 @@ class Bar:
         )
         self.label = label
         self.unit = unit
+        self.first = first
         self.task: Any = None
         self.stage: Any = None
 
@@ -285,7 +288,9 @@ class Bar:
         if self.progress is None:
             return None
         self.progress.__enter__()
-        self.task = self.progress.add_task(self.label, total=None, count="")
+        self.task = self.progress.add_task(self.label, total=None, count="", visible=self.first is None)
+        if self.first is not None:
+            self.stage = self.progress.add_task(self.first, total=1.0, count="")
         bar = self.progress
 
         def update(done: int, total: int) -> None:
@@ -293,25 +298,21 @@ class Bar:
                 bar.remove_task(self.stage)
                 self.stage = None
                 bar.update(self.task, visible=True)
-            count = f"{done:,}/{total:,} {self.unit}" if self.unit is not None else ""
+            count = f"{done:,}/{total:,} {self.unit}" if self.unit is not None else f"{done:,}/{total:,}"
             bar.update(self.task, completed=done, total=total, count=count, refresh=True)
 
         return update
 
-    def checking(self, label: str) -> Callable[[float], None] | None:
-        """A callback ``(share done, 0–1)`` for a first stage shown as ``label`` with its share and
-        time left, in place of the bar until the bar's own callback is first called (a bar with a
-        ``unit``, entered; None when there is no bar)."""
-        if self.progress is None or self.task is None or self.unit is None:
+    def checking(self) -> Callable[[float], None] | None:
+        """The first stage's callback, ``(share done, 0–1)`` (None without a bar or a ``first`` stage;
+        call it once entered). Its share is shown in whole percents, rounded down: 100 % only when done."""
+        if self.progress is None or self.stage is None:
             return None
         bar = self.progress
-        if self.stage is None:
-            bar.update(self.task, visible=False)
-            self.stage = bar.add_task(label, total=1.0, count="")
 
         def update(share: float) -> None:
             if self.stage is not None:
-                bar.update(self.stage, completed=share, count=f"{share:.0%}", refresh=True)
+                bar.update(self.stage, completed=share, count=f"{math.floor(share * 100)}%", refresh=True)
 
         return update
 

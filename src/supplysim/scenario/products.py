@@ -19,6 +19,7 @@ again from there (``rows(start=…)``) and tell whether they are still those it 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import heapq
 import math
@@ -229,9 +230,13 @@ class ProductsTable:
         header = self._header()
         self.header = header
         self.keys = self._check_columns(header)
-        self.extent = _parquet_extent(self.path) if parquet else _csv_extent(self.path)
+        self._parquet = parquet
+
+    @functools.cached_property
+    def extent(self) -> int:
         """The table's size in the unit of :attr:`ProductRow.at`: bytes of a CSV file, rows of a
-        Parquet file (read once, for progress only)."""
+        Parquet file (read when first asked, for progress only; 0 if it cannot be read)."""
+        return _parquet_extent(self.path) if self._parquet else _csv_extent(self.path)
 
     def share_before(self, at: int) -> float:
         """The share of the table that lies before the row starting at ``at`` (a
@@ -443,10 +448,11 @@ class ProductsTable:
                     else:
                         problem_at(row.row, problem)
                 if where and (row is None or len(checked) - where[0] >= batch):
-                    task = _Batch(self.template, tuple(checks), cost)
-                    flying[made] = (task, where)
-                    made += 1
-                    yield task
+                    if checks:  # not a batch of rows refused here only
+                        task = _Batch(self.template, tuple(checks), cost)
+                        flying[made] = (task, where)
+                        made += 1
+                        yield task
                     checks, where = [], array("q")
                 if row is None:
                     return
@@ -464,14 +470,15 @@ class ProductsTable:
                 first = flying[min(flying)][1][0] if flying else len(checked) - 1
                 checking(self.share_before(checked.ats[first]))
         messages = [message for _, message in sorted(kept, reverse=True)]
+        more = problems - len(messages)
+        if more:
+            messages.append(f"… and {more} more rows with problems")
         if unreadable:  # after the messages of the rows before it
             if not messages:
                 raise unreadable[0]
             raise ScenarioError("\n".join([*messages, str(unreadable[0])])) from None
         if messages:
-            more = problems - len(messages)
-            tail = f"\n… and {more} more rows with problems" if more else ""
-            raise ScenarioError("\n".join(messages) + tail)
+            raise ScenarioError("\n".join(messages))
         if not checked:
             raise ScenarioError(
                 f"{self.file}: the table has a header but no product rows\n"
