@@ -5,6 +5,7 @@ workers and across an interruption."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -566,3 +568,24 @@ def test_a_one_policy_template_says_there_was_nothing_to_choose(shop: tuple[Path
     assert "choosing per product vs" not in out
     two = ok(cli(tmp_path, "catalog", str(template), str(products), "--out", "two-out")).stdout
     assert "nothing to choose" not in two and "choosing per product vs out_of_stock for all" in two
+
+
+def test_the_callbacks_follow_the_check_then_the_products(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """``checking`` sees the table's share rise to 1.0 before ``progress`` is first told anything;
+    ``progress`` then counts from 0 to every product, one chunk at a time."""
+    template, products = shop
+    seen: list[tuple[str, Any]] = []
+    supplysim.run_catalog(
+        template,
+        products,
+        out=tmp_path / "out",
+        workers=1,
+        chunk_products=1,
+        checking=lambda share: seen.append(("checking", share)),
+        progress=lambda done, total: seen.append(("progress", (done, total))),
+    )
+    checks = [x for kind, x in seen if kind == "checking"]
+    counts = [x for kind, x in seen if kind == "progress"]
+    assert seen[: len(checks)] == [("checking", x) for x in checks] and checks[-1] == 1.0
+    assert all(0 < a <= b for a, b in itertools.pairwise(checks))
+    assert counts == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
