@@ -27,6 +27,7 @@ from clirun import ENV
 from scenario_texts import SHOP
 from supplysim.analysis.portfolio import abc_classes, abc_codes
 from supplysim.experiments.catalog import ChunkPlace, ProductSpec, _cost, prepare, product_seed, read_chunk
+from supplysim.experiments.executors import InProcess
 from supplysim.scenario.errors import ScenarioError
 from supplysim.scenario.load import load_scenario
 from supplysim.scenario.products import TableChanged, open_table
@@ -111,7 +112,7 @@ def _backwards(fn: Any, tasks: Any) -> Iterator[tuple[int, Any]]:
 def _outcome(table: Any, mapper: Any = None, batch: int = 100) -> tuple[list[tuple[int, int, float]], str | None]:
     """What validating ``table`` keeps ((row, place, cost) of each product), or the message it ends with."""
     try:
-        checked = table.validated(lambda sku: product_seed(11, sku), _cost, mapper, batch)
+        checked = table.validated(lambda sku: product_seed(11, sku), _cost, mapper or InProcess().map_unordered, batch)
     except ScenarioError as exc:
         return [], str(exc)
     assert len(checked.digests) == 8 * len(checked)
@@ -247,7 +248,8 @@ def test_the_check_tells_how_much_of_the_table_it_has_read(template: Path, tmp_p
     ends = [min(k * 100, n) - 1 for k in range(1, -(-n // 100) + 1)]  # each batch's last row
     assert len(shares) == len(ends) + 1 and shares[-1] == 1.0
     assert all(0 < a < b < 1 for a, b in itertools.pairwise(shares[:-1]))
-    rows_read = [open_table(path, sc).share_before(r.at) for r in open_table(path, sc).rows()]
+    table = open_table(path, sc)
+    rows_read = [table.share_before(r.at) for r in table.rows()]
     assert shares[:-1] == [rows_read[e] for e in ends]
     if kind == "csv":  # the 100th row starts a little below a quarter of the bytes in
         assert shares[0] == pytest.approx(99 / n, abs=0.01)

@@ -515,8 +515,8 @@ def prepare(
     def seed_of(sku: str) -> int:
         return product_seed(seed, sku)
 
-    mapper = executor.map_unordered if executor is not None else None
-    checked = table.validated(seed_of, _cost, mapper, checking=checking)
+    runner = executor if executor is not None else InProcess()
+    checked = table.validated(seed_of, _cost, runner.map_unordered, checking=checking)
     costs, ats, numbers, digests = checked.costs, checked.ats, checked.numbers, checked.digests
     del checked
     try:

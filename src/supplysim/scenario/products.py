@@ -380,7 +380,7 @@ class ProductsTable:
         self,
         seed_of: Callable[[str], int],
         cost: Callable[[Scenario], float],
-        map_unordered: MapUnordered | None = None,
+        map_unordered: MapUnordered,
         batch: int = VALIDATION_BATCH,
         checking: Callable[[float], None] | None = None,
     ) -> Checked:
@@ -389,7 +389,7 @@ class ProductsTable:
 
         The rows are read here (a cell that is not a value, a duplicate sku); validating each row's
         scenario, the costly part, is done ``batch`` rows at a time by ``map_unordered`` (an
-        executor's: on its workers; by default here, one batch after the other). A batch's costs
+        executor's: on its workers, or here one batch after the other). A batch's costs
         are written at its rows' positions as it finishes, so only the batches in flight are held,
         whatever order they finish in; the messages and the result are the same either way.
         ``checking`` is told the share of the table checked (:meth:`share_before` the oldest batch
@@ -457,7 +457,7 @@ class ProductsTable:
                 if row is None:
                     return
 
-        for index, result in (map_unordered or _one_by_one)(check_batch, batches()):
+        for index, result in map_unordered(check_batch, batches()):
             task, where = flying.pop(index)
             for (row, _), position, outcome in zip(task.rows, where[1:], result, strict=True):
                 if isinstance(outcome, float):
@@ -507,11 +507,6 @@ def check_batch(batch: _Batch) -> tuple[float | str, ...]:
         except ScenarioError as exc:
             out.append(str(exc))
     return tuple(out)
-
-
-def _one_by_one(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
-    for i, task in enumerate(tasks):
-        yield i, fn(task)
 
 
 def _blank(value: Any) -> bool:
