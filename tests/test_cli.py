@@ -598,3 +598,29 @@ def test_the_catalog_bar_shows_the_check_then_the_products(monkeypatch: pytest.M
     plain = common.Bar(True, "plain")
     with plain as update:  # without a first stage there is none
         assert update is not None and plain.checking() is None
+
+
+def test_a_handled_interrupt_exits_130_under_python_m(tmp_path: Path) -> None:
+    """Ctrl-C landing in code that ``exec`` runs from a string (a dataclass being made while a
+    module is imported) and then handled by the command exits 130, not by SIGINT: CPython would
+    otherwise end a ``python -m`` process with the signal on its way out."""
+    import os
+    import subprocess
+
+    (tmp_path / "interrupted_here").mkdir()
+    (tmp_path / "interrupted_here" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "interrupted_here" / "__main__.py").write_text(
+        "import importlib\n"
+        "cli = importlib.import_module('supplysim.cli.app')\n"
+        "def app(standalone_mode: bool) -> None:\n"
+        "    exec('raise KeyboardInterrupt')  # as if Ctrl-C came while an import made a dataclass\n"
+        "cli.app = app\n"
+        "cli.main()\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-m", "interrupted_here"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert done.stderr == "interrupted\n"

@@ -141,4 +141,17 @@ def main() -> None:
         sys.stderr.write("terminated\n" if isinstance(exc, Terminated) else "interrupted\n")
         sys.exit(143 if isinstance(exc, Terminated) else 130)
     finally:
+        _forget_interrupt()
         gc.freeze()
+
+
+def _forget_interrupt() -> None:
+    """Let the exit code stand after an interrupt the command handled (130, 143).
+
+    CPython remembers a KeyboardInterrupt that left code run from a string by ``exec`` or
+    ``eval`` (a dataclass or named tuple being made while a module is imported, when Ctrl-C
+    lands there) and, under ``python -m supplysim``, ends the process by SIGINT on its way out,
+    though the command caught the interrupt, said so and asked for exit 130. Running a string
+    resets that memory; every interrupt is handled by then (``main`` catches any that is left).
+    """
+    exec("")  # an empty string, for its side effect on the interpreter's flag
